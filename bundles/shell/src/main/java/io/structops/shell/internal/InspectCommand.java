@@ -1,0 +1,44 @@
+package io.structops.shell.internal;
+
+import io.structops.elf.BpfObject;
+import io.structops.elf.BpfObjectReader;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** {@code structops:inspect FILE [--json]}: what an object holds, read without privileges. */
+@Component(service = InspectCommand.class, property = {
+        "osgi.command.scope=structops",
+        "osgi.command.function=inspect"
+})
+public class InspectCommand {
+
+    @Reference
+    private BpfObjectReader reader;
+
+    @Descriptor("show the programs, maps and struct_ops variables of a BPF object file")
+    public String inspect(
+            @Descriptor("print JSON instead of tables")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("BPF ELF object file (clang -target bpf)") String file) throws Exception {
+        BpfObject object = read(reader, file);
+        return json ? Json.write(ObjectReport.toJson(object)) : ObjectReport.toText(object);
+    }
+
+    static BpfObject read(BpfObjectReader reader, String file) throws Exception {
+        try {
+            return reader.read(Path.of(file));
+        } catch (NoSuchFileException e) {
+            throw new CommandFailure(file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new CommandFailure(file + ": permission denied", e);
+        } catch (IOException e) {
+            throw new CommandFailure(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+}
