@@ -1,19 +1,27 @@
 package io.structops.shell.internal;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.concurrent.Callable;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.launch.Framework;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,17 +29,27 @@ import org.slf4j.LoggerFactory;
 /**
  * The runtime's main thread, as the bnd launcher calls it: with no argument an interactive Gogo shell; with
  * {@code --deploy DIR}/{@code --no-shell} a headless service that runs until the framework stops; otherwise one
- * structops command whose status becomes the process's exit status. Only present where a launcher publishes its
- * command line ({@code launcher.arguments}); an OSGi host that embeds structops has no use for it.
+ * structops command whose status becomes the process's exit status.
+ * <p>
+ * The launcher runs the first {@code main.thread} service it sees, so this one is published only where the runtime
+ * asks for it (framework property {@value #ENABLE_PROPERTY}); an OSGi host that embeds structops, or a test
+ * framework whose tester is the main thread, is left alone.
  */
-@Component(service = Callable.class, property = "main.thread=true")
+@Component(immediate = true)
 public class CommandLineMain implements Callable<Integer> {
     static final int OK = 0;
     static final int FAILED = 1;
     static final int USAGE = 2;
     static final String SCOPE = "structops";
+    static final String ENABLE_PROPERTY = "structops.main";
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLineMain.class);
+
+    // Gogo's ThreadIO replaces System.out/err with per-thread streams that forward to the session's streams; a
+    // session built on them would write into itself. The process's own descriptors are what a terminal sees.
+    private static final InputStream STDIN = new FileInputStream(FileDescriptor.in);
+    private static final PrintStream STDOUT = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+    private static final PrintStream STDERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
 
     @Reference
     private CommandProcessor processor;
@@ -40,10 +58,24 @@ public class CommandLineMain implements Callable<Integer> {
     private ServiceReference<Object> launcher;
 
     private BundleContext context;
+    private ServiceRegistration<?> registration;
 
     @Activate
     void activate(BundleContext context) {
         this.context = context;
+        if (Boolean.parseBoolean(context.getProperty(ENABLE_PROPERTY))) {
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put("main.thread", Boolean.TRUE);
+            registration = context.registerService(Callable.class, this, props);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (registration != null) {
+            registration.unregister();
+            registration = null;
+        }
     }
 
     @Override
@@ -56,11 +88,11 @@ public class CommandLineMain implements Callable<Integer> {
         if (args.contains("--no-shell") || args.get(0).equals("--deploy")) {
             return headless(args);
         }
-        return oneShot(args, System.out, System.err);
+        return oneShot(args, STDOUT, STDERR);
     }
 
     private int interactive() throws Exception {
-        CommandSession session = processor.createSession(System.in, System.out, System.err);
+        CommandSession session = processor.createSession(STDIN, STDOUT, STDERR);
         try {
             // gosh runs the console on this thread and returns when the user exits; the launcher then stops Felix.
             session.execute("gogo:gosh --login --noshutdown");
@@ -88,7 +120,7 @@ public class CommandLineMain implements Callable<Integer> {
             err.println("structops: unknown command '" + command + "'; 'structops help' lists them");
             return USAGE;
         }
-        CommandSession session = processor.createSession(System.in, out, err);
+        CommandSession session = processor.createSession(STDIN, out, err);
         try {
             Object result = session.execute(SCOPE + ":" + command + commandLine(rest));
             if (result != null) {
@@ -99,9 +131,20 @@ public class CommandLineMain implements Callable<Integer> {
             out.flush();
             return OK;
         } catch (IllegalArgumentException e) {
-            // Gogo found no overload of the command for these arguments.
-            err.println("structops " + command + ": bad arguments " + rest + "; 'structops help' shows usage");
+            // Gogo found no overload of the command for these arguments: show the command's own usage.
+            err.println("structops " + command + ": bad arguments " + rest);
             LOG.debug("argument coercion failed", e);
+            CommandSession help = processor.createSession(STDIN, err, err);
+            try {
+                Object usage = help.execute("felix:help " + SCOPE + ":" + command);
+                if (usage != null) {
+                    err.println(usage);
+                }
+            } catch (Exception helpFailed) {
+                LOG.debug("no usage for {}", command, helpFailed);
+            } finally {
+                help.close();
+            }
             return USAGE;
         } catch (Exception e) {
             err.println("structops " + command + ": " + oneLine(e));

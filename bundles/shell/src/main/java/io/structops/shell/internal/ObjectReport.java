@@ -126,7 +126,7 @@ final class ObjectReport {
             sb.append("  ").append(v.name()).append("  section ").append(v.section()).append(", ")
                     .append(v.size()).append(" bytes").append(v.link() ? ", link-based" : ", legacy (no link)")
                     .append(v.optional() ? ", optional" : "").append('\n');
-            Table members = new Table("OFFSET", "MEMBER", "VALUE");
+            Table members = new Table("OFFSET", "KIND", "VALUE");
             List<Object[]> rows = new ArrayList<>();
             for (StructOpsSlot s : v.slots()) {
                 rows.add(new Object[] {s.offset(), "+" + s.offset(), "function", "-> " + s.program().name()});
