@@ -1,0 +1,28 @@
+package io.structops.shell.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CommandLineTest {
+
+    @Test
+    void argumentsReachGogoLiterally() {
+        assertEquals(" inspect a/b.o --json", CommandLineMain.commandLine(List.of("inspect", "a/b.o", "--json")));
+        assertEquals(" 'my file.o' '$HOME' ''", CommandLineMain.commandLine(List.of("my file.o", "$HOME", "")));
+        assertEquals(" \"it's \\$x\"", CommandLineMain.commandLine(List.of("it's $x")));
+    }
+
+    @Test
+    void jsonEscapesAndKeepsOrder() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("b", "q\"\\\n\u0001");
+        m.put("a", List.of(1, true));
+        m.put("n", null);
+        assertEquals("{\n  \"b\": \"q\\\"\\\\\\n\\u0001\",\n  \"a\": [\n    1,\n    true\n  ],\n  \"n\": null\n}",
+                Json.write(m));
+    }
+}
