@@ -1,0 +1,25 @@
+package io.structops.btf;
+
+import io.structops.elf.BpfObject;
+import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+
+/** Parses BTF. Offered as an OSGi service; thread-safe. */
+@org.osgi.annotation.versioning.ProviderType
+public interface BtfReader {
+
+    /**
+     * Parses a complete BTF blob. The segment is read in place and must stay readable as long as the result is
+     * used (a heap segment, or a mapping whose arena outlives the BTF).
+     */
+    Btf read(String source, MemorySegment bytes) throws BtfException;
+
+    /** Parses split BTF (a kernel module's) whose ids and strings continue those of {@code base}. */
+    Btf readSplit(String source, MemorySegment bytes, Btf base) throws BtfException;
+
+    /** The object's {@code .BTF} section, if it has one. */
+    Optional<Btf> read(BpfObject object) throws BtfException;
+
+    /** The object's {@code .BTF.ext} section, if it has one. */
+    Optional<BtfExt> readExt(BpfObject object) throws BtfException;
+}

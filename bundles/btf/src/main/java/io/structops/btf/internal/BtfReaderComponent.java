@@ -1,0 +1,50 @@
+package io.structops.btf.internal;
+
+import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
+import io.structops.btf.BtfExt;
+import io.structops.btf.BtfReader;
+import io.structops.elf.BpfObject;
+import io.structops.elf.ElfSection;
+import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Component;
+
+/** The BTF reader as a DS service; stateless. */
+@Component(service = BtfReader.class)
+public class BtfReaderComponent implements BtfReader {
+
+    @Override
+    public Btf read(String source, MemorySegment bytes) throws BtfException {
+        return RawBtf.parse(source, bytes, null);
+    }
+
+    @Override
+    public Btf readSplit(String source, MemorySegment bytes, Btf base) throws BtfException {
+        if (!(base instanceof RawBtf raw)) {
+            throw new BtfException(source, "the base BTF was not read by this reader");
+        }
+        return RawBtf.parse(source, bytes, raw);
+    }
+
+    @Override
+    public Optional<Btf> read(BpfObject object) throws BtfException {
+        Optional<ElfSection> section = object.btfSection();
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(read(object.name() + "(.BTF)", MemorySegment.ofBuffer(object.elf().data(section.get()))));
+    }
+
+    @Override
+    public Optional<BtfExt> readExt(BpfObject object) throws BtfException {
+        Optional<ElfSection> section = object.btfExtSection();
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        Btf btf = read(object).orElseThrow(() -> new BtfException(object.name() + "(.BTF.ext)",
+                "the object has .BTF.ext but no .BTF"));
+        return Optional.of(ExtParser.parse(object.name() + "(.BTF.ext)",
+                MemorySegment.ofBuffer(object.elf().data(section.get())), btf));
+    }
+}

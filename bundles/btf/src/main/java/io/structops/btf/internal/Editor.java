@@ -1,0 +1,176 @@
+package io.structops.btf.internal;
+
+import io.structops.btf.BtfEditor;
+import io.structops.btf.BtfKind;
+import io.structops.btf.BtfType;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A mutable copy of one BTF blob's own types and strings, encoded the way clang and the kernel lay BTF out. */
+final class Editor implements BtfEditor {
+    private final RawBtf original;
+    private final BtfType[] types;
+    private final List<BtfType> added = new ArrayList<>();
+    private final ByteArrayOutputStream extraStrings = new ByteArrayOutputStream();
+    private Map<String, Integer> stringIndex;
+
+    Editor(RawBtf original) {
+        this.original = original;
+        this.types = new BtfType[original.offsets.length];
+    }
+
+    @Override
+    public int addString(String s) {
+        if (s.isEmpty()) {
+            return 0;
+        }
+        if (stringIndex == null) {
+            stringIndex = new HashMap<>();
+            long p = original.strStart;
+            long end = p + original.strLen;
+            int off = original.baseStrLen;
+            StringBuilder cur = new StringBuilder();
+            long startOff = off;
+            for (; p < end; p++, off++) {
+                byte b = original.seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p);
+                if (b == 0) {
+                    stringIndex.putIfAbsent(cur.toString(), (int) startOff);
+                    cur.setLength(0);
+                    startOff = off + 1;
+                } else {
+                    cur.append((char) (b & 0xff));
+                }
+            }
+        }
+        Integer known = stringIndex.get(s);
+        if (known != null) {
+            return known;
+        }
+        int off = (int) (original.baseStrLen + original.strLen + extraStrings.size());
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        extraStrings.writeBytes(bytes);
+        extraStrings.write(0);
+        stringIndex.put(s, off);
+        return off;
+    }
+
+    @Override
+    public BtfEditor replace(BtfType type) {
+        int id = type.id();
+        if (id >= original.firstId && id < original.firstId + types.length) {
+            types[id - original.firstId] = type;
+        } else if (id >= original.firstId + types.length && id < typeCount()) {
+            added.set(id - original.firstId - types.length, type);
+        } else {
+            throw new IllegalArgumentException("type id " + id + " is not one of this BTF's own types");
+        }
+        return this;
+    }
+
+    @Override
+    public int add(BtfType type) {
+        added.add(type);
+        return typeCount() - 1;
+    }
+
+    @Override
+    public int typeCount() {
+        return original.firstId + types.length + added.size();
+    }
+
+    @Override
+    public BtfType type(int id) {
+        if (id >= original.firstId + types.length) {
+            return added.get(id - original.firstId - types.length);
+        }
+        if (id >= original.firstId) {
+            BtfType t = types[id - original.firstId];
+            return t != null ? t : original.type(id);
+        }
+        return original.type(id);
+    }
+
+    @Override
+    public byte[] encode() {
+        return encode(original.order);
+    }
+
+    byte[] encode(ByteOrder order) {
+        ByteArrayOutputStream typeBytes = new ByteArrayOutputStream((int) original.typeLen + 64);
+        ByteBuffer buf = ByteBuffer.allocate(16 + 12 * 65536 + 12).order(order);
+        for (int id = original.firstId; id < typeCount(); id++) {
+            buf.clear();
+            write(type(id), buf);
+            typeBytes.write(buf.array(), 0, buf.position());
+        }
+        byte[] strings = new byte[(int) original.strLen + extraStrings.size()];
+        original.seg.asSlice(original.strStart, original.strLen).asByteBuffer().get(strings, 0,
+                (int) original.strLen);
+        System.arraycopy(extraStrings.toByteArray(), 0, strings, (int) original.strLen, extraStrings.size());
+        int hdr = original.headerLen;
+        ByteBuffer out = ByteBuffer.allocate(hdr + typeBytes.size() + strings.length).order(order);
+        out.putShort((short) RawBtf.MAGIC).put((byte) 1).put((byte) original.flags).putInt(hdr);
+        out.putInt(0).putInt(typeBytes.size()).putInt(typeBytes.size()).putInt(strings.length);
+        out.position(hdr);
+        out.put(typeBytes.toByteArray()).put(strings);
+        return out.array();
+    }
+
+    private static int info(BtfKind kind, int vlen, boolean kflag) {
+        return (kflag ? 0x80000000 : 0) | (kind.ordinal() << 24) | (vlen & 0xffff);
+    }
+
+    static void write(BtfType t, ByteBuffer b) {
+        b.putInt(t.nameOffset());
+        switch (t) {
+            case BtfType.Int i -> b.putInt(info(BtfKind.INT, 0, false)).putInt(i.size())
+                    .putInt((i.encoding() << 24) | (i.bitOffset() << 16) | i.bits());
+            case BtfType.Reference r -> b.putInt(info(r.kind(), 0, r.kindFlag())).putInt(r.type());
+            case BtfType.Array a -> b.putInt(info(BtfKind.ARRAY, 0, false)).putInt(0).putInt(a.elementType())
+                    .putInt(a.indexType()).putInt(a.count());
+            case BtfType.Composite c -> {
+                b.putInt(info(c.kind(), c.members().size(), c.kindFlag())).putInt(c.size());
+                for (BtfType.Member m : c.members()) {
+                    int raw = c.kindFlag() ? (m.bitfieldSize() << 24) | (int) m.bitOffset() : (int) m.bitOffset();
+                    b.putInt(m.nameOffset()).putInt(m.type()).putInt(raw);
+                }
+            }
+            case BtfType.Enumeration e -> {
+                b.putInt(info(e.kind(), e.values().size(), e.kindFlag())).putInt(e.size());
+                for (BtfType.EnumValue v : e.values()) {
+                    b.putInt(v.nameOffset());
+                    if (e.kind() == BtfKind.ENUM) {
+                        b.putInt((int) v.value());
+                    } else {
+                        b.putInt((int) v.value()).putInt((int) (v.value() >>> 32));
+                    }
+                }
+            }
+            case BtfType.Fwd f -> b.putInt(info(BtfKind.FWD, 0, f.kindFlag())).putInt(0);
+            case BtfType.Func f -> b.putInt(info(BtfKind.FUNC, f.linkage(), false)).putInt(f.proto());
+            case BtfType.FuncProto p -> {
+                b.putInt(info(BtfKind.FUNC_PROTO, p.params().size(), false)).putInt(p.returnType());
+                for (BtfType.Param q : p.params()) {
+                    b.putInt(q.nameOffset()).putInt(q.type());
+                }
+            }
+            case BtfType.Var v -> b.putInt(info(BtfKind.VAR, 0, false)).putInt(v.type()).putInt(v.linkage());
+            case BtfType.Datasec d -> {
+                b.putInt(info(BtfKind.DATASEC, d.vars().size(), false)).putInt(d.size());
+                for (BtfType.VarInfo v : d.vars()) {
+                    b.putInt(v.type()).putInt((int) v.offset()).putInt((int) v.size());
+                }
+            }
+            case BtfType.FloatType f -> b.putInt(info(BtfKind.FLOAT, 0, false)).putInt(f.size());
+            case BtfType.DeclTag d -> b.putInt(info(BtfKind.DECL_TAG, 0, d.kindFlag())).putInt(d.type())
+                    .putInt(d.componentIndex());
+            case BtfType.Void v -> throw new IllegalArgumentException("void is not encoded");
+        }
+    }
+}
