@@ -1,0 +1,157 @@
+package io.structops.kernel.btf.internal;
+
+import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
+import io.structops.btf.BtfKind;
+import io.structops.btf.BtfReader;
+import io.structops.btf.BtfType;
+import io.structops.kernel.btf.KernelBtf;
+import io.structops.kernel.btf.StructOpsType;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * BTF read from a vmlinux file and a directory of module BTF files, each parsed once on first use and kept mapped
+ * until {@link #close()}.
+ */
+final class KernelBtfSource implements KernelBtf, AutoCloseable {
+    static final String WRAPPER_PREFIX = "bpf_struct_ops_";
+
+    private final BtfReader reader;
+    private final Path vmlinuxFile;
+    private final Path modulesDir;
+    private final boolean running;
+    private final Arena arena = Arena.ofShared();
+    private final Map<String, Btf> modules = new ConcurrentHashMap<>();
+    private volatile Btf vmlinux;
+    private volatile List<StructOpsType> structOps;
+
+    KernelBtfSource(BtfReader reader, Path vmlinuxFile, Path modulesDir, boolean running) {
+        this.reader = reader;
+        this.vmlinuxFile = vmlinuxFile;
+        this.modulesDir = modulesDir;
+        this.running = running;
+    }
+
+    @Override
+    public String source() {
+        return vmlinuxFile.toString();
+    }
+
+    @Override
+    public boolean isRunningKernel() {
+        return running;
+    }
+
+    @Override
+    public Btf vmlinux() throws BtfException {
+        Btf b = vmlinux;
+        if (b == null) {
+            synchronized (this) {
+                b = vmlinux;
+                if (b == null) {
+                    vmlinux = b = reader.read("vmlinux", mapped(vmlinuxFile, "vmlinux"));
+                }
+            }
+        }
+        return b;
+    }
+
+    private java.lang.foreign.MemorySegment mapped(Path file, String what) throws BtfException {
+        try {
+            return PrivateMapping.map(file, arena);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new BtfException(file.toString(), "no " + what + " BTF here" + (running
+                    ? " (the kernel was built without CONFIG_DEBUG_INFO_BTF)" : ""));
+        } catch (IOException e) {
+            throw new BtfException(file.toString(), "cannot read: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public List<String> modules() {
+        if (modulesDir == null || !Files.isDirectory(modulesDir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(modulesDir)) {
+            return files.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals(vmlinuxFile.getFileName().toString())).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public Optional<Btf> module(String name) throws BtfException {
+        if (modulesDir == null || name.contains("/") || !modules().contains(name)) {
+            return Optional.empty();
+        }
+        Btf b = modules.get(name);
+        if (b == null) {
+            synchronized (this) {
+                b = modules.get(name);
+                if (b == null) {
+                    b = reader.readSplit(name, mapped(modulesDir.resolve(name), "module " + name), vmlinux());
+                    modules.put(name, b);
+                }
+            }
+        }
+        return Optional.of(b);
+    }
+
+    @Override
+    public List<StructOpsType> structOpsTypes() throws BtfException {
+        List<StructOpsType> s = structOps;
+        if (s == null) {
+            List<StructOpsType> found = new ArrayList<>();
+            collect(vmlinux(), "vmlinux", found);
+            for (String m : modules()) {
+                Optional<Btf> b = module(m);
+                if (b.isPresent()) {
+                    collect(b.get(), m, found);
+                }
+            }
+            structOps = s = List.copyOf(found);
+        }
+        return s;
+    }
+
+    private static void collect(Btf btf, String module, List<StructOpsType> into) throws BtfException {
+        for (int id = btf.firstId(); id < btf.typeCount(); id++) {
+            if (btf.kind(id) != BtfKind.STRUCT) {
+                continue;
+            }
+            String name = btf.name(id);
+            if (!name.startsWith(WRAPPER_PREFIX) || name.length() == WRAPPER_PREFIX.length()) {
+                continue;
+            }
+            BtfType.Composite wrapper = (BtfType.Composite) btf.type(id);
+            Optional<BtfType.Member> data = wrapper.member("data");
+            if (data.isEmpty()) {
+                continue;
+            }
+            int ops = btf.resolve(data.get().type());
+            String opsName = name.substring(WRAPPER_PREFIX.length());
+            // Kernel-internal structs share the prefix (bpf_struct_ops_map, _value, ...): a wrapper's data is the
+            // ops struct of the same name.
+            if (btf.kind(ops) != BtfKind.STRUCT || !btf.name(ops).equals(opsName)) {
+                continue;
+            }
+            into.add(new StructOpsType(name.substring(WRAPPER_PREFIX.length()), module, ops, id,
+                    Integer.toUnsignedLong(wrapper.size()), data.get().byteOffset()));
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,94 @@
+package io.structops.kernel.btf.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.structops.btf.BtfException;
+import io.structops.btf.BtfKind;
+import io.structops.btf.internal.BtfReaderAccess;
+import io.structops.kernel.btf.StructOpsType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The running kernel's BTF through a private mapping, and the struct_ops types it offers, against bpftool. */
+class KernelBtfSourceTest {
+
+    private static KernelBtfSource running() {
+        return new KernelBtfSource(new BtfReaderAccess(), Path.of("/sys/kernel/btf/vmlinux"),
+                Path.of("/sys/kernel/btf"), true);
+    }
+
+    @Test
+    void mapsVmlinuxPrivatelyAndParsesItOnce() throws Exception {
+        try (KernelBtfSource k = running()) {
+            var btf = k.vmlinux();
+            assertSame(btf, k.vmlinux());
+            assertTrue(btf.typeCount() > 1000);
+            assertTrue(btf.find("tcp_congestion_ops", BtfKind.STRUCT).isPresent());
+        }
+    }
+
+    @Test
+    void structOpsTypesAgreeWithBpftool() throws Exception {
+        // From bpftool's raw dump: structs bpf_struct_ops_X whose member 'data' has type [N] STRUCT 'X'.
+        Process p = new ProcessBuilder("bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "raw")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        assertEquals(0, p.waitFor());
+        java.util.Map<String, String> structNames = new java.util.HashMap<>();
+        for (String l : lines) {
+            var m = java.util.regex.Pattern.compile("^\\[(\\d+)] STRUCT '([^']*)' .*").matcher(l);
+            if (m.matches()) {
+                structNames.put(m.group(1), m.group(2));
+            }
+        }
+        List<String> expected = new java.util.ArrayList<>();
+        String current = null;
+        for (String l : lines) {
+            var m = java.util.regex.Pattern.compile("^\\[\\d+] STRUCT 'bpf_struct_ops_(.+)' .*").matcher(l);
+            if (m.matches()) {
+                current = m.group(1);
+                continue;
+            }
+            if (!l.startsWith("\t")) {
+                current = null;
+                continue;
+            }
+            var d = java.util.regex.Pattern.compile("^\t'data' type_id=(\\d+) .*").matcher(l);
+            if (current != null && d.matches() && current.equals(structNames.get(d.group(1)))) {
+                expected.add(current);
+            }
+        }
+        expected.sort(null);
+        try (KernelBtfSource k = running()) {
+            List<StructOpsType> types = k.structOpsTypes();
+            assertEquals(expected, types.stream().map(StructOpsType::name).sorted().toList());
+            StructOpsType tcp = k.structOpsType("tcp_congestion_ops").orElseThrow();
+            assertEquals("vmlinux", tcp.module());
+            assertEquals(k.vmlinux().find("tcp_congestion_ops", BtfKind.STRUCT).getAsInt(), tcp.typeId());
+            assertEquals(k.vmlinux().size(tcp.wrapperTypeId()), tcp.valueSize());
+            assertTrue(tcp.dataOffset() > 0 && tcp.dataOffset() % 8 == 0);
+            assertTrue(k.structOpsType("bpf_dummy_ops").isPresent());
+        }
+    }
+
+    @Test
+    void fileSourceForOfflineWork(@TempDir Path dir) throws Exception {
+        Path copy = dir.resolve("vmlinux");
+        Files.copy(Path.of("/sys/kernel/btf/vmlinux"), copy);
+        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderAccess(), copy, null, false)) {
+            assertTrue(k.structOpsType("tcp_congestion_ops").isPresent());
+            assertEquals(List.of(), k.modules());
+        }
+        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderAccess(), dir.resolve("missing"), null, false)) {
+            BtfException e = assertThrows(BtfException.class, k::vmlinux);
+            assertTrue(e.getMessage().contains("no vmlinux BTF here"), e.getMessage());
+        }
+    }
+}
