@@ -70,6 +70,17 @@ public interface Btf {
     /** Writes {@code bpftool btf dump file ... format raw} output for this BTF's own types. */
     void dumpRaw(Appendable out) throws IOException;
 
-    /** Writes compilable C declarations of a type and every type it needs, in dependency order. */
-    void dumpC(int id, Appendable out) throws IOException;
+    /** Writes the raw dump lines of the given types only. */
+    void dumpRaw(int[] ids, Appendable out) throws IOException;
+
+    /**
+     * Writes compilable C declarations of the given types and of every type they need, each once, in dependency
+     * order.
+     */
+    void dumpC(int[] ids, Appendable out) throws IOException;
+
+    /** Writes compilable C declarations of one type and every type it needs. */
+    default void dumpC(int id, Appendable out) throws IOException {
+        dumpC(new int[] {id}, out);
+    }
 }

@@ -30,16 +30,20 @@ class LauncherTest {
         JsonNode v = root.get("structOps").get(0);
         assertEquals("structops_fixed", v.get("name").asText());
         assertTrue(v.get("link").asBoolean());
-        Map<Long, String> functions = new HashMap<>();
+        assertEquals("tcp_congestion_ops", v.get("type").asText());
+        Map<String, String> functions = new HashMap<>();
         for (JsonNode m : v.get("members")) {
             if (m.get("kind").asText().equals("function")) {
-                functions.put(m.get("offset").asLong(), m.get("program").asText());
+                functions.put(m.get("name").asText() + "@" + m.get("offset").asLong(), m.get("program").asText());
             } else {
-                assertEquals("structops_fixed", m.get("text").asText());
+                assertEquals("name", m.get("name").asText());
+                assertEquals("\"structops_fixed\"", m.get("value").asText());
             }
         }
-        assertEquals(Map.of(0L, "fixed_ssthresh", 8L, "fixed_cong_avoid", 16L, "fixed_set_state", 24L,
-                "fixed_undo_cwnd", 56L, "fixed_init"), functions);
+        // Offsets follow the object's own struct (structops_kernel.h), names come from its BTF.
+        assertEquals(Map.of("ssthresh@0", "fixed_ssthresh", "cong_avoid@8", "fixed_cong_avoid", "set_state@16",
+                "fixed_set_state", "undo_cwnd@24", "fixed_undo_cwnd", "init@56", "fixed_init"), functions);
+        assertTrue(v.get("kernel").get("offered").asBoolean());
         assertEquals(5, root.get("programs").size());
     }
 

@@ -624,8 +624,16 @@ final class RawBtf implements Btf {
     }
 
     @Override
-    public void dumpC(int id, Appendable out) throws IOException {
-        new CDump(this, out).dump(id);
+    public void dumpRaw(int[] ids, Appendable out) throws IOException {
+        new RawDump(this, out).dump(ids);
+    }
+
+    @Override
+    public void dumpC(int[] ids, Appendable out) throws IOException {
+        CDump dump = new CDump(this, out);
+        for (int id : ids) {
+            dump.dump(id);
+        }
     }
 
     @Override

@@ -27,6 +27,14 @@ final class RawDump {
         sb.setLength(0);
     }
 
+    void dump(int[] ids) throws IOException {
+        for (int id : ids) {
+            dump(btf.type(id));
+        }
+        out.append(sb);
+        sb.setLength(0);
+    }
+
     private String str(String s) {
         return s.isEmpty() ? "(anon)" : s;
     }

@@ -1,7 +1,14 @@
 package io.structops.shell.internal;
 
 import io.structops.elf.BpfObject;
+import io.structops.btf.Btf;
+import io.structops.btf.BtfReader;
 import io.structops.elf.BpfObjectReader;
+import io.structops.elf.StructOpsVariable;
+import io.structops.kernel.btf.KernelBtf;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
@@ -10,6 +17,9 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** {@code structops:inspect FILE [--json]}: what an object holds, read without privileges. */
 @Component(service = InspectCommand.class, property = {
@@ -21,13 +31,29 @@ public class InspectCommand {
     @Reference
     private BpfObjectReader reader;
 
+    @Reference
+    private BtfReader btfReader;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile KernelBtf kernel;
+
     @Descriptor("show the programs, maps and struct_ops variables of a BPF object file")
     public String inspect(
             @Descriptor("print JSON instead of tables")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("BPF ELF object file (clang -target bpf)") String file) throws Exception {
         BpfObject object = read(reader, file);
-        return json ? Json.write(ObjectReport.toJson(object)) : ObjectReport.toText(object);
+        Map<String, StructOpsTypes.Description> types = new HashMap<>();
+        Optional<Btf> btf = btfReader.read(object);
+        if (btf.isPresent()) {
+            KernelBtf k = kernel;
+            for (StructOpsVariable v : object.structOps()) {
+                StructOpsTypes.describe(v, btf.get(), object.elf().byteOrder(), k)
+                        .ifPresent(d -> types.put(v.name(), d));
+            }
+        }
+        return json ? Json.write(ObjectReport.toJson(object, types)) : ObjectReport.toText(object, types);
     }
 
     static BpfObject read(BpfObjectReader reader, String file) throws Exception {

@@ -18,7 +18,7 @@ final class ObjectReport {
     private ObjectReport() {
     }
 
-    static Map<String, Object> toJson(BpfObject object) {
+    static Map<String, Object> toJson(BpfObject object, Map<String, StructOpsTypes.Description> types) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("object", object.name());
         root.put("byteOrder", object.elf().byteOrder() == ByteOrder.LITTLE_ENDIAN ? "little" : "big");
@@ -33,7 +33,7 @@ final class ObjectReport {
             return m;
         }).toList());
         root.put("maps", object.maps().stream().map(ObjectReport::map).toList());
-        root.put("structOps", object.structOps().stream().map(ObjectReport::structOps).toList());
+        root.put("structOps", object.structOps().stream().map(v -> structOps(v, types.get(v.name()))).toList());
         root.put("externs", object.externs().stream().map(ObjectReport::extern).toList());
         return root;
     }
@@ -58,35 +58,55 @@ final class ObjectReport {
         return m;
     }
 
-    private static Map<String, Object> structOps(StructOpsVariable v) {
+    private static Map<String, Object> structOps(StructOpsVariable v, StructOpsTypes.Description d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", v.name());
-        // The C type comes from the object's BTF, which structops does not interpret yet.
-        m.put("type", null);
+        m.put("type", d == null ? null : d.type());
         m.put("section", v.section());
         m.put("size", v.size());
         m.put("link", v.link());
         m.put("optional", v.optional());
         List<Map<String, Object>> members = new ArrayList<>();
+        if (d != null) {
+            for (StructOpsTypes.Member member : d.members()) {
+                Map<String, Object> mm = new LinkedHashMap<>();
+                mm.put("name", member.name());
+                mm.put("offset", member.offset());
+                mm.put("kind", member.function() ? "function" : "data");
+                if (member.function()) {
+                    mm.put("program", member.program());
+                } else {
+                    mm.put("size", member.size());
+                    mm.put("value", member.value());
+                }
+                members.add(mm);
+            }
+            m.put("members", members);
+            m.put("kernel", StructOpsTypes.kernelJson(d.kernel()));
+            return m;
+        }
+        // Without BTF the ELF alone tells offsets and bytes.
         for (StructOpsSlot s : v.slots()) {
             Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("name", null);
             mm.put("offset", s.offset());
             mm.put("kind", "function");
             mm.put("program", s.program().name());
-            mm.put("section", s.program().section());
             members.add(mm);
         }
-        for (DataRun d : v.data()) {
+        for (DataRun r : v.data()) {
             Map<String, Object> mm = new LinkedHashMap<>();
-            mm.put("offset", d.offset());
+            mm.put("name", null);
+            mm.put("offset", r.offset());
             mm.put("kind", "data");
-            mm.put("size", d.bytes().length);
-            mm.put("hex", d.hex());
-            mm.put("text", d.asText());
+            mm.put("size", (long) r.bytes().length);
+            String text = r.asText();
+            mm.put("value", text != null ? "\"" + text + "\"" : "0x" + r.hex());
             members.add(mm);
         }
         members.sort((a, b) -> Long.compare((Long) a.get("offset"), (Long) b.get("offset")));
         m.put("members", members);
+        m.put("kernel", null);
         return m;
     }
 
@@ -98,7 +118,8 @@ final class ObjectReport {
         return m;
     }
 
-    static String toText(BpfObject object) {
+    @SuppressWarnings("unchecked")
+    static String toText(BpfObject object, Map<String, StructOpsTypes.Description> types) {
         StringBuilder sb = new StringBuilder();
         sb.append("object  ").append(object.name()).append('\n');
         sb.append("        ELF64 ").append(object.elf().byteOrder() == ByteOrder.LITTLE_ENDIAN ? "little" : "big")
@@ -123,22 +144,39 @@ final class ObjectReport {
             sb.append("  (none)\n");
         }
         for (StructOpsVariable v : object.structOps()) {
-            sb.append("  ").append(v.name()).append("  section ").append(v.section()).append(", ")
-                    .append(v.size()).append(" bytes").append(v.link() ? ", link-based" : ", legacy (no link)")
-                    .append(v.optional() ? ", optional" : "").append('\n');
-            Table members = new Table("OFFSET", "KIND", "VALUE");
-            List<Object[]> rows = new ArrayList<>();
-            for (StructOpsSlot s : v.slots()) {
-                rows.add(new Object[] {s.offset(), "+" + s.offset(), "function", "-> " + s.program().name()});
+            Map<String, Object> j = structOps(v, types.get(v.name()));
+            sb.append("  ").append(v.name());
+            if (j.get("type") != null) {
+                sb.append("  struct ").append(j.get("type"));
             }
-            for (DataRun d : v.data()) {
-                String text = d.asText();
-                rows.add(new Object[] {d.offset(), "+" + d.offset(), "data[" + d.bytes().length + "]",
-                        text != null ? "\"" + text + "\"" : "0x" + d.hex()});
+            sb.append("  section ").append(v.section()).append(", ").append(v.size()).append(" bytes")
+                    .append(v.link() ? ", link-based" : ", legacy (no link)").append(v.optional() ? ", optional" : "")
+                    .append('\n');
+            Map<String, Object> kernel = (Map<String, Object>) j.get("kernel");
+            if (kernel != null) {
+                sb.append("    kernel: ");
+                if (Boolean.TRUE.equals(kernel.get("offered"))) {
+                    sb.append("offers bpf_struct_ops_").append(j.get("type")).append(" (").append(kernel.get("module"))
+                            .append(')');
+                    List<String> rejected = (List<String>) kernel.get("rejectedMembers");
+                    List<String> ignored = (List<String>) kernel.get("ignoredMembers");
+                    if (!rejected.isEmpty()) {
+                        sb.append("; would reject the members it lacks that are set: ").append(String.join(", ", rejected));
+                    }
+                    if (!ignored.isEmpty()) {
+                        sb.append("; lacks unset members (ignored): ").append(String.join(", ", ignored));
+                    }
+                } else {
+                    sb.append("has no bpf_struct_ops_").append(j.get("type")).append(": this kernel cannot load it");
+                }
+                sb.append('\n');
             }
-            rows.sort((a, b) -> Long.compare((Long) a[0], (Long) b[0]));
-            for (Object[] r : rows) {
-                members.row(r[1], r[2], r[3]);
+            Table members = new Table("OFFSET", "MEMBER", "KIND", "VALUE");
+            for (Map<String, Object> mm : (List<Map<String, Object>>) j.get("members")) {
+                boolean fn = "function".equals(mm.get("kind"));
+                members.row("+" + mm.get("offset"), mm.get("name") == null ? "" : mm.get("name"),
+                        fn ? "function" : "data[" + mm.get("size") + "]",
+                        fn ? "-> " + mm.get("program") : mm.get("value"));
             }
             members.appendTo(sb, "    ");
         }

@@ -9,7 +9,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /** The running kernel's BTF from {@code /sys/kernel/btf}; the default provider (ranking 0). */
-@Component(service = KernelBtf.class, property = "service.ranking:Integer=0")
+@Component(service = KernelBtf.class, immediate = true, property = "service.ranking:Integer=0")
 public class RunningKernelBtf extends DelegatingKernelBtf {
     static final Path SYSFS = Path.of("/sys/kernel/btf");
 
