@@ -15,14 +15,14 @@ import java.util.Map;
 final class ExtParser {
     private final String source;
     private final MemorySegment seg;
-    private final ValueLayout.OfInt u32;
+    private final boolean swap;
     private final Btf btf;
 
     private ExtParser(String source, MemorySegment seg, Btf btf) {
         this.source = source;
         this.seg = seg;
         this.btf = btf;
-        this.u32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(btf.byteOrder());
+        this.swap = btf.byteOrder() == ByteOrder.BIG_ENDIAN;
     }
 
     static BtfExt parse(String source, MemorySegment seg, Btf btf) throws BtfException {
@@ -43,7 +43,7 @@ final class ExtParser {
             throw new BtfException(source, String.format("header: magic 0x%04x is not 0xeb9f in the .BTF's byte order",
                     magic));
         }
-        long hdrLen = Integer.toUnsignedLong(seg.get(u32, 4));
+        long hdrLen = Integer.toUnsignedLong(u32(4));
         if (hdrLen < 24 || hdrLen > size) {
             throw new BtfException(source, "header: hdr_len " + hdrLen + " outside 24.." + size);
         }
@@ -51,21 +51,21 @@ final class ExtParser {
         Map<String, List<BtfExt.LineInfo>> lines = new LinkedHashMap<>();
         Map<String, List<BtfExt.CoreRelo>> relos = new LinkedHashMap<>();
         int funcSize = section("func_info", hdrLen, 8, 8, funcs,
-                at -> new BtfExt.FuncInfo(Integer.toUnsignedLong(seg.get(u32, at)), seg.get(u32, at + 4)));
+                at -> new BtfExt.FuncInfo(Integer.toUnsignedLong(u32(at)), u32(at + 4)));
         int lineSize = section("line_info", hdrLen, 16, 16, lines,
-                at -> new BtfExt.LineInfo(Integer.toUnsignedLong(seg.get(u32, at)), seg.get(u32, at + 4),
-                        seg.get(u32, at + 8), seg.get(u32, at + 12)));
+                at -> new BtfExt.LineInfo(Integer.toUnsignedLong(u32(at)), u32(at + 4),
+                        u32(at + 8), u32(at + 12)));
         int reloSize = 0;
         if (hdrLen >= 32) {
             List<String> badKinds = new ArrayList<>();
             reloSize = section("core_relo", hdrLen, 24, 16, relos, at -> {
-                int kind = seg.get(u32, at + 12);
+                int kind = u32(at + 12);
                 BtfExt.CoreReloKind k = BtfExt.CoreReloKind.of(kind);
                 if (k == null) {
-                    badKinds.add("kind " + kind + " at instruction offset " + Integer.toUnsignedLong(seg.get(u32, at)));
+                    badKinds.add("kind " + kind + " at instruction offset " + Integer.toUnsignedLong(u32(at)));
                 }
-                return new BtfExt.CoreRelo(Integer.toUnsignedLong(seg.get(u32, at)), seg.get(u32, at + 4),
-                        seg.get(u32, at + 8), k);
+                return new BtfExt.CoreRelo(Integer.toUnsignedLong(u32(at)), u32(at + 4),
+                        u32(at + 8), k);
             });
             if (!badKinds.isEmpty()) {
                 throw new BtfException(source, "core_relo: unknown relocation " + badKinds.get(0));
@@ -77,8 +77,8 @@ final class ExtParser {
     /** Reads one info section: a record size, then per code section its name, count and records. */
     private <T> int section(String what, long hdrLen, int headerField, int minRecord, Map<String, List<T>> into,
             RecordReader<T> reader) throws BtfException {
-        long off = Integer.toUnsignedLong(seg.get(u32, headerField));
-        long len = Integer.toUnsignedLong(seg.get(u32, headerField + 4));
+        long off = Integer.toUnsignedLong(u32(headerField));
+        long len = Integer.toUnsignedLong(u32(headerField + 4));
         long size = seg.byteSize();
         if (len == 0) {
             return 0;
@@ -90,7 +90,7 @@ final class ExtParser {
         if (len < 4) {
             throw new BtfException(source, what + ": too short for its record size");
         }
-        long recSize = Integer.toUnsignedLong(seg.get(u32, start));
+        long recSize = Integer.toUnsignedLong(u32(start));
         if (recSize < minRecord || recSize % 4 != 0 || recSize > 1024) {
             throw new BtfException(source, what + ": record size " + recSize + " (needs a multiple of 4, at least "
                     + minRecord + ")");
@@ -101,8 +101,8 @@ final class ExtParser {
             if (end - p < 8) {
                 throw new BtfException(source, what + ": truncated section header at offset " + (p - hdrLen));
             }
-            int nameOff = seg.get(u32, p);
-            long count = Integer.toUnsignedLong(seg.get(u32, p + 4));
+            int nameOff = u32(p);
+            long count = Integer.toUnsignedLong(u32(p + 4));
             p += 8;
             if (count > (end - p) / recSize) {
                 throw new BtfException(source, what + ": " + count + " records of " + recSize
@@ -124,7 +124,7 @@ final class ExtParser {
         return (int) recSize;
     }
 
-    static ByteOrder order(Btf btf) {
-        return btf.byteOrder();
+    private int u32(long at) {
+        return RawBtf.u32(seg, swap, at);
     }
 }

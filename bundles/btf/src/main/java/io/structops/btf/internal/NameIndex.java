@@ -6,8 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Type ids by name: an open-addressing table of ids keyed by a hash of the name's bytes in the string section. Names
- * are compared in place, so the index costs one int per slot and no strings are created to build it.
+ * Type ids of one kind by name: an open-addressing table of ids keyed by a hash of the name's bytes in the string
+ * section. Names are compared in place, so the index costs one int per slot and no strings are created to build it.
+ * Built on the first lookup of its kind, from the kinds array, so a lookup of a struct never pays for the 50,000
+ * function names of vmlinux.
  */
 final class NameIndex {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(
@@ -16,19 +18,17 @@ final class NameIndex {
     private static final long HIGHS = 0x8080808080808080L;
 
     private final RawBtf btf;
-    private int[] slots = new int[0];
-    private int mask;
+    private final int[] slots;
+    private final int mask;
 
-    NameIndex(RawBtf btf) {
+    NameIndex(RawBtf btf, int kind) {
         this.btf = btf;
-    }
-
-    void build() {
         int first = btf.firstId;
         int count = btf.offsets.length;
+        byte[] kinds = btf.kinds;
         int named = 0;
         for (int i = 0; i < count; i++) {
-            if (btf.nameOff(first + i) != 0) {
+            if (kinds[i] == kind) {
                 named++;
             }
         }
@@ -38,6 +38,9 @@ final class NameIndex {
         MemorySegment seg = btf.seg;
         long limit = btf.strStart + btf.strLen;
         for (int i = 0; i < count; i++) {
+            if (kinds[i] != kind) {
+                continue;
+            }
             int id = first + i;
             int off = btf.nameOff(id);
             if (off == 0 || off < btf.baseStrLen) {

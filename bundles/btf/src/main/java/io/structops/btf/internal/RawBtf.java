@@ -30,11 +30,14 @@ final class RawBtf implements Btf {
     final String source;
     final MemorySegment seg;
     final ByteOrder order;
-    final ValueLayout.OfInt u32;
-    final ValueLayout.OfShort u16;
+    /** Layouts are constants so that the JIT compiles each access to a plain load; big-endian data is swapped. */
+    static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    final boolean swap;
     final RawBtf base;
     final int firstId;
     final int[] offsets;
+    /** Kind number of each own type, so kind checks never touch the type section. */
+    final byte[] kinds;
     final long typeStart;
     final long typeLen;
     final long strStart;
@@ -42,18 +45,19 @@ final class RawBtf implements Btf {
     final int baseStrLen;
     final int headerLen;
     final int flags;
-    final NameIndex names;
+    /** One name index per kind, built when a lookup first needs it. */
+    private final NameIndex[] names = new NameIndex[BtfKind.values().length];
 
-    private RawBtf(String source, MemorySegment seg, ByteOrder order, RawBtf base, int[] offsets, long typeStart,
-            long typeLen, long strStart, long strLen, int headerLen, int flags) {
+    private RawBtf(String source, MemorySegment seg, ByteOrder order, RawBtf base, int[] offsets, byte[] kinds,
+            long typeStart, long typeLen, long strStart, long strLen, int headerLen, int flags) {
         this.source = source;
         this.seg = seg;
         this.order = order;
-        this.u32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
-        this.u16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order);
+        this.swap = order == ByteOrder.BIG_ENDIAN;
         this.base = base;
         this.firstId = base == null ? 1 : base.typeCount();
         this.offsets = offsets;
+        this.kinds = kinds;
         this.typeStart = typeStart;
         this.typeLen = typeLen;
         this.strStart = strStart;
@@ -61,7 +65,6 @@ final class RawBtf implements Btf {
         this.baseStrLen = base == null ? 0 : base.totalStringLength();
         this.headerLen = headerLen;
         this.flags = flags;
-        this.names = new NameIndex(this);
     }
 
     static RawBtf parse(String source, MemorySegment seg, RawBtf base) throws BtfException {
@@ -82,20 +85,20 @@ final class RawBtf implements Btf {
         if (base != null && base.order != order) {
             throw new BtfException(source, "header: byte order differs from the base BTF's");
         }
-        ValueLayout.OfInt u32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
+        boolean swap = order == ByteOrder.BIG_ENDIAN;
         int version = seg.get(ValueLayout.JAVA_BYTE, 2);
         if (version != 1) {
             throw new BtfException(source, "header: version " + version + ", only version 1 exists");
         }
         int flags = seg.get(ValueLayout.JAVA_BYTE, 3) & 0xff;
-        long hdrLen = Integer.toUnsignedLong(seg.get(u32, 4));
+        long hdrLen = Integer.toUnsignedLong(u32(seg, swap, 4));
         if (hdrLen < HEADER_SIZE || hdrLen > size) {
             throw new BtfException(source, "header: hdr_len " + hdrLen + " outside 24.." + size);
         }
-        long typeOff = Integer.toUnsignedLong(seg.get(u32, 8));
-        long typeLen = Integer.toUnsignedLong(seg.get(u32, 12));
-        long strOff = Integer.toUnsignedLong(seg.get(u32, 16));
-        long strLen = Integer.toUnsignedLong(seg.get(u32, 20));
+        long typeOff = Integer.toUnsignedLong(u32(seg, swap, 8));
+        long typeLen = Integer.toUnsignedLong(u32(seg, swap, 12));
+        long strOff = Integer.toUnsignedLong(u32(seg, swap, 16));
+        long strLen = Integer.toUnsignedLong(u32(seg, swap, 20));
         long body = size - hdrLen;
         if (typeOff > body || typeLen > body - typeOff) {
             throw new BtfException(source, "header: type section " + typeOff + "+" + typeLen
@@ -123,62 +126,195 @@ final class RawBtf implements Btf {
             throw new BtfException(source, "string section: too large");
         }
         long typeStart = hdrLen + typeOff;
-        int[] offsets = scan(source, seg, u32, typeStart, typeLen, base == null ? 1 : base.typeCount(),
-                baseStr + strLen);
-        RawBtf btf = new RawBtf(source, seg, order, base, offsets, typeStart, typeLen, strStart, strLen, (int) hdrLen,
-                flags);
-        btf.validateReferences();
-        btf.names.build();
+        int firstId = base == null ? 1 : base.typeCount();
+        Scan scan = new Scan(source, seg, swap, typeStart, typeLen, firstId, baseStr + strLen);
+        scan.run();
+        RawBtf btf = new RawBtf(source, seg, order, base, scan.offsets(), scan.kinds(), typeStart, typeLen, strStart,
+                strLen, (int) hdrLen, flags);
+        if (Long.compareUnsigned(scan.maxRef, btf.typeCount()) >= 0) {
+            btf.findBadReference(); // names the type and the field at fault
+        }
+        btf.checkFunctions();
+        btf.checkChains();
         return btf;
     }
 
-    /** One pass over the type section: each type's offset, its kind and its trailing size, bounds-checked. */
-    private static int[] scan(String source, MemorySegment seg, ValueLayout.OfInt u32, long start, long len,
-            int firstId, long stringLimit) throws BtfException {
-        // Every type takes at least 12 bytes, so this bound comes from the input's size, not from its contents.
-        int[] offsets = new int[(int) Math.min(len / TYPE_HEADER, Integer.MAX_VALUE - 8)];
-        long pos = start;
-        long end = start + len;
-        int n = 0;
-        while (pos < end) {
-            int id = firstId + n;
-            if (end - pos < TYPE_HEADER) {
-                throw new BtfException(source, id, "truncated: " + (end - pos) + " bytes left of a 12-byte type");
-            }
-            long nameOff = Integer.toUnsignedLong(seg.get(u32, pos));
-            int info = seg.get(u32, pos + 4);
-            int kindNo = (info >>> 24) & 0x1f;
-            int vlen = info & 0xffff;
-            BtfKind kind = BtfKind.of(kindNo);
-            if (kind == null || kind == BtfKind.VOID) {
-                throw new BtfException(source, id, "unknown kind " + kindNo);
-            }
-            if (nameOff >= stringLimit) {
-                throw new BtfException(source, id, "name offset " + nameOff + " is outside the string section ("
-                        + stringLimit + " bytes)");
-            }
-            long extra = trailing(kind, vlen);
-            if (extra > end - pos - TYPE_HEADER) {
-                throw new BtfException(source, id, kind + " with vlen " + vlen + " needs " + extra
-                        + " more bytes; the type section has " + (end - pos - TYPE_HEADER));
-            }
-            if (pos - start > Integer.MAX_VALUE) {
-                throw new BtfException(source, id, "type section too large");
-            }
-            offsets[n++] = (int) (pos - start);
-            pos += TYPE_HEADER + extra;
+    /**
+     * One sequential pass over the type section: each type's offset and kind, its size checked against what is
+     * left, every string offset checked, and the largest type id referred to remembered, so that references are
+     * checked against the final count without a second pass.
+     */
+    private static final class Scan {
+        final String source;
+        final MemorySegment seg;
+        final boolean swap;
+        final long start;
+        final long len;
+        final int firstId;
+        final long stringLimit;
+        final int[] offsets;
+        final byte[] kinds;
+        int n;
+        long maxRef;
+
+        Scan(String source, MemorySegment seg, boolean swap, long start, long len, int firstId, long stringLimit) {
+            this.source = source;
+            this.seg = seg;
+            this.swap = swap;
+            this.start = start;
+            this.len = len;
+            this.firstId = firstId;
+            this.stringLimit = stringLimit;
+            // Every type takes at least 12 bytes: these bounds come from the input's size, not its contents.
+            int max = (int) Math.min(len / TYPE_HEADER, Integer.MAX_VALUE - 8);
+            this.offsets = new int[max];
+            this.kinds = new byte[max];
         }
-        return Arrays.copyOf(offsets, n);
+
+        int[] offsets() {
+            return Arrays.copyOf(offsets, n);
+        }
+
+        byte[] kinds() {
+            return Arrays.copyOf(kinds, n);
+        }
+
+        private int u32(long at) {
+            return RawBtf.u32(seg, swap, at);
+        }
+
+        private void ref(int id) {
+            long v = Integer.toUnsignedLong(id);
+            if (v > maxRef) {
+                maxRef = v;
+            }
+        }
+
+        /** Checks a member, parameter or value name; the message is only built when it is needed. */
+        private void name(int id, long at, String what, int index) throws BtfException {
+            long off = Integer.toUnsignedLong(u32(at));
+            if (off >= stringLimit) {
+                throw new BtfException(source, id, what + " " + index + " name offset " + off
+                        + " is outside the string section (" + stringLimit + " bytes)");
+            }
+        }
+
+        void run() throws BtfException {
+            long pos = start;
+            long end = start + len;
+            while (pos < end) {
+                int id = firstId + n;
+                if (end - pos < TYPE_HEADER) {
+                    throw new BtfException(source, id, "truncated: " + (end - pos) + " bytes left of a 12-byte type");
+                }
+                int info = u32(pos + 4);
+                int kind = (info >>> 24) & 0x1f;
+                int vlen = info & 0xffff;
+                if (kind == 0 || kind > K_ENUM64) {
+                    throw new BtfException(source, id, "unknown kind " + kind);
+                }
+                long extra = trailing(kind, vlen);
+                if (extra > end - pos - TYPE_HEADER) {
+                    throw new BtfException(source, id, BtfKind.of(kind) + " with vlen " + vlen + " needs " + extra
+                            + " more bytes; the type section has " + (end - pos - TYPE_HEADER));
+                }
+                if (pos - start > Integer.MAX_VALUE) {
+                    throw new BtfException(source, id, "type section too large");
+                }
+                long off = Integer.toUnsignedLong(u32(pos));
+                if (off >= stringLimit) {
+                    throw new BtfException(source, id, "name offset " + off + " is outside the string section ("
+                            + stringLimit + " bytes)");
+                }
+                long t = pos + TYPE_HEADER;
+                switch (kind) {
+                    case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_VAR, K_DECL_TAG, K_FUNC,
+                            K_FUNC_PROTO -> ref(u32(pos + 8));
+                    default -> {
+                    }
+                }
+                switch (kind) {
+                    case K_ARRAY -> {
+                        ref(u32(t));
+                        ref(u32(t + 4));
+                    }
+                    case K_STRUCT, K_UNION -> {
+                        for (int i = 0; i < vlen; i++, t += 12) {
+                            name(id, t, "member", i);
+                            ref(u32(t + 4));
+                        }
+                    }
+                    case K_FUNC_PROTO -> {
+                        for (int i = 0; i < vlen; i++, t += 8) {
+                            name(id, t, "parameter", i);
+                            ref(u32(t + 4));
+                        }
+                    }
+                    case K_ENUM -> {
+                        for (int i = 0; i < vlen; i++, t += 8) {
+                            name(id, t, "value", i);
+                        }
+                    }
+                    case K_ENUM64 -> {
+                        for (int i = 0; i < vlen; i++, t += 12) {
+                            name(id, t, "value", i);
+                        }
+                    }
+                    case K_DATASEC -> {
+                        for (int i = 0; i < vlen; i++, t += 12) {
+                            ref(u32(t));
+                        }
+                    }
+                    default -> {
+                    }
+                }
+                offsets[n] = (int) (pos - start);
+                kinds[n] = (byte) kind;
+                n++;
+                pos += TYPE_HEADER + extra;
+            }
+        }
     }
 
-    static long trailing(BtfKind kind, int vlen) {
+    static final int K_INT = 1;
+    static final int K_PTR = 2;
+    static final int K_ARRAY = 3;
+    static final int K_STRUCT = 4;
+    static final int K_UNION = 5;
+    static final int K_ENUM = 6;
+    static final int K_FWD = 7;
+    static final int K_TYPEDEF = 8;
+    static final int K_VOLATILE = 9;
+    static final int K_CONST = 10;
+    static final int K_RESTRICT = 11;
+    static final int K_FUNC = 12;
+    static final int K_FUNC_PROTO = 13;
+    static final int K_VAR = 14;
+    static final int K_DATASEC = 15;
+    static final int K_FLOAT = 16;
+    static final int K_DECL_TAG = 17;
+    static final int K_TYPE_TAG = 18;
+    static final int K_ENUM64 = 19;
+
+    static long trailing(int kind, int vlen) {
         return switch (kind) {
-            case INT, VAR, DECL_TAG -> 4;
-            case ARRAY -> 12;
-            case STRUCT, UNION, DATASEC, ENUM64 -> 12L * vlen;
-            case ENUM, FUNC_PROTO -> 8L * vlen;
+            case K_INT, K_VAR, K_DECL_TAG -> 4;
+            case K_ARRAY -> 12;
+            case K_STRUCT, K_UNION, K_DATASEC, K_ENUM64 -> 12L * vlen;
+            case K_ENUM, K_FUNC_PROTO -> 8L * vlen;
             default -> 0;
         };
+    }
+
+
+    static int u32(MemorySegment seg, boolean swap, long at) {
+        int v = seg.get(LE32, at);
+        return swap ? Integer.reverseBytes(v) : v;
+    }
+
+    int u32(long at) {
+        int v = seg.get(LE32, at);
+        return swap ? Integer.reverseBytes(v) : v;
     }
 
     int totalStringLength() {
@@ -206,15 +342,15 @@ final class RawBtf implements Btf {
     }
 
     int info(int id) {
-        return seg.get(u32, at(id) + 4);
+        return u32(at(id) + 4);
     }
 
     int word(int id, int index) {
-        return seg.get(u32, at(id) + 4L * index);
+        return u32(at(id) + 4L * index);
     }
 
     int nameOff(int id) {
-        return seg.get(u32, at(id));
+        return u32(at(id));
     }
 
     /** Absolute position of a string and its owner, for the name index; off is within this BTF's strings. */
@@ -255,7 +391,15 @@ final class RawBtf implements Btf {
             return BtfKind.VOID;
         }
         RawBtf o = owner(id);
-        return BtfKind.of((o.info(id) >>> 24) & 0x1f);
+        return BtfKind.of(o.kinds[id - o.firstId]);
+    }
+
+    int kindNumber(int id) {
+        if (id == 0) {
+            return 0;
+        }
+        RawBtf o = owner(id);
+        return o.kinds[id - o.firstId];
     }
 
     @Override
@@ -299,9 +443,9 @@ final class RawBtf implements Btf {
 
     private BtfType decode(int id) {
         long p = at(id);
-        int nameOff = seg.get(u32, p);
-        int info = seg.get(u32, p + 4);
-        int sizeOrType = seg.get(u32, p + 8);
+        int nameOff = u32(p);
+        int info = u32(p + 4);
+        int sizeOrType = u32(p + 8);
         BtfKind kind = BtfKind.of((info >>> 24) & 0x1f);
         boolean kflag = info < 0;
         int vlen = info & 0xffff;
@@ -309,22 +453,22 @@ final class RawBtf implements Btf {
         long t = p + TYPE_HEADER;
         return switch (kind) {
             case INT -> {
-                int v = seg.get(u32, t);
+                int v = u32(t);
                 yield new BtfType.Int(id, nameOff, name, sizeOrType, (v >>> 24) & 0x0f, (v >>> 16) & 0xff, v & 0xff);
             }
             case PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG ->
                 new BtfType.Reference(kind, id, nameOff, name, kflag, sizeOrType);
-            case ARRAY -> new BtfType.Array(id, nameOff, name, seg.get(u32, t), seg.get(u32, t + 4),
-                    seg.get(u32, t + 8));
+            case ARRAY -> new BtfType.Array(id, nameOff, name, u32(t), u32(t + 4),
+                    u32(t + 8));
             case STRUCT, UNION -> {
                 List<BtfType.Member> members = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     long m = t + 12L * i;
-                    int mName = seg.get(u32, m);
-                    int raw = seg.get(u32, m + 8);
+                    int mName = u32(m);
+                    int raw = u32(m + 8);
                     long bitOffset = kflag ? raw & 0xffffff : Integer.toUnsignedLong(raw);
                     int bitfield = kflag ? raw >>> 24 : 0;
-                    members.add(new BtfType.Member(mName, string(mName), seg.get(u32, m + 4), bitOffset, bitfield,
+                    members.add(new BtfType.Member(mName, string(mName), u32(m + 4), bitOffset, bitfield,
                             raw));
                 }
                 yield new BtfType.Composite(kind, id, nameOff, name, kflag, sizeOrType, members);
@@ -333,8 +477,8 @@ final class RawBtf implements Btf {
                 List<BtfType.EnumValue> values = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     long e = t + 8L * i;
-                    int eName = seg.get(u32, e);
-                    int v = seg.get(u32, e + 4);
+                    int eName = u32(e);
+                    int v = u32(e + 4);
                     values.add(new BtfType.EnumValue(eName, string(eName), kflag ? v : Integer.toUnsignedLong(v)));
                 }
                 yield new BtfType.Enumeration(kind, id, nameOff, name, kflag, sizeOrType, values);
@@ -343,9 +487,9 @@ final class RawBtf implements Btf {
                 List<BtfType.EnumValue> values = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     long e = t + 12L * i;
-                    int eName = seg.get(u32, e);
-                    long v = Integer.toUnsignedLong(seg.get(u32, e + 4))
-                            | (Integer.toUnsignedLong(seg.get(u32, e + 8)) << 32);
+                    int eName = u32(e);
+                    long v = Integer.toUnsignedLong(u32(e + 4))
+                            | (Integer.toUnsignedLong(u32(e + 8)) << 32);
                     values.add(new BtfType.EnumValue(eName, string(eName), v));
                 }
                 yield new BtfType.Enumeration(kind, id, nameOff, name, kflag, sizeOrType, values);
@@ -356,61 +500,55 @@ final class RawBtf implements Btf {
                 List<BtfType.Param> params = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     long q = t + 8L * i;
-                    int qName = seg.get(u32, q);
-                    params.add(new BtfType.Param(qName, string(qName), seg.get(u32, q + 4)));
+                    int qName = u32(q);
+                    params.add(new BtfType.Param(qName, string(qName), u32(q + 4)));
                 }
                 yield new BtfType.FuncProto(id, nameOff, name, sizeOrType, params);
             }
-            case VAR -> new BtfType.Var(id, nameOff, name, sizeOrType, seg.get(u32, t));
+            case VAR -> new BtfType.Var(id, nameOff, name, sizeOrType, u32(t));
             case DATASEC -> {
                 List<BtfType.VarInfo> vars = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     long v = t + 12L * i;
-                    vars.add(new BtfType.VarInfo(seg.get(u32, v), Integer.toUnsignedLong(seg.get(u32, v + 4)),
-                            Integer.toUnsignedLong(seg.get(u32, v + 8))));
+                    vars.add(new BtfType.VarInfo(u32(v), Integer.toUnsignedLong(u32(v + 4)),
+                            Integer.toUnsignedLong(u32(v + 8))));
                 }
                 yield new BtfType.Datasec(id, nameOff, name, sizeOrType, vars);
             }
             case FLOAT -> new BtfType.FloatType(id, nameOff, name, sizeOrType);
-            case DECL_TAG -> new BtfType.DeclTag(id, nameOff, name, kflag, sizeOrType, seg.get(u32, t));
+            case DECL_TAG -> new BtfType.DeclTag(id, nameOff, name, kflag, sizeOrType, u32(t));
             case VOID -> throw new IllegalStateException("unreachable");
         };
     }
 
-    /** Every id a type refers to must exist, and chains of references must end. */
-    private void validateReferences() throws BtfException {
+    /** The slow path when some reference is out of range: find the first one and say which field it is. */
+    private void findBadReference() throws BtfException {
         int count = typeCount();
         for (int id = firstId; id < count; id++) {
             long p = at(id);
-            int info = seg.get(u32, p + 4);
+            int info = u32(p + 4);
             BtfKind kind = BtfKind.of((info >>> 24) & 0x1f);
             int vlen = info & 0xffff;
-            int ref = seg.get(u32, p + 8);
+            int ref = u32(p + 8);
             long t = p + TYPE_HEADER;
             switch (kind) {
                 case PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG, VAR, DECL_TAG ->
                     checkRef(id, ref, count, "referenced type");
-                case FUNC -> {
-                    checkRef(id, ref, count, "prototype");
-                    if (kind(ref) != BtfKind.FUNC_PROTO) {
-                        throw new BtfException(source, id, "FUNC's type " + ref + " is a " + kind(ref)
-                                + ", not a FUNC_PROTO");
-                    }
-                }
+                case FUNC -> checkRef(id, ref, count, "prototype");
                 case FUNC_PROTO -> {
                     checkRef(id, ref, count, "return type");
                     for (int i = 0; i < vlen; i++) {
-                        checkRef(id, seg.get(u32, t + 8L * i + 4), count, "parameter " + i + " type");
+                        checkRef(id, u32(t + 8L * i + 4), count, "parameter " + i + " type");
                     }
                 }
                 case ARRAY -> {
-                    checkRef(id, seg.get(u32, t), count, "element type");
-                    checkRef(id, seg.get(u32, t + 4), count, "index type");
+                    checkRef(id, u32(t), count, "element type");
+                    checkRef(id, u32(t + 4), count, "index type");
                 }
                 case STRUCT, UNION -> {
                     for (int i = 0; i < vlen; i++) {
-                        checkRef(id, seg.get(u32, t + 12L * i + 4), count, "member " + i + " type");
-                        long nameOff = Integer.toUnsignedLong(seg.get(u32, t + 12L * i));
+                        checkRef(id, u32(t + 12L * i + 4), count, "member " + i + " type");
+                        long nameOff = Integer.toUnsignedLong(u32(t + 12L * i));
                         if (nameOff >= totalStringLength()) {
                             throw new BtfException(source, id, "member " + i + " name offset " + nameOff
                                     + " is outside the string section");
@@ -420,7 +558,7 @@ final class RawBtf implements Btf {
                 case ENUM, ENUM64 -> {
                     long step = kind == BtfKind.ENUM ? 8 : 12;
                     for (int i = 0; i < vlen; i++) {
-                        long nameOff = Integer.toUnsignedLong(seg.get(u32, t + step * i));
+                        long nameOff = Integer.toUnsignedLong(u32(t + step * i));
                         if (nameOff >= totalStringLength()) {
                             throw new BtfException(source, id, "value " + i + " name offset " + nameOff
                                     + " is outside the string section");
@@ -429,7 +567,7 @@ final class RawBtf implements Btf {
                 }
                 case DATASEC -> {
                     for (int i = 0; i < vlen; i++) {
-                        checkRef(id, seg.get(u32, t + 12L * i), count, "variable " + i);
+                        checkRef(id, u32(t + 12L * i), count, "variable " + i);
                     }
                 }
                 default -> {
@@ -437,7 +575,7 @@ final class RawBtf implements Btf {
             }
             if (kind == BtfKind.FUNC_PROTO) {
                 for (int i = 0; i < vlen; i++) {
-                    long nameOff = Integer.toUnsignedLong(seg.get(u32, t + 8L * i));
+                    long nameOff = Integer.toUnsignedLong(u32(t + 8L * i));
                     if (nameOff >= totalStringLength()) {
                         throw new BtfException(source, id, "parameter " + i + " name offset " + nameOff
                                 + " is outside the string section");
@@ -445,7 +583,21 @@ final class RawBtf implements Btf {
                 }
             }
         }
-        checkChains();
+        throw new IllegalStateException(source + ": a reference is out of range but none was found");
+    }
+
+    /** A FUNC's type must be a FUNC_PROTO. */
+    private void checkFunctions() throws BtfException {
+        for (int i = 0; i < kinds.length; i++) {
+            if (kinds[i] == K_FUNC) {
+                int id = firstId + i;
+                int ref = word(id, 2);
+                if (kindNumber(ref) != K_FUNC_PROTO) {
+                    throw new BtfException(source, id, "FUNC's type " + ref + " is a " + kind(ref)
+                            + ", not a FUNC_PROTO");
+                }
+            }
+        }
     }
 
     private void checkRef(int id, int ref, int count, String what) throws BtfException {
@@ -459,7 +611,7 @@ final class RawBtf implements Btf {
      * Chains of PTR, TYPEDEF, qualifiers, TYPE_TAG and ARRAY elements must reach another kind: a loop among them
      * (a typedef of itself, a pointer to itself) has no meaning. Each type is walked once.
      */
-    private void checkChains() throws BtfException {
+    void checkChains() throws BtfException {
         byte[] state = new byte[offsets.length]; // 0 unseen, 1 on the current path, 2 ends well
         int[] path = new int[MAX_CHAIN + 1];
         for (int start = firstId; start < typeCount(); start++) {
@@ -476,13 +628,11 @@ final class RawBtf implements Btf {
                 if (s == 1) {
                     throw new BtfException(source, start, "reference loop through type [" + id + "]");
                 }
-                BtfKind k = BtfKind.of((info(id) >>> 24) & 0x1f);
-                int next;
-                switch (k) {
-                    case PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG -> next = word(id, 2);
-                    case ARRAY -> next = seg.get(u32, at(id) + TYPE_HEADER);
-                    default -> next = -1;
-                }
+                int next = switch (kinds[id - firstId]) {
+                    case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG -> word(id, 2);
+                    case K_ARRAY -> u32(at(id) + TYPE_HEADER);
+                    default -> -1;
+                };
                 if (next < 0 || next == 0) {
                     state[id - firstId] = 2;
                     break;
@@ -500,9 +650,36 @@ final class RawBtf implements Btf {
         }
     }
 
+    private NameIndex index(int kind) {
+        NameIndex idx = names[kind];
+        if (idx == null) {
+            synchronized (names) {
+                idx = names[kind];
+                if (idx == null) {
+                    idx = new NameIndex(this, kind);
+                    names[kind] = idx;
+                }
+            }
+        }
+        return idx;
+    }
+
+    /** This BTF's own types of a kind with a name. */
+    int[] ownByName(String name, int kind) {
+        return index(kind).lookup(name);
+    }
+
     @Override
     public int[] idsByName(String name) {
-        int[] own = names.lookup(name);
+        int[] own = new int[0];
+        for (int k = 1; k < names.length; k++) {
+            int[] found = ownByName(name, k);
+            if (found.length > 0) {
+                own = Arrays.copyOf(own, own.length + found.length);
+                System.arraycopy(found, 0, own, own.length - found.length, found.length);
+            }
+        }
+        Arrays.sort(own);
         if (base == null) {
             return own;
         }
@@ -517,12 +694,17 @@ final class RawBtf implements Btf {
 
     @Override
     public OptionalInt find(String name, BtfKind kind) {
-        for (int id : idsByName(name)) {
-            if (kind(id) == kind) {
-                return OptionalInt.of(id);
+        if (kind == BtfKind.VOID) {
+            return OptionalInt.empty();
+        }
+        if (base != null) {
+            OptionalInt inBase = base.find(name, kind);
+            if (inBase.isPresent()) {
+                return inBase;
             }
         }
-        return OptionalInt.empty();
+        int[] own = ownByName(name, kind.ordinal());
+        return own.length == 0 ? OptionalInt.empty() : OptionalInt.of(own[0]);
     }
 
     @Override

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs structops's JMH benchmarks and, in the same run, their libbpf peers, and prints one line per comparison:
+#   RATIO <name> structops/libbpf = <x>      (lower is better; 1.0 means as fast as libbpf)
+# and the retained-heap figure of a parsed vmlinux. Needs gcc and libbpf-dev (installed by test-all).
+set -euo pipefail
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+root=$(cd "$here/../.." && pwd)
+source "$root/runtime/bin/java-home.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cd "$root"
+mvn -B -q install -DskipTests -pl integration-tests/benchmarks -am
+jar="$here/target/benchmarks.jar"
+
+gcc -O2 -o "$work/btf_parse_lookup" "$here/c/btf_parse_lookup.c" -lbpf
+libbpf_ms=$("$work/btf_parse_lookup" 5)
+
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$jar" BtfVmlinuxBenchmark -rf json \
+  -rff "$work/jmh.json" > "$work/jmh.log"
+structops_ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["primaryMetric"]["score"])' \
+  "$work/jmh.json")
+
+echo "btf-vmlinux-parse-lookup: structops ${structops_ms} ms, libbpf ${libbpf_ms} ms (mean per iteration, warm)"
+python3 -c 'import sys; print("RATIO btf-vmlinux-parse-lookup structops/libbpf = %.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' \
+  "$structops_ms" "$libbpf_ms"
+
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -XX:+UseSerialGC \
+  -cp "$jar" io.structops.kernel.btf.internal.RetainedHeap
