@@ -121,8 +121,10 @@ class LauncherTest {
             assertTrue(p.isAlive(), "still running as a service");
             assertTrue(Files.isDirectory(deploy));
         } finally {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
+            p.destroy(); // the launcher passes SIGTERM on to the JVM it started
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the launcher ended after SIGTERM");
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
         }
+        assertTrue(p.descendants().findAny().isEmpty(), "no JVM is left behind");
     }
 }

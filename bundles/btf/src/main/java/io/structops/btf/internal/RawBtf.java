@@ -26,12 +26,15 @@ final class RawBtf implements Btf {
     static final int TYPE_HEADER = 12;
     /** Bounds one chain of typedefs, qualifiers, pointers and arrays; deeper is treated as a loop. */
     static final int MAX_CHAIN = 64;
+    /** Below this many types the second pass is not worth a second thread. */
+    static final int PARALLEL_THRESHOLD = 20_000;
 
     final String source;
     final MemorySegment seg;
     final ByteOrder order;
     /** Layouts are constants so that the JIT compiles each access to a plain load; big-endian data is swapped. */
     static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     final boolean swap;
     final RawBtf base;
     final int firstId;
@@ -134,8 +137,8 @@ final class RawBtf implements Btf {
         if (Long.compareUnsigned(scan.maxRef, btf.typeCount()) >= 0) {
             btf.findBadReference(); // names the type and the field at fault
         }
-        btf.checkFunctions();
-        btf.checkChains();
+        btf.checkFunctions(scan.next);
+        btf.checkChains(scan.next);
         return btf;
     }
 
@@ -152,8 +155,9 @@ final class RawBtf implements Btf {
         final long len;
         final int firstId;
         final long stringLimit;
-        final int[] offsets;
-        final byte[] kinds;
+        int[] offsets;
+        byte[] kinds;
+        int[] next;
         int n;
         long maxRef;
 
@@ -165,10 +169,19 @@ final class RawBtf implements Btf {
             this.len = len;
             this.firstId = firstId;
             this.stringLimit = stringLimit;
-            // Every type takes at least 12 bytes: these bounds come from the input's size, not its contents.
-            int max = (int) Math.min(len / TYPE_HEADER, Integer.MAX_VALUE - 8);
-            this.offsets = new int[max];
-            this.kinds = new byte[max];
+            // Sized for the typical 25 bytes a type takes and grown when that is short; every type takes at least
+            // 12 bytes, so growth is bounded by the input's size, not by anything it claims.
+            int initial = (int) Math.min(len / 24 + 16, Integer.MAX_VALUE - 8);
+            this.offsets = new int[initial];
+            this.kinds = new byte[initial];
+            this.next = new int[initial];
+        }
+
+        private void grow() {
+            int size = (int) Math.min(Math.max(offsets.length + (offsets.length >> 1), 16), len / TYPE_HEADER + 1);
+            offsets = Arrays.copyOf(offsets, size);
+            kinds = Arrays.copyOf(kinds, size);
+            next = Arrays.copyOf(next, size);
         }
 
         int[] offsets() {
@@ -183,96 +196,190 @@ final class RawBtf implements Btf {
             return RawBtf.u32(seg, swap, at);
         }
 
-        private void ref(int id) {
-            long v = Integer.toUnsignedLong(id);
-            if (v > maxRef) {
-                maxRef = v;
-            }
-        }
-
-        /** Checks a member, parameter or value name; the message is only built when it is needed. */
-        private void name(int id, long at, String what, int index) throws BtfException {
-            long off = Integer.toUnsignedLong(u32(at));
-            if (off >= stringLimit) {
-                throw new BtfException(source, id, what + " " + index + " name offset " + off
-                        + " is outside the string section (" + stringLimit + " bytes)");
-            }
-        }
-
+        /**
+         * Two passes. The first, sequential, finds each type's offset and kind, checks that its trailing data fits,
+         * and notes where reference-like types (pointers, qualifiers, typedefs, arrays, functions) point. The second
+         * reads the trailing data (member, parameter and value names, referenced ids), keeping the largest name
+         * offset and type id without a branch per field; the types' positions being known, it runs on two threads
+         * for large BTF. Only when a value is out of range does {@link #precise} (or
+         * {@link RawBtf#findBadReference}) walk the types again to name the type and field at fault.
+         */
         void run() throws BtfException {
+            layout();
+            long[] result;
+            if (n >= PARALLEL_THRESHOLD) {
+                int mid = n / 2;
+                java.util.concurrent.CompletableFuture<long[]> other =
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> maxima(mid, n));
+                long[] mine = maxima(0, mid);
+                long[] theirs = other.join();
+                result = new long[] {Math.max(mine[0], theirs[0]), Math.max(mine[1], theirs[1])};
+            } else {
+                result = maxima(0, n);
+            }
+            if (result[0] >= stringLimit) {
+                precise();
+            }
+            maxRef = result[1];
+        }
+
+        private void layout() throws BtfException {
             long pos = start;
             long end = start + len;
             while (pos < end) {
-                int id = firstId + n;
                 if (end - pos < TYPE_HEADER) {
-                    throw new BtfException(source, id, "truncated: " + (end - pos) + " bytes left of a 12-byte type");
+                    throw new BtfException(source, firstId + n, "truncated: " + (end - pos)
+                            + " bytes left of a 12-byte type");
+                }
+                if (n == offsets.length) {
+                    grow();
                 }
                 int info = u32(pos + 4);
                 int kind = (info >>> 24) & 0x1f;
                 int vlen = info & 0xffff;
-                if (kind == 0 || kind > K_ENUM64) {
-                    throw new BtfException(source, id, "unknown kind " + kind);
-                }
-                long extra = trailing(kind, vlen);
-                if (extra > end - pos - TYPE_HEADER) {
-                    throw new BtfException(source, id, BtfKind.of(kind) + " with vlen " + vlen + " needs " + extra
-                            + " more bytes; the type section has " + (end - pos - TYPE_HEADER));
-                }
-                if (pos - start > Integer.MAX_VALUE) {
-                    throw new BtfException(source, id, "type section too large");
-                }
-                long off = Integer.toUnsignedLong(u32(pos));
-                if (off >= stringLimit) {
-                    throw new BtfException(source, id, "name offset " + off + " is outside the string section ("
-                            + stringLimit + " bytes)");
-                }
-                long t = pos + TYPE_HEADER;
+                long extra;
                 switch (kind) {
-                    case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_VAR, K_DECL_TAG, K_FUNC,
-                            K_FUNC_PROTO -> ref(u32(pos + 8));
-                    default -> {
+                    case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_FUNC -> {
+                        next[n] = u32(pos + 8);
+                        extra = 0;
                     }
-                }
-                switch (kind) {
+                    case K_FWD, K_FLOAT -> extra = 0;
+                    case K_INT, K_VAR, K_DECL_TAG -> extra = 4;
                     case K_ARRAY -> {
-                        ref(u32(t));
-                        ref(u32(t + 4));
+                        extra = 12;
+                        room(pos, end, kind, vlen, extra);
+                        next[n] = u32(pos + TYPE_HEADER);
                     }
-                    case K_STRUCT, K_UNION -> {
-                        for (int i = 0; i < vlen; i++, t += 12) {
-                            name(id, t, "member", i);
-                            ref(u32(t + 4));
-                        }
-                    }
-                    case K_FUNC_PROTO -> {
-                        for (int i = 0; i < vlen; i++, t += 8) {
-                            name(id, t, "parameter", i);
-                            ref(u32(t + 4));
-                        }
-                    }
-                    case K_ENUM -> {
-                        for (int i = 0; i < vlen; i++, t += 8) {
-                            name(id, t, "value", i);
-                        }
-                    }
-                    case K_ENUM64 -> {
-                        for (int i = 0; i < vlen; i++, t += 12) {
-                            name(id, t, "value", i);
-                        }
-                    }
-                    case K_DATASEC -> {
-                        for (int i = 0; i < vlen; i++, t += 12) {
-                            ref(u32(t));
-                        }
-                    }
-                    default -> {
-                    }
+                    case K_STRUCT, K_UNION, K_DATASEC, K_ENUM64 -> extra = 12L * vlen;
+                    case K_ENUM, K_FUNC_PROTO -> extra = 8L * vlen;
+                    default -> throw new BtfException(source, firstId + n, "unknown kind " + kind);
+                }
+                room(pos, end, kind, vlen, extra);
+                if (pos - start > Integer.MAX_VALUE) {
+                    throw new BtfException(source, firstId + n, "type section too large");
                 }
                 offsets[n] = (int) (pos - start);
                 kinds[n] = (byte) kind;
                 n++;
                 pos += TYPE_HEADER + extra;
             }
+        }
+
+        /** Name offset (low half) and type id (high half) of a member or parameter, in one load. */
+        private long pair(long at) {
+            long v = seg.get(LE64, at);
+            return swap ? Long.rotateLeft(Long.reverseBytes(v), 32) : v;
+        }
+
+        /** The largest name offset and the largest type id that types {@code from..to-1} contain. */
+        private long[] maxima(int from, int to) {
+            long maxName = 0;
+            long maxId = 0;
+            for (int k = from; k < to; k++) {
+                long pos = start + offsets[k];
+                maxName = Math.max(maxName, Integer.toUnsignedLong(u32(pos)));
+                long t = pos + TYPE_HEADER;
+                switch (kinds[k]) {
+                    case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_FUNC, K_VAR, K_DECL_TAG ->
+                        maxId = Math.max(maxId, Integer.toUnsignedLong(u32(pos + 8)));
+                    case K_ARRAY -> maxId = Math.max(maxId, Math.max(Integer.toUnsignedLong(u32(t)),
+                            Integer.toUnsignedLong(u32(t + 4))));
+                    case K_STRUCT, K_UNION -> {
+                        int vlen = u32(pos + 4) & 0xffff;
+                        for (int i = 0; i < vlen; i++, t += 12) {
+                            long v = pair(t);
+                            maxName = Math.max(maxName, v & 0xffffffffL);
+                            maxId = Math.max(maxId, v >>> 32);
+                        }
+                    }
+                    case K_FUNC_PROTO -> {
+                        int vlen = u32(pos + 4) & 0xffff;
+                        maxId = Math.max(maxId, Integer.toUnsignedLong(u32(pos + 8)));
+                        for (int i = 0; i < vlen; i++, t += 8) {
+                            long v = pair(t);
+                            maxName = Math.max(maxName, v & 0xffffffffL);
+                            maxId = Math.max(maxId, v >>> 32);
+                        }
+                    }
+                    case K_ENUM, K_ENUM64 -> {
+                        int vlen = u32(pos + 4) & 0xffff;
+                        int step = kinds[k] == K_ENUM ? 8 : 12;
+                        for (int i = 0; i < vlen; i++, t += step) {
+                            maxName = Math.max(maxName, Integer.toUnsignedLong(u32(t)));
+                        }
+                    }
+                    case K_DATASEC -> {
+                        int vlen = u32(pos + 4) & 0xffff;
+                        for (int i = 0; i < vlen; i++, t += 12) {
+                            maxId = Math.max(maxId, Integer.toUnsignedLong(u32(t)));
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+            return new long[] {maxName, maxId};
+        }
+
+        /** Walks the types found again, checking each name offset, to report the first one out of range. */
+        private void precise() throws BtfException {
+            for (int k = 0; k < n; k++) {
+                long pos = start + Integer.toUnsignedLong(offsets[k]);
+                int id = firstId + k;
+                int info = u32(pos + 4);
+                int vlen = info & 0xffff;
+                if (Integer.toUnsignedLong(u32(pos)) >= stringLimit) {
+                    throw new BtfException(source, id, "name offset " + Integer.toUnsignedString(u32(pos))
+                            + " is outside the string section (" + stringLimit + " bytes)");
+                }
+                long t = pos + TYPE_HEADER;
+                String what;
+                int step;
+                switch (kinds[k]) {
+                    case K_STRUCT, K_UNION -> {
+                        what = "member";
+                        step = 12;
+                    }
+                    case K_FUNC_PROTO -> {
+                        what = "parameter";
+                        step = 8;
+                    }
+                    case K_ENUM -> {
+                        what = "value";
+                        step = 8;
+                    }
+                    case K_ENUM64 -> {
+                        what = "value";
+                        step = 12;
+                    }
+                    default -> {
+                        continue;
+                    }
+                }
+                for (int i = 0; i < vlen; i++, t += step) {
+                    if (Integer.toUnsignedLong(u32(t)) >= stringLimit) {
+                        badName(id, what, i, u32(t));
+                    }
+                }
+            }
+            throw new IllegalStateException(source + ": a name offset is out of range but none was found");
+        }
+
+        private static int umax(int a, int b) {
+            return Integer.compareUnsigned(a, b) >= 0 ? a : b;
+        }
+
+        /** The type's trailing data must fit in what is left of the section, checked before it is read. */
+        private void room(long pos, long end, int kind, int vlen, long extra) throws BtfException {
+            if (extra > end - pos - TYPE_HEADER) {
+                throw new BtfException(source, firstId + n, BtfKind.of(kind) + " with vlen " + vlen + " needs "
+                        + extra + " more bytes; the type section has " + (end - pos - TYPE_HEADER));
+            }
+        }
+
+        private void badName(int id, String what, int index, int off) throws BtfException {
+            throw new BtfException(source, id, what + " " + index + " name offset " + Integer.toUnsignedString(off)
+                    + " is outside the string section (" + stringLimit + " bytes)");
         }
     }
 
@@ -587,11 +694,11 @@ final class RawBtf implements Btf {
     }
 
     /** A FUNC's type must be a FUNC_PROTO. */
-    private void checkFunctions() throws BtfException {
+    private void checkFunctions(int[] next) throws BtfException {
         for (int i = 0; i < kinds.length; i++) {
             if (kinds[i] == K_FUNC) {
                 int id = firstId + i;
-                int ref = word(id, 2);
+                int ref = next[i];
                 if (kindNumber(ref) != K_FUNC_PROTO) {
                     throw new BtfException(source, id, "FUNC's type " + ref + " is a " + kind(ref)
                             + ", not a FUNC_PROTO");
@@ -611,43 +718,49 @@ final class RawBtf implements Btf {
      * Chains of PTR, TYPEDEF, qualifiers, TYPE_TAG and ARRAY elements must reach another kind: a loop among them
      * (a typedef of itself, a pointer to itself) has no meaning. Each type is walked once.
      */
-    void checkChains() throws BtfException {
+    void checkChains(int[] next) throws BtfException {
         byte[] state = new byte[offsets.length]; // 0 unseen, 1 on the current path, 2 ends well
         int[] path = new int[MAX_CHAIN + 1];
-        for (int start = firstId; start < typeCount(); start++) {
-            int depth = 0;
-            int id = start;
-            while (true) {
-                if (id < firstId) {
-                    break; // base types were checked with the base
-                }
-                int s = state[id - firstId];
-                if (s == 2) {
-                    break;
-                }
-                if (s == 1) {
-                    throw new BtfException(source, start, "reference loop through type [" + id + "]");
-                }
-                int next = switch (kinds[id - firstId]) {
-                    case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG -> word(id, 2);
-                    case K_ARRAY -> u32(at(id) + TYPE_HEADER);
-                    default -> -1;
-                };
-                if (next < 0 || next == 0) {
-                    state[id - firstId] = 2;
-                    break;
-                }
-                state[id - firstId] = 1;
-                if (depth == MAX_CHAIN) {
-                    throw new BtfException(source, start, "chain of references deeper than " + MAX_CHAIN);
-                }
-                path[depth++] = id;
-                id = next;
+        for (int i = 0; i < kinds.length; i++) {
+            if (!isChain(kinds[i]) || state[i] == 2) {
+                continue;
             }
-            for (int i = 0; i < depth; i++) {
-                state[path[i] - firstId] = 2;
+            int depth = 0;
+            int id = firstId + i;
+            while (id >= firstId) { // base types were checked with the base
+                int j = id - firstId;
+                if (state[j] == 2) {
+                    break;
+                }
+                if (state[j] == 1) {
+                    throw new BtfException(source, firstId + i, "reference loop through type [" + id + "]");
+                }
+                int k = kinds[j];
+                if (!isChain(k)) {
+                    state[j] = 2;
+                    break;
+                }
+                if (depth == MAX_CHAIN) {
+                    throw new BtfException(source, firstId + i, "chain of references deeper than " + MAX_CHAIN);
+                }
+                state[j] = 1;
+                path[depth++] = j;
+                id = next[j];
+                if (id == 0) {
+                    break;
+                }
+            }
+            for (int p = 0; p < depth; p++) {
+                state[path[p]] = 2;
             }
         }
+    }
+
+    private static boolean isChain(int kind) {
+        return switch (kind) {
+            case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_ARRAY -> true;
+            default -> false;
+        };
     }
 
     private NameIndex index(int kind) {

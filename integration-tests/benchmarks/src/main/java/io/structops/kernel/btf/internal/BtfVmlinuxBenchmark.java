@@ -31,6 +31,48 @@ public class BtfVmlinuxBenchmark {
     static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
     private final BtfReaderComponentAccess reader = new BtfReaderComponentAccess();
 
+    private java.lang.foreign.Arena arena;
+    private java.lang.foreign.MemorySegment mapped;
+    private java.lang.foreign.MemorySegment heap;
+
+    @org.openjdk.jmh.annotations.Setup
+    public void setup() throws Exception {
+        arena = java.lang.foreign.Arena.ofShared();
+        mapped = PrivateMapping.map(VMLINUX, arena);
+        heap = java.lang.foreign.MemorySegment.ofArray(java.nio.file.Files.readAllBytes(VMLINUX));
+    }
+
+    @org.openjdk.jmh.annotations.TearDown
+    public void tearDown() {
+        arena.close();
+    }
+
+    /** Parse only, of a mapping made once: how much of the whole is the parse. */
+    @Benchmark
+    public void parseMappedOnce(Blackhole bh) throws Exception {
+        bh.consume(reader.read("vmlinux", mapped).typeCount());
+    }
+
+    /** Parse only, of bytes on the heap. */
+    @Benchmark
+    public void parseHeap(Blackhole bh) throws Exception {
+        bh.consume(reader.read("vmlinux", heap).typeCount());
+    }
+
+    @Benchmark
+    public void parseHeapAndLookup(Blackhole bh) throws Exception {
+        Btf btf = reader.read("vmlinux", heap);
+        bh.consume(btf.find("bpf_struct_ops_tcp_congestion_ops", BtfKind.STRUCT).getAsInt());
+        bh.consume(btf.find("tcp_congestion_ops", BtfKind.STRUCT).getAsInt());
+    }
+
+    @Benchmark
+    public void mapOnly(Blackhole bh) throws Exception {
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofShared()) {
+            bh.consume(PrivateMapping.map(VMLINUX, a).byteSize());
+        }
+    }
+
     @Benchmark
     public void parseAndLookup(Blackhole bh) throws Exception {
         try (KernelBtfSource source = new KernelBtfSource(reader, VMLINUX, null, true)) {
