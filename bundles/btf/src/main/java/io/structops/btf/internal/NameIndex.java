@@ -26,12 +26,8 @@ final class NameIndex {
         int first = btf.firstId;
         int count = btf.offsets.length;
         byte[] kinds = btf.kinds;
-        int named = 0;
-        for (int i = 0; i < count; i++) {
-            if (kinds[i] == kind) {
-                named++;
-            }
-        }
+        int[] nameOffs = btf.nameOffs;
+        int named = btf.kindCounts[kind];
         int capacity = Integer.highestOneBit(Math.max(4, named * 2 - 1)) << 1;
         slots = new int[capacity];
         mask = capacity - 1;
@@ -42,7 +38,7 @@ final class NameIndex {
                 continue;
             }
             int id = first + i;
-            int off = btf.nameOff(id);
+            int off = nameOffs[i];
             if (off == 0 || off < btf.baseStrLen) {
                 continue; // anonymous, or named by a base string: found through the base's index by name
             }

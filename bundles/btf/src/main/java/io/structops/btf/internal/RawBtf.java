@@ -27,7 +27,7 @@ final class RawBtf implements Btf {
     /** Bounds one chain of typedefs, qualifiers, pointers and arrays; deeper is treated as a loop. */
     static final int MAX_CHAIN = 64;
     /** Below this many types the second pass is not worth a second thread. */
-    static final int PARALLEL_THRESHOLD = 20_000;
+    static final int PARALLEL_THRESHOLD = 8_000;
 
     final String source;
     final MemorySegment seg;
@@ -41,6 +41,10 @@ final class RawBtf implements Btf {
     final int[] offsets;
     /** Kind number of each own type, so kind checks never touch the type section. */
     final byte[] kinds;
+    /** Name offset of each own type, so name lookups never touch the type section. */
+    final int[] nameOffs;
+    /** How many own types there are of each kind. */
+    final int[] kindCounts;
     final long typeStart;
     final long typeLen;
     final long strStart;
@@ -52,7 +56,8 @@ final class RawBtf implements Btf {
     private final NameIndex[] names = new NameIndex[BtfKind.values().length];
 
     private RawBtf(String source, MemorySegment seg, ByteOrder order, RawBtf base, int[] offsets, byte[] kinds,
-            long typeStart, long typeLen, long strStart, long strLen, int headerLen, int flags) {
+            int[] nameOffs, int[] kindCounts, long typeStart, long typeLen, long strStart, long strLen, int headerLen,
+            int flags) {
         this.source = source;
         this.seg = seg;
         this.order = order;
@@ -61,6 +66,8 @@ final class RawBtf implements Btf {
         this.firstId = base == null ? 1 : base.typeCount();
         this.offsets = offsets;
         this.kinds = kinds;
+        this.nameOffs = nameOffs;
+        this.kindCounts = kindCounts;
         this.typeStart = typeStart;
         this.typeLen = typeLen;
         this.strStart = strStart;
@@ -132,13 +139,11 @@ final class RawBtf implements Btf {
         int firstId = base == null ? 1 : base.typeCount();
         Scan scan = new Scan(source, seg, swap, typeStart, typeLen, firstId, baseStr + strLen);
         scan.run();
-        RawBtf btf = new RawBtf(source, seg, order, base, scan.offsets(), scan.kinds(), typeStart, typeLen, strStart,
-                strLen, (int) hdrLen, flags);
+        RawBtf btf = new RawBtf(source, seg, order, base, scan.offsets(), scan.kinds(), scan.names(), scan.kindCounts,
+                typeStart, typeLen, strStart, strLen, (int) hdrLen, flags);
         if (Long.compareUnsigned(scan.maxRef, btf.typeCount()) >= 0) {
             btf.findBadReference(); // names the type and the field at fault
         }
-        btf.checkFunctions(scan.next);
-        btf.checkChains(scan.next);
         return btf;
     }
 
@@ -157,7 +162,9 @@ final class RawBtf implements Btf {
         final long stringLimit;
         int[] offsets;
         byte[] kinds;
+        int[] names;
         int[] next;
+        final int[] kindCounts = new int[32];
         int n;
         long maxRef;
 
@@ -174,6 +181,7 @@ final class RawBtf implements Btf {
             int initial = (int) Math.min(len / 24 + 16, Integer.MAX_VALUE - 8);
             this.offsets = new int[initial];
             this.kinds = new byte[initial];
+            this.names = new int[initial];
             this.next = new int[initial];
         }
 
@@ -181,6 +189,7 @@ final class RawBtf implements Btf {
             int size = (int) Math.min(Math.max(offsets.length + (offsets.length >> 1), 16), len / TYPE_HEADER + 1);
             offsets = Arrays.copyOf(offsets, size);
             kinds = Arrays.copyOf(kinds, size);
+            names = Arrays.copyOf(names, size);
             next = Arrays.copyOf(next, size);
         }
 
@@ -192,17 +201,22 @@ final class RawBtf implements Btf {
             return Arrays.copyOf(kinds, n);
         }
 
+        int[] names() {
+            return Arrays.copyOf(names, n);
+        }
+
         private int u32(long at) {
             return RawBtf.u32(seg, swap, at);
         }
 
         /**
          * Two passes. The first, sequential, finds each type's offset and kind, checks that its trailing data fits,
-         * and notes where reference-like types (pointers, qualifiers, typedefs, arrays, functions) point. The second
-         * reads the trailing data (member, parameter and value names, referenced ids), keeping the largest name
-         * offset and type id without a branch per field; the types' positions being known, it runs on two threads
-         * for large BTF. Only when a value is out of range does {@link #precise} (or
-         * {@link RawBtf#findBadReference}) walk the types again to name the type and field at fault.
+         * keeps the largest type name offset and the largest id a single-reference type points to, notes where
+         * reference-like types (pointers, qualifiers, typedefs, arrays, functions) point, and lists the types with
+         * member, parameter or value lists. The second reads those lists, keeping the largest name offset and type
+         * id without a branch per field; it runs on two threads for large BTF. Only when a value is out of range
+         * does {@link #precise} (or {@link RawBtf#findBadReference}) walk the types again to name the type and field
+         * at fault.
          */
         void run() throws BtfException {
             layout();
@@ -210,22 +224,48 @@ final class RawBtf implements Btf {
             if (n >= PARALLEL_THRESHOLD) {
                 int mid = n / 2;
                 java.util.concurrent.CompletableFuture<long[]> other =
-                        java.util.concurrent.CompletableFuture.supplyAsync(() -> maxima(mid, n));
-                long[] mine = maxima(0, mid);
-                long[] theirs = other.join();
-                result = new long[] {Math.max(mine[0], theirs[0]), Math.max(mine[1], theirs[1])};
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                            try {
+                                return check(mid, n);
+                            } catch (BtfException e) {
+                                throw new java.util.concurrent.CompletionException(e);
+                            }
+                        });
+                long[] mine;
+                try {
+                    mine = check(0, mid);
+                } finally {
+                    long[] theirs;
+                    try {
+                        theirs = other.join();
+                    } catch (java.util.concurrent.CompletionException e) {
+                        if (e.getCause() instanceof BtfException b) {
+                            throw b;
+                        }
+                        throw e;
+                    }
+                    result = theirs;
+                }
+                result = new long[] {Math.max(mine[0], result[0]), Math.max(mine[1], result[1])};
             } else {
-                result = maxima(0, n);
+                result = check(0, n);
             }
-            if (result[0] >= stringLimit) {
+            if (Math.max(result[0], layoutMaxName) >= stringLimit) {
                 precise();
             }
             maxRef = result[1];
         }
 
+        private long layoutMaxName;
+
+        /**
+         * The sequential part: each type's position depends on the sizes of those before it, so this loop does as
+         * little as it can and does it without branching on the kind (sizes come from tables).
+         */
         private void layout() throws BtfException {
             long pos = start;
             long end = start + len;
+            long maxName = 0;
             while (pos < end) {
                 if (end - pos < TYPE_HEADER) {
                     throw new BtfException(source, firstId + n, "truncated: " + (end - pos)
@@ -234,35 +274,28 @@ final class RawBtf implements Btf {
                 if (n == offsets.length) {
                     grow();
                 }
+                int nameOff = u32(pos);
+                maxName = Math.max(maxName, Integer.toUnsignedLong(nameOff));
                 int info = u32(pos + 4);
                 int kind = (info >>> 24) & 0x1f;
                 int vlen = info & 0xffff;
-                long extra;
-                switch (kind) {
-                    case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_FUNC -> {
-                        next[n] = u32(pos + 8);
-                        extra = 0;
-                    }
-                    case K_FWD, K_FLOAT -> extra = 0;
-                    case K_INT, K_VAR, K_DECL_TAG -> extra = 4;
-                    case K_ARRAY -> {
-                        extra = 12;
-                        room(pos, end, kind, vlen, extra);
-                        next[n] = u32(pos + TYPE_HEADER);
-                    }
-                    case K_STRUCT, K_UNION, K_DATASEC, K_ENUM64 -> extra = 12L * vlen;
-                    case K_ENUM, K_FUNC_PROTO -> extra = 8L * vlen;
-                    default -> throw new BtfException(source, firstId + n, "unknown kind " + kind);
+                if (kind == 0 || kind > K_ENUM64) {
+                    throw new BtfException(source, firstId + n, "unknown kind " + kind);
                 }
+                long extra = FIXED[kind] + (long) PER_ITEM[kind] * vlen;
                 room(pos, end, kind, vlen, extra);
                 if (pos - start > Integer.MAX_VALUE) {
                     throw new BtfException(source, firstId + n, "type section too large");
                 }
+                next[n] = u32(pos + NEXT_AT[kind]);
                 offsets[n] = (int) (pos - start);
                 kinds[n] = (byte) kind;
+                names[n] = nameOff;
+                kindCounts[kind]++;
                 n++;
                 pos += TYPE_HEADER + extra;
             }
+            layoutMaxName = maxName;
         }
 
         /** Name offset (low half) and type id (high half) of a member or parameter, in one load. */
@@ -271,51 +304,110 @@ final class RawBtf implements Btf {
             return swap ? Long.rotateLeft(Long.reverseBytes(v), 32) : v;
         }
 
-        /** The largest name offset and the largest type id that types {@code from..to-1} contain. */
-        private long[] maxima(int from, int to) {
+        /**
+         * Everything about types {@code from..to-1} that does not depend on the order of the types: the largest
+         * member, parameter and value name offset and the largest type id they contain (returned), FUNCs pointing
+         * at FUNC_PROTOs, and chains of references that end. Ids out of range are skipped here and reported by the
+         * caller from the returned maximum.
+         */
+        private long[] check(int from, int to) throws BtfException {
             long maxName = 0;
             long maxId = 0;
+            byte[] state = null; // chain walks: 0 unseen, 1 on the current path, 2 ends well
+            int[] path = null;
             for (int k = from; k < to; k++) {
-                long pos = start + offsets[k];
-                maxName = Math.max(maxName, Integer.toUnsignedLong(u32(pos)));
-                long t = pos + TYPE_HEADER;
-                switch (kinds[k]) {
-                    case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_FUNC, K_VAR, K_DECL_TAG ->
-                        maxId = Math.max(maxId, Integer.toUnsignedLong(u32(pos + 8)));
-                    case K_ARRAY -> maxId = Math.max(maxId, Math.max(Integer.toUnsignedLong(u32(t)),
-                            Integer.toUnsignedLong(u32(t + 4))));
-                    case K_STRUCT, K_UNION -> {
-                        int vlen = u32(pos + 4) & 0xffff;
-                        for (int i = 0; i < vlen; i++, t += 12) {
-                            long v = pair(t);
-                            maxName = Math.max(maxName, v & 0xffffffffL);
-                            maxId = Math.max(maxId, v >>> 32);
+                int kind = kinds[k];
+                maxId = Math.max(maxId, Integer.toUnsignedLong(next[k]) & REF_MASK[kind]);
+                if (HAS_LIST[kind] != 0) {
+                    long pos = start + offsets[k];
+                    int vlen = u32(pos + 4) & 0xffff;
+                    long t = pos + TYPE_HEADER;
+                    switch (kind) {
+                        case K_STRUCT, K_UNION -> {
+                            for (int i = 0; i < vlen; i++, t += 12) {
+                                long v = pair(t);
+                                maxName = Math.max(maxName, v & 0xffffffffL);
+                                maxId = Math.max(maxId, v >>> 32);
+                            }
+                        }
+                        case K_FUNC_PROTO -> {
+                            for (int i = 0; i < vlen; i++, t += 8) {
+                                long v = pair(t);
+                                maxName = Math.max(maxName, v & 0xffffffffL);
+                                maxId = Math.max(maxId, v >>> 32);
+                            }
+                        }
+                        case K_ENUM -> {
+                            for (int i = 0; i < vlen; i++, t += 8) {
+                                maxName = Math.max(maxName, Integer.toUnsignedLong(u32(t)));
+                            }
+                        }
+                        case K_ENUM64 -> {
+                            for (int i = 0; i < vlen; i++, t += 12) {
+                                maxName = Math.max(maxName, Integer.toUnsignedLong(u32(t)));
+                            }
+                        }
+                        default -> { // DATASEC
+                            for (int i = 0; i < vlen; i++, t += 12) {
+                                maxId = Math.max(maxId, Integer.toUnsignedLong(u32(t)));
+                            }
                         }
                     }
-                    case K_FUNC_PROTO -> {
-                        int vlen = u32(pos + 4) & 0xffff;
-                        maxId = Math.max(maxId, Integer.toUnsignedLong(u32(pos + 8)));
-                        for (int i = 0; i < vlen; i++, t += 8) {
-                            long v = pair(t);
-                            maxName = Math.max(maxName, v & 0xffffffffL);
-                            maxId = Math.max(maxId, v >>> 32);
-                        }
+                    continue;
+                }
+                if (kind == K_FUNC) {
+                    int r = next[k] - firstId;
+                    if (r >= 0 && r < n && kinds[r] != K_FUNC_PROTO) {
+                        throw new BtfException(source, firstId + k, "FUNC's type " + next[k] + " is a "
+                                + BtfKind.of(kinds[r]) + ", not a FUNC_PROTO");
                     }
-                    case K_ENUM, K_ENUM64 -> {
-                        int vlen = u32(pos + 4) & 0xffff;
-                        int step = kinds[k] == K_ENUM ? 8 : 12;
-                        for (int i = 0; i < vlen; i++, t += step) {
-                            maxName = Math.max(maxName, Integer.toUnsignedLong(u32(t)));
-                        }
+                    if (next[k] == 0) {
+                        throw new BtfException(source, firstId + k, "FUNC's type is void, not a FUNC_PROTO");
                     }
-                    case K_DATASEC -> {
-                        int vlen = u32(pos + 4) & 0xffff;
-                        for (int i = 0; i < vlen; i++, t += 12) {
-                            maxId = Math.max(maxId, Integer.toUnsignedLong(u32(t)));
-                        }
+                    continue;
+                }
+                if (kind == K_ARRAY) {
+                    maxId = Math.max(maxId, Math.max(Integer.toUnsignedLong(next[k]),
+                            Integer.toUnsignedLong(u32(start + offsets[k] + TYPE_HEADER + 4))));
+                }
+                if (!CHAIN[kind]) {
+                    continue;
+                }
+                int target = next[k] - firstId;
+                if (target < 0 || target >= n || !CHAIN[kinds[target]]) {
+                    continue; // into the base, at void, out of range (reported later), or at a kind that ends it
+                }
+                if (state == null) {
+                    state = new byte[n];
+                    path = new int[MAX_CHAIN + 1];
+                }
+                if (state[k] == 2) {
+                    continue;
+                }
+                int depth = 0;
+                int j = k;
+                while (j >= 0 && j < n) {
+                    if (state[j] == 2) {
+                        break;
                     }
-                    default -> {
+                    if (state[j] == 1) {
+                        throw new BtfException(source, firstId + k, "reference loop through type ["
+                                + (firstId + j) + "]");
                     }
+                    if (!CHAIN[kinds[j]]) {
+                        state[j] = 2;
+                        break;
+                    }
+                    if (depth == MAX_CHAIN) {
+                        throw new BtfException(source, firstId + k, "chain of references deeper than "
+                                + MAX_CHAIN);
+                    }
+                    state[j] = 1;
+                    path[depth++] = j;
+                    j = next[j] - firstId; // below 0: the base's, or void
+                }
+                for (int p = 0; p < depth; p++) {
+                    state[path[p]] = 2;
                 }
             }
             return new long[] {maxName, maxId};
@@ -403,6 +495,38 @@ final class RawBtf implements Btf {
     static final int K_TYPE_TAG = 18;
     static final int K_ENUM64 = 19;
 
+    /** Trailing bytes of each kind: FIXED[kind] + PER_ITEM[kind] * vlen. */
+    static final int[] FIXED = new int[32];
+    static final int[] PER_ITEM = new int[32];
+    /** Whether the word after info (size_or_type) is a type id, as a mask. */
+    static final long[] REF_MASK = new long[32];
+    /** 1 for kinds with a member, parameter or value list. */
+    static final int[] HAS_LIST = new int[32];
+    /** Where the id a type points to is: size_or_type (8), or an array's element type (12). */
+    static final int[] NEXT_AT = new int[32];
+
+    static {
+        for (int k : new int[] {K_INT, K_VAR, K_DECL_TAG}) {
+            FIXED[k] = 4;
+        }
+        FIXED[K_ARRAY] = 12;
+        for (int k : new int[] {K_STRUCT, K_UNION, K_DATASEC, K_ENUM64}) {
+            PER_ITEM[k] = 12;
+        }
+        PER_ITEM[K_ENUM] = 8;
+        PER_ITEM[K_FUNC_PROTO] = 8;
+        for (int k : new int[] {K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_FUNC, K_FUNC_PROTO,
+                K_VAR, K_DECL_TAG}) {
+            REF_MASK[k] = 0xffffffffL;
+        }
+        for (int k : new int[] {K_STRUCT, K_UNION, K_DATASEC, K_ENUM, K_ENUM64, K_FUNC_PROTO}) {
+            HAS_LIST[k] = 1;
+        }
+        java.util.Arrays.fill(NEXT_AT, 8);
+        NEXT_AT[K_ARRAY] = TYPE_HEADER;
+        REF_MASK[K_ARRAY] = 0xffffffffL;
+    }
+
     static long trailing(int kind, int vlen) {
         return switch (kind) {
             case K_INT, K_VAR, K_DECL_TAG -> 4;
@@ -457,7 +581,7 @@ final class RawBtf implements Btf {
     }
 
     int nameOff(int id) {
-        return u32(at(id));
+        return nameOffs[id - firstId];
     }
 
     /** Absolute position of a string and its owner, for the name index; off is within this BTF's strings. */
@@ -693,20 +817,6 @@ final class RawBtf implements Btf {
         throw new IllegalStateException(source + ": a reference is out of range but none was found");
     }
 
-    /** A FUNC's type must be a FUNC_PROTO. */
-    private void checkFunctions(int[] next) throws BtfException {
-        for (int i = 0; i < kinds.length; i++) {
-            if (kinds[i] == K_FUNC) {
-                int id = firstId + i;
-                int ref = next[i];
-                if (kindNumber(ref) != K_FUNC_PROTO) {
-                    throw new BtfException(source, id, "FUNC's type " + ref + " is a " + kind(ref)
-                            + ", not a FUNC_PROTO");
-                }
-            }
-        }
-    }
-
     private void checkRef(int id, int ref, int count, String what) throws BtfException {
         if (Integer.compareUnsigned(ref, count) >= 0) {
             throw new BtfException(source, id, what + " id " + Integer.toUnsignedString(ref)
@@ -715,52 +825,15 @@ final class RawBtf implements Btf {
     }
 
     /**
-     * Chains of PTR, TYPEDEF, qualifiers, TYPE_TAG and ARRAY elements must reach another kind: a loop among them
-     * (a typedef of itself, a pointer to itself) has no meaning. Each type is walked once.
+     * Kinds that chain to another type (PTR, TYPEDEF, qualifiers, TYPE_TAG, ARRAY elements): a loop among them (a
+     * typedef of itself, a pointer to itself) has no meaning.
      */
-    void checkChains(int[] next) throws BtfException {
-        byte[] state = new byte[offsets.length]; // 0 unseen, 1 on the current path, 2 ends well
-        int[] path = new int[MAX_CHAIN + 1];
-        for (int i = 0; i < kinds.length; i++) {
-            if (!isChain(kinds[i]) || state[i] == 2) {
-                continue;
-            }
-            int depth = 0;
-            int id = firstId + i;
-            while (id >= firstId) { // base types were checked with the base
-                int j = id - firstId;
-                if (state[j] == 2) {
-                    break;
-                }
-                if (state[j] == 1) {
-                    throw new BtfException(source, firstId + i, "reference loop through type [" + id + "]");
-                }
-                int k = kinds[j];
-                if (!isChain(k)) {
-                    state[j] = 2;
-                    break;
-                }
-                if (depth == MAX_CHAIN) {
-                    throw new BtfException(source, firstId + i, "chain of references deeper than " + MAX_CHAIN);
-                }
-                state[j] = 1;
-                path[depth++] = j;
-                id = next[j];
-                if (id == 0) {
-                    break;
-                }
-            }
-            for (int p = 0; p < depth; p++) {
-                state[path[p]] = 2;
-            }
-        }
-    }
+    private static final boolean[] CHAIN = new boolean[32];
 
-    private static boolean isChain(int kind) {
-        return switch (kind) {
-            case K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_ARRAY -> true;
-            default -> false;
-        };
+    static {
+        for (int k : new int[] {K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_ARRAY}) {
+            CHAIN[k] = true;
+        }
     }
 
     private NameIndex index(int kind) {
