@@ -17,6 +17,14 @@ public interface BtfReader {
     /** Parses split BTF (a kernel module's) whose ids and strings continue those of {@code base}. */
     Btf readSplit(String source, MemorySegment bytes, Btf base) throws BtfException;
 
+    /**
+     * Parses BTF that the running kernel has already verified: {@code /sys/kernel/btf/vmlinux} (checked when the
+     * kernel booted) or a module's file there (checked when the module loaded), with {@code base} null for
+     * vmlinux. Only the layout is checked (every type's size fits, every name offset is in the string section);
+     * the checks the kernel made of member names, referenced ids, prototypes and reference loops are not repeated.
+     */
+    Btf readKernelVerified(String source, MemorySegment bytes, Btf base) throws BtfException;
+
     /** The object's {@code .BTF} section, if it has one. */
     Optional<Btf> read(BpfObject object) throws BtfException;
 

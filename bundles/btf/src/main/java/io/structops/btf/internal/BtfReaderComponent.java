@@ -16,7 +16,7 @@ public class BtfReaderComponent implements BtfReader {
 
     @Override
     public Btf read(String source, MemorySegment bytes) throws BtfException {
-        return RawBtf.parse(source, bytes, null);
+        return RawBtf.parse(source, bytes, null, false);
     }
 
     @Override
@@ -24,7 +24,15 @@ public class BtfReaderComponent implements BtfReader {
         if (!(base instanceof RawBtf raw)) {
             throw new BtfException(source, "the base BTF was not read by this reader");
         }
-        return RawBtf.parse(source, bytes, raw);
+        return RawBtf.parse(source, bytes, raw, false);
+    }
+
+    @Override
+    public Btf readKernelVerified(String source, MemorySegment bytes, Btf base) throws BtfException {
+        if (base != null && !(base instanceof RawBtf)) {
+            throw new BtfException(source, "the base BTF was not read by this reader");
+        }
+        return RawBtf.parse(source, bytes, (RawBtf) base, true);
     }
 
     @Override

@@ -77,7 +77,12 @@ final class RawBtf implements Btf {
         this.flags = flags;
     }
 
-    static RawBtf parse(String source, MemorySegment seg, RawBtf base) throws BtfException {
+    /**
+     * Parses and checks BTF. With {@code kernelVerified}, the checks the kernel already made of its own BTF
+     * (member and parameter names, referenced ids, prototypes, reference loops) are skipped; the layout is always
+     * checked, so that no type is read past the end of the section.
+     */
+    static RawBtf parse(String source, MemorySegment seg, RawBtf base, boolean kernelVerified) throws BtfException {
         long size = seg.byteSize();
         if (size < HEADER_SIZE) {
             throw new BtfException(source, "header: " + size + " bytes, shorter than the 24-byte BTF header");
@@ -138,7 +143,7 @@ final class RawBtf implements Btf {
         long typeStart = hdrLen + typeOff;
         int firstId = base == null ? 1 : base.typeCount();
         Scan scan = new Scan(source, seg, swap, typeStart, typeLen, firstId, baseStr + strLen);
-        scan.run();
+        scan.run(kernelVerified);
         RawBtf btf = new RawBtf(source, seg, order, base, scan.offsets(), scan.kinds(), scan.names(), scan.kindCounts,
                 typeStart, typeLen, strStart, strLen, (int) hdrLen, flags);
         if (Long.compareUnsigned(scan.maxRef, btf.typeCount()) >= 0) {
@@ -218,22 +223,31 @@ final class RawBtf implements Btf {
          * does {@link #precise} (or {@link RawBtf#findBadReference}) walk the types again to name the type and field
          * at fault.
          */
-        void run() throws BtfException {
+        void run(boolean kernelVerified) throws BtfException {
             layout();
+            if (kernelVerified) {
+                if (layoutMaxName >= stringLimit) {
+                    precise();
+                }
+                return;
+            }
             long[] result;
             if (n >= PARALLEL_THRESHOLD) {
-                int mid = n / 2;
+                // Split where half the bytes are: the work is in the member lists, which cluster among the structs.
+                int mid = Arrays.binarySearch(offsets, 0, n, (int) (len / 2));
+                mid = Math.max(1, Math.min(n - 1, mid < 0 ? -mid - 1 : mid));
+                int split = mid;
                 java.util.concurrent.CompletableFuture<long[]> other =
                         java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                             try {
-                                return check(mid, n);
+                                return check(split, n);
                             } catch (BtfException e) {
                                 throw new java.util.concurrent.CompletionException(e);
                             }
                         });
                 long[] mine;
                 try {
-                    mine = check(0, mid);
+                    mine = check(0, split);
                 } finally {
                     long[] theirs;
                     try {

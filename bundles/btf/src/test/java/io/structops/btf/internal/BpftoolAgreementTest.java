@@ -50,6 +50,18 @@ class BpftoolAgreementTest {
                 sb.toString(), "vmlinux");
     }
 
+    @Test
+    void kernelVerifiedReadingGivesTheSameTypes() throws Exception {
+        byte[] bytes = java.nio.file.Files.readAllBytes(Fixtures.VMLINUX);
+        Btf verified = Fixtures.READER.readKernelVerified("vmlinux", java.lang.foreign.MemorySegment.ofArray(bytes),
+                null);
+        StringBuilder a = new StringBuilder(16 << 20);
+        StringBuilder b = new StringBuilder(16 << 20);
+        verified.dumpRaw(a);
+        Fixtures.vmlinux().dumpRaw(b);
+        assertEquals(b.toString(), a.toString());
+    }
+
     @ParameterizedTest
     @MethodSource("objects")
     void encodingRoundTripsEveryObject(String name) throws Exception {

@@ -58,7 +58,10 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
             synchronized (this) {
                 b = vmlinux;
                 if (b == null) {
-                    vmlinux = b = reader.read("vmlinux", mapped(vmlinuxFile, "vmlinux"));
+                    // The running kernel verified its own BTF at boot; a file named in configuration is checked fully.
+                    java.lang.foreign.MemorySegment bytes = mapped(vmlinuxFile, "vmlinux");
+                    vmlinux = b = running ? reader.readKernelVerified("vmlinux", bytes, null)
+                            : reader.read("vmlinux", bytes);
                 }
             }
         }
@@ -99,7 +102,9 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
             synchronized (this) {
                 b = modules.get(name);
                 if (b == null) {
-                    b = reader.readSplit(name, mapped(modulesDir.resolve(name), "module " + name), vmlinux());
+                    java.lang.foreign.MemorySegment bytes = mapped(modulesDir.resolve(name), "module " + name);
+                    b = running ? reader.readKernelVerified(name, bytes, vmlinux())
+                            : reader.readSplit(name, bytes, vmlinux());
                     modules.put(name, b);
                 }
             }

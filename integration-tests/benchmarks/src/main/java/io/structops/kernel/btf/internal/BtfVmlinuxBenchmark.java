@@ -67,6 +67,13 @@ public class BtfVmlinuxBenchmark {
     }
 
     @Benchmark
+    public void parseMappedOnceAndLookup(Blackhole bh) throws Exception {
+        Btf btf = reader.read("vmlinux", mapped);
+        bh.consume(btf.find("bpf_struct_ops_tcp_congestion_ops", BtfKind.STRUCT).getAsInt());
+        bh.consume(btf.find("tcp_congestion_ops", BtfKind.STRUCT).getAsInt());
+    }
+
+    @Benchmark
     public void mapOnly(Blackhole bh) throws Exception {
         try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofShared()) {
             bh.consume(PrivateMapping.map(VMLINUX, a).byteSize());

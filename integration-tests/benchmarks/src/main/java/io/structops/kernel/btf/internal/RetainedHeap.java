@@ -26,19 +26,25 @@ public final class RetainedHeap {
         return best;
     }
 
+    /** Loads the classes so that their metadata is not counted; a method of its own so nothing it made stays live. */
+    private static void warm(BtfReaderComponentAccess reader) throws Exception {
+        try (KernelBtfSource warm = new KernelBtfSource(reader, BtfVmlinuxBenchmark.VMLINUX, null, true)) {
+            warm.vmlinux().find("tcp_congestion_ops", BtfKind.STRUCT);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         BtfReaderComponentAccess reader = new BtfReaderComponentAccess();
         long fileSize = Files.size(BtfVmlinuxBenchmark.VMLINUX);
-        // Warm the classes so that their metadata is not counted.
-        try (KernelBtfSource warm = new KernelBtfSource(reader, BtfVmlinuxBenchmark.VMLINUX, null, true)) {
-            warm.vmlinux().find("tcp_congestion_ops", BtfKind.STRUCT);
-        }
+        warm(reader);
         long before = usedAfterGc(memory);
         KernelBtfSource source = new KernelBtfSource(reader, BtfVmlinuxBenchmark.VMLINUX, null, true);
         Btf btf = source.vmlinux();
         btf.find("tcp_congestion_ops", BtfKind.STRUCT);
         long after = usedAfterGc(memory);
+        java.lang.ref.Reference.reachabilityFence(btf);
+        java.lang.ref.Reference.reachabilityFence(source);
         long retained = after - before;
         System.out.printf("HEAP btf-vmlinux retained/file = %.3f (%.2f MiB retained on the heap, file %.2f MiB"
                 + " mapped off-heap, %d types)%n", (double) retained / fileSize, retained / 1048576.0,
