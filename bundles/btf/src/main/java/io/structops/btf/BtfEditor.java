@@ -22,6 +22,29 @@ public interface BtfEditor {
     /** The current version of a type. */
     BtfType type(int id);
 
-    /** Encodes the edited BTF. */
+    /** Encodes the edited BTF in the original's byte order. */
     byte[] encode();
+
+    /** Encodes the edited BTF in the given byte order (the kernel wants its own). */
+    byte[] encode(java.nio.ByteOrder order);
+
+    /**
+     * Fills in what clang leaves zero in an object's BTF: each DATASEC's size from its ELF section, and each of its
+     * variables' offsets from the ELF symbol of the same name. DATASECs without an ELF section of that name (such as
+     * {@code .ksyms} and {@code .kconfig}, which the loader creates) are left as they are.
+     *
+     * @param sectionSizes ELF section sizes by section name
+     * @param symbolOffsets symbol values by name, for symbols defined in the DATASEC's section
+     * @throws BtfException if a variable of a DATASEC has no symbol in its section
+     */
+    BtfEditor fixDataSections(java.util.Map<String, Long> sectionSizes,
+            java.util.Map<String, java.util.Map<String, Long>> symbolOffsets) throws BtfException;
+
+    /**
+     * Replaces kinds a kernel lacks with ones it accepts, keeping ids, sizes and layout, as libbpf does for older
+     * kernels: DECL_TAG becomes a one-byte INT, TYPE_TAG a CONST, FLOAT a member-less STRUCT of its size, ENUM64 a
+     * member-less UNION of its size, VAR an INT of its size, DATASEC a STRUCT with one member per variable, FUNC a
+     * TYPEDEF, FUNC_PROTO a member-less ENUM.
+     */
+    BtfEditor sanitize(java.util.Set<BtfKind> unsupported) throws BtfException;
 }

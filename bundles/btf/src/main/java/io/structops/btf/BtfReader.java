@@ -28,6 +28,12 @@ public interface BtfReader {
     /** The object's {@code .BTF} section, if it has one. */
     Optional<Btf> read(BpfObject object) throws BtfException;
 
+    /**
+     * The object's BTF as an editor, with what clang leaves out filled in from the ELF: DATASEC sizes from the
+     * sections and variable offsets from the symbols. The loader sanitises and encodes it for BPF_BTF_LOAD.
+     */
+    BtfEditor editForLoad(BpfObject object, Btf btf) throws BtfException;
+
     /** The object's {@code .BTF.ext} section, if it has one. */
     Optional<BtfExt> readExt(BpfObject object) throws BtfException;
 }

@@ -1,11 +1,16 @@
 package io.structops.btf.internal;
 
 import io.structops.btf.Btf;
+import io.structops.btf.BtfEditor;
 import io.structops.btf.BtfException;
 import io.structops.btf.BtfExt;
 import io.structops.btf.BtfReader;
 import io.structops.elf.BpfObject;
 import io.structops.elf.ElfSection;
+import io.structops.elf.ElfSymbol;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
@@ -42,6 +47,24 @@ public class BtfReaderComponent implements BtfReader {
             return Optional.empty();
         }
         return Optional.of(read(object.name() + "(.BTF)", MemorySegment.ofBuffer(object.elf().data(section.get()))));
+    }
+
+    @Override
+    public BtfEditor editForLoad(BpfObject object, Btf btf) throws BtfException {
+        Map<String, Long> sizes = new HashMap<>();
+        Map<String, Map<String, Long>> symbols = new HashMap<>();
+        List<ElfSection> sections = object.elf().sections();
+        for (ElfSection s : sections) {
+            sizes.put(s.name(), s.size());
+        }
+        for (ElfSymbol sym : object.elf().symbols()) {
+            if (sym.isInSection() && sym.sectionIndex() < sections.size() && !sym.name().isEmpty()
+                    && sym.type() != ElfSymbol.STT_SECTION) {
+                symbols.computeIfAbsent(sections.get(sym.sectionIndex()).name(), k -> new HashMap<>())
+                        .put(sym.name(), sym.value());
+            }
+        }
+        return btf.edit().fixDataSections(sizes, symbols);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.structops.btf.internal;
 
 import io.structops.btf.BtfEditor;
+import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
 import java.io.ByteArrayOutputStream;
@@ -101,7 +102,84 @@ final class Editor implements BtfEditor {
         return encode(original.order);
     }
 
-    byte[] encode(ByteOrder order) {
+    @Override
+    public BtfEditor fixDataSections(Map<String, Long> sectionSizes, Map<String, Map<String, Long>> symbolOffsets)
+            throws BtfException {
+        for (int id = original.firstId; id < typeCount(); id++) {
+            if (!(type(id) instanceof BtfType.Datasec d)) {
+                continue;
+            }
+            Long size = sectionSizes.get(d.name());
+            if (size == null) {
+                continue;
+            }
+            Map<String, Long> symbols = symbolOffsets.getOrDefault(d.name(), Map.of());
+            List<BtfType.VarInfo> vars = new ArrayList<>();
+            for (BtfType.VarInfo v : d.vars()) {
+                BtfType var = type(v.type());
+                Long offset = symbols.get(var.name());
+                if (var.kind() == BtfKind.VAR && offset == null) {
+                    throw new BtfException(original.source, id, "DATASEC '" + d.name() + "': variable '" + var.name()
+                            + "' has no symbol in that section");
+                }
+                vars.add(new BtfType.VarInfo(v.type(), offset == null ? v.offset() : offset, v.size()));
+            }
+            replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) (long) size, vars));
+        }
+        return this;
+    }
+
+    @Override
+    public BtfEditor sanitize(java.util.Set<BtfKind> unsupported) throws BtfException {
+        if (unsupported.isEmpty()) {
+            return this;
+        }
+        for (int id = original.firstId; id < typeCount(); id++) {
+            BtfType t = type(id);
+            if (!unsupported.contains(t.kind())) {
+                continue;
+            }
+            BtfType replacement = switch (t) {
+                case BtfType.DeclTag d -> new BtfType.Int(id, d.nameOffset(), d.name(), 1, 0, 0, 8);
+                case BtfType.Reference r when r.kind() == BtfKind.TYPE_TAG ->
+                    new BtfType.Reference(BtfKind.CONST, id, 0, "", false, r.type());
+                case BtfType.FloatType f -> new BtfType.Composite(BtfKind.STRUCT, id, f.nameOffset(), f.name(), false,
+                        f.size(), List.of());
+                case BtfType.Enumeration e when e.kind() == BtfKind.ENUM64 ->
+                    new BtfType.Composite(BtfKind.UNION, id, e.nameOffset(), e.name(), false, e.size(), List.of());
+                case BtfType.Var v -> new BtfType.Int(id, v.nameOffset(), v.name(), (int) sizeOf(v.type()), 0, 0,
+                        (int) Math.min(128, 8 * sizeOf(v.type())));
+                case BtfType.Datasec d -> {
+                    List<BtfType.Member> members = new ArrayList<>();
+                    for (BtfType.VarInfo v : d.vars()) {
+                        BtfType var = type(v.type());
+                        members.add(new BtfType.Member(var.nameOffset(), var.name(), v.type(), v.offset() * 8, 0,
+                                (int) (v.offset() * 8)));
+                    }
+                    yield new BtfType.Composite(BtfKind.STRUCT, id, addString(sanitizedName(d.name())),
+                            sanitizedName(d.name()), false, d.size(), members);
+                }
+                case BtfType.Func f -> new BtfType.Reference(BtfKind.TYPEDEF, id, f.nameOffset(), f.name(), false,
+                        f.proto());
+                case BtfType.FuncProto p -> new BtfType.Enumeration(BtfKind.ENUM, id, 0, "", false, 4, List.of());
+                default -> t;
+            };
+            replace(replacement);
+        }
+        return this;
+    }
+
+    /** C identifiers only: '.' in section names is not allowed in a STRUCT's name. */
+    private static String sanitizedName(String name) {
+        return name.replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
+    private long sizeOf(int id) throws io.structops.btf.BtfException {
+        return original.size(id);
+    }
+
+    @Override
+    public byte[] encode(ByteOrder order) {
         ByteArrayOutputStream typeBytes = new ByteArrayOutputStream((int) original.typeLen + 64);
         ByteBuffer buf = ByteBuffer.allocate(16 + 12 * 65536 + 12).order(order);
         for (int id = original.firstId; id < typeCount(); id++) {
