@@ -15,7 +15,7 @@ typedef __u32 u32;
 typedef __u64 u64;
 typedef __s32 s32;
 
-struct sock;
+struct sock; /* defined by examples that read it, with preserve_access_index */
 
 struct tcp_congestion_ops {
 	u32 (*ssthresh)(struct sock *sk);

@@ -91,6 +91,28 @@ class BtfModelTest {
     }
 
     @Test
+    void coreRelocationsOfEveryKindUsed() throws Exception {
+        BpfObject object = Fixtures.object("core_reads.bpf.o");
+        Btf btf = Fixtures.objectBtf("core_reads.bpf.o");
+        BtfExt ext = Fixtures.READER.readExt(object).orElseThrow();
+        assertEquals(16, ext.coreReloRecordSize());
+        List<BtfExt.CoreRelo> relos = ext.coreRelos().get("struct_ops/core_ssthresh");
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        for (BtfExt.CoreRelo r : relos) {
+            seen.add(r.kind() + " " + btf.name(r.typeId()) + " " + btf.string(r.accessStringOffset()));
+            assertTrue(r.insnOffset() % 8 == 0);
+            assertTrue(r.insnOffset() < 8L * object.program("core_ssthresh").orElseThrow().instructionCount());
+        }
+        assertEquals(java.util.Set.of(
+                "FIELD_BYTE_OFFSET sock 0:0:0",
+                "FIELD_EXISTS sock 0:1",
+                "TYPE_EXISTS tcp_sock 0",
+                "ENUMVAL_EXISTS tcp_ca_state 1",
+                "ENUMVAL_VALUE tcp_ca_state 1"), seen);
+        assertEquals("FIELD_BYTE_SIZE", ext.coreRelos().get("struct_ops/core_undo_cwnd").get(0).kind().name());
+    }
+
+    @Test
     void cDumpOfAnObjectType() throws Exception {
         Btf btf = Fixtures.objectBtf("tcp_cc_link.bpf.o");
         StringBuilder sb = new StringBuilder();
