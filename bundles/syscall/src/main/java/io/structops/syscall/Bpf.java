@@ -1,0 +1,104 @@
+package io.structops.syscall;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The bpf(2) commands structops uses. Every method either succeeds or throws a {@link BpfException} naming the
+ * command and the errno; descriptors returned are the caller's to close. Offered as an OSGi service; thread-safe.
+ */
+@org.osgi.annotation.versioning.ProviderType
+public interface Bpf {
+
+    /** Loads BTF; on failure the exception carries the kernel's BTF log. */
+    BpfFd btfLoad(byte[] btf, String description) throws BpfException;
+
+    /** Fields of BPF_MAP_CREATE; zero means "not set" as in the kernel. */
+    record MapCreate(int mapType, String name, int keySize, int valueSize, int maxEntries, int mapFlags,
+            int btfFd, int btfKeyTypeId, int btfValueTypeId, int btfVmlinuxValueTypeId, int valueTypeBtfObjFd,
+            int innerMapFd, int numaNode, long mapExtra) {
+    }
+
+    BpfFd mapCreate(MapCreate spec) throws BpfException;
+
+    void mapUpdate(BpfFd map, byte[] key, byte[] value, long flags) throws BpfException;
+
+    /** The value of a key, or empty if the key is absent (ENOENT). */
+    Optional<byte[]> mapLookup(BpfFd map, byte[] key, int valueSize) throws BpfException;
+
+    void mapDelete(BpfFd map, byte[] key) throws BpfException;
+
+    void mapFreeze(BpfFd map) throws BpfException;
+
+    /** Fields of BPF_PROG_LOAD. {@code funcInfo}/{@code lineInfo} are records as {@code .BTF.ext} holds them. */
+    record ProgLoad(int progType, String name, byte[] instructions, String license, int expectedAttachType,
+            int attachBtfId, int attachBtfObjFd, int progFlags, int btfFd, int funcInfoRecSize, byte[] funcInfo,
+            int lineInfoRecSize, byte[] lineInfo, int[] fdArray) {
+    }
+
+    /**
+     * Loads a program. It is first tried without a log; if the kernel refuses it, it is loaded again with a log
+     * (growing the buffer and the level as needed) so that the exception carries the verifier's explanation.
+     */
+    BpfFd progLoad(ProgLoad spec) throws BpfException;
+
+    /** Result of BPF_PROG_TEST_RUN. */
+    record TestRun(int retval, int durationNs) {
+    }
+
+    TestRun progTestRun(BpfFd prog, byte[] ctxIn) throws BpfException;
+
+    /** Creates a link: for struct_ops, {@code progOrMapFd} is the map and attach type BPF_STRUCT_OPS. */
+    BpfFd linkCreate(BpfFd progOrMap, int targetFd, int attachType, int flags) throws BpfException;
+
+    /** Replaces what a link points to: for struct_ops, a new map. */
+    void linkUpdate(BpfFd link, BpfFd newProgOrMap, int flags) throws BpfException;
+
+    void linkDetach(BpfFd link) throws BpfException;
+
+    void objPin(BpfFd fd, Path path) throws BpfException;
+
+    BpfFd objGet(Path path) throws BpfException;
+
+    /** Kinds of kernel object with ids. */
+    enum ObjectType {
+        PROG, MAP, BTF, LINK
+    }
+
+    /** The next id after {@code startId} (0 for the first), or empty after the last. */
+    OptionalInt nextId(ObjectType type, int startId) throws BpfException;
+
+    /** Every id of a kind, in order. */
+    default List<Integer> ids(ObjectType type) throws BpfException {
+        List<Integer> ids = new java.util.ArrayList<>();
+        for (OptionalInt id = nextId(type, 0); id.isPresent(); id = nextId(type, id.getAsInt())) {
+            ids.add(id.getAsInt());
+        }
+        return ids;
+    }
+
+    /** A descriptor for an object by id; empty if it vanished meanwhile (ENOENT). */
+    Optional<BpfFd> fdById(ObjectType type, int id) throws BpfException;
+
+    record MapInfo(int type, int id, int keySize, int valueSize, int maxEntries, int mapFlags, String name,
+            int btfVmlinuxValueTypeId, int btfId, int btfVmlinuxId) {
+    }
+
+    record ProgInfo(int type, int id, String name, int btfId, long runTimeNs, long runCount, int attachBtfId,
+            int[] mapIds) {
+    }
+
+    record LinkInfo(int type, int id, int progId, int structOpsMapId) {
+    }
+
+    MapInfo mapInfo(BpfFd map) throws BpfException;
+
+    ProgInfo progInfo(BpfFd prog) throws BpfException;
+
+    LinkInfo linkInfo(BpfFd link) throws BpfException;
+
+    /** Opens the file descriptors this process has open, as a count: used to prove nothing leaks. */
+    int openDescriptorCount();
+}

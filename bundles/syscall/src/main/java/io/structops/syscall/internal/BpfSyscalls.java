@@ -1,0 +1,318 @@
+package io.structops.syscall.internal;
+
+import static io.structops.syscall.internal.Layout.*;
+
+import io.structops.syscall.Bpf;
+import io.structops.syscall.BpfCommand;
+import io.structops.syscall.BpfException;
+import io.structops.syscall.BpfFd;
+import io.structops.syscall.Errno;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.stream.Stream;
+import org.osgi.service.component.annotations.Component;
+
+/** bpf(2) through FFM. Stateless: every call allocates its attr in a confined arena closed when it returns. */
+@Component(service = Bpf.class)
+public class BpfSyscalls implements Bpf {
+    /** Verifier log sizes tried in turn when a load fails: enough for most, then the kernel's maximum. */
+    static final int[] LOG_SIZES = {1 << 20, (1 << 30) - 1};
+    static final int EAGAIN_RETRIES = 5;
+
+    private static long call(BpfCommand cmd, Attr attr, String context) throws BpfException {
+        Syscall.Result r = Syscall.bpf(cmd.number(), attr.seg);
+        if (r.failed()) {
+            throw new BpfException(cmd, r.errno(), context, null);
+        }
+        return r.value();
+    }
+
+    private static BpfFd fd(long value, String description) {
+        return new OwnedFd((int) value, description);
+    }
+
+    @Override
+    public BpfFd btfLoad(byte[] btf, String description) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr a = new Attr(arena, BTF_LOAD_SIZE).ptr(BL_BTF, btf).u32(BL_BTF_SIZE, btf.length);
+            Syscall.Result r = Syscall.bpf(BpfCommand.BTF_LOAD.number(), a.seg);
+            if (!r.failed()) {
+                return fd(r.value(), "BTF of " + description);
+            }
+            // Again with a log, so the error says which type the kernel objected to.
+            MemorySegment log = arena.allocate(LOG_SIZES[0]);
+            a.ptr(BL_LOG_BUF, log).u32(BL_LOG_SIZE, (int) log.byteSize()).u32(BL_LOG_LEVEL, 1);
+            Syscall.Result again = Syscall.bpf(BpfCommand.BTF_LOAD.number(), a.seg);
+            if (!again.failed()) {
+                return fd(again.value(), "BTF of " + description);
+            }
+            throw new BpfException(BpfCommand.BTF_LOAD, again.errno(), description, cString(log));
+        }
+    }
+
+    @Override
+    public BpfFd mapCreate(MapCreate s) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr a = new Attr(arena, MAP_CREATE_SIZE).u32(MC_MAP_TYPE, s.mapType()).u32(MC_KEY_SIZE, s.keySize())
+                    .u32(MC_VALUE_SIZE, s.valueSize()).u32(MC_MAX_ENTRIES, s.maxEntries())
+                    .u32(MC_MAP_FLAGS, s.mapFlags()).u32(MC_INNER_MAP_FD, s.innerMapFd())
+                    .u32(MC_NUMA_NODE, s.numaNode()).name(MC_MAP_NAME, s.name()).u32(MC_BTF_FD, s.btfFd())
+                    .u32(MC_BTF_KEY_TYPE_ID, s.btfKeyTypeId()).u32(MC_BTF_VALUE_TYPE_ID, s.btfValueTypeId())
+                    .u32(MC_BTF_VMLINUX_VALUE_TYPE_ID, s.btfVmlinuxValueTypeId()).u64(MC_MAP_EXTRA, s.mapExtra())
+                    .u32(MC_VALUE_TYPE_BTF_OBJ_FD, s.valueTypeBtfObjFd());
+            return fd(call(BpfCommand.MAP_CREATE, a, "map " + s.name()), "map " + s.name());
+        }
+    }
+
+    private static Attr elem(Arena arena, BpfFd map, byte[] key) {
+        return new Attr(arena, ELEM_SIZE).u32(EL_MAP_FD, map.value()).ptr(EL_KEY, key);
+    }
+
+    @Override
+    public void mapUpdate(BpfFd map, byte[] key, byte[] value, long flags) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            call(BpfCommand.MAP_UPDATE_ELEM, elem(arena, map, key).ptr(EL_VALUE, value).u64(EL_FLAGS, flags),
+                    map.description());
+        }
+    }
+
+    @Override
+    public Optional<byte[]> mapLookup(BpfFd map, byte[] key, int valueSize) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(Math.max(valueSize, 1), 8);
+            Attr a = elem(arena, map, key).ptr(EL_VALUE, value);
+            Syscall.Result r = Syscall.bpf(BpfCommand.MAP_LOOKUP_ELEM.number(), a.seg);
+            if (r.failed()) {
+                if (r.errno() == Errno.ENOENT) {
+                    return Optional.empty();
+                }
+                throw new BpfException(BpfCommand.MAP_LOOKUP_ELEM, r.errno(), map.description(), null);
+            }
+            return Optional.of(value.asSlice(0, valueSize).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Override
+    public void mapDelete(BpfFd map, byte[] key) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            call(BpfCommand.MAP_DELETE_ELEM, elem(arena, map, key), map.description());
+        }
+    }
+
+    @Override
+    public void mapFreeze(BpfFd map) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            call(BpfCommand.MAP_FREEZE, new Attr(arena, FD_ONLY_SIZE).u32(0, map.value()), map.description());
+        }
+    }
+
+    @Override
+    public BpfFd progLoad(ProgLoad s) throws BpfException {
+        String what = "program " + s.name();
+        try (Arena arena = Arena.ofConfined()) {
+            Attr a = new Attr(arena, PROG_LOAD_SIZE).u32(PL_PROG_TYPE, s.progType())
+                    .u32(PL_INSN_CNT, s.instructions().length / 8).ptr(PL_INSNS, s.instructions())
+                    .cstring(PL_LICENSE, s.license()).u32(PL_PROG_FLAGS, s.progFlags()).name(PL_PROG_NAME, s.name())
+                    .u32(PL_EXPECTED_ATTACH_TYPE, s.expectedAttachType()).u32(PL_PROG_BTF_FD, s.btfFd())
+                    .u32(PL_ATTACH_BTF_ID, s.attachBtfId()).u32(PL_ATTACH_BTF_OBJ_FD, s.attachBtfObjFd());
+            if (s.funcInfo() != null && s.funcInfo().length > 0) {
+                a.u32(PL_FUNC_INFO_REC_SIZE, s.funcInfoRecSize()).ptr(PL_FUNC_INFO, s.funcInfo())
+                        .u32(PL_FUNC_INFO_CNT, s.funcInfo().length / s.funcInfoRecSize());
+            }
+            if (s.lineInfo() != null && s.lineInfo().length > 0) {
+                a.u32(PL_LINE_INFO_REC_SIZE, s.lineInfoRecSize()).ptr(PL_LINE_INFO, s.lineInfo())
+                        .u32(PL_LINE_INFO_CNT, s.lineInfo().length / s.lineInfoRecSize());
+            }
+            if (s.fdArray() != null && s.fdArray().length > 0) {
+                MemorySegment fds = arena.allocateFrom(ValueLayout.JAVA_INT, s.fdArray());
+                a.ptr(PL_FD_ARRAY, fds);
+            }
+            Syscall.Result r = loadRetryingEagain(a);
+            if (!r.failed()) {
+                return fd(r.value(), what);
+            }
+            // The kernel said no: load again with a log so that the error carries the verifier's reasons.
+            for (int i = 0; i < LOG_SIZES.length; i++) {
+                MemorySegment log = arena.allocate(LOG_SIZES[i]);
+                a.ptr(PL_LOG_BUF, log).u32(PL_LOG_SIZE, (int) log.byteSize()).u32(PL_LOG_LEVEL,
+                        i == 0 ? 1 : 2);
+                Syscall.Result again = loadRetryingEagain(a);
+                if (!again.failed()) {
+                    return fd(again.value(), what);
+                }
+                if (again.errno() != Errno.ENOSPC || i == LOG_SIZES.length - 1) {
+                    throw new BpfException(BpfCommand.PROG_LOAD, again.errno(), what, cString(log));
+                }
+            }
+            throw new BpfException(BpfCommand.PROG_LOAD, r.errno(), what, null);
+        }
+    }
+
+    private static Syscall.Result loadRetryingEagain(Attr a) {
+        Syscall.Result r = Syscall.bpf(BpfCommand.PROG_LOAD.number(), a.seg);
+        for (int i = 0; i < EAGAIN_RETRIES && r.failed() && r.errno() == Errno.EAGAIN; i++) {
+            r = Syscall.bpf(BpfCommand.PROG_LOAD.number(), a.seg);
+        }
+        return r;
+    }
+
+    private static String cString(MemorySegment log) {
+        long n = 0;
+        long max = log.byteSize();
+        while (n < max && log.get(ValueLayout.JAVA_BYTE, n) != 0) {
+            n++;
+        }
+        return new String(log.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public TestRun progTestRun(BpfFd prog, byte[] ctxIn) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr a = new Attr(arena, TEST_RUN_SIZE).u32(TR_PROG_FD, prog.value()).ptr(TR_CTX_IN, ctxIn)
+                    .u32(TR_CTX_SIZE_IN, ctxIn == null ? 0 : ctxIn.length);
+            call(BpfCommand.PROG_TEST_RUN, a, prog.description());
+            return new TestRun(a.getU32(TR_RETVAL), a.getU32(TR_DURATION));
+        }
+    }
+
+    @Override
+    public BpfFd linkCreate(BpfFd progOrMap, int targetFd, int attachType, int flags) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr a = new Attr(arena, LINK_CREATE_SIZE).u32(LC_PROG_FD, progOrMap.value()).u32(LC_TARGET_FD, targetFd)
+                    .u32(LC_ATTACH_TYPE, attachType).u32(LC_FLAGS, flags);
+            return fd(call(BpfCommand.LINK_CREATE, a, progOrMap.description()), "link of "
+                    + progOrMap.description());
+        }
+    }
+
+    @Override
+    public void linkUpdate(BpfFd link, BpfFd newProgOrMap, int flags) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            call(BpfCommand.LINK_UPDATE, new Attr(arena, LINK_UPDATE_SIZE).u32(LU_LINK_FD, link.value())
+                    .u32(LU_NEW_FD, newProgOrMap.value()).u32(LU_FLAGS, flags), link.description());
+        }
+    }
+
+    @Override
+    public void linkDetach(BpfFd link) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            call(BpfCommand.LINK_DETACH, new Attr(arena, FD_ONLY_SIZE).u32(0, link.value()), link.description());
+        }
+    }
+
+    @Override
+    public void objPin(BpfFd fd, Path path) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            call(BpfCommand.OBJ_PIN, new Attr(arena, OBJ_SIZE).cstring(OBJ_PATHNAME, path.toString())
+                    .u32(OBJ_BPF_FD, fd.value()), fd.description() + " at " + path);
+        }
+    }
+
+    @Override
+    public BpfFd objGet(Path path) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            return fd(call(BpfCommand.OBJ_GET, new Attr(arena, OBJ_SIZE).cstring(OBJ_PATHNAME, path.toString()),
+                    path.toString()), "pinned " + path);
+        }
+    }
+
+    private static BpfCommand nextIdCommand(ObjectType type) {
+        return switch (type) {
+            case PROG -> BpfCommand.PROG_GET_NEXT_ID;
+            case MAP -> BpfCommand.MAP_GET_NEXT_ID;
+            case BTF -> BpfCommand.BTF_GET_NEXT_ID;
+            case LINK -> BpfCommand.LINK_GET_NEXT_ID;
+        };
+    }
+
+    private static BpfCommand fdByIdCommand(ObjectType type) {
+        return switch (type) {
+            case PROG -> BpfCommand.PROG_GET_FD_BY_ID;
+            case MAP -> BpfCommand.MAP_GET_FD_BY_ID;
+            case BTF -> BpfCommand.BTF_GET_FD_BY_ID;
+            case LINK -> BpfCommand.LINK_GET_FD_BY_ID;
+        };
+    }
+
+    @Override
+    public OptionalInt nextId(ObjectType type, int startId) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr a = new Attr(arena, ID_SIZE).u32(ID_START_ID, startId);
+            Syscall.Result r = Syscall.bpf(nextIdCommand(type).number(), a.seg);
+            if (r.failed()) {
+                if (r.errno() == Errno.ENOENT) {
+                    return OptionalInt.empty();
+                }
+                throw new BpfException(nextIdCommand(type), r.errno(), "after id " + startId, null);
+            }
+            return OptionalInt.of(a.getU32(ID_NEXT_ID));
+        }
+    }
+
+    @Override
+    public Optional<BpfFd> fdById(ObjectType type, int id) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Syscall.Result r = Syscall.bpf(fdByIdCommand(type).number(), new Attr(arena, ID_SIZE).u32(ID_START_ID, id)
+                    .seg);
+            if (r.failed()) {
+                if (r.errno() == Errno.ENOENT) {
+                    return Optional.empty();
+                }
+                throw new BpfException(fdByIdCommand(type), r.errno(), type.name().toLowerCase() + " id " + id,
+                        null);
+            }
+            return Optional.of(fd(r.value(), type.name().toLowerCase() + " id " + id));
+        }
+    }
+
+    private static Attr info(Arena arena, BpfFd fd, int size) throws BpfException {
+        Attr info = new Attr(arena, size);
+        Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, fd.value()).u32(IN_INFO_LEN, size).ptr(IN_INFO, info.seg);
+        call(BpfCommand.OBJ_GET_INFO_BY_FD, a, fd.description());
+        return info;
+    }
+
+    @Override
+    public MapInfo mapInfo(BpfFd map) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr i = info(arena, map, MAP_INFO_SIZE);
+            return new MapInfo(i.getU32(MI_TYPE), i.getU32(MI_ID), i.getU32(MI_KEY_SIZE), i.getU32(MI_VALUE_SIZE),
+                    i.getU32(MI_MAX_ENTRIES), i.getU32(MI_MAP_FLAGS), i.getName(MI_NAME, 16),
+                    i.getU32(MI_BTF_VMLINUX_VALUE_TYPE_ID), i.getU32(MI_BTF_ID), i.getU32(MI_BTF_VMLINUX_ID));
+        }
+    }
+
+    @Override
+    public ProgInfo progInfo(BpfFd prog) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr i = info(arena, prog, PROG_INFO_SIZE);
+            return new ProgInfo(i.getU32(PI_TYPE), i.getU32(PI_ID), i.getName(PI_NAME, 16), i.getU32(PI_BTF_ID),
+                    i.getU64(PI_RUN_TIME_NS), i.getU64(PI_RUN_CNT), i.getU32(PI_ATTACH_BTF_ID), new int[0]);
+        }
+    }
+
+    @Override
+    public LinkInfo linkInfo(BpfFd link) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr i = info(arena, link, LINK_INFO_SIZE);
+            return new LinkInfo(i.getU32(LI_TYPE), i.getU32(LI_ID), i.getU32(LI_PROG_ID),
+                    i.getU32(LI_STRUCT_OPS_MAP_ID));
+        }
+    }
+
+    @Override
+    public int openDescriptorCount() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count() - 1; // the directory stream's own descriptor
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}
