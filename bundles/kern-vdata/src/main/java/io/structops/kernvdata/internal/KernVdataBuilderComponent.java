@@ -1,0 +1,163 @@
+package io.structops.kernvdata.internal;
+
+import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
+import io.structops.btf.BtfKind;
+import io.structops.btf.BtfType;
+import io.structops.elf.BpfObject;
+import io.structops.elf.StructOpsSlot;
+import io.structops.elf.StructOpsVariable;
+import io.structops.kernel.btf.KernelBtf;
+import io.structops.kernel.btf.StructOpsType;
+import io.structops.kernvdata.KernVdataBuilder;
+import io.structops.kernvdata.KernVdataException;
+import io.structops.kernvdata.StructOpsPlan;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Component;
+
+/** Copies data members by name into the kernel's layout and records where program descriptors go. */
+@Component(service = KernVdataBuilder.class)
+public class KernVdataBuilderComponent implements KernVdataBuilder {
+
+    /** libbpf's flavour convention: {@code tcp_congestion_ops___v2} is a {@code tcp_congestion_ops}. */
+    static String stripFlavour(String name) {
+        int i = name.indexOf("___");
+        return i > 0 ? name.substring(0, i) : name;
+    }
+
+    @Override
+    public StructOpsPlan plan(BpfObject object, Btf btf, StructOpsVariable variable, KernelBtf kernel)
+            throws KernVdataException {
+        String where = object.name() + ": struct_ops '" + variable.name() + "'";
+        if (object.elf().byteOrder() != ByteOrder.nativeOrder()) {
+            throw new KernVdataException(where + ": the object is " + object.elf().byteOrder()
+                    + " but this kernel is " + ByteOrder.nativeOrder());
+        }
+        try {
+            int userType = userType(btf, variable, where);
+            String typeName = stripFlavour(btf.name(userType));
+            Optional<StructOpsType> offered = kernel.structOpsType(typeName);
+            if (offered.isEmpty()) {
+                throw new KernVdataException(where + ": the kernel has no struct_ops type '" + typeName
+                        + "' (no bpf_struct_ops_" + typeName + " in vmlinux or a module's BTF)");
+            }
+            StructOpsType kt = offered.get();
+            Btf kbtf = kt.module().equals("vmlinux") ? kernel.vmlinux() : kernel.module(kt.module()).orElseThrow();
+            List<BtfType.Member> kernelMembers = kbtf.members(kt.typeId());
+            byte[] user = variable.initialValue();
+            byte[] value = new byte[(int) kt.valueSize()];
+            List<StructOpsPlan.Slot> slots = new ArrayList<>();
+            List<String> ignored = new ArrayList<>();
+            for (BtfType.Member m : btf.members(userType)) {
+                String member = m.name();
+                if (member.isEmpty()) {
+                    continue;
+                }
+                long off = m.byteOffset();
+                Optional<StructOpsSlot> bound = variable.slots().stream().filter(s -> s.offset() == off).findFirst();
+                boolean userFn = isFunctionPointer(btf, m.type());
+                long size = userFn ? 8 : btf.size(m.type());
+                boolean set = bound.isPresent() || !allZero(user, off, size);
+                int index = indexOf(kernelMembers, member);
+                if (index < 0) {
+                    if (set) {
+                        throw new KernVdataException(where + ": member '" + member + "' is set, but the kernel's "
+                                + "struct " + typeName + " has no such member");
+                    }
+                    ignored.add(member);
+                    continue;
+                }
+                BtfType.Member km = kernelMembers.get(index);
+                boolean kernelFn = isFunctionPointer(kbtf, km.type());
+                if (userFn != kernelFn) {
+                    throw new KernVdataException(where + ": member '" + member + "' is "
+                            + (userFn ? "a function pointer" : "data (" + typeName(btf, m.type()) + ")")
+                            + " in the object but " + (kernelFn ? "a function pointer" : "data ("
+                            + typeName(kbtf, km.type()) + ")") + " in the kernel");
+                }
+                long kernelOff = kt.dataOffset() + km.byteOffset();
+                if (userFn) {
+                    if (bound.isPresent()) {
+                        slots.add(new StructOpsPlan.Slot(member, index, kernelOff, bound.get().program().name()));
+                    }
+                    continue;
+                }
+                if (!set) {
+                    continue;
+                }
+                if (m.isBitfield() || km.isBitfield()) {
+                    throw new KernVdataException(where + ": member '" + member + "' is a bitfield; bitfields of "
+                            + "struct_ops values are not supported");
+                }
+                long kernelSize = kbtf.size(km.type());
+                BtfKind userKind = btf.kind(btf.resolve(m.type()));
+                BtfKind kernelKind = kbtf.kind(kbtf.resolve(km.type()));
+                if (kernelSize != size || userKind != kernelKind) {
+                    throw new KernVdataException(where + ": member '" + member + "' is " + typeName(btf, m.type())
+                            + " (" + size + " bytes) in the object but " + typeName(kbtf, km.type()) + " ("
+                            + kernelSize + " bytes) in the kernel");
+                }
+                System.arraycopy(user, (int) off, value, (int) kernelOff, (int) size);
+            }
+            slots.sort((a, b) -> Integer.compare(a.memberIndex(), b.memberIndex()));
+            return new StructOpsPlan(variable.name(), kt, value, slots, ignored);
+        } catch (BtfException e) {
+            throw new KernVdataException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int userType(Btf btf, StructOpsVariable variable, String where) throws KernVdataException {
+        for (int id : btf.idsByName(variable.name())) {
+            if (btf.kind(id) == BtfKind.VAR) {
+                int t = btf.resolve(((BtfType.Var) btf.type(id)).type());
+                if (btf.kind(t) != BtfKind.STRUCT) {
+                    throw new KernVdataException(where + ": the variable is a " + btf.kind(t) + ", not a struct");
+                }
+                return t;
+            }
+        }
+        throw new KernVdataException(where + ": the object's BTF has no VAR for it (compile with clang -g)");
+    }
+
+    private static int indexOf(List<BtfType.Member> members, String name) {
+        for (int i = 0; i < members.size(); i++) {
+            if (members.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static boolean isFunctionPointer(Btf btf, int type) {
+        int r = btf.resolve(type);
+        return btf.kind(r) == BtfKind.PTR
+                && btf.kind(btf.resolve(((BtfType.Reference) btf.type(r)).type())) == BtfKind.FUNC_PROTO;
+    }
+
+    private static boolean allZero(byte[] b, long from, long len) {
+        for (long i = from; i < from + len && i < b.length; i++) {
+            if (b[(int) i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A C-like name for messages: {@code u32}, {@code char[16]}, {@code struct foo}. */
+    static String typeName(Btf btf, int id) {
+        BtfType t = btf.type(id);
+        return switch (t) {
+            case BtfType.Array a -> typeName(btf, a.elementType()) + "[" + a.countUnsigned() + "]";
+            case BtfType.Composite c -> (c.kind() == BtfKind.UNION ? "union " : "struct ")
+                    + (c.isAnonymous() ? "(anon)" : c.name());
+            case BtfType.Enumeration e -> "enum " + (e.isAnonymous() ? "(anon)" : e.name());
+            case BtfType.Reference r when r.kind() == BtfKind.PTR -> typeName(btf, r.type()) + " *";
+            case BtfType.Reference r when r.kind() != BtfKind.TYPEDEF -> typeName(btf, r.type());
+            case BtfType.Void v -> "void";
+            default -> t.name().isEmpty() ? t.kind().name().toLowerCase() : t.name();
+        };
+    }
+}
