@@ -1,0 +1,31 @@
+package io.structops.loader;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The kernel objects one load created. Thread-safe. */
+public interface LoadedObject extends AutoCloseable {
+
+    /** The object file's name. */
+    String name();
+
+    List<LoadedMap> maps();
+
+    /**
+     * Pins each map's link ({@code DIR/<map>}) so that it outlives this process, like {@code bpftool struct_ops
+     * register OBJ LINK_DIR}; legacy maps need no pin, as they stay registered by themselves.
+     */
+    void pinLinks(Path dir) throws LoadException;
+
+    /** Detaches and releases everything: links detached, legacy maps unregistered, descriptors closed. */
+    @Override
+    void close();
+
+    /**
+     * Closes this process's descriptors only: pinned links and legacy maps stay in the kernel, unpinned links
+     * detach as their last descriptor closes. What a one-shot {@code load} does when it exits.
+     */
+    void release();
+
+    boolean isOpen();
+}

@@ -1,0 +1,15 @@
+package io.structops.loader;
+
+import java.nio.file.Path;
+
+/** Loads struct_ops objects. Offered as an OSGi service; thread-safe. */
+@org.osgi.annotation.versioning.ProviderType
+public interface StructOpsLoader {
+
+    /**
+     * Loads every non-optional struct_ops variable of {@code file} (and the optional ones named in the options):
+     * its BTF, the programs its function pointers name, its map, and with {@code attach} the registration (a link
+     * for {@code .struct_ops.link}). On failure everything created so far is released and nothing stays attached.
+     */
+    LoadedObject load(Path file, LoadOptions options) throws LoadException;
+}

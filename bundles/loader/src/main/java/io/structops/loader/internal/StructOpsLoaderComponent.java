@@ -1,0 +1,287 @@
+package io.structops.loader.internal;
+
+import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
+import io.structops.btf.BtfExt;
+import io.structops.btf.BtfReader;
+import io.structops.elf.BpfObject;
+import io.structops.elf.BpfObjectReader;
+import io.structops.elf.BpfProgram;
+import io.structops.elf.ElfFormatException;
+import io.structops.elf.ElfRelocation;
+import io.structops.elf.ElfSection;
+import io.structops.elf.StructOpsVariable;
+import io.structops.kernel.btf.KernelBtf;
+import io.structops.kernvdata.KernVdataBuilder;
+import io.structops.kernvdata.KernVdataException;
+import io.structops.kernvdata.StructOpsPlan;
+import io.structops.loader.LoadException;
+import io.structops.loader.LoadOptions;
+import io.structops.loader.LoadedMap;
+import io.structops.loader.LoadedObject;
+import io.structops.loader.StructOpsLoader;
+import io.structops.syscall.Bpf;
+import io.structops.syscall.BpfConstants;
+import io.structops.syscall.BpfException;
+import io.structops.syscall.BpfFd;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads struct_ops objects: BTF first, then each program once per (kernel struct, member) it is bound to, then the
+ * maps with program descriptors in their function-pointer slots, then registration. Any failure releases all of it.
+ */
+@Component(service = StructOpsLoader.class)
+public class StructOpsLoaderComponent implements StructOpsLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(StructOpsLoaderComponent.class);
+
+    @Reference
+    private BpfObjectReader objects;
+    @Reference
+    private BtfReader btfReader;
+    @Reference
+    private KernelBtf kernel;
+    @Reference
+    private KernVdataBuilder vdata;
+    @Reference
+    private Bpf bpf;
+
+    public StructOpsLoaderComponent() {
+    }
+
+    /** For use without a framework (tests, benchmarks). */
+    public StructOpsLoaderComponent(BpfObjectReader objects, BtfReader btfReader, KernelBtf kernel,
+            KernVdataBuilder vdata, Bpf bpf) {
+        this.objects = objects;
+        this.btfReader = btfReader;
+        this.kernel = kernel;
+        this.vdata = vdata;
+        this.bpf = bpf;
+    }
+
+    @Override
+    public LoadedObject load(Path file, LoadOptions options) throws LoadException {
+        String name = file.toString();
+        BpfObject object;
+        Btf btf;
+        try {
+            object = objects.read(file);
+            btf = btfReader.read(object).orElseThrow(() -> new LoadException(name + ": read: the object has no "
+                    + ".BTF section (compile with clang -g)", null, null));
+        } catch (IOException e) {
+            throw new LoadException(name + ": read: " + e.getMessage(), null, e);
+        } catch (ElfFormatException | BtfException e) {
+            throw new LoadException(name + ": read: " + e.getMessage(), null, e);
+        }
+        List<StructOpsVariable> selected = new ArrayList<>();
+        for (StructOpsVariable v : object.structOps()) {
+            if (!v.optional() || options.optionalMaps().contains(v.name())) {
+                selected.add(v);
+            }
+        }
+        if (selected.isEmpty()) {
+            throw new LoadException(name + ": the object has no struct_ops variable to load", null, null);
+        }
+        Map<String, StructOpsPlan> plans = new LinkedHashMap<>();
+        for (StructOpsVariable v : selected) {
+            try {
+                StructOpsPlan plan = vdata.plan(object, btf, v, kernel);
+                if (!plan.kernelType().module().equals("vmlinux")) {
+                    throw new LoadException(name + ": map " + v.name() + ": struct_ops type "
+                            + plan.kernelType().name() + " lives in module " + plan.kernelType().module()
+                            + "; module struct_ops types are not supported yet", null, null);
+                }
+                plans.put(v.name(), plan);
+            } catch (KernVdataException e) {
+                throw new LoadException(e.getMessage(), null, e);
+            }
+        }
+        Loaded loaded = new Loaded(bpf, name);
+        boolean done = false;
+        try {
+            loadAll(object, btf, selected, plans, options, loaded);
+            done = true;
+            return loaded;
+        } finally {
+            if (!done) {
+                loaded.close();
+            }
+        }
+    }
+
+    private void loadAll(BpfObject object, Btf btf, List<StructOpsVariable> selected,
+            Map<String, StructOpsPlan> plans, LoadOptions options, Loaded loaded) throws LoadException {
+        String name = object.name();
+        BpfFd btfFd;
+        try {
+            byte[] encoded = btfReader.editForLoad(object, btf).encode(ByteOrder.nativeOrder());
+            btfFd = loaded.own(bpf.btfLoad(encoded, name));
+        } catch (BtfException e) {
+            throw new LoadException(name + ": BTF: " + e.getMessage(), null, e);
+        } catch (BpfException e) {
+            throw new LoadException(name + ": load BTF: " + e.getMessage(), e.log(), e);
+        }
+        Optional<BtfExt> ext;
+        try {
+            ext = btfReader.readExt(object);
+        } catch (BtfException e) {
+            throw new LoadException(name + ": BTF.ext: " + e.getMessage(), null, e);
+        }
+        // One program load per (program, kernel struct, member index): the kernel ties a struct_ops program to one
+        // member of one struct, so a program bound to two members is loaded twice, and maps of one type share it.
+        Map<String, BpfFd> programs = new HashMap<>();
+        Map<String, Integer> programIds = new HashMap<>();
+        for (StructOpsVariable v : selected) {
+            StructOpsPlan plan = plans.get(v.name());
+            for (StructOpsPlan.Slot slot : plan.slots()) {
+                String key = slot.program() + "/" + plan.kernelType().typeId() + "/" + slot.memberIndex();
+                if (programs.containsKey(key)) {
+                    continue;
+                }
+                BpfProgram p = object.program(slot.program()).orElseThrow();
+                BpfFd fd = loadProgram(object, ext, p, plan, slot, btfFd, loaded);
+                programs.put(key, fd);
+                try {
+                    programIds.put(key, bpf.progInfo(fd).id());
+                } catch (BpfException e) {
+                    throw new LoadException(name + ": program " + p.name() + ": info: " + e.getMessage(), null, e);
+                }
+            }
+        }
+        for (StructOpsVariable v : selected) {
+            StructOpsPlan plan = plans.get(v.name());
+            String where = name + ": map " + v.name();
+            Loaded.MapHandle handle;
+            try {
+                int flags = v.link() ? BpfConstants.F_LINK : 0;
+                BpfFd map = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_STRUCT_OPS, v.name(), 4,
+                        (int) plan.kernelType().valueSize(), 1, flags, btfFd.value(), 0, 0,
+                        plan.kernelType().wrapperTypeId(), 0, 0, 0, 0)));
+                handle = new Loaded.MapHandle(v.name(), map);
+                synchronized (loaded) {
+                    loaded.maps.add(handle);
+                }
+            } catch (BpfException e) {
+                throw new LoadException(where + ": create map: " + e.getMessage(), null, e);
+            }
+            Map<String, Integer> ids = new LinkedHashMap<>();
+            byte[] value = plan.valueWith(s -> programs.get(s.program() + "/" + plan.kernelType().typeId() + "/"
+                    + s.memberIndex()).value(), ByteOrder.nativeOrder());
+            for (StructOpsPlan.Slot s : plan.slots()) {
+                ids.put(s.member(), programIds.get(s.program() + "/" + plan.kernelType().typeId() + "/"
+                        + s.memberIndex()));
+            }
+            int linkId = 0;
+            if (options.attach()) {
+                try {
+                    bpf.mapUpdate(handle.map, new byte[4], value, BpfConstants.ANY);
+                    handle.registered = !v.link();
+                } catch (BpfException e) {
+                    throw new LoadException(where + ": " + (v.link() ? "fill map" : "register") + ": "
+                            + e.getMessage(), null, e);
+                }
+                if (v.link()) {
+                    try {
+                        handle.link = loaded.own(bpf.linkCreate(handle.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS,
+                                0));
+                        linkId = bpf.linkInfo(handle.link).id();
+                    } catch (BpfException e) {
+                        throw new LoadException(where + ": attach (create link): " + e.getMessage(), null, e);
+                    }
+                }
+            }
+            try {
+                handle.info = new LoadedMap(v.name(), plan.kernelType().name(), bpf.mapInfo(handle.map).id(),
+                        linkId, ids);
+            } catch (BpfException e) {
+                throw new LoadException(where + ": info: " + e.getMessage(), null, e);
+            }
+            LOG.info("{}: {} {} attached (map id {}{})", name, plan.kernelType().name(), v.name(),
+                    handle.info.mapId(), linkId == 0 ? ", no link" : ", link id " + linkId);
+        }
+    }
+
+    private BpfFd loadProgram(BpfObject object, Optional<BtfExt> ext, BpfProgram p, StructOpsPlan plan,
+            StructOpsPlan.Slot slot, BpfFd btfFd, Loaded loaded) throws LoadException {
+        String where = object.name() + ": program " + p.name() + " (" + plan.kernelType().name() + "."
+                + slot.member() + ")";
+        ElfSection section = object.elf().sections().get(p.sectionIndex());
+        long size = (long) p.instructionCount() * BpfProgram.INSTRUCTION_SIZE;
+        for (ElfRelocation r : object.elf().relocationsFor(section)) {
+            if (r.offset() >= p.offset() && r.offset() < p.offset() + size) {
+                throw new LoadException(where + ": load: the program refers to '" + r.symbol().name()
+                        + "' (a map, global variable, subprogram or kernel function); structops does not "
+                        + "resolve such references yet", null, null);
+            }
+        }
+        if (ext.isPresent() && ext.get().coreRelos().getOrDefault(p.section(), List.of()).stream()
+                .anyMatch(c -> c.insnOffset() >= p.offset() && c.insnOffset() < p.offset() + size)) {
+            throw new LoadException(where + ": load: the program has CO-RE relocations; structops does not "
+                    + "resolve them yet", null, null);
+        }
+        byte[] insns = new byte[(int) size];
+        object.elf().data(section).get((int) p.offset(), insns);
+        byte[] funcInfo = null;
+        byte[] lineInfo = null;
+        int funcRec = 0;
+        int lineRec = 0;
+        if (ext.isPresent()) {
+            funcRec = 8;
+            lineRec = 16;
+            funcInfo = funcInfo(ext.get().funcInfo().getOrDefault(p.section(), List.of()), p, size);
+            lineInfo = lineInfo(ext.get().lineInfo().getOrDefault(p.section(), List.of()), p, size);
+        }
+        int flags = p.sleepable() ? BpfConstants.F_SLEEPABLE : 0;
+        try {
+            return loaded.own(bpf.progLoad(new Bpf.ProgLoad(BpfConstants.PROG_TYPE_STRUCT_OPS, p.name(), insns,
+                    object.license(), slot.memberIndex(), plan.kernelType().typeId(), 0, flags, btfFd.value(), funcRec,
+                    funcInfo, lineRec, lineInfo, null)));
+        } catch (BpfException e) {
+            String log = e.log();
+            String message = where + ": load: " + e.getMessage();
+            if (!log.isEmpty()) {
+                message += "; verifier: " + lastLines(log, 3);
+            }
+            throw new LoadException(message, log, e);
+        }
+    }
+
+    /** func_info records of one program, instruction offsets made relative to it and counted in instructions. */
+    private static byte[] funcInfo(List<BtfExt.FuncInfo> all, BpfProgram p, long size) {
+        ByteBuffer b = ByteBuffer.allocate(8 * all.size()).order(ByteOrder.nativeOrder());
+        for (BtfExt.FuncInfo f : all) {
+            if (f.insnOffset() >= p.offset() && f.insnOffset() < p.offset() + size) {
+                b.putInt((int) ((f.insnOffset() - p.offset()) / 8)).putInt(f.typeId());
+            }
+        }
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    private static byte[] lineInfo(List<BtfExt.LineInfo> all, BpfProgram p, long size) {
+        ByteBuffer b = ByteBuffer.allocate(16 * all.size()).order(ByteOrder.nativeOrder());
+        for (BtfExt.LineInfo l : all) {
+            if (l.insnOffset() >= p.offset() && l.insnOffset() < p.offset() + size) {
+                b.putInt((int) ((l.insnOffset() - p.offset()) / 8)).putInt(l.fileNameOffset()).putInt(l.lineOffset())
+                        .putInt(l.lineCol());
+            }
+        }
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    static String lastLines(String log, int n) {
+        List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    }
+}

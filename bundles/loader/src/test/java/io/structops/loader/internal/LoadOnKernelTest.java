@@ -1,0 +1,93 @@
+package io.structops.loader.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.structops.loader.LoadException;
+import io.structops.loader.LoadOptions;
+import io.structops.loader.LoadedMap;
+import io.structops.loader.LoadedObject;
+import io.structops.syscall.Bpf;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Loads on this machine's kernel, for real, and checks that nothing is left behind. */
+class LoadOnKernelTest {
+    static final Path AVAILABLE = Path.of("/proc/sys/net/ipv4/tcp_available_congestion_control");
+
+    static boolean registered(String cc) throws Exception {
+        return List.of(Files.readString(AVAILABLE).trim().split("\\s+")).contains(cc);
+    }
+
+    @Test
+    void linkBasedCongestionControlAttachesAndDetaches() throws Exception {
+        int fds = Loaders.BPF.openDescriptorCount();
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        List<Integer> progsBefore = Loaders.BPF.ids(Bpf.ObjectType.PROG);
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_link.bpf.o"), LoadOptions.defaults())) {
+            LoadedMap m = o.maps().get(0);
+            assertEquals("structops_fixed", m.name());
+            assertEquals("tcp_congestion_ops", m.type());
+            assertTrue(m.linkBased());
+            assertEquals(5, m.programIds().size());
+            assertTrue(registered("structops_fixed"), "the kernel offers the new algorithm");
+        }
+        assertFalse(registered("structops_fixed"), "gone after unload");
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+        assertGone(progsBefore, Bpf.ObjectType.PROG);
+    }
+
+    /**
+     * The kernel frees a struct_ops map's programs after an RCU grace period, not when the last descriptor closes,
+     * so their ids may linger a moment.
+     */
+    static void assertGone(List<Integer> before, Bpf.ObjectType type) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        List<Integer> now = Loaders.BPF.ids(type);
+        while (!now.equals(before) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            now = Loaders.BPF.ids(type);
+        }
+        List<Integer> left = new java.util.ArrayList<>(now);
+        left.removeAll(before);
+        assertEquals(List.of(), left, type + " ids left in the kernel");
+    }
+
+    @Test
+    void refusalsReleaseEverything() throws Exception {
+        int fds = Loaders.BPF.openDescriptorCount();
+        List<Integer> progsBefore = Loaders.BPF.ids(Bpf.ObjectType.PROG);
+        // bpf_dummy_ops cannot be registered (the kernel uses it only for test runs): programs and map are made,
+        // then the update is refused, and all of it must go.
+        LoadException e = assertThrows(LoadException.class,
+                () -> Loaders.LOADER.load(Loaders.example("dummy_ops.bpf.o"), LoadOptions.defaults()));
+        assertTrue(e.getMessage().contains("map structops_dummy: register: BPF_MAP_UPDATE_ELEM"), e.getMessage());
+        assertGone(progsBefore, Bpf.ObjectType.PROG);
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+
+        e = assertThrows(LoadException.class,
+                () -> Loaders.LOADER.load(Loaders.example("no_such_ops.bpf.o"), LoadOptions.defaults()));
+        assertTrue(e.getMessage().contains("the kernel has no struct_ops type 'structops_no_such_ops'"),
+                e.getMessage());
+        e = assertThrows(LoadException.class,
+                () -> Loaders.LOADER.load(Loaders.example("tcp_cc_future.bpf.o"), LoadOptions.defaults()));
+        assertTrue(e.getMessage().contains("member 'future_flags' is set"), e.getMessage());
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+    }
+
+    @Test
+    void legacyMapLoadsWithoutRegistering() throws Exception {
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("dummy_ops.bpf.o"),
+                new LoadOptions(java.util.Set.of(), false))) {
+            LoadedMap m = o.maps().get(0);
+            assertEquals("bpf_dummy_ops", m.type());
+            assertFalse(m.linkBased());
+            assertEquals(java.util.Set.of("test_1", "test_2", "test_sleepable"), m.programIds().keySet());
+        }
+    }
+}
