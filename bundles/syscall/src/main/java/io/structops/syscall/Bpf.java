@@ -93,7 +93,13 @@ public interface Bpf {
     record LinkInfo(int type, int id, int progId, int structOpsMapId) {
     }
 
+    /** A kernel BTF object: {@code vmlinux}, a module's name, or empty for BTF loaded by a program. */
+    record BtfInfo(int id, String name, boolean kernelBtf, int size) {
+    }
+
     MapInfo mapInfo(BpfFd map) throws BpfException;
+
+    BtfInfo btfInfo(BpfFd btf) throws BpfException;
 
     ProgInfo progInfo(BpfFd prog) throws BpfException;
 

@@ -290,6 +290,19 @@ public class BpfSyscalls implements Bpf {
     }
 
     @Override
+    public BtfInfo btfInfo(BpfFd btf) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocate(64);
+            Attr info = new Attr(arena, BTF_INFO_SIZE).ptr(BI_NAME, name).u32(BI_NAME_LEN, (int) name.byteSize());
+            Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, btf.value()).u32(IN_INFO_LEN, BTF_INFO_SIZE)
+                    .ptr(IN_INFO, info.seg);
+            call(BpfCommand.OBJ_GET_INFO_BY_FD, a, btf.description());
+            return new BtfInfo(info.getU32(BI_ID), cString(name), info.getU32(BI_KERNEL_BTF) != 0,
+                    info.getU32(BI_BTF_SIZE));
+        }
+    }
+
+    @Override
     public ProgInfo progInfo(BpfFd prog) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
             Attr i = info(arena, prog, PROG_INFO_SIZE);

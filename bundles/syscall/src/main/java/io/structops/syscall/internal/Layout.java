@@ -131,6 +131,14 @@ final class Layout {
     static final int PI_RUN_CNT = 200;
     static final int PI_ATTACH_BTF_ID = 224;
 
+    // struct bpf_btf_info
+    static final int BTF_INFO_SIZE = 32;
+    static final int BI_BTF_SIZE = 8;
+    static final int BI_ID = 12;
+    static final int BI_NAME = 16;
+    static final int BI_NAME_LEN = 24;
+    static final int BI_KERNEL_BTF = 28;
+
     // struct bpf_link_info
     static final int LINK_INFO_SIZE = 48;
     static final int LI_TYPE = 0;

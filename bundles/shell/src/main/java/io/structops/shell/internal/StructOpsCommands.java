@@ -1,0 +1,337 @@
+package io.structops.shell.internal;
+
+import io.structops.btf.Btf;
+import io.structops.btf.BtfKind;
+import io.structops.btf.BtfType;
+import io.structops.kernel.btf.KernelBtf;
+import io.structops.loader.LoadException;
+import io.structops.loader.LoadOptions;
+import io.structops.loader.LoadedMap;
+import io.structops.loader.LoadedObject;
+import io.structops.loader.StructOpsLoader;
+import io.structops.loader.StructOpsRegistry;
+import io.structops.syscall.Bpf;
+import io.structops.syscall.BpfConstants;
+import io.structops.syscall.BpfException;
+import io.structops.syscall.BpfFd;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code load}, {@code list}, {@code dump} and {@code unload}: struct_ops in the kernel, with the contract of
+ * {@code bpftool struct_ops}.
+ */
+@Component(service = StructOpsCommands.class, property = {
+        "osgi.command.scope=structops",
+        "osgi.command.function=load",
+        "osgi.command.function=list",
+        "osgi.command.function=dump",
+        "osgi.command.function=unload"
+})
+public class StructOpsCommands {
+    static final String WRAPPER_PREFIX = "bpf_struct_ops_";
+    static final String[] STATES = {"init", "inuse", "tobefree", "ready"};
+
+    @Reference
+    private StructOpsLoader loader;
+    @Reference
+    private StructOpsRegistry registry;
+    @Reference
+    private Bpf bpf;
+    @Reference
+    private KernelBtf kernel;
+
+    @Descriptor("load and attach every struct_ops map of a BPF object")
+    public String load(
+            @Descriptor("pin each link in this directory (on a bpffs) so that it outlives the runtime")
+            @Parameter(names = "--pin", absentValue = "") String pin,
+            @Descriptor("create this optional (?-section) struct_ops map too; comma-separated names")
+            @Parameter(names = "--optional", absentValue = "") String optional,
+            @Descriptor("print JSON instead of text")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("BPF ELF object file") String file) throws Exception {
+        Path path = Path.of(file);
+        if (!Files.isRegularFile(path)) {
+            throw new CommandFailure(file + ": no such file", null);
+        }
+        Set<String> optionalMaps = optional.isEmpty() ? Set.of() : Set.of(optional.split(","));
+        LoadedObject loaded;
+        try {
+            loaded = loader.load(path, new LoadOptions(optionalMaps, true));
+        } catch (LoadException e) {
+            if (!e.log().isEmpty()) {
+                System.err.println(e.log());
+            }
+            throw new CommandFailure(e.getMessage(), e);
+        }
+        if (!pin.isEmpty()) {
+            try {
+                Path dir = Path.of(pin);
+                Files.createDirectories(dir);
+                loaded.pinLinks(dir);
+            } catch (Exception e) {
+                loaded.close();
+                throw new CommandFailure(file + ": pin: " + CommandLineMain.oneLine(e), e);
+            }
+        }
+        registry.add(loaded);
+        List<Map<String, Object>> maps = new ArrayList<>();
+        for (LoadedMap m : loaded.maps()) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("name", m.name());
+            j.put("type", m.type());
+            j.put("mapId", m.mapId());
+            j.put("linkId", m.linkId() == 0 ? null : m.linkId());
+            j.put("pinned", !pin.isEmpty() && m.linkBased() ? Path.of(pin).resolve(m.name()).toString() : null);
+            j.put("programs", m.programIds());
+            maps.add(j);
+        }
+        if (json) {
+            return Json.write(Map.of("object", file, "maps", maps));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> m : maps) {
+            sb.append("attached ").append(m.get("type")).append(' ').append(m.get("name")).append(" (map id ")
+                    .append(m.get("mapId")).append(m.get("linkId") == null ? ", legacy: stays registered until unload"
+                            : ", link id " + m.get("linkId")).append(m.get("pinned") == null ? "" : ", pinned at "
+                            + m.get("pinned")).append(")\n");
+        }
+        return sb.toString();
+    }
+
+    /** A struct_ops map as the kernel lists it. */
+    record KernelMap(int id, String name, String type, int btfObjectId, int valueTypeId, int valueSize, int linkId,
+            boolean owned) {
+    }
+
+    /** The kernel BTF (vmlinux or a module's) a struct_ops map's value type comes from, by BTF object id. */
+    private Btf kernelBtf(int btfObjectId, Map<Integer, Btf> cache) throws Exception {
+        if (cache.containsKey(btfObjectId)) {
+            return cache.get(btfObjectId);
+        }
+        Btf btf = null;
+        Optional<BpfFd> fd = bpf.fdById(Bpf.ObjectType.BTF, btfObjectId);
+        if (fd.isPresent()) {
+            try (BpfFd b = fd.get()) {
+                Bpf.BtfInfo info = bpf.btfInfo(b);
+                btf = info.name().equals("vmlinux") ? kernel.vmlinux() : kernel.module(info.name()).orElse(null);
+            }
+        }
+        cache.put(btfObjectId, btf);
+        return btf;
+    }
+
+    List<KernelMap> kernelMaps() throws Exception {
+        Map<Integer, Integer> links = new HashMap<>();
+        for (int id : bpf.ids(Bpf.ObjectType.LINK)) {
+            Optional<BpfFd> fd = bpf.fdById(Bpf.ObjectType.LINK, id);
+            if (fd.isEmpty()) {
+                continue;
+            }
+            try (BpfFd link = fd.get()) {
+                Bpf.LinkInfo info = bpf.linkInfo(link);
+                if (info.type() == BpfConstants.LINK_TYPE_STRUCT_OPS) {
+                    links.put(info.structOpsMapId(), info.id());
+                }
+            }
+        }
+        Map<Integer, Btf> kernelBtfs = new HashMap<>();
+        List<KernelMap> result = new ArrayList<>();
+        for (int id : bpf.ids(Bpf.ObjectType.MAP)) {
+            Optional<BpfFd> fd = bpf.fdById(Bpf.ObjectType.MAP, id);
+            if (fd.isEmpty()) {
+                continue;
+            }
+            try (BpfFd map = fd.get()) {
+                Bpf.MapInfo info = bpf.mapInfo(map);
+                if (info.type() != BpfConstants.MAP_TYPE_STRUCT_OPS) {
+                    continue;
+                }
+                Btf btf = kernelBtf(info.btfVmlinuxId(), kernelBtfs);
+                String wrapper = btf != null && info.btfVmlinuxValueTypeId() < btf.typeCount()
+                        ? btf.name(info.btfVmlinuxValueTypeId()) : "";
+                String type = wrapper.startsWith(WRAPPER_PREFIX) ? wrapper.substring(WRAPPER_PREFIX.length())
+                        : "(module type " + info.btfVmlinuxValueTypeId() + ")";
+                result.add(new KernelMap(info.id(), info.name(), type, info.btfVmlinuxId(),
+                        info.btfVmlinuxValueTypeId(), info.valueSize(), links.getOrDefault(info.id(), 0),
+                        registry.owner(Integer.toString(info.id())).isPresent()));
+            }
+        }
+        return result;
+    }
+
+    @Descriptor("list every struct_ops map in the kernel")
+    public String list(
+            @Descriptor("print JSON instead of a table")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json)
+            throws Exception {
+        List<KernelMap> maps = kernelMaps();
+        if (json) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (KernelMap m : maps) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("id", m.id());
+                j.put("name", m.name());
+                j.put("type", m.type());
+                j.put("linkId", m.linkId() == 0 ? null : m.linkId());
+                j.put("owned", m.owned());
+                out.add(j);
+            }
+            return Json.write(out);
+        }
+        Table t = new Table("ID", "NAME", "TYPE", "LINK", "OWNED");
+        for (KernelMap m : maps) {
+            t.row(m.id(), m.name(), m.type(), m.linkId() == 0 ? "-" : m.linkId(), m.owned() ? "yes" : "no");
+        }
+        StringBuilder sb = new StringBuilder();
+        if (t.isEmpty()) {
+            sb.append("no struct_ops maps in the kernel\n");
+        } else {
+            t.appendTo(sb, "");
+        }
+        return sb.toString();
+    }
+
+    private KernelMap find(String nameOrId) throws Exception {
+        List<KernelMap> maps = kernelMaps();
+        List<KernelMap> matches = maps.stream()
+                .filter(m -> m.name().equals(nameOrId) || Integer.toString(m.id()).equals(nameOrId)).toList();
+        if (matches.isEmpty()) {
+            throw new CommandFailure("no struct_ops map named or numbered '" + nameOrId + "' in the kernel", null);
+        }
+        if (matches.size() > 1) {
+            throw new CommandFailure(matches.size() + " struct_ops maps are named '" + nameOrId + "' (ids "
+                    + matches.stream().map(m -> Integer.toString(m.id())).toList() + "); give an id", null);
+        }
+        return matches.get(0);
+    }
+
+    @Descriptor("show the kernel's view of a struct_ops map's value, through BTF")
+    public String dump(
+            @Descriptor("print JSON instead of text")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("map name or id") String nameOrId) throws Exception {
+        KernelMap m = find(nameOrId);
+        byte[] value;
+        try (BpfFd map = bpf.fdById(Bpf.ObjectType.MAP, m.id()).orElseThrow(
+                () -> new CommandFailure("struct_ops map " + m.id() + " went away", null))) {
+            value = bpf.mapLookup(map, new byte[4], m.valueSize()).orElseThrow(
+                    () -> new CommandFailure("struct_ops map " + m.name() + " has no value", null));
+        }
+        Btf vmlinux = kernelBtf(m.btfObjectId(), new HashMap<>());
+        if (vmlinux == null) {
+            throw new CommandFailure("the BTF of struct_ops map " + m.name() + "'s type is not available", null);
+        }
+        ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("id", m.id());
+        root.put("name", m.name());
+        root.put("type", m.type());
+        Map<String, Object> members = new LinkedHashMap<>();
+        long dataOffset = 0;
+        for (BtfType.Member w : vmlinux.members(m.valueTypeId())) {
+            if (w.name().equals("common")) {
+                for (BtfType.Member c : vmlinux.members(w.type())) {
+                    if (c.name().equals("state")) {
+                        int state = b.getInt((int) (w.byteOffset() + c.byteOffset()));
+                        root.put("state", state >= 0 && state < STATES.length ? STATES[state] : "state " + state);
+                    }
+                }
+            } else if (w.name().equals("data")) {
+                dataOffset = w.byteOffset();
+                for (BtfType.Member d : vmlinux.members(w.type())) {
+                    long off = dataOffset + d.byteOffset();
+                    if (d.name().isEmpty() || d.isBitfield()) {
+                        continue;
+                    }
+                    int r = vmlinux.resolve(d.type());
+                    boolean fn = vmlinux.kind(r) == BtfKind.PTR && vmlinux.kind(vmlinux.resolve(
+                            ((BtfType.Reference) vmlinux.type(r)).type())) == BtfKind.FUNC_PROTO;
+                    if (fn) {
+                        long progId = b.getLong((int) off);
+                        if (progId != 0) {
+                            members.put(d.name(), programName((int) progId) + " (prog id " + progId + ")");
+                        }
+                        continue;
+                    }
+                    long size = vmlinux.size(d.type());
+                    if (vmlinux.kind(r) == BtfKind.PTR || allZero(value, off, size)) {
+                        continue;
+                    }
+                    members.put(d.name(), StructOpsTypes.format(vmlinux, d.type(), value, (int) off, (int) size,
+                            ByteOrder.nativeOrder()));
+                }
+            }
+        }
+        root.put("members", members);
+        if (json) {
+            return Json.write(root);
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(m.type()).append(' ').append(m.name()).append(" (map id ").append(m.id()).append(", ")
+                .append(root.get("state")).append(")\n");
+        Table t = new Table("MEMBER", "VALUE");
+        members.forEach((k, v) -> t.row(k, v));
+        t.appendTo(sb, "  ");
+        return sb.toString();
+    }
+
+    private String programName(int id) {
+        try {
+            Optional<BpfFd> fd = bpf.fdById(Bpf.ObjectType.PROG, id);
+            if (fd.isEmpty()) {
+                return "?";
+            }
+            try (BpfFd prog = fd.get()) {
+                return bpf.progInfo(prog).name();
+            }
+        } catch (BpfException e) {
+            return "?";
+        }
+    }
+
+    private static boolean allZero(byte[] b, long from, long len) {
+        for (long i = from; i < from + len && i < b.length; i++) {
+            if (b[(int) i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Descriptor("detach and release a struct_ops map: through its link, or by unregistering a legacy map")
+    public String unload(@Descriptor("map name or id") String nameOrId) throws Exception {
+        Optional<LoadedObject> owned = registry.owner(nameOrId);
+        if (owned.isPresent()) {
+            registry.unload(owned.get());
+            return "unloaded " + owned.get().name() + "\n";
+        }
+        KernelMap m = find(nameOrId);
+        if (m.linkId() != 0) {
+            try (BpfFd link = bpf.fdById(Bpf.ObjectType.LINK, m.linkId()).orElseThrow(
+                    () -> new CommandFailure("the link of " + m.name() + " went away", null))) {
+                bpf.linkDetach(link);
+            }
+            return "detached " + m.type() + " " + m.name() + " (map id " + m.id() + ", link id " + m.linkId()
+                    + "); remove its pin file to free it\n";
+        }
+        try (BpfFd map = bpf.fdById(Bpf.ObjectType.MAP, m.id()).orElseThrow(
+                () -> new CommandFailure("struct_ops map " + m.id() + " went away", null))) {
+            bpf.mapDelete(map, new byte[4]);
+        }
+        return "unregistered " + m.type() + " " + m.name() + " (map id " + m.id() + ")\n";
+    }
+}
