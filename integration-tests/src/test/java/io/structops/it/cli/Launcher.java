@@ -9,19 +9,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs runtime/bin/structops as a user would, capturing its exit status, stdout and stderr. */
-final class Launcher {
-    record Result(int status, String out, String err) {
+public final class Launcher {
+    public record Result(int status, String out, String err) {
     }
 
-    static Path script() {
+    public static Path script() {
         return Path.of(System.getProperty("structops.launcher"));
     }
 
-    static Path example(String name) {
+    public static Path example(String name) {
         return Path.of(System.getProperty("structops.examples"), name);
     }
 
-    static Result run(Map<String, String> env, String stdin, String... args) throws IOException, InterruptedException {
+    public static Result run(Map<String, String> env, String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(script().toString());
         command.addAll(List.of(args));
@@ -39,7 +39,7 @@ final class Launcher {
         return new Result(p.exitValue(), out.join(), err.join());
     }
 
-    static Result run(String... args) throws IOException, InterruptedException {
+    public static Result run(String... args) throws IOException, InterruptedException {
         return run(Map.of(), "", args);
     }
 

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Moves data over a loopback TCP connection whose sender uses a given congestion control, and prints what the
+ * socket reports: "<congestion control> <bytes received>". Used by the kernel tests to prove a struct_ops
+ * tcp_congestion_ops carries traffic.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	const char *cc = argc > 1 ? argv[1] : "reno";
+	long total = argc > 2 ? atol(argv[2]) : 8 << 20;
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int one = 1;
+	int srv = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(srv, (struct sockaddr *)&addr, sizeof(addr)) || listen(srv, 1) ||
+	    getsockname(srv, (struct sockaddr *)&addr, &len)) {
+		perror("tcp_traffic: listen");
+		return 2;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+		char buf[65536];
+		char got[32] = "";
+		socklen_t gl = sizeof(got);
+
+		memset(buf, 'x', sizeof(buf));
+		if (setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc))) {
+			perror("tcp_traffic: setsockopt(TCP_CONGESTION)");
+			_exit(3);
+		}
+		if (connect(c, (struct sockaddr *)&addr, sizeof(addr))) {
+			perror("tcp_traffic: connect");
+			_exit(4);
+		}
+		getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, got, &gl);
+		if (strncmp(got, cc, sizeof(got))) {
+			fprintf(stderr, "tcp_traffic: the socket uses %s, not %s\n", got, cc);
+			_exit(5);
+		}
+		for (long sent = 0; sent < total;) {
+			ssize_t n = write(c, buf, total - sent < (long)sizeof(buf) ? total - sent : (long)sizeof(buf));
+			if (n <= 0) {
+				perror("tcp_traffic: write");
+				_exit(6);
+			}
+			sent += n;
+		}
+		close(c);
+		_exit(0);
+	}
+	int s = accept(srv, NULL, NULL);
+	char buf[65536];
+	long received = 0;
+	ssize_t n;
+
+	while ((n = read(s, buf, sizeof(buf))) > 0)
+		received += n;
+	int status;
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return 7;
+	printf("%s %ld\n", cc, received);
+	return received == total ? 0 : 8;
+}

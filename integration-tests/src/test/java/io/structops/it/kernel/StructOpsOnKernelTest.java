@@ -1,0 +1,192 @@
+package io.structops.it.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.structops.it.cli.Launcher;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * struct_ops on this machine's kernel, through runtime/bin/structops as a user runs it: a congestion control that
+ * carries traffic, bpftool as the peer for what the kernel holds, and failures that leave nothing behind.
+ */
+class StructOpsOnKernelTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path AVAILABLE = Path.of("/proc/sys/net/ipv4/tcp_available_congestion_control");
+    private static final Path STATS = Path.of("/proc/sys/kernel/bpf_stats_enabled");
+    private static String statsBefore;
+
+    @BeforeAll
+    static void countProgramRuns() throws Exception {
+        statsBefore = Files.readString(STATS).trim();
+        Files.writeString(STATS, "1");
+    }
+
+    @AfterAll
+    static void restore() throws Exception {
+        Files.writeString(STATS, statsBefore);
+    }
+
+    static String run(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), cmd + ":\n" + out);
+        return out;
+    }
+
+    static JsonNode bpftool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bpftool", "--json"));
+        cmd.addAll(List.of(args));
+        return JSON.readTree(run(cmd));
+    }
+
+    static boolean available(String cc) throws Exception {
+        return List.of(Files.readString(AVAILABLE).trim().split("\\s+")).contains(cc);
+    }
+
+    /** Program ids in the kernel (bpftool), to prove a load leaves nothing behind. */
+    static Set<Integer> programIds() throws Exception {
+        Set<Integer> ids = new HashSet<>();
+        bpftool("prog", "show").forEach(p -> ids.add(p.get("id").asInt()));
+        return ids;
+    }
+
+    static void awaitGone(Set<Integer> before) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        Set<Integer> now = programIds();
+        while (!before.containsAll(now) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            now = programIds();
+        }
+        now.removeAll(before);
+        assertEquals(Set.of(), now, "programs left in the kernel");
+    }
+
+    static Path trafficTool(Path dir) throws Exception {
+        Path exe = dir.resolve("tcp_traffic");
+        run(List.of("gcc", "-O2", "-o", exe.toString(), Path.of(System.getProperty("structops.examples"))
+                .resolveSibling("kernel").resolve("tcp_traffic.c").toString()));
+        return exe;
+    }
+
+    @Test
+    void linkBasedCongestionControlCarriesTraffic(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        try {
+            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin",
+                    pins.toString(), "--json");
+            assertEquals(0, r.status(), r.err());
+            JsonNode map = JSON.readTree(r.out()).get("maps").get(0);
+            assertEquals("structops_fixed", map.get("name").asText());
+            assertTrue(Files.exists(pins.resolve("structops_fixed")), "the link is pinned");
+            assertTrue(available("structops_fixed"), "the runtime exited, the pinned link keeps it attached");
+
+            String traffic = run(List.of(trafficTool(dir).toString(), "structops_fixed", "4194304"));
+            assertEquals("structops_fixed 4194304", traffic.trim());
+
+            long runs = 0;
+            for (var e : map.get("programs").properties()) {
+                JsonNode prog = bpftool("prog", "show", "id", e.getValue().asText());
+                runs += prog.path("run_cnt").asLong();
+            }
+            assertTrue(runs > 0, "the congestion control's programs ran (run_cnt " + runs + ")");
+
+            // structops's view against bpftool's.
+            Launcher.Result list = Launcher.run("list", "--json");
+            JsonNode listed = null;
+            for (JsonNode m : JSON.readTree(list.out())) {
+                if (m.get("id").asInt() == map.get("mapId").asInt()) {
+                    listed = m;
+                }
+            }
+            assertEquals("tcp_congestion_ops", listed.get("type").asText());
+            assertEquals(map.get("linkId").asInt(), listed.get("linkId").asInt());
+            JsonNode peer = bpftool("struct_ops", "show", "id", map.get("mapId").asText());
+            assertEquals("tcp_congestion_ops", peer.get("kernel_struct_ops").asText());
+            Launcher.Result dump = Launcher.run("dump", "structops_fixed", "--json");
+            JsonNode members = JSON.readTree(dump.out()).get("members");
+            assertEquals("ready", JSON.readTree(dump.out()).get("state").asText());
+            // bpftool 7.1 prints the map's info and its value as two comma-separated JSON objects; function
+            // pointers read "u32 (struct sock *) fixed_ssthresh/prog_id:149".
+            JsonNode docs = JSON.readTree("[" + run(List.of("bpftool", "--json", "struct_ops", "dump", "id",
+                    map.get("mapId").asText())) + "]");
+            JsonNode peerDump = docs.get(docs.size() - 1).get("bpf_struct_ops_tcp_congestion_ops").get("data");
+            for (var e : map.get("programs").properties()) {
+                assertTrue(peerDump.get(e.getKey()).asText().endsWith("/prog_id:" + e.getValue().asInt()),
+                        e.getKey() + " in bpftool: " + peerDump.get(e.getKey()));
+                assertTrue(members.get(e.getKey()).asText().endsWith("(prog id " + e.getValue().asInt() + ")"),
+                        members.toString());
+            }
+
+            Launcher.Result unload = Launcher.run("unload", "structops_fixed");
+            assertEquals(0, unload.status(), unload.err());
+            assertFalse(available("structops_fixed"), "detached by unload");
+        } finally {
+            try (Stream<Path> files = Files.list(pins)) {
+                files.forEach(f -> f.toFile().delete());
+            }
+            Files.deleteIfExists(pins);
+        }
+        awaitGone(before);
+    }
+
+    @Test
+    void verifierRejectionIsExplainedAndLeavesNothing() throws Exception {
+        Set<Integer> before = programIds();
+        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_reject.bpf.o").toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("access beyond struct"), "the verifier's log: " + r.err());
+        String last = r.err().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("structops load: ") && last.contains("program reject_ssthresh")
+                && last.contains("BPF_PROG_LOAD") && last.contains("EACCES"), last);
+        awaitGone(before);
+        assertFalse(available("structops_reject"));
+    }
+
+    @Test
+    void objectsTheKernelCannotTakeFailBeforeLoading() throws Exception {
+        Set<Integer> before = programIds();
+        Launcher.Result r = Launcher.run("load", Launcher.example("no_such_ops.bpf.o").toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("the kernel has no struct_ops type 'structops_no_such_ops'"), r.err());
+        r = Launcher.run("load", Launcher.example("tcp_cc_future.bpf.o").toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("member 'future_flags' is set, but the kernel's struct tcp_congestion_ops has no "
+                + "such member"), r.err());
+        r = Launcher.run("load", Launcher.example("tcp_cc_mismatch.bpf.o").toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("member 'flags' is u64 (8 bytes) in the object but u32 (4 bytes) in the kernel"),
+                r.err());
+        awaitGone(before);
+    }
+
+    @Test
+    void withoutPrivilegeTheKernelsRefusalIsNamed() throws Exception {
+        Set<Integer> before = programIds();
+        // setpriv drops CAP_BPF and CAP_SYS_ADMIN (and the capabilities that imply them) for the runtime only.
+        Process p = new ProcessBuilder("setpriv", "--bounding-set=-bpf,-sys_admin,-perfmon,-net_admin",
+                "--inh-caps=-all", Launcher.script().toString(), "load",
+                Launcher.example("tcp_cc_link.bpf.o").toString()).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.waitFor(), err);
+        assertTrue(err.contains("EPERM"), err);
+        assertFalse(available("structops_fixed"));
+        awaitGone(before);
+    }
+}
