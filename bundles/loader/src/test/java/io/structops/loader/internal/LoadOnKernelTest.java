@@ -81,6 +81,31 @@ class LoadOnKernelTest {
     }
 
     @Test
+    void programsSharedBetweenMembersAndMaps() throws Exception {
+        List<Integer> progsBefore = Loaders.BPF.ids(Bpf.ObjectType.PROG);
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_twice.bpf.o"), LoadOptions.defaults())) {
+            LoadedMap a = o.maps().get(0);
+            LoadedMap b = o.maps().get(1);
+            assertEquals("twice_a", a.name());
+            // One program in two members: two loads, one per member (expected_attach_type is the member index).
+            assertFalse(a.programIds().get("init").equals(a.programIds().get("release")));
+            // Two maps of one type: the same (program, member) load serves both.
+            assertEquals(a.programIds().get("ssthresh"), b.programIds().get("ssthresh"));
+            assertEquals(a.programIds().get("undo_cwnd"), b.programIds().get("undo_cwnd"));
+            List<Integer> now = new java.util.ArrayList<>(Loaders.BPF.ids(Bpf.ObjectType.PROG));
+            now.removeAll(progsBefore);
+            assertEquals(5, now.size(), "ssthresh, cong_avoid, undo_cwnd, lifecycle twice; nothing for unused");
+            for (int id : now) {
+                try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.PROG, id).orElseThrow()) {
+                    assertFalse(Loaders.BPF.progInfo(fd).name().equals("twice_unused"));
+                }
+            }
+            assertTrue(registered("so_twice_a") && registered("so_twice_b"));
+        }
+        assertGone(progsBefore, Bpf.ObjectType.PROG);
+    }
+
+    @Test
     void legacyMapLoadsWithoutRegistering() throws Exception {
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("dummy_ops.bpf.o"),
                 new LoadOptions(java.util.Set.of(), false))) {
