@@ -31,5 +31,21 @@ printf '  (the same bytes parsed as untrusted BTF, with every check the kernel a
 python3 -c 'import sys; print("RATIO btf-vmlinux-parse-lookup structops/libbpf = %.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' \
   "$structops_ms" "$libbpf_ms"
 
+# struct-ops-load-attach: needs a libbpf that knows .struct_ops.link (see c/libbpf-peer.sh) and a bpffs.
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+peer=$("$here/c/libbpf-peer.sh")
+gcc -O2 -I"$peer/usr/include" -o "$work/load_attach" "$here/c/load_attach.c" "$here/c/shim.c" \
+  "$(ls "$peer"/usr/lib/*/libbpf.a | head -n 1)" -lelf -lz
+object="$root/integration-tests/bpf/tcp_cc_link.bpf.o"
+libbpf_load_ms=$("$work/load_attach" "$object" 5)
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$jar" 'StructOpsLoadBenchmark' -p object="$object" \
+  -rf json -rff "$work/jmh-load.json" > "$work/jmh-load.log"
+structops_load_ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["primaryMetric"]["score"])' \
+  "$work/jmh-load.json")
+printf 'struct-ops-load-attach: structops %.3f ms, libbpf %.3f ms (open, load, attach, detach, close; warm)\n' \
+  "$structops_load_ms" "$libbpf_load_ms"
+python3 -c 'import sys; print("RATIO struct-ops-load-attach structops/libbpf = %.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' \
+  "$structops_load_ms" "$libbpf_load_ms"
+
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -XX:+UseSerialGC \
   -cp "$jar" io.structops.kernel.btf.internal.RetainedHeap
