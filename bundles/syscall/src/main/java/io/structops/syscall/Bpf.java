@@ -83,7 +83,7 @@ public interface Bpf {
     Optional<BpfFd> fdById(ObjectType type, int id) throws BpfException;
 
     record MapInfo(int type, int id, int keySize, int valueSize, int maxEntries, int mapFlags, String name,
-            int btfVmlinuxValueTypeId, int btfId, int btfVmlinuxId) {
+            int btfVmlinuxValueTypeId, int btfId, int btfVmlinuxId, int btfValueTypeId) {
     }
 
     record ProgInfo(int type, int id, String name, int btfId, long runTimeNs, long runCount, int attachBtfId,
@@ -100,6 +100,9 @@ public interface Bpf {
     MapInfo mapInfo(BpfFd map) throws BpfException;
 
     BtfInfo btfInfo(BpfFd btf) throws BpfException;
+
+    /** The raw BTF a kernel BTF object holds (as loaded, or the kernel's own). */
+    byte[] btfData(BpfFd btf) throws BpfException;
 
     ProgInfo progInfo(BpfFd prog) throws BpfException;
 

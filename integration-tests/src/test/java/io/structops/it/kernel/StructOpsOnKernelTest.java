@@ -147,6 +147,50 @@ class StructOpsOnKernelTest {
     }
 
     @Test
+    void stateInMapsAndGlobalsIsReadBack(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        try {
+            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_state.bpf.o").toString(), "--pin",
+                    pins.toString());
+            assertEquals(0, r.status(), r.err());
+            // The kernel's view of the maps the object declared, read back through bpftool.
+            JsonNode counters = null;
+            JsonNode rodata = null;
+            for (JsonNode m : bpftool("map", "show")) {
+                if (m.path("name").asText().equals("counters")) {
+                    counters = m;
+                }
+                if (m.path("name").asText().equals("tcp_cc_s.rodata")) {
+                    rodata = m;
+                }
+            }
+            assertEquals("array", counters.get("type").asText());
+            assertEquals(4, counters.get("bytes_key").asInt());
+            assertEquals(8, counters.get("bytes_value").asInt());
+            assertEquals(4, counters.get("max_entries").asInt());
+            assertTrue(rodata.path("frozen").asInt() == 1, ".rodata is frozen: " + rodata);
+
+            run(List.of(trafficTool(dir).toString(), "structops_state", "2097152"));
+
+            Launcher.Result vars = Launcher.run("vars", "structops_state", "--json");
+            assertEquals(0, vars.status(), vars.err());
+            JsonNode v = JSON.readTree(vars.out());
+            assertEquals("10", v.get(".rodata (tcp_cc_s.rodata)").get("window").asText());
+            assertEquals("7", v.get(".data (tcp_cc_s.data)").get("generation").asText());
+            assertTrue(v.get(".bss (tcp_cc_s.bss)").get("init_calls").asLong() >= 1, v.toString());
+            assertTrue(v.get(".bss (tcp_cc_s.bss)").get("acked_calls").asLong() > 0, v.toString());
+            assertEquals(0, Launcher.run("unload", "structops_state").status());
+        } finally {
+            try (Stream<Path> files = Files.list(pins)) {
+                files.forEach(f -> f.toFile().delete());
+            }
+            Files.deleteIfExists(pins);
+        }
+        awaitGone(before);
+    }
+
+    @Test
     void verifierRejectionIsExplainedAndLeavesNothing() throws Exception {
         Set<Integer> before = programIds();
         Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_reject.bpf.o").toString());

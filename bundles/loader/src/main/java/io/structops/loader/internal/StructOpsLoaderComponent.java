@@ -139,6 +139,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         } catch (BtfException e) {
             throw new LoadException(name + ": BTF.ext: " + e.getMessage(), null, e);
         }
+        Map<String, ObjectMaps.Created> maps = ObjectMaps.create(bpf, object, btf, btfFd, loaded);
         // One program load per (program, kernel struct, member index): the kernel ties a struct_ops program to one
         // member of one struct, so a program bound to two members is loaded twice, and maps of one type share it.
         Map<String, BpfFd> programs = new HashMap<>();
@@ -151,7 +152,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                     continue;
                 }
                 BpfProgram p = object.program(slot.program()).orElseThrow();
-                BpfFd fd = loadProgram(object, ext, p, plan, slot, btfFd, loaded);
+                BpfFd fd = loadProgram(object, ext, p, plan, slot, btfFd, maps, loaded);
                 programs.put(key, fd);
                 try {
                     programIds.put(key, bpf.progInfo(fd).id());
@@ -214,35 +215,22 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     private BpfFd loadProgram(BpfObject object, Optional<BtfExt> ext, BpfProgram p, StructOpsPlan plan,
-            StructOpsPlan.Slot slot, BpfFd btfFd, Loaded loaded) throws LoadException {
+            StructOpsPlan.Slot slot, BpfFd btfFd, Map<String, ObjectMaps.Created> maps, Loaded loaded)
+            throws LoadException {
         String where = object.name() + ": program " + p.name() + " (" + plan.kernelType().name() + "."
                 + slot.member() + ")";
-        ElfSection section = object.elf().sections().get(p.sectionIndex());
         long size = (long) p.instructionCount() * BpfProgram.INSTRUCTION_SIZE;
-        for (ElfRelocation r : object.elf().relocationsFor(section)) {
-            if (r.offset() >= p.offset() && r.offset() < p.offset() + size) {
-                throw new LoadException(where + ": load: the program refers to '" + r.symbol().name()
-                        + "' (a map, global variable, subprogram or kernel function); structops does not "
-                        + "resolve such references yet", null, null);
-            }
-        }
         if (ext.isPresent() && ext.get().coreRelos().getOrDefault(p.section(), List.of()).stream()
                 .anyMatch(c -> c.insnOffset() >= p.offset() && c.insnOffset() < p.offset() + size)) {
             throw new LoadException(where + ": load: the program has CO-RE relocations; structops does not "
                     + "resolve them yet", null, null);
         }
-        byte[] insns = new byte[(int) size];
-        object.elf().data(section).get((int) p.offset(), insns);
-        byte[] funcInfo = null;
-        byte[] lineInfo = null;
-        int funcRec = 0;
-        int lineRec = 0;
-        if (ext.isPresent()) {
-            funcRec = 8;
-            lineRec = 16;
-            funcInfo = funcInfo(ext.get().funcInfo().getOrDefault(p.section(), List.of()), p, size);
-            lineInfo = lineInfo(ext.get().lineInfo().getOrDefault(p.section(), List.of()), p, size);
-        }
+        ProgramLinker.Linked linked = ProgramLinker.link(object, p, maps, ext);
+        byte[] insns = linked.instructions();
+        byte[] funcInfo = linked.funcInfo();
+        byte[] lineInfo = linked.lineInfo();
+        int funcRec = funcInfo == null ? 0 : 8;
+        int lineRec = lineInfo == null ? 0 : 16;
         int flags = p.sleepable() ? BpfConstants.F_SLEEPABLE : 0;
         try {
             return loaded.own(bpf.progLoad(new Bpf.ProgLoad(BpfConstants.PROG_TYPE_STRUCT_OPS, p.name(), insns,
@@ -256,28 +244,6 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             }
             throw new LoadException(message, log, e);
         }
-    }
-
-    /** func_info records of one program, instruction offsets made relative to it and counted in instructions. */
-    private static byte[] funcInfo(List<BtfExt.FuncInfo> all, BpfProgram p, long size) {
-        ByteBuffer b = ByteBuffer.allocate(8 * all.size()).order(ByteOrder.nativeOrder());
-        for (BtfExt.FuncInfo f : all) {
-            if (f.insnOffset() >= p.offset() && f.insnOffset() < p.offset() + size) {
-                b.putInt((int) ((f.insnOffset() - p.offset()) / 8)).putInt(f.typeId());
-            }
-        }
-        return java.util.Arrays.copyOf(b.array(), b.position());
-    }
-
-    private static byte[] lineInfo(List<BtfExt.LineInfo> all, BpfProgram p, long size) {
-        ByteBuffer b = ByteBuffer.allocate(16 * all.size()).order(ByteOrder.nativeOrder());
-        for (BtfExt.LineInfo l : all) {
-            if (l.insnOffset() >= p.offset() && l.insnOffset() < p.offset() + size) {
-                b.putInt((int) ((l.insnOffset() - p.offset()) / 8)).putInt(l.fileNameOffset()).putInt(l.lineOffset())
-                        .putInt(l.lineCol());
-            }
-        }
-        return java.util.Arrays.copyOf(b.array(), b.position());
     }
 
     static String lastLines(String log, int n) {

@@ -285,7 +285,8 @@ public class BpfSyscalls implements Bpf {
             Attr i = info(arena, map, MAP_INFO_SIZE);
             return new MapInfo(i.getU32(MI_TYPE), i.getU32(MI_ID), i.getU32(MI_KEY_SIZE), i.getU32(MI_VALUE_SIZE),
                     i.getU32(MI_MAX_ENTRIES), i.getU32(MI_MAP_FLAGS), i.getName(MI_NAME, 16),
-                    i.getU32(MI_BTF_VMLINUX_VALUE_TYPE_ID), i.getU32(MI_BTF_ID), i.getU32(MI_BTF_VMLINUX_ID));
+                    i.getU32(MI_BTF_VMLINUX_VALUE_TYPE_ID), i.getU32(MI_BTF_ID), i.getU32(MI_BTF_VMLINUX_ID),
+                    i.getU32(MI_BTF_VALUE_TYPE_ID));
         }
     }
 
@@ -299,6 +300,19 @@ public class BpfSyscalls implements Bpf {
             call(BpfCommand.OBJ_GET_INFO_BY_FD, a, btf.description());
             return new BtfInfo(info.getU32(BI_ID), cString(name), info.getU32(BI_KERNEL_BTF) != 0,
                     info.getU32(BI_BTF_SIZE));
+        }
+    }
+
+    @Override
+    public byte[] btfData(BpfFd btf) throws BpfException {
+        int size = btfInfo(btf).size();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(Math.max(size, 1));
+            Attr info = new Attr(arena, BTF_INFO_SIZE).ptr(BI_BTF, data).u32(BI_BTF_SIZE, size);
+            Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, btf.value()).u32(IN_INFO_LEN, BTF_INFO_SIZE)
+                    .ptr(IN_INFO, info.seg);
+            call(BpfCommand.OBJ_GET_INFO_BY_FD, a, btf.description());
+            return data.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
         }
     }
 

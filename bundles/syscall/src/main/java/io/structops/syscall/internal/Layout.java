@@ -119,7 +119,9 @@ final class Layout {
     static final int MI_NAME = 24;
     static final int MI_BTF_VMLINUX_VALUE_TYPE_ID = 44;
     static final int MI_BTF_ID = 64;
+    static final int MI_BTF_VALUE_TYPE_ID = 72;
     static final int MI_BTF_VMLINUX_ID = 76;
+    static final int BI_BTF = 0;
 
     // struct bpf_prog_info
     static final int PROG_INFO_SIZE = 232;

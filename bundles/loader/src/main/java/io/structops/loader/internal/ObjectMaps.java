@@ -1,0 +1,189 @@
+package io.structops.loader.internal;
+
+import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
+import io.structops.btf.BtfKind;
+import io.structops.btf.BtfType;
+import io.structops.elf.BpfMap;
+import io.structops.elf.BpfObject;
+import io.structops.elf.ElfSection;
+import io.structops.elf.ElfSymbol;
+import io.structops.elf.MapKind;
+import io.structops.loader.LoadException;
+import io.structops.syscall.Bpf;
+import io.structops.syscall.BpfConstants;
+import io.structops.syscall.BpfException;
+import io.structops.syscall.BpfFd;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The object's own maps: BTF-defined maps in {@code .maps} (their definition read from the BTF encoding of
+ * {@code __uint} and {@code __type}) and global data sections as single-entry arrays, created before the programs
+ * that refer to them. {@code .rodata} is frozen once its initial value is written, so the verifier can treat its
+ * values as constants.
+ */
+final class ObjectMaps {
+    static final int F_MMAPABLE = 1 << 10;
+
+    /** A created map: where its symbol or section is, and its descriptor. */
+    record Created(String name, String section, long offset, long size, BpfFd fd, boolean globalData,
+            int btfValueTypeId) {
+    }
+
+    /** Definition of a BTF-defined map, as {@code __uint}/{@code __type} encode it. */
+    record Definition(String name, int type, int keySize, int valueSize, int maxEntries, int flags, int numaNode,
+            int keyTypeId, int valueTypeId, long mapExtra) {
+    }
+
+    private ObjectMaps() {
+    }
+
+    /** Reads every map definition in {@code .maps}. */
+    static Map<String, Definition> definitions(BpfObject object, Btf btf) throws LoadException {
+        Map<String, Definition> defs = new LinkedHashMap<>();
+        for (BpfMap m : object.maps()) {
+            if (m.kind() != MapKind.BTF_DEFINED) {
+                continue;
+            }
+            String where = object.name() + ": map " + m.name();
+            try {
+                int var = btf.find(m.name(), BtfKind.VAR).orElseThrow(() -> new LoadException(where
+                        + ": no BTF VAR for it (compile with clang -g)", null, null));
+                int struct = btf.resolve(((BtfType.Var) btf.type(var)).type());
+                int type = 0;
+                int keySize = 0;
+                int valueSize = 0;
+                int maxEntries = 0;
+                int flags = 0;
+                int numa = 0;
+                int keyType = 0;
+                int valueType = 0;
+                long extra = 0;
+                for (BtfType.Member f : btf.members(struct)) {
+                    switch (f.name()) {
+                        case "type" -> type = uintOf(btf, f.type(), where);
+                        case "max_entries" -> maxEntries = uintOf(btf, f.type(), where);
+                        case "map_flags" -> flags = uintOf(btf, f.type(), where);
+                        case "numa_node" -> numa = uintOf(btf, f.type(), where);
+                        case "key_size" -> keySize = uintOf(btf, f.type(), where);
+                        case "value_size" -> valueSize = uintOf(btf, f.type(), where);
+                        case "map_extra" -> extra = uintOf(btf, f.type(), where);
+                        case "pinning" -> {
+                            if (uintOf(btf, f.type(), where) != 0) {
+                                throw new LoadException(where + ": pinning by name is not supported yet", null, null);
+                            }
+                        }
+                        case "key" -> {
+                            keyType = pointee(btf, f.type(), where);
+                            keySize = (int) btf.size(keyType);
+                        }
+                        case "value" -> {
+                            valueType = pointee(btf, f.type(), where);
+                            valueSize = (int) btf.size(valueType);
+                        }
+                        case "values" -> throw new LoadException(where + ": maps of maps are not supported yet",
+                                null, null);
+                        default -> throw new LoadException(where + ": unknown map definition field '" + f.name()
+                                + "'", null, null);
+                    }
+                }
+                defs.put(m.name(), new Definition(m.name(), type, keySize, valueSize, maxEntries, flags, numa,
+                        keyType, valueType, extra));
+            } catch (BtfException e) {
+                throw new LoadException(where + ": " + e.getMessage(), null, e);
+            }
+        }
+        return defs;
+    }
+
+    /** {@code __uint(name, N)} is {@code int (*name)[N]}: N is the array's length. */
+    private static int uintOf(Btf btf, int type, String where) throws LoadException {
+        int ptr = btf.resolve(type);
+        if (btf.type(ptr) instanceof BtfType.Reference r && r.kind() == BtfKind.PTR
+                && btf.type(btf.resolve(r.type())) instanceof BtfType.Array a) {
+            return a.count();
+        }
+        throw new LoadException(where + ": a __uint() field is not encoded as a pointer to an array", null, null);
+    }
+
+    /** {@code __type(key, T)} is {@code T *key}. */
+    private static int pointee(Btf btf, int type, String where) throws LoadException {
+        int ptr = btf.resolve(type);
+        if (btf.type(ptr) instanceof BtfType.Reference r && r.kind() == BtfKind.PTR) {
+            return r.type();
+        }
+        throw new LoadException(where + ": a __type() field is not a pointer", null, null);
+    }
+
+    /** The map name the kernel gets for a global data section: libbpf's, so bpftool users see the same. */
+    static String globalDataName(BpfObject object, String section) {
+        String base = java.nio.file.Path.of(object.name()).getFileName().toString();
+        int dot = base.indexOf('.');
+        base = (dot > 0 ? base.substring(0, dot) : base);
+        base = base.substring(0, Math.min(8, base.length()));
+        String suffix = section.startsWith(".") ? section : "." + section;
+        return (base + suffix).replaceAll("[^A-Za-z0-9_.]", "_");
+    }
+
+    /** Creates every BTF-defined map and global data map; the descriptors are owned by {@code loaded}. */
+    static Map<String, Created> create(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded)
+            throws LoadException {
+        Map<String, Created> created = new LinkedHashMap<>();
+        Map<String, Definition> defs = definitions(object, btf);
+        ElfSection mapsSection = object.elf().section(".maps").orElse(null);
+        for (Definition d : defs.values()) {
+            String where = object.name() + ": map " + d.name();
+            ElfSymbol sym = symbol(object, d.name(), mapsSection);
+            try {
+                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(d.type(), d.name(), d.keySize(), d.valueSize(),
+                        d.maxEntries(), d.flags(), btfFd.value(), d.keyTypeId(), d.valueTypeId(), 0, 0, 0,
+                        d.numaNode(), d.mapExtra())));
+                created.put(d.name(), new Created(d.name(), ".maps", sym.value(), sym.size(), fd, false,
+                        d.valueTypeId()));
+            } catch (BpfException e) {
+                throw new LoadException(where + ": create map: " + e.getMessage(), null, e);
+            }
+        }
+        for (BpfMap m : object.maps()) {
+            if (m.kind() != MapKind.GLOBAL_DATA || m.size() == 0) {
+                continue;
+            }
+            ElfSection section = object.elf().section(m.section()).orElseThrow();
+            String name = globalDataName(object, m.section());
+            String where = object.name() + ": map " + name;
+            boolean rodata = m.section().startsWith(".rodata");
+            int datasec = btf.find(m.section(), BtfKind.DATASEC).orElse(0);
+            try {
+                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4,
+                        (int) section.size(), 1, F_MMAPABLE | (rodata ? BpfConstants.F_RDONLY_PROG : 0),
+                        btfFd.value(), 0, datasec, 0, 0, 0, 0, 0)));
+                byte[] value = new byte[(int) section.size()];
+                if (section.hasFileData()) {
+                    object.elf().data(section).get(value);
+                }
+                if (object.elf().byteOrder() != ByteOrder.nativeOrder()) {
+                    throw new LoadException(where + ": the object's byte order is not this kernel's", null, null);
+                }
+                bpf.mapUpdate(fd, new byte[4], value, BpfConstants.ANY);
+                if (rodata) {
+                    bpf.mapFreeze(fd);
+                }
+                created.put(m.section(), new Created(name, m.section(), 0, section.size(), fd, true, datasec));
+            } catch (BpfException e) {
+                throw new LoadException(where + ": create global data map: " + e.getMessage(), null, e);
+            }
+        }
+        return created;
+    }
+
+    private static ElfSymbol symbol(BpfObject object, String name, ElfSection section) throws LoadException {
+        for (ElfSymbol s : object.elf().symbols()) {
+            if (s.name().equals(name) && section != null && s.sectionIndex() == section.index()) {
+                return s;
+            }
+        }
+        throw new LoadException(object.name() + ": map " + name + ": no symbol in .maps", null, null);
+    }
+}

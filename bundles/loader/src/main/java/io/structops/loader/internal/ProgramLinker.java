@@ -1,0 +1,196 @@
+package io.structops.loader.internal;
+
+import io.structops.btf.BtfExt;
+import io.structops.elf.BpfObject;
+import io.structops.elf.BpfProgram;
+import io.structops.elf.ElfRelocation;
+import io.structops.elf.ElfSection;
+import io.structops.elf.ElfSymbol;
+import io.structops.loader.LoadException;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Makes one program loadable: its instructions with every map and global-data reference pointing at the created
+ * maps, and every {@code .text} subprogram it calls (directly or not) appended after it with call offsets fixed,
+ * as libbpf does. func_info and line_info follow the code, counted in instructions from the program's start.
+ */
+final class ProgramLinker {
+    static final int INSN = 8;
+    static final int BPF_PSEUDO_MAP_FD = 1;
+    static final int BPF_PSEUDO_MAP_VALUE = 2;
+    static final int BPF_PSEUDO_CALL = 1;
+
+    record Linked(byte[] instructions, byte[] funcInfo, byte[] lineInfo) {
+    }
+
+    /** A piece of code placed in the program: the main function or a subprogram. */
+    private record Piece(ElfSection section, long start, long length, int base, String name) {
+    }
+
+    private final BpfObject object;
+    private final Map<String, ObjectMaps.Created> maps;
+    private final Optional<BtfExt> ext;
+    private final String where;
+
+    private ProgramLinker(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
+            Optional<BtfExt> ext) {
+        this.object = object;
+        this.maps = maps;
+        this.ext = ext;
+        this.where = object.name() + ": program " + program.name();
+    }
+
+    static Linked link(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
+            Optional<BtfExt> ext) throws LoadException {
+        return new ProgramLinker(object, program, maps, ext).link(program);
+    }
+
+    private Linked link(BpfProgram program) throws LoadException {
+        ElfSection main = object.elf().sections().get(program.sectionIndex());
+        long mainLength = (long) program.instructionCount() * INSN;
+        List<Piece> pieces = new ArrayList<>();
+        Map<Long, Piece> subprograms = new LinkedHashMap<>();
+        Deque<Piece> queue = new ArrayDeque<>();
+        Piece first = new Piece(main, program.offset(), mainLength, 0, program.name());
+        pieces.add(first);
+        queue.add(first);
+        int total = (int) (mainLength / INSN);
+        ByteArrayOutputStream code = new ByteArrayOutputStream();
+        List<ByteBuffer> bodies = new ArrayList<>();
+        while (!queue.isEmpty()) {
+            Piece piece = queue.poll();
+            byte[] bytes = new byte[(int) piece.length()];
+            object.elf().data(piece.section()).get((int) piece.start(), bytes);
+            ByteBuffer insns = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (ElfRelocation r : object.elf().relocationsFor(piece.section())) {
+                if (r.offset() < piece.start() || r.offset() >= piece.start() + piece.length()) {
+                    continue;
+                }
+                int at = (int) (r.offset() - piece.start());
+                ElfSymbol sym = r.symbol();
+                switch (r.type()) {
+                    case ElfRelocation.R_BPF_64_64 -> relocateLoad(insns, at, sym);
+                    case ElfRelocation.R_BPF_64_32 -> {
+                        int callIndex = piece.base() + at / INSN;
+                        if (sym.isUndefined()) {
+                            throw new LoadException(where + ": load: calls kernel function '" + sym.name()
+                                    + "'; structops does not resolve kfuncs yet", null, null);
+                        }
+                        ElfSection target = object.elf().sections().get(sym.sectionIndex());
+                        if (!target.name().equals(".text")) {
+                            throw new LoadException(where + ": load: calls into section '" + target.name()
+                                    + "'; subprograms must be in .text", null, null);
+                        }
+                        long targetOffset = sym.value() + (long) (insns.getInt(at + 4) + 1) * INSN;
+                        BpfProgram sub = subprogramAt(targetOffset);
+                        Piece placed = subprograms.get(sub.offset());
+                        if (placed == null) {
+                            placed = new Piece(target, sub.offset(), (long) sub.instructionCount() * INSN, total,
+                                    sub.name());
+                            total += sub.instructionCount();
+                            subprograms.put(sub.offset(), placed);
+                            pieces.add(placed);
+                            queue.add(placed);
+                        }
+                        int newTarget = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
+                        insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_CALL << 4)));
+                        insns.putInt(at + 4, newTarget - (callIndex + 1));
+                    }
+                    default -> throw new LoadException(where + ": load: relocation type " + r.type() + " against '"
+                            + sym.name() + "' is not one a program can have", null, null);
+                }
+            }
+            bodies.add(insns);
+        }
+        for (ByteBuffer b : bodies) {
+            code.writeBytes(b.array());
+        }
+        return new Linked(code.toByteArray(), funcInfo(pieces), lineInfo(pieces));
+    }
+
+    private BpfProgram subprogramAt(long textOffset) throws LoadException {
+        for (BpfProgram s : object.subprograms()) {
+            if (textOffset >= s.offset() && textOffset < s.offset() + (long) s.instructionCount() * INSN) {
+                return s;
+            }
+        }
+        throw new LoadException(where + ": load: a call targets .text+" + textOffset + ", where no function is",
+                null, null);
+    }
+
+    /** ld_imm64 of a map (its descriptor) or of a global variable (its map's descriptor and the offset in it). */
+    private void relocateLoad(ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
+        if ((insns.get(at) & 0xff) != 0x18) {
+            throw new LoadException(where + ": load: a 64-bit relocation against '" + sym.name()
+                    + "' is not on an ld_imm64 instruction", null, null);
+        }
+        if (sym.isUndefined()) {
+            throw new LoadException(where + ": load: refers to kernel symbol '" + sym.name()
+                    + "'; structops does not resolve ksyms or kconfig yet", null, null);
+        }
+        ElfSection section = object.elf().sections().get(sym.sectionIndex());
+        if (section.name().equals(".maps")) {
+            ObjectMaps.Created map = maps.values().stream()
+                    .filter(m -> !m.globalData() && m.offset() == sym.value())
+                    .findFirst()
+                    .orElseThrow(() -> new LoadException(where + ": load: no map at .maps+" + sym.value() + " ('"
+                            + sym.name() + "')", null, null));
+            insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_MAP_FD << 4)));
+            insns.putInt(at + 4, map.fd().value());
+            return;
+        }
+        ObjectMaps.Created data = maps.get(section.name());
+        if (data == null || !data.globalData()) {
+            throw new LoadException(where + ": load: refers to '" + sym.name() + "' in section '" + section.name()
+                    + "', which is neither a map nor global data", null, null);
+        }
+        long offset = (sym.type() == ElfSymbol.STT_SECTION ? 0 : sym.value()) + insns.getInt(at + 4);
+        insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_MAP_VALUE << 4)));
+        insns.putInt(at + 4, data.fd().value());
+        insns.putInt(at + INSN + 4, (int) offset);
+    }
+
+    private byte[] funcInfo(List<Piece> pieces) {
+        if (ext.isEmpty()) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(8 * 64 * pieces.size() + 64).order(ByteOrder.nativeOrder());
+        for (Piece piece : pieces) {
+            for (BtfExt.FuncInfo f : ext.get().funcInfo().getOrDefault(piece.section().name(), List.of())) {
+                if (f.insnOffset() >= piece.start() && f.insnOffset() < piece.start() + piece.length()) {
+                    b.putInt(piece.base() + (int) ((f.insnOffset() - piece.start()) / INSN)).putInt(f.typeId());
+                }
+            }
+        }
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    private byte[] lineInfo(List<Piece> pieces) {
+        if (ext.isEmpty()) {
+            return null;
+        }
+        List<BtfExt.LineInfo> all = new ArrayList<>();
+        for (Piece piece : pieces) {
+            all.addAll(ext.get().lineInfo().getOrDefault(piece.section().name(), List.of()));
+        }
+        ByteBuffer b = ByteBuffer.allocate(16 * all.size() + 16).order(ByteOrder.nativeOrder());
+        for (Piece piece : pieces) {
+            for (BtfExt.LineInfo l : ext.get().lineInfo().getOrDefault(piece.section().name(), List.of())) {
+                if (l.insnOffset() >= piece.start() && l.insnOffset() < piece.start() + piece.length()) {
+                    b.putInt(piece.base() + (int) ((l.insnOffset() - piece.start()) / INSN)).putInt(l.fileNameOffset())
+                            .putInt(l.lineOffset()).putInt(l.lineCol());
+                }
+            }
+        }
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+}
