@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The libbpf peer for the loader's relocations: opens and loads an object with libbpf (without attaching), then
+ * prints every program's final instructions, one per line, as "<prog> <index> <code> <dst> <src> <off> <imm>",
+ * with the descriptor in a map reference replaced by the map's name, so that runs are comparable.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+
+	libbpf_set_print(NULL);
+	obj = bpf_object__open_file(argv[1], NULL);
+	if (!obj) {
+		fprintf(stderr, "libbpf_insns: cannot open %s\n", argv[1]);
+		return 1;
+	}
+	if (bpf_object__load(obj)) {
+		fprintf(stderr, "libbpf_insns: cannot load %s\n", argv[1]);
+		return 1;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		const struct bpf_insn *insn = bpf_program__insns(prog);
+		size_t n = bpf_program__insn_cnt(prog);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const struct bpf_insn *in = &insn[i];
+			const char *mapname = NULL;
+
+			if (in->code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_VALUE)) {
+				bpf_object__for_each_map(map, obj) {
+					if (bpf_map__fd(map) == in->imm)
+						mapname = bpf_map__name(map);
+				}
+			}
+			if (mapname)
+				printf("%s %zu %d %d %d %d map:%s\n", bpf_program__name(prog), i, in->code, in->dst_reg,
+				       in->src_reg, in->off, mapname);
+			else
+				printf("%s %zu %d %d %d %d %d\n", bpf_program__name(prog), i, in->code, in->dst_reg,
+				       in->src_reg, in->off, in->imm);
+		}
+	}
+	bpf_object__close(obj);
+	return 0;
+}
