@@ -38,4 +38,9 @@ struct bpf_dummy_ops {
 	int (*test_sleepable)(struct bpf_dummy_ops_state *cb);
 };
 
+/* libbpf 1.1's bpf_helpers.h (Debian bookworm) predates bpf_ksym_exists(): a weak ksym's address is 0 when absent. */
+#ifndef bpf_ksym_exists
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
+
 #endif

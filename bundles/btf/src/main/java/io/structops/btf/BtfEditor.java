@@ -41,6 +41,12 @@ public interface BtfEditor {
             java.util.Map<String, java.util.Map<String, Long>> symbolOffsets) throws BtfException;
 
     /**
+     * Makes extern declarations acceptable to BPF_BTF_LOAD, which refuses them: extern FUNCs (kfuncs) become static,
+     * and DATASECs of externs ({@code .ksyms}, {@code .kconfig}) hold a placeholder int VAR where they held a FUNC.
+     */
+    BtfEditor fixExterns() throws BtfException;
+
+    /**
      * Replaces kinds a kernel lacks with ones it accepts, keeping ids, sizes and layout, as libbpf does for older
      * kernels: DECL_TAG becomes a one-byte INT, TYPE_TAG a CONST, FLOAT a member-less STRUCT of its size, ENUM64 a
      * member-less UNION of its size, VAR an INT of its size, DATASEC a STRUCT with one member per variable, FUNC a

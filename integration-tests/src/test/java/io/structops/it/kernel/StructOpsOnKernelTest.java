@@ -191,6 +191,28 @@ class StructOpsOnKernelTest {
     }
 
     @Test
+    void kfuncCallingCongestionControlCarriesTraffic(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        try {
+            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_kfunc.bpf.o").toString(), "--pin",
+                    pins.toString());
+            assertEquals(0, r.status(), r.err());
+            assertEquals("structops_kfunc 2097152",
+                    run(List.of(trafficTool(dir).toString(), "structops_kfunc", "2097152")).trim());
+            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_kfunc", "--json").out());
+            assertTrue(v.get(".bss (tcp_cc_k.bss)").get("kfunc_calls").asLong() > 0, v.toString());
+            assertEquals(0, Launcher.run("unload", "structops_kfunc").status());
+        } finally {
+            try (Stream<Path> files = Files.list(pins)) {
+                files.forEach(f -> f.toFile().delete());
+            }
+            Files.deleteIfExists(pins);
+        }
+        awaitGone(before);
+    }
+
+    @Test
     void verifierRejectionIsExplainedAndLeavesNothing() throws Exception {
         Set<Integer> before = programIds();
         Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_reject.bpf.o").toString());

@@ -64,7 +64,7 @@ public class BtfReaderComponent implements BtfReader {
                         .put(sym.name(), sym.value());
             }
         }
-        return btf.edit().fixDataSections(sizes, symbols);
+        return btf.edit().fixDataSections(sizes, symbols).fixExterns();
     }
 
     @Override

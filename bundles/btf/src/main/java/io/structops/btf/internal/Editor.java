@@ -130,6 +130,54 @@ final class Editor implements BtfEditor {
     }
 
     @Override
+    public BtfEditor fixExterns() throws BtfException {
+        int placeholder = -1;
+        for (int id = original.firstId; id < typeCount(); id++) {
+            BtfType t = type(id);
+            if (t instanceof BtfType.Func f && f.linkage() == BtfType.Func.EXTERN) {
+                replace(new BtfType.Func(id, f.nameOffset(), f.name(), f.proto(), BtfType.Func.STATIC));
+                // The kernel wants every parameter of a FUNC named; declarations often leave them unnamed.
+                if (type(f.proto()) instanceof BtfType.FuncProto p
+                        && p.params().stream().anyMatch(q -> q.nameOffset() == 0 && q.type() != 0)) {
+                    List<BtfType.Param> named = new ArrayList<>();
+                    for (int i = 0; i < p.params().size(); i++) {
+                        BtfType.Param q = p.params().get(i);
+                        named.add(q.nameOffset() != 0 || q.type() == 0 ? q
+                                : new BtfType.Param(addString("arg" + i), "arg" + i, q.type()));
+                    }
+                    replace(new BtfType.FuncProto(p.id(), p.nameOffset(), p.name(), p.returnType(), named));
+                }
+            }
+        }
+        for (int id = original.firstId; id < typeCount(); id++) {
+            if (!(type(id) instanceof BtfType.Datasec d)) {
+                continue;
+            }
+            boolean hasFunc = d.vars().stream().anyMatch(v -> type(v.type()).kind() == BtfKind.FUNC);
+            if (!hasFunc) {
+                continue;
+            }
+            if (placeholder < 0) {
+                int intType = add(new BtfType.Int(0, addString("int"), "int", 4, BtfType.Int.SIGNED, 0, 32));
+                placeholder = add(new BtfType.Var(0, addString("structops_ksym_placeholder"),
+                        "structops_ksym_placeholder", intType, 0));
+            }
+            // No ELF section backs an extern DATASEC: lay its entries out one after another so it has a size.
+            List<BtfType.VarInfo> vars = new ArrayList<>();
+            long offset = 0;
+            for (BtfType.VarInfo v : d.vars()) {
+                boolean func = type(v.type()).kind() == BtfKind.FUNC;
+                long size = func ? 4 : Math.max(v.size(), 1);
+                offset = (offset + 3) & ~3L;
+                vars.add(new BtfType.VarInfo(func ? placeholder : v.type(), offset, size));
+                offset += size;
+            }
+            replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) offset, vars));
+        }
+        return this;
+    }
+
+    @Override
     public BtfEditor sanitize(java.util.Set<BtfKind> unsupported) throws BtfException {
         if (unsupported.isEmpty()) {
             return this;

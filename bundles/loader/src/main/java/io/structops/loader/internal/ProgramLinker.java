@@ -1,5 +1,6 @@
 package io.structops.loader.internal;
 
+import io.structops.btf.Btf;
 import io.structops.btf.BtfExt;
 import io.structops.elf.BpfObject;
 import io.structops.elf.BpfProgram;
@@ -28,6 +29,8 @@ final class ProgramLinker {
     static final int BPF_PSEUDO_MAP_FD = 1;
     static final int BPF_PSEUDO_MAP_VALUE = 2;
     static final int BPF_PSEUDO_CALL = 1;
+    static final int BPF_PSEUDO_KFUNC_CALL = 2;
+    static final int BPF_PSEUDO_BTF_ID = 3;
 
     record Linked(byte[] instructions, byte[] funcInfo, byte[] lineInfo) {
     }
@@ -39,19 +42,31 @@ final class ProgramLinker {
     private final BpfObject object;
     private final Map<String, ObjectMaps.Created> maps;
     private final Optional<BtfExt> ext;
+    private final Btf kernel;
     private final String where;
 
     private ProgramLinker(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext) {
+            Optional<BtfExt> ext, Btf kernel) {
         this.object = object;
         this.maps = maps;
         this.ext = ext;
+        this.kernel = kernel;
         this.where = object.name() + ": program " + program.name();
     }
 
     static Linked link(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext) throws LoadException {
-        return new ProgramLinker(object, program, maps, ext).link(program);
+            Optional<BtfExt> ext, Btf kernel) throws LoadException {
+        return new ProgramLinker(object, program, maps, ext, kernel).link(program);
+    }
+
+    /**
+     * A kernel function by name in vmlinux's BTF ({@code ___flavour} suffixes dropped), or -1. Module kfuncs would
+     * need the module's BTF descriptor in fd_array; they are not looked for yet.
+     */
+    private int kfunc(String name) {
+        int i = name.indexOf("___");
+        String base = i > 0 ? name.substring(0, i) : name;
+        return kernel.find(base, io.structops.btf.BtfKind.FUNC).orElse(-1);
     }
 
     private Linked link(BpfProgram program) throws LoadException {
@@ -82,8 +97,18 @@ final class ProgramLinker {
                     case ElfRelocation.R_BPF_64_32 -> {
                         int callIndex = piece.base() + at / INSN;
                         if (sym.isUndefined()) {
-                            throw new LoadException(where + ": load: calls kernel function '" + sym.name()
-                                    + "'; structops does not resolve kfuncs yet", null, null);
+                            int id = kfunc(sym.name());
+                            if (id < 0 && !sym.isWeak()) {
+                                throw new LoadException(where + ": load: calls kernel function '" + sym.name()
+                                        + "', which this kernel does not have (no FUNC of that name in its BTF)",
+                                        null, null);
+                            }
+                            // A missing weak kfunc becomes a call to id 0, which the verifier accepts as long as
+                            // the call is unreachable (guarded by bpf_ksym_exists()).
+                            insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_KFUNC_CALL << 4)));
+                            insns.putShort(at + 2, (short) 0);
+                            insns.putInt(at + 4, Math.max(id, 0));
+                            continue;
                         }
                         ElfSection target = object.elf().sections().get(sym.sectionIndex());
                         if (!target.name().equals(".text")) {
@@ -134,8 +159,22 @@ final class ProgramLinker {
                     + "' is not on an ld_imm64 instruction", null, null);
         }
         if (sym.isUndefined()) {
+            int id = kfunc(sym.name());
+            if (id >= 0) {
+                // The address of a kernel function (bpf_ksym_exists() and callbacks): its BTF id.
+                insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_BTF_ID << 4)));
+                insns.putInt(at + 4, id);
+                insns.putInt(at + INSN + 4, 0);
+                return;
+            }
+            if (sym.isWeak()) {
+                insns.put(at + 1, (byte) (insns.get(at + 1) & 0x0f));
+                insns.putInt(at + 4, 0);
+                insns.putInt(at + INSN + 4, 0);
+                return;
+            }
             throw new LoadException(where + ": load: refers to kernel symbol '" + sym.name()
-                    + "'; structops does not resolve ksyms or kconfig yet", null, null);
+                    + "'; structops resolves kernel functions, not ksym variables or kconfig values yet", null, null);
         }
         ElfSection section = object.elf().sections().get(sym.sectionIndex());
         if (section.name().equals(".maps")) {

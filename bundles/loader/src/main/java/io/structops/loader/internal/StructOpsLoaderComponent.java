@@ -225,7 +225,12 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             throw new LoadException(where + ": load: the program has CO-RE relocations; structops does not "
                     + "resolve them yet", null, null);
         }
-        ProgramLinker.Linked linked = ProgramLinker.link(object, p, maps, ext);
+        ProgramLinker.Linked linked;
+        try {
+            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux());
+        } catch (BtfException e) {
+            throw new LoadException(where + ": kernel BTF: " + e.getMessage(), null, e);
+        }
         byte[] insns = linked.instructions();
         byte[] funcInfo = linked.funcInfo();
         byte[] lineInfo = linked.lineInfo();

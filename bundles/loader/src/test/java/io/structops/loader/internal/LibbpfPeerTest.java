@@ -102,8 +102,27 @@ class LibbpfPeerTest {
     /**
      * Every example both can load. tcp_cc_twice and tcp_cc_shared bind one program to two members, which libbpf 1.5
      * refuses; structops loads such a program once per member, as the kernel requires (LoadOnKernelTest). The
-     * CO-RE and failure examples are not loadable by structops yet or by design.
+     * CO-RE and failure examples are not loadable by structops yet or by design. libbpf 1.5 refuses tcp_cc_kfunc
+     * ("func_proto incompatible with vmlinux" for tcp_reno_cong_avoid, whose declaration matches the kernel's and
+     * which the verifier accepts), so its kfunc calls are checked against the kernel's BTF ids instead, below.
      */
+    @org.junit.jupiter.api.Test
+    void kfuncCallsCarryTheKernelsBtfIds() throws Exception {
+        Map<String, List<String>> ours = structops(Loaders.example("tcp_cc_kfunc.bpf.o"));
+        io.structops.btf.Btf vmlinux = KernelBtfAccess.running(new BtfReaderAccess()).vmlinux();
+        int ssthresh = vmlinux.find("tcp_reno_ssthresh", io.structops.btf.BtfKind.FUNC).orElseThrow();
+        int congAvoid = vmlinux.find("tcp_reno_cong_avoid", io.structops.btf.BtfKind.FUNC).orElseThrow();
+        // code 133 = BPF_JMP|BPF_CALL; src 2 = BPF_PSEUDO_KFUNC_CALL; imm = the kernel function's BTF id.
+        assertTrue(ours.get("kf_ssthresh").stream().anyMatch(l -> l.endsWith(" 133 0 2 0 " + ssthresh)),
+                ours.get("kf_ssthresh").toString());
+        List<String> avoid = ours.get("kf_cong_avoid");
+        assertTrue(avoid.stream().anyMatch(l -> l.endsWith(" 133 0 2 0 " + congAvoid)), avoid.toString());
+        // The weak kfunc the kernel lacks: its address loads as 0 (so bpf_ksym_exists() is false) and its call
+        // names id 0, which the verifier accepts in the branch it proves dead.
+        assertTrue(avoid.stream().anyMatch(l -> l.endsWith(" 133 0 2 0 0")), avoid.toString());
+        assertTrue(avoid.stream().anyMatch(l -> l.matches("kf_cong_avoid \\d+ 24 \\d+ 0 0 0")), avoid.toString());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tcp_cc_link.bpf.o", "tcp_cc_state.bpf.o", "dummy_ops.bpf.o", "tcp_cc_legacy.bpf.o"})
     void relocatedInstructionsEqualLibbpfs(String name, @TempDir Path dir) throws Exception {
