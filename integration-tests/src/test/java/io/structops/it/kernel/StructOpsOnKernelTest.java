@@ -77,6 +77,14 @@ class StructOpsOnKernelTest {
         assertEquals(Set.of(), now, "programs left in the kernel");
     }
 
+    /** Removes a test's pin directory on the bpffs: the pinned links go with it. */
+    static void removePins(Path pins) throws Exception {
+        try (Stream<Path> files = Files.list(pins)) {
+            files.forEach(f -> f.toFile().delete());
+        }
+        Files.deleteIfExists(pins);
+    }
+
     static Path trafficTool(Path dir) throws Exception {
         Path exe = dir.resolve("tcp_traffic");
         run(List.of("gcc", "-O2", "-o", exe.toString(), Path.of(System.getProperty("structops.examples"))
@@ -138,10 +146,7 @@ class StructOpsOnKernelTest {
             assertEquals(0, unload.status(), unload.err());
             assertFalse(available("structops_fixed"), "detached by unload");
         } finally {
-            try (Stream<Path> files = Files.list(pins)) {
-                files.forEach(f -> f.toFile().delete());
-            }
-            Files.deleteIfExists(pins);
+            removePins(pins);
         }
         awaitGone(before);
     }
@@ -182,10 +187,7 @@ class StructOpsOnKernelTest {
             assertTrue(v.get(".bss (tcp_cc_s.bss)").get("acked_calls").asLong() > 0, v.toString());
             assertEquals(0, Launcher.run("unload", "structops_state").status());
         } finally {
-            try (Stream<Path> files = Files.list(pins)) {
-                files.forEach(f -> f.toFile().delete());
-            }
-            Files.deleteIfExists(pins);
+            removePins(pins);
         }
         awaitGone(before);
     }
@@ -204,10 +206,7 @@ class StructOpsOnKernelTest {
             assertTrue(v.get(".bss (tcp_cc_k.bss)").get("kfunc_calls").asLong() > 0, v.toString());
             assertEquals(0, Launcher.run("unload", "structops_kfunc").status());
         } finally {
-            try (Stream<Path> files = Files.list(pins)) {
-                files.forEach(f -> f.toFile().delete());
-            }
-            Files.deleteIfExists(pins);
+            removePins(pins);
         }
         awaitGone(before);
     }
