@@ -43,10 +43,12 @@ final class ProgramLinker {
     private final Map<String, ObjectMaps.Created> maps;
     private final Optional<BtfExt> ext;
     private final Btf kernel;
+    private final Btf localBtf;
     private final String where;
 
     private ProgramLinker(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel) {
+            Optional<BtfExt> ext, Btf kernel, Btf localBtf) {
+        this.localBtf = localBtf;
         this.object = object;
         this.maps = maps;
         this.ext = ext;
@@ -55,8 +57,8 @@ final class ProgramLinker {
     }
 
     static Linked link(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel) throws LoadException {
-        return new ProgramLinker(object, program, maps, ext, kernel).link(program);
+            Optional<BtfExt> ext, Btf kernel, Btf localBtf) throws LoadException {
+        return new ProgramLinker(object, program, maps, ext, kernel, localBtf).link(program);
     }
 
     /**
@@ -134,12 +136,30 @@ final class ProgramLinker {
                             + sym.name() + "' is not one a program can have", null, null);
                 }
             }
+            applyCoreRelocations(piece, insns);
             bodies.add(insns);
         }
         for (ByteBuffer b : bodies) {
             code.writeBytes(b.array());
         }
         return new Linked(code.toByteArray(), funcInfo(pieces), lineInfo(pieces));
+    }
+
+    /** CO-RE relocations of the piece's code, against the kernel's BTF. */
+    private void applyCoreRelocations(Piece piece, ByteBuffer insns) throws LoadException {
+        if (ext.isEmpty()) {
+            return;
+        }
+        CoreRelocator core = null;
+        for (BtfExt.CoreRelo relo : ext.get().coreRelos().getOrDefault(piece.section().name(), List.of())) {
+            if (relo.insnOffset() < piece.start() || relo.insnOffset() >= piece.start() + piece.length()) {
+                continue;
+            }
+            if (core == null) {
+                core = new CoreRelocator(localBtf, kernel, where);
+            }
+            core.apply(insns, (int) (relo.insnOffset() - piece.start()), relo);
+        }
     }
 
     private BpfProgram subprogramAt(long textOffset) throws LoadException {

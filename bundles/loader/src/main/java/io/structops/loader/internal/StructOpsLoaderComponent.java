@@ -152,7 +152,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                     continue;
                 }
                 BpfProgram p = object.program(slot.program()).orElseThrow();
-                BpfFd fd = loadProgram(object, ext, p, plan, slot, btfFd, maps, loaded);
+                BpfFd fd = loadProgram(object, btf, ext, p, plan, slot, btfFd, maps, loaded);
                 programs.put(key, fd);
                 try {
                     programIds.put(key, bpf.progInfo(fd).id());
@@ -214,20 +214,15 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         }
     }
 
-    private BpfFd loadProgram(BpfObject object, Optional<BtfExt> ext, BpfProgram p, StructOpsPlan plan,
-            StructOpsPlan.Slot slot, BpfFd btfFd, Map<String, ObjectMaps.Created> maps, Loaded loaded)
-            throws LoadException {
+    private BpfFd loadProgram(BpfObject object, Btf localBtf, Optional<BtfExt> ext, BpfProgram p,
+            StructOpsPlan plan, StructOpsPlan.Slot slot, BpfFd btfFd, Map<String, ObjectMaps.Created> maps,
+            Loaded loaded) throws LoadException {
         String where = object.name() + ": program " + p.name() + " (" + plan.kernelType().name() + "."
                 + slot.member() + ")";
         long size = (long) p.instructionCount() * BpfProgram.INSTRUCTION_SIZE;
-        if (ext.isPresent() && ext.get().coreRelos().getOrDefault(p.section(), List.of()).stream()
-                .anyMatch(c -> c.insnOffset() >= p.offset() && c.insnOffset() < p.offset() + size)) {
-            throw new LoadException(where + ": load: the program has CO-RE relocations; structops does not "
-                    + "resolve them yet", null, null);
-        }
         ProgramLinker.Linked linked;
         try {
-            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux());
+            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux(), localBtf);
         } catch (BtfException e) {
             throw new LoadException(where + ": kernel BTF: " + e.getMessage(), null, e);
         }

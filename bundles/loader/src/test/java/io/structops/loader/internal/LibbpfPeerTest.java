@@ -102,7 +102,7 @@ class LibbpfPeerTest {
     /**
      * Every example both can load. tcp_cc_twice and tcp_cc_shared bind one program to two members, which libbpf 1.5
      * refuses; structops loads such a program once per member, as the kernel requires (LoadOnKernelTest). The
-     * CO-RE and failure examples are not loadable by structops yet or by design. libbpf 1.5 refuses tcp_cc_kfunc
+     * failure examples are not loadable by design. libbpf 1.5 refuses tcp_cc_kfunc
      * ("func_proto incompatible with vmlinux" for tcp_reno_cong_avoid, whose declaration matches the kernel's and
      * which the verifier accepts), so its kfunc calls are checked against the kernel's BTF ids instead, below.
      */
@@ -124,7 +124,8 @@ class LibbpfPeerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp_cc_link.bpf.o", "tcp_cc_state.bpf.o", "dummy_ops.bpf.o", "tcp_cc_legacy.bpf.o"})
+    @ValueSource(strings = {"tcp_cc_link.bpf.o", "tcp_cc_state.bpf.o", "dummy_ops.bpf.o", "tcp_cc_legacy.bpf.o",
+            "core_reads.bpf.o"})
     void relocatedInstructionsEqualLibbpfs(String name, @TempDir Path dir) throws Exception {
         Path object = Loaders.example(name);
         Map<String, List<String>> ours = structops(object);

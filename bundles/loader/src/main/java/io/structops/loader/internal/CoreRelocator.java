@@ -1,0 +1,300 @@
+package io.structops.loader.internal;
+
+import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
+import io.structops.btf.BtfExt;
+import io.structops.btf.BtfKind;
+import io.structops.btf.BtfType;
+import io.structops.loader.LoadException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CO-RE: resolves an object's relocations against the running kernel's BTF, so that field offsets, sizes and
+ * existence, type existence and sizes, and enum values are the kernel's, not those the object was compiled with.
+ * Candidates are the kernel's types of the same kind whose name, without any {@code ___flavour} suffix, is the local
+ * type's; fields are matched by name along the access path. A relocation no candidate satisfies is poisoned as
+ * libbpf does (the instruction becomes a call to an invalid helper, an error only if the verifier finds it
+ * reachable), except the *_EXISTS kinds, which then yield 0.
+ */
+final class CoreRelocator {
+    /** libbpf's poison: a call to helper 0xbad2310, which does not exist. */
+    static final int POISON_HELPER = 0xbad2310;
+
+    private final Btf local;
+    private final Btf target;
+    private final String where;
+
+    CoreRelocator(Btf local, Btf target, String where) {
+        this.local = local;
+        this.target = target;
+        this.where = where;
+    }
+
+    /** A resolved field: byte offset, size, signedness and, for bitfields, the shifts that extract it. */
+    private record Field(long bitOffset, int bitSize, long byteSize, boolean signed, int type) {
+    }
+
+    /** Applies one relocation to the instruction at {@code at} (byte offset in {@code insns}). */
+    void apply(ByteBuffer insns, int at, BtfExt.CoreRelo relo) throws LoadException {
+        String access = local.string(relo.accessStringOffset());
+        String what = where + ": CO-RE " + relo.kind() + " of " + local.name(relo.typeId()) + " '" + access + "'";
+        try {
+            long localValue = value(local, relo, access, relo.typeId(), true);
+            Long targetValue = resolve(relo, access, what);
+            if (targetValue == null) {
+                poison(insns, at);
+                return;
+            }
+            patch(insns, at, localValue, targetValue, what);
+        } catch (BtfException e) {
+            throw new LoadException(what + ": " + e.getMessage(), null, e);
+        }
+    }
+
+    private Long resolve(BtfExt.CoreRelo relo, String access, String what) throws BtfException, LoadException {
+        if (relo.kind() == BtfExt.CoreReloKind.TYPE_ID_LOCAL) {
+            return (long) relo.typeId();
+        }
+        List<Long> results = new ArrayList<>();
+        for (int candidate : candidates(relo.typeId())) {
+            Long v = tryCandidate(relo, access, candidate);
+            if (v != null) {
+                results.add(v);
+            }
+        }
+        if (results.isEmpty()) {
+            return switch (relo.kind()) {
+                case FIELD_EXISTS, TYPE_EXISTS, TYPE_MATCHES, ENUMVAL_EXISTS -> 0L;
+                default -> null;
+            };
+        }
+        for (Long r : results) {
+            if (!r.equals(results.get(0))) {
+                throw new LoadException(what + ": the kernel's candidate types disagree (" + results + ")", null,
+                        null);
+            }
+        }
+        return results.get(0);
+    }
+
+    private static String essential(String name) {
+        int i = name.indexOf("___");
+        return i > 0 ? name.substring(0, i) : name;
+    }
+
+    /** Kernel types of the local root type's kind and essential name. */
+    private List<Integer> candidates(int localType) {
+        int t = localType;
+        BtfKind kind = local.kind(t);
+        String name = essential(local.name(t));
+        List<Integer> out = new ArrayList<>();
+        if (name.isEmpty()) {
+            return out;
+        }
+        for (int id : target.idsByName(name)) {
+            BtfKind k = target.kind(id);
+            boolean composite = (kind == BtfKind.STRUCT || kind == BtfKind.UNION || kind == BtfKind.FWD)
+                    && (k == BtfKind.STRUCT || k == BtfKind.UNION);
+            boolean enumLike = (kind == BtfKind.ENUM || kind == BtfKind.ENUM64)
+                    && (k == BtfKind.ENUM || k == BtfKind.ENUM64);
+            if (k == kind || composite || enumLike) {
+                out.add(id);
+            }
+        }
+        // Names with a flavour in the kernel (rare) are candidates too.
+        return out;
+    }
+
+    private Long tryCandidate(BtfExt.CoreRelo relo, String access, int candidate) throws BtfException {
+        return switch (relo.kind()) {
+            case TYPE_ID_TARGET -> (long) candidate;
+            case TYPE_EXISTS, TYPE_MATCHES -> 1L;
+            case TYPE_SIZE -> target.size(candidate);
+            case ENUMVAL_EXISTS, ENUMVAL_VALUE -> {
+                BtfType.Enumeration le = (BtfType.Enumeration) local.type(local.resolve(relo.typeId()));
+                String enumerator = le.values().get(Integer.parseInt(access)).name();
+                if (!(target.type(candidate) instanceof BtfType.Enumeration te)) {
+                    yield null;
+                }
+                for (BtfType.EnumValue v : te.values()) {
+                    if (v.name().equals(enumerator)) {
+                        yield relo.kind() == BtfExt.CoreReloKind.ENUMVAL_EXISTS ? 1L : v.value();
+                    }
+                }
+                yield null;
+            }
+            default -> {
+                Field f = field(target, candidate, access, relo.typeId());
+                yield f == null ? null : fieldValue(relo.kind(), f, target);
+            }
+        };
+    }
+
+    /** The value the relocation has in the object as compiled, which the instruction must hold now. */
+    private long value(Btf btf, BtfExt.CoreRelo relo, String access, int type, boolean isLocal) throws BtfException {
+        return switch (relo.kind()) {
+            case TYPE_ID_LOCAL, TYPE_ID_TARGET -> type;
+            case TYPE_EXISTS, TYPE_MATCHES, FIELD_EXISTS, ENUMVAL_EXISTS -> 1;
+            case TYPE_SIZE -> btf.size(type);
+            case ENUMVAL_VALUE -> ((BtfType.Enumeration) btf.type(btf.resolve(type))).values()
+                    .get(Integer.parseInt(access)).value();
+            default -> fieldValue(relo.kind(), field(btf, type, access, type), btf);
+        };
+    }
+
+    /**
+     * Walks an access string ("0:1:2": array index into the root, then member or element indexes) through
+     * {@code root} in {@code btf}, matching the local path's member names when {@code btf} is the kernel's.
+     */
+    private Field field(Btf btf, int root, String access, int localRoot) throws BtfException {
+        String[] steps = access.split(":");
+        int localType = local.resolve(localRoot);
+        int type = btf.resolve(root);
+        long bitOffset = (long) Integer.parseInt(steps[0]) * 8 * btf.size(type);
+        int bitSize = 0;
+        for (int s = 1; s < steps.length; s++) {
+            int index = Integer.parseInt(steps[s]);
+            BtfType lt = local.type(localType);
+            if (lt instanceof BtfType.Composite lc) {
+                BtfType.Member lm = lc.members().get(index);
+                if (!(btf.type(type) instanceof BtfType.Composite tc)) {
+                    return null;
+                }
+                BtfType.Member tm = btf == local ? lm : byName(btf, tc, lm.name());
+                if (tm == null) {
+                    return null;
+                }
+                bitOffset += tm.bitOffset();
+                bitSize = tm.bitfieldSize();
+                localType = local.resolve(lm.type());
+                type = btf.resolve(tm.type());
+                if (btf != local && !compatible(local, localType, btf, type)) {
+                    return null;
+                }
+            } else if (lt instanceof BtfType.Array la) {
+                if (!(btf.type(type) instanceof BtfType.Array ta)) {
+                    return null;
+                }
+                if (btf != local && ta.count() != 0 && index >= ta.countUnsigned()) {
+                    return null;
+                }
+                bitOffset += (long) index * 8 * btf.size(ta.elementType());
+                localType = local.resolve(la.elementType());
+                type = btf.resolve(ta.elementType());
+                bitSize = 0;
+            } else {
+                return null;
+            }
+        }
+        long byteSize = bitSize == 0 ? btf.size(type) : btf.size(type);
+        boolean signed = btf.type(type) instanceof BtfType.Int i ? i.signed()
+                : btf.type(type) instanceof BtfType.Enumeration e && e.signed();
+        return new Field(bitOffset, bitSize, byteSize, signed, type);
+    }
+
+    /** A member by name, looking into anonymous struct/union members as C does. */
+    private static BtfType.Member byName(Btf btf, BtfType.Composite c, String name) {
+        for (BtfType.Member m : c.members()) {
+            if (m.name().equals(name)) {
+                return m;
+            }
+        }
+        for (BtfType.Member m : c.members()) {
+            if (m.name().isEmpty() && btf.type(btf.resolve(m.type())) instanceof BtfType.Composite inner) {
+                BtfType.Member found = byName(btf, inner, name);
+                if (found != null) {
+                    return new BtfType.Member(found.nameOffset(), found.name(), found.type(),
+                            m.bitOffset() + found.bitOffset(), found.bitfieldSize(), 0);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Field types are compatible when their kinds agree (ints and enums of any size, pointers, composites). */
+    private static boolean compatible(Btf a, int ta, Btf b, int tb) {
+        BtfKind ka = a.kind(ta);
+        BtfKind kb = b.kind(tb);
+        boolean intLike = (ka == BtfKind.INT || ka == BtfKind.ENUM || ka == BtfKind.ENUM64)
+                && (kb == BtfKind.INT || kb == BtfKind.ENUM || kb == BtfKind.ENUM64);
+        boolean composite = (ka == BtfKind.STRUCT || ka == BtfKind.UNION || ka == BtfKind.FWD)
+                && (kb == BtfKind.STRUCT || kb == BtfKind.UNION);
+        return intLike || composite || ka == kb;
+    }
+
+    private static long fieldValue(BtfExt.CoreReloKind kind, Field f, Btf btf) throws BtfException {
+        if (f.bitSize() == 0) {
+            return switch (kind) {
+                case FIELD_BYTE_OFFSET -> f.bitOffset() / 8;
+                case FIELD_BYTE_SIZE -> f.byteSize();
+                case FIELD_EXISTS -> 1;
+                case FIELD_SIGNED -> f.signed() ? 1 : 0;
+                case FIELD_LSHIFT_U64 -> 64 - 8 * f.byteSize();
+                case FIELD_RSHIFT_U64 -> 64 - 8 * f.byteSize();
+                default -> throw new IllegalStateException(kind.toString());
+            };
+        }
+        // A bitfield is read by loading the smallest naturally aligned power-of-two span that holds it.
+        long size = f.byteSize();
+        long byteOffset = f.bitOffset() / 8 / size * size;
+        while (f.bitOffset() + f.bitSize() - byteOffset * 8 > size * 8) {
+            if (size >= 8) {
+                throw new BtfException(btf.source(), f.type(), "bitfield too wide to relocate");
+            }
+            size *= 2;
+            byteOffset = f.bitOffset() / 8 / size * size;
+        }
+        return switch (kind) {
+            case FIELD_BYTE_OFFSET -> byteOffset;
+            case FIELD_BYTE_SIZE -> size;
+            case FIELD_EXISTS -> 1;
+            case FIELD_SIGNED -> f.signed() ? 1 : 0;
+            case FIELD_LSHIFT_U64 -> 64 - (f.bitOffset() + f.bitSize() - byteOffset * 8);
+            case FIELD_RSHIFT_U64 -> 64 - f.bitSize();
+            default -> throw new IllegalStateException(kind.toString());
+        };
+    }
+
+    private void patch(ByteBuffer insns, int at, long localValue, long targetValue, String what)
+            throws LoadException {
+        int code = insns.get(at) & 0xff;
+        int cls = code & 0x07;
+        switch (cls) {
+            case 0x04, 0x07 -> { // ALU, ALU64 with an immediate
+                checkOriginal(insns.getInt(at + 4), localValue, what);
+                insns.putInt(at + 4, (int) targetValue);
+            }
+            case 0x01, 0x02, 0x03 -> { // LDX, ST, STX: the offset
+                checkOriginal(insns.getShort(at + 2), localValue, what);
+                if (targetValue > Short.MAX_VALUE) {
+                    throw new LoadException(what + ": offset " + targetValue + " does not fit an instruction", null,
+                            null);
+                }
+                insns.putShort(at + 2, (short) targetValue);
+            }
+            case 0x00 -> { // LD_IMM64
+                if (code != 0x18) {
+                    throw new LoadException(what + ": unexpected instruction " + code, null, null);
+                }
+                long orig = Integer.toUnsignedLong(insns.getInt(at + 4)) | ((long) insns.getInt(at + 12) << 32);
+                checkOriginal(orig, localValue, what);
+                insns.putInt(at + 4, (int) targetValue);
+                insns.putInt(at + 12, (int) (targetValue >>> 32));
+            }
+            default -> throw new LoadException(what + ": cannot relocate instruction class " + cls, null, null);
+        }
+    }
+
+    private static void checkOriginal(long actual, long expected, String what) throws LoadException {
+        if (actual != expected) {
+            throw new LoadException(what + ": the instruction holds " + actual + " where the object's BTF says "
+                    + expected, null, null);
+        }
+    }
+
+    private static void poison(ByteBuffer insns, int at) {
+        insns.put(at, (byte) 0x85).put(at + 1, (byte) 0).putShort(at + 2, (short) 0).putInt(at + 4, POISON_HELPER);
+    }
+}
