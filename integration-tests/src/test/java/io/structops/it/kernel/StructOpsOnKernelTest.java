@@ -198,11 +198,15 @@ class StructOpsOnKernelTest {
     }
 
     /** Loads an example pinned, pushes traffic through its congestion control, runs the extra checks, unloads. */
-    static void carriesTraffic(Path dir, String object, String algorithm, WhileAttached extra) throws Exception {
+    static void carriesTraffic(Path dir, String object, String algorithm, WhileAttached extra, String... options)
+            throws Exception {
         Set<Integer> before = programIds();
         Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
         try {
-            Launcher.Result r = Launcher.run("load", Launcher.example(object).toString(), "--pin", pins.toString());
+            List<String> args = new ArrayList<>(List.of("load", Launcher.example(object).toString(), "--pin",
+                    pins.toString()));
+            args.addAll(List.of(options));
+            Launcher.Result r = Launcher.run(args.toArray(String[]::new));
             assertEquals(0, r.status(), r.err());
             assertEquals(algorithm + " 1048576",
                     run(List.of(trafficTool(dir).toString(), algorithm, "1048576")).trim());
@@ -220,6 +224,20 @@ class StructOpsOnKernelTest {
             JsonNode v = JSON.readTree(Launcher.run("vars", "structops_kfunc", "--json").out());
             assertTrue(v.get(".bss (tcp_cc_k.bss)").get("kfunc_calls").asLong() > 0, v.toString());
         });
+    }
+
+    @Test
+    void globalsSetAtLoadReachTheRunningPrograms(@TempDir Path dir) throws Exception {
+        carriesTraffic(dir, "tcp_cc_state.bpf.o", "structops_state", () -> {
+            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_state", "--json").out());
+            assertEquals("12", v.get(".rodata (tcp_cc_s.rodata)").get("window").asText());
+            assertEquals("9", v.get(".data (tcp_cc_s.data)").get("generation").asText());
+        }, "--set", "window=12,generation=9");
+        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_state.bpf.o").toString(), "--set",
+                "window=70000000000");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("--set window=70000000000 (.rodata): does not fit in an unsigned 32-bit int"),
+                r.err());
     }
 
     @Test

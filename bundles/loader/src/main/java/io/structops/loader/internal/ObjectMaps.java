@@ -15,8 +15,10 @@ import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
 import java.nio.ByteOrder;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The object's own maps: BTF-defined maps in {@code .maps} (their definition read from the BTF encoding of
@@ -128,8 +130,9 @@ final class ObjectMaps {
     }
 
     /** Creates every BTF-defined map and global data map; the descriptors are owned by {@code loaded}. */
-    static Map<String, Created> create(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded)
-            throws LoadException {
+    static Map<String, Created> create(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded,
+            Map<String, String> overrides) throws LoadException {
+        Set<String> applied = new HashSet<>();
         Map<String, Created> created = new LinkedHashMap<>();
         Map<String, Definition> defs = definitions(object, btf);
         ElfSection mapsSection = object.elf().section(".maps").orElse(null);
@@ -163,6 +166,8 @@ final class ObjectMaps {
                 if (section.hasFileData()) {
                     object.elf().data(section).get(value);
                 }
+                GlobalValues.apply(object.name(), btf, m.section(), value, object.elf().byteOrder(), overrides,
+                        applied);
                 if (object.elf().byteOrder() != ByteOrder.nativeOrder()) {
                     throw new LoadException(where + ": the object's byte order is not this kernel's", null, null);
                 }
@@ -175,6 +180,7 @@ final class ObjectMaps {
                 throw new LoadException(where + ": create global data map: " + e.getMessage(), null, e);
             }
         }
+        GlobalValues.requireAllApplied(object.name(), btf, overrides, applied);
         return created;
     }
 

@@ -139,7 +139,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         } catch (BtfException e) {
             throw new LoadException(name + ": BTF.ext: " + e.getMessage(), null, e);
         }
-        Map<String, ObjectMaps.Created> maps = ObjectMaps.create(bpf, object, btf, btfFd, loaded);
+        Map<String, ObjectMaps.Created> maps = ObjectMaps.create(bpf, object, btf, btfFd, loaded, options.globals());
         // One program load per (program, kernel struct, member index): the kernel ties a struct_ops program to one
         // member of one struct, so a program bound to two members is loaded twice, and maps of one type share it.
         Map<String, BpfFd> programs = new HashMap<>();

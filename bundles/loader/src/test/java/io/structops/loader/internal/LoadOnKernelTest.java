@@ -10,9 +10,13 @@ import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.syscall.Bpf;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Loads on this machine's kernel, for real, and checks that nothing is left behind. */
@@ -77,6 +81,50 @@ class LoadOnKernelTest {
         e = assertThrows(LoadException.class,
                 () -> Loaders.LOADER.load(Loaders.example("tcp_cc_future.bpf.o"), LoadOptions.defaults()));
         assertTrue(e.getMessage().contains("member 'future_flags' is set"), e.getMessage());
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+    }
+
+    /** The value the kernel holds for a global data map of this runtime, found by its kernel name. */
+    static byte[] globalData(List<Integer> mapsBefore, String name) throws Exception {
+        for (int id : Loaders.BPF.ids(Bpf.ObjectType.MAP)) {
+            if (mapsBefore.contains(id)) {
+                continue;
+            }
+            try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, id).orElseThrow()) {
+                Bpf.MapInfo info = Loaders.BPF.mapInfo(fd);
+                if (info.name().equals(name)) {
+                    return Loaders.BPF.mapLookup(fd, new byte[4], info.valueSize()).orElseThrow();
+                }
+            }
+        }
+        throw new AssertionError("no map " + name);
+    }
+
+    @Test
+    void globalsAreSetBeforeTheProgramsAreVerified() throws Exception {
+        int fds = Loaders.BPF.openDescriptorCount();
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        LoadOptions options = new LoadOptions(Set.of(), false, Map.of("window", "0x20", "generation", "0xffffffffffffffff"));
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_state.bpf.o"), options)) {
+            ByteBuffer rodata = ByteBuffer.wrap(globalData(mapsBefore, "tcp_cc_s.rodata")).order(ByteOrder.nativeOrder());
+            assertEquals(0x20, rodata.getInt(0), "const volatile u32 window");
+            ByteBuffer data = ByteBuffer.wrap(globalData(mapsBefore, "tcp_cc_s.data")).order(ByteOrder.nativeOrder());
+            assertEquals(-1L, data.getLong(0), "u64 generation, all ones");
+        }
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+
+        record Refusal(Map<String, String> globals, String message) {
+        }
+        for (Refusal r : List.of(
+                new Refusal(Map.of("windw", "3"), "--set: no global variable windw; its globals are"),
+                new Refusal(Map.of("window", "4294967296"), "does not fit in an unsigned 32-bit int"),
+                new Refusal(Map.of("window", "-1"), "does not fit in an unsigned 32-bit int"),
+                new Refusal(Map.of("window", "ten"), "--set window=ten (.rodata): not a number"))) {
+            LoadException e = assertThrows(LoadException.class, () -> Loaders.LOADER.load(
+                    Loaders.example("tcp_cc_state.bpf.o"), new LoadOptions(Set.of(), false, r.globals())));
+            assertTrue(e.getMessage().contains(r.message()), e.getMessage());
+        }
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
     }
 

@@ -60,6 +60,8 @@ public class StructOpsCommands {
             @Parameter(names = "--pin", absentValue = "") String pin,
             @Descriptor("create this optional (?-section) struct_ops map too; comma-separated names")
             @Parameter(names = "--optional", absentValue = "") String optional,
+            @Descriptor("initial values of global variables, typed through BTF: NAME=VALUE[,NAME=VALUE...]")
+            @Parameter(names = "--set", absentValue = "") String set,
             @Descriptor("print JSON instead of text")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("BPF ELF object file") String file) throws Exception {
@@ -68,9 +70,17 @@ public class StructOpsCommands {
             throw new CommandFailure(file + ": no such file", null);
         }
         Set<String> optionalMaps = optional.isEmpty() ? Set.of() : Set.of(optional.split(","));
+        Map<String, String> globals = new LinkedHashMap<>();
+        for (String assignment : set.isEmpty() ? new String[0] : set.split(",")) {
+            int eq = assignment.indexOf('=');
+            if (eq <= 0) {
+                throw new CommandFailure(file + ": --set " + assignment + ": expected NAME=VALUE", null);
+            }
+            globals.put(assignment.substring(0, eq).strip(), assignment.substring(eq + 1));
+        }
         LoadedObject loaded;
         try {
-            loaded = loader.load(path, new LoadOptions(optionalMaps, true));
+            loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals));
         } catch (LoadException e) {
             if (!e.log().isEmpty()) {
                 System.err.println(e.log());
