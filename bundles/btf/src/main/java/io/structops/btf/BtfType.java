@@ -160,6 +160,10 @@ public sealed interface BtfType {
 
     /** VAR; linkage 0 static, 1 global, 2 extern. */
     record Var(int id, int nameOffset, String name, int type, int linkage) implements BtfType {
+        public static final int STATIC = 0;
+        public static final int GLOBAL_ALLOCATED = 1;
+        public static final int EXTERN = 2;
+
         public BtfKind kind() {
             return BtfKind.VAR;
         }

@@ -241,6 +241,57 @@ class StructOpsOnKernelTest {
     }
 
     @Test
+    void kconfigAndKsymExternsHoldThisKernelsValues(@TempDir Path dir) throws Exception {
+        String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        String[] v = release.split("[^0-9]+");
+        long version = (Long.parseLong(v[0]) << 16) | (Long.parseLong(v[1]) << 8) | Math.min(255, Long.parseLong(v[2]));
+        String hz;
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
+            hz = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("CONFIG_HZ="))
+                    .findFirst().orElseThrow().substring("CONFIG_HZ=".length());
+        }
+        String stext = Files.readAllLines(Path.of("/proc/kallsyms")).stream().filter(l -> l.endsWith(" _stext"))
+                .findFirst().orElseThrow().split(" ")[0];
+        carriesTraffic(dir, "tcp_cc_externs.bpf.o", "structops_ext", () -> {
+            JsonNode bss = JSON.readTree(Launcher.run("vars", "structops_ext", "--json").out())
+                    .get(".bss (tcp_cc_e.bss)");
+            assertEquals(Long.toString(version), bss.get("seen_kernel_version").asText(), bss.toString());
+            assertEquals(hz, bss.get("seen_hz").asText());
+            assertEquals("1", bss.get("seen_bpf_syscall").asText(), "CONFIG_BPF_SYSCALL=y");
+            assertEquals(Long.toUnsignedString(Long.parseUnsignedLong(stext, 16)), bss.get("seen_stext").asText());
+            // The weak option no kernel has reads as 0 (the .data initialiser was 99).
+            JsonNode data = JSON.readTree(Launcher.run("vars", "structops_ext", "--json").out())
+                    .get(".data (tcp_cc_e.data)");
+            assertEquals("0", data.get("seen_no_such_option").asText());
+            // The map libbpf would create, under the name libbpf would give it, read-only to programs and frozen.
+            JsonNode kconfig = null;
+            for (JsonNode m : bpftool("map", "show")) {
+                if (m.path("name").asText().equals("tcp_cc_.kconfig")) {
+                    kconfig = m;
+                }
+            }
+            assertEquals(1, kconfig.path("frozen").asInt(), String.valueOf(kconfig));
+        });
+    }
+
+    @Test
+    void typedKsymNeedsItsAddressInKallsyms() throws Exception {
+        Set<Integer> before = programIds();
+        boolean listed = Files.readString(Path.of("/proc/kallsyms")).contains(" bpf_prog_active\n");
+        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_ksym.bpf.o").toString());
+        if (listed) {
+            // Not pinned: the link goes when the one-shot runtime exits.
+            assertEquals(0, r.status(), r.err());
+        } else {
+            // Without CONFIG_KALLSYMS_ALL the verifier cannot place the per-CPU variable the BTF id names.
+            assertEquals(1, r.status());
+            assertTrue(r.err().contains("program ks_init") && r.err().contains("ENOENT")
+                    && r.err().contains("kernel symbol 'bpf_prog_active'"), r.err());
+        }
+        awaitGone(before);
+    }
+
+    @Test
     void coreRelocatedCongestionControlCarriesTraffic(@TempDir Path dir) throws Exception {
         // core_reads reads sk->__sk_common.skc_state, at offset 0 in the object and elsewhere in the kernel.
         carriesTraffic(dir, "core_reads.bpf.o", "structops_core", () -> { });

@@ -149,32 +149,83 @@ final class Editor implements BtfEditor {
                 }
             }
         }
+        int intType = -1;
         for (int id = original.firstId; id < typeCount(); id++) {
             if (!(type(id) instanceof BtfType.Datasec d)) {
                 continue;
             }
-            boolean hasFunc = d.vars().stream().anyMatch(v -> type(v.type()).kind() == BtfKind.FUNC);
-            if (!hasFunc) {
+            boolean hasExtern = d.vars().stream().anyMatch(v -> isExtern(type(v.type())));
+            if (!hasExtern) {
+                continue;
+            }
+            if (d.name().equals(KCONFIG)) {
+                // The loader fills a map laid out by this DATASEC, so the kconfig values keep their types.
+                List<BtfType.VarInfo> layout = new ArrayList<>();
+                long size = layOutKconfig(d, layout);
+                replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) size, layout));
+                for (BtfType.VarInfo v : d.vars()) {
+                    if (type(v.type()) instanceof BtfType.Var var && var.linkage() == BtfType.Var.EXTERN) {
+                        replace(new BtfType.Var(var.id(), var.nameOffset(), var.name(), var.type(),
+                                BtfType.Var.GLOBAL_ALLOCATED));
+                    }
+                }
                 continue;
             }
             if (placeholder < 0) {
-                int intType = add(new BtfType.Int(0, addString("int"), "int", 4, BtfType.Int.SIGNED, 0, 32));
+                intType = add(new BtfType.Int(0, addString("int"), "int", 4, BtfType.Int.SIGNED, 0, 32));
                 placeholder = add(new BtfType.Var(0, addString("structops_ksym_placeholder"),
-                        "structops_ksym_placeholder", intType, 0));
+                        "structops_ksym_placeholder", intType, BtfType.Var.GLOBAL_ALLOCATED));
             }
-            // No ELF section backs an extern DATASEC: lay its entries out one after another so it has a size.
+            // No ELF section backs .ksyms: lay its entries out one after another so it has a size. Kernel functions
+            // and variables are resolved by the loader, so the kernel sees placeholders here.
             List<BtfType.VarInfo> vars = new ArrayList<>();
             long offset = 0;
             for (BtfType.VarInfo v : d.vars()) {
-                boolean func = type(v.type()).kind() == BtfKind.FUNC;
-                long size = func ? 4 : Math.max(v.size(), 1);
+                boolean extern = isExtern(type(v.type()));
+                long size = extern ? 4 : Math.max(v.size(), 1);
                 offset = (offset + 3) & ~3L;
-                vars.add(new BtfType.VarInfo(func ? placeholder : v.type(), offset, size));
+                vars.add(new BtfType.VarInfo(extern ? placeholder : v.type(), offset, size));
                 offset += size;
+                if (type(v.type()) instanceof BtfType.Var var && var.linkage() == BtfType.Var.EXTERN) {
+                    // BPF_BTF_LOAD refuses extern linkage, and a typeless ksym's VAR has no type at all.
+                    replace(new BtfType.Var(var.id(), var.nameOffset(), var.name(),
+                            var.type() == 0 || original.resolve(var.type()) == 0 ? intType : var.type(),
+                            BtfType.Var.GLOBAL_ALLOCATED));
+                }
             }
             replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) offset, vars));
         }
         return this;
+    }
+
+    static final String KCONFIG = ".kconfig";
+
+    /** A DATASEC entry that is an extern: any FUNC (only extern ones sit in DATASECs), or an extern VAR. */
+    private static boolean isExtern(BtfType t) {
+        return t instanceof BtfType.Func || t instanceof BtfType.Var v && v.linkage() == BtfType.Var.EXTERN;
+    }
+
+    /**
+     * The {@code .kconfig} layout, libbpf's so that a program's offsets into the map agree with it: most-aligned
+     * first, then smaller first, then by name, each at its natural alignment.
+     */
+    private long layOutKconfig(BtfType.Datasec d, List<BtfType.VarInfo> out) throws BtfException {
+        record Entry(BtfType.VarInfo info, String name, int align, long size) {
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (BtfType.VarInfo v : d.vars()) {
+            int varType = ((BtfType.Var) type(v.type())).type();
+            entries.add(new Entry(v, type(v.type()).name(), original.alignment(varType), original.size(varType)));
+        }
+        entries.sort(java.util.Comparator.comparingInt((Entry e) -> -e.align()).thenComparingLong(Entry::size)
+                .thenComparing(Entry::name));
+        long offset = 0;
+        for (Entry e : entries) {
+            offset = (offset + e.align() - 1) / e.align() * e.align();
+            out.add(new BtfType.VarInfo(e.info().type(), offset, e.size()));
+            offset += e.size();
+        }
+        return offset;
     }
 
     @Override

@@ -82,7 +82,8 @@ final class GlobalValues {
                 || section.startsWith(".data.") || section.startsWith(".rodata.");
     }
 
-    private static byte[] encode(Btf btf, int typeId, String text, int size, ByteOrder order, String where)
+    /** The bytes of {@code text} as a value of the BTF type, refusing what does not fit. */
+    static byte[] encode(Btf btf, int typeId, String text, int size, ByteOrder order, String where)
             throws LoadException {
         int resolved = btf.resolve(typeId);
         BtfType t = btf.type(resolved);

@@ -18,6 +18,7 @@ import java.nio.ByteOrder;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -124,14 +125,17 @@ final class ObjectMaps {
         String base = java.nio.file.Path.of(object.name()).getFileName().toString();
         int dot = base.indexOf('.');
         base = (dot > 0 ? base.substring(0, dot) : base);
-        base = base.substring(0, Math.min(8, base.length()));
         String suffix = section.startsWith(".") ? section : "." + section;
+        // The suffix is kept whole (15 characters fit in the kernel's name); the object's name fills what is left,
+        // at most 8 characters, as libbpf does, so tcp_cc_state's maps are tcp_cc_s.bss and tcp_cc_.kconfig.
+        int prefix = Math.max(0, Math.min(15 - Math.max(7, suffix.length()), base.length()));
+        base = base.substring(0, prefix);
         return (base + suffix).replaceAll("[^A-Za-z0-9_.]", "_");
     }
 
     /** Creates every BTF-defined map and global data map; the descriptors are owned by {@code loaded}. */
     static Map<String, Created> create(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded,
-            Map<String, String> overrides) throws LoadException {
+            Map<String, String> overrides, KernelExterns externs) throws LoadException {
         Set<String> applied = new HashSet<>();
         Map<String, Created> created = new LinkedHashMap<>();
         Map<String, Definition> defs = definitions(object, btf);
@@ -181,6 +185,23 @@ final class ObjectMaps {
             }
         }
         GlobalValues.requireAllApplied(object.name(), btf, overrides, applied);
+        Optional<BtfType.Datasec> kconfig = externs.kconfigSection();
+        if (kconfig.isPresent() && kconfig.get().size() > 0) {
+            // Like .rodata: the values are the kernel's, written once and frozen, so the verifier sees constants.
+            String name = globalDataName(object, KernelExterns.KCONFIG);
+            try {
+                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4,
+                        kconfig.get().size(), 1, F_MMAPABLE | BpfConstants.F_RDONLY_PROG, btfFd.value(), 0,
+                        kconfig.get().id(), 0, 0, 0, 0, 0)));
+                bpf.mapUpdate(fd, new byte[4], externs.kconfigValue(), BpfConstants.ANY);
+                bpf.mapFreeze(fd);
+                created.put(KernelExterns.KCONFIG, new Created(name, KernelExterns.KCONFIG, 0, kconfig.get().size(),
+                        fd, true, kconfig.get().id()));
+            } catch (BpfException e) {
+                throw new LoadException(object.name() + ": map " + name + ": create kconfig map: " + e.getMessage(),
+                        null, e);
+            }
+        }
         return created;
     }
 

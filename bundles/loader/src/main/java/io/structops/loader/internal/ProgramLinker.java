@@ -44,11 +44,13 @@ final class ProgramLinker {
     private final Optional<BtfExt> ext;
     private final Btf kernel;
     private final Btf localBtf;
+    private final KernelExterns externs;
     private final String where;
 
     private ProgramLinker(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel, Btf localBtf) {
+            Optional<BtfExt> ext, Btf kernel, Btf localBtf, KernelExterns externs) {
         this.localBtf = localBtf;
+        this.externs = externs;
         this.object = object;
         this.maps = maps;
         this.ext = ext;
@@ -57,8 +59,8 @@ final class ProgramLinker {
     }
 
     static Linked link(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel, Btf localBtf) throws LoadException {
-        return new ProgramLinker(object, program, maps, ext, kernel, localBtf).link(program);
+            Optional<BtfExt> ext, Btf kernel, Btf localBtf, KernelExterns externs) throws LoadException {
+        return new ProgramLinker(object, program, maps, ext, kernel, localBtf, externs).link(program);
     }
 
     /**
@@ -69,6 +71,16 @@ final class ProgramLinker {
         int i = name.indexOf("___");
         String base = i > 0 ? name.substring(0, i) : name;
         return kernel.find(base, io.structops.btf.BtfKind.FUNC).orElse(-1);
+    }
+
+    /** Whether the object declares this extern as a variable (a ksym), not a function. */
+    private boolean isVariable(String name) {
+        for (int id : localBtf.idsByName(name)) {
+            if (localBtf.kind(id) == io.structops.btf.BtfKind.VAR) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Linked link(BpfProgram program) throws LoadException {
@@ -179,6 +191,25 @@ final class ProgramLinker {
                     + "' is not on an ld_imm64 instruction", null, null);
         }
         if (sym.isUndefined()) {
+            java.util.OptionalLong kconfig = externs.kconfigOffset(sym.name());
+            if (kconfig.isPresent()) {
+                ObjectMaps.Created map = maps.get(KernelExterns.KCONFIG);
+                insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_MAP_VALUE << 4)));
+                insns.putInt(at + 4, map.fd().value());
+                insns.putInt(at + INSN + 4, (int) (kconfig.getAsLong() + insns.getInt(at + 4 + INSN)));
+                return;
+            }
+            if (isVariable(sym.name())) {
+                Optional<KernelExterns.Ksym> ksym = externs.ksym(sym.name(), where + ": load");
+                int src = ksym.isPresent() && ksym.get().typed() ? BPF_PSEUDO_BTF_ID : 0;
+                long address = ksym.map(KernelExterns.Ksym::address).orElse(0L);
+                insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (src << 4)));
+                // A typed ksym is the VAR's vmlinux BTF id (object fd 0: vmlinux); a typeless one its address; a
+                // missing weak one 0.
+                insns.putInt(at + 4, ksym.isPresent() && ksym.get().typed() ? ksym.get().btfId() : (int) address);
+                insns.putInt(at + INSN + 4, (int) (address >>> 32));
+                return;
+            }
             int id = kfunc(sym.name());
             if (id >= 0) {
                 // The address of a kernel function (bpf_ksym_exists() and callbacks): its BTF id.
@@ -193,8 +224,8 @@ final class ProgramLinker {
                 insns.putInt(at + INSN + 4, 0);
                 return;
             }
-            throw new LoadException(where + ": load: refers to kernel symbol '" + sym.name()
-                    + "'; structops resolves kernel functions, not ksym variables or kconfig values yet", null, null);
+            throw new LoadException(where + ": load: refers to kernel function '" + sym.name()
+                    + "', which this kernel does not have (no FUNC of that name in its BTF)", null, null);
         }
         ElfSection section = object.elf().sections().get(sym.sectionIndex());
         if (section.name().equals(".maps")) {

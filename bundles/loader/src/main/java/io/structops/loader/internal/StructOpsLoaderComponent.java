@@ -25,6 +25,8 @@ import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -125,9 +127,14 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             Map<String, StructOpsPlan> plans, LoadOptions options, Loaded loaded) throws LoadException {
         String name = object.name();
         BpfFd btfFd;
+        KernelExterns externs;
         try {
             byte[] encoded = btfReader.editForLoad(object, btf).encode(ByteOrder.nativeOrder());
             btfFd = loaded.own(bpf.btfLoad(encoded, name));
+            // The BTF as the kernel holds it says where the loader laid out extern data (.kconfig).
+            MemorySegment copy = Arena.ofAuto().allocate(encoded.length, 8);
+            copy.copyFrom(MemorySegment.ofArray(encoded));
+            externs = new KernelExterns(object, btf, btfReader.read(name + " (as loaded)", copy), kernel.vmlinux());
         } catch (BtfException e) {
             throw new LoadException(name + ": BTF: " + e.getMessage(), null, e);
         } catch (BpfException e) {
@@ -139,7 +146,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         } catch (BtfException e) {
             throw new LoadException(name + ": BTF.ext: " + e.getMessage(), null, e);
         }
-        Map<String, ObjectMaps.Created> maps = ObjectMaps.create(bpf, object, btf, btfFd, loaded, options.globals());
+        Map<String, ObjectMaps.Created> maps = ObjectMaps.create(bpf, object, btf, btfFd, loaded, options.globals(),
+                externs);
         // One program load per (program, kernel struct, member index): the kernel ties a struct_ops program to one
         // member of one struct, so a program bound to two members is loaded twice, and maps of one type share it.
         Map<String, BpfFd> programs = new HashMap<>();
@@ -152,7 +160,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                     continue;
                 }
                 BpfProgram p = object.program(slot.program()).orElseThrow();
-                BpfFd fd = loadProgram(object, btf, ext, p, plan, slot, btfFd, maps, loaded);
+                BpfFd fd = loadProgram(object, btf, ext, p, plan, slot, btfFd, maps, externs, loaded);
                 programs.put(key, fd);
                 try {
                     programIds.put(key, bpf.progInfo(fd).id());
@@ -216,13 +224,13 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     private BpfFd loadProgram(BpfObject object, Btf localBtf, Optional<BtfExt> ext, BpfProgram p,
             StructOpsPlan plan, StructOpsPlan.Slot slot, BpfFd btfFd, Map<String, ObjectMaps.Created> maps,
-            Loaded loaded) throws LoadException {
+            KernelExterns externs, Loaded loaded) throws LoadException {
         String where = object.name() + ": program " + p.name() + " (" + plan.kernelType().name() + "."
                 + slot.member() + ")";
         long size = (long) p.instructionCount() * BpfProgram.INSTRUCTION_SIZE;
         ProgramLinker.Linked linked;
         try {
-            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux(), localBtf);
+            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux(), localBtf, externs);
         } catch (BtfException e) {
             throw new LoadException(where + ": kernel BTF: " + e.getMessage(), null, e);
         }

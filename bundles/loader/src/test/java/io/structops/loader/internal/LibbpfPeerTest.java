@@ -56,6 +56,11 @@ class LibbpfPeerTest {
 
     /** Loads with structops, recording every program's instructions as PROG_LOAD received them. */
     private static Map<String, List<String>> structops(Path object) throws Exception {
+        return structops(object, false);
+    }
+
+    /** As {@link #structops(Path)}; with {@code refused}, the kernel's refusal of a PROG_LOAD is expected. */
+    private static Map<String, List<String>> structops(Path object, boolean refused) throws Exception {
         BpfSyscalls real = new BpfSyscalls();
         Map<Integer, String> mapNames = new HashMap<>();
         Map<String, List<String>> programs = new TreeMap<>();
@@ -80,6 +85,12 @@ class LibbpfPeerTest {
         StructOpsLoaderComponent loader = new StructOpsLoaderComponent(new ElfReaderAccess(), btf,
                 KernelBtfAccess.running(btf), new KernVdataBuilderComponent(), recording);
         try (LoadedObject o = loader.load(object, new LoadOptions(java.util.Set.of(), false))) {
+            assertTrue(!refused, "the kernel took it");
+            return programs;
+        } catch (io.structops.loader.LoadException e) {
+            if (!refused || !e.getMessage().contains("BPF_PROG_LOAD")) {
+                throw e;
+            }
             return programs;
         }
     }
@@ -123,9 +134,24 @@ class LibbpfPeerTest {
         assertTrue(avoid.stream().anyMatch(l -> l.matches("kf_cong_avoid \\d+ 24 \\d+ 0 0 0")), avoid.toString());
     }
 
+    /**
+     * libbpf cannot load tcp_cc_ksym here either: this kernel lacks CONFIG_KALLSYMS_ALL, so the verifier cannot find
+     * bpf_prog_active's address. What the loader hands the kernel is checked against vmlinux BTF instead.
+     */
+    @org.junit.jupiter.api.Test
+    void typedKsymsCarryTheKernelsBtfIds() throws Exception {
+        io.structops.btf.Btf vmlinux = KernelBtfAccess.running(new BtfReaderAccess()).vmlinux();
+        int active = vmlinux.find("bpf_prog_active", io.structops.btf.BtfKind.VAR).orElseThrow();
+        boolean kallsymsAll = java.nio.file.Files.readString(Path.of("/proc/kallsyms")).contains(" bpf_prog_active");
+        List<String> init = structops(Loaders.example("tcp_cc_ksym.bpf.o"), !kallsymsAll).get("ks_init");
+        // code 24 = ld_imm64; src 3 = BPF_PSEUDO_BTF_ID with the VAR's id; the weak variable no kernel has: plain 0.
+        assertTrue(init.stream().anyMatch(l -> l.matches("ks_init \\d+ 24 \\d+ 3 0 " + active)), init.toString());
+        assertTrue(init.stream().anyMatch(l -> l.matches("ks_init \\d+ 24 \\d+ 0 0 0")), init.toString());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tcp_cc_link.bpf.o", "tcp_cc_state.bpf.o", "dummy_ops.bpf.o", "tcp_cc_legacy.bpf.o",
-            "core_reads.bpf.o"})
+            "core_reads.bpf.o", "tcp_cc_externs.bpf.o"})
     void relocatedInstructionsEqualLibbpfs(String name, @TempDir Path dir) throws Exception {
         Path object = Loaders.example(name);
         Map<String, List<String>> ours = structops(object);

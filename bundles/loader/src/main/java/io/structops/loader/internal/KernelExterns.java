@@ -1,0 +1,276 @@
+package io.structops.loader.internal;
+
+import io.structops.btf.Btf;
+import io.structops.btf.BtfKind;
+import io.structops.btf.BtfType;
+import io.structops.elf.BpfObject;
+import io.structops.elf.ElfSymbol;
+import io.structops.loader.LoadException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * What an object's externs other than kfuncs resolve to on the running kernel: {@code .kconfig} values (the kernel
+ * version, {@code CONFIG_*} from the kernel's own config) laid out as the BTF the kernel holds says, and
+ * {@code __ksym} variables (typed ones by vmlinux BTF id, typeless ones by kallsyms address). One instance serves
+ * one load; the kernel's config and symbol table are read at most once, and only when an extern needs them.
+ */
+final class KernelExterns {
+    static final String KCONFIG = ".kconfig";
+    static final Path PROC_CONFIG = Path.of("/proc/config.gz");
+    static final Path KALLSYMS = Path.of("/proc/kallsyms");
+
+    /** A ksym variable: typed ones carry the vmlinux BTF id of its VAR, typeless ones the kernel address. */
+    record Ksym(String name, boolean typed, int btfId, long address) {
+    }
+
+    private final BpfObject object;
+    private final Btf original;
+    private final Btf asLoaded;
+    private final Btf vmlinux;
+    private final Path kconfigFile;
+    private final Path kallsymsFile;
+    private final String release;
+    private Map<String, String> config;
+    private Map<String, Long> kallsyms;
+
+    /**
+     * @param original the object's BTF as compiled (it says which ksyms are typeless)
+     * @param asLoaded the BTF handed to the kernel (it says where each kconfig value lies)
+     */
+    KernelExterns(BpfObject object, Btf original, Btf asLoaded, Btf vmlinux) {
+        this(object, original, asLoaded, vmlinux, PROC_CONFIG, KALLSYMS, kernelRelease());
+    }
+
+    KernelExterns(BpfObject object, Btf original, Btf asLoaded, Btf vmlinux, Path kconfigFile, Path kallsymsFile,
+            String release) {
+        this.object = object;
+        this.original = original;
+        this.asLoaded = asLoaded;
+        this.vmlinux = vmlinux;
+        this.kconfigFile = kconfigFile;
+        this.kallsymsFile = kallsymsFile;
+        this.release = release;
+    }
+
+    private static String kernelRelease() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The BTF as the kernel holds it: extern DATASECs laid out. */
+    Btf btf() {
+        return asLoaded;
+    }
+
+    /** The {@code .kconfig} DATASEC, if the object has kconfig externs. */
+    Optional<BtfType.Datasec> kconfigSection() {
+        int id = asLoaded.find(KCONFIG, BtfKind.DATASEC).orElse(0);
+        return id == 0 ? Optional.empty() : Optional.of((BtfType.Datasec) asLoaded.type(id));
+    }
+
+    /** The offset of a kconfig extern in the {@code .kconfig} map's value, if it is one. */
+    OptionalLong kconfigOffset(String name) {
+        for (BtfType.VarInfo vi : kconfigSection().map(BtfType.Datasec::vars).orElse(java.util.List.of())) {
+            if (asLoaded.type(vi.type()).name().equals(name)) {
+                return OptionalLong.of(vi.offset());
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** The initial value of the {@code .kconfig} map: every extern's value on this kernel, or zero if weak. */
+    byte[] kconfigValue() throws LoadException {
+        BtfType.Datasec d = kconfigSection().orElseThrow();
+        byte[] value = new byte[d.size()];
+        for (BtfType.VarInfo vi : d.vars()) {
+            BtfType.Var var = (BtfType.Var) asLoaded.type(vi.type());
+            String where = object.name() + ": kconfig extern " + var.name();
+            Optional<String> text = kconfigText(var.name(), where);
+            if (text.isEmpty()) {
+                if (!isWeak(var.name())) {
+                    throw new LoadException(where + ": this kernel's config (" + kconfigSource()
+                            + ") does not set it; declare it __weak to read 0 instead", null, null);
+                }
+                continue;
+            }
+            byte[] bytes = GlobalValues.encode(asLoaded, var.type(), typed(var.type(), text.get(), where),
+                    (int) vi.size(), ByteOrder.nativeOrder(), where + "=" + text.get());
+            System.arraycopy(bytes, 0, value, (int) vi.offset(), bytes.length);
+        }
+        return value;
+    }
+
+    /** Kconfig's y/m/n and quoted strings, as the text {@link GlobalValues} types for the variable. */
+    private String typed(int type, String text, String where) throws LoadException {
+        BtfType t = asLoaded.type(asLoaded.resolve(type));
+        boolean tristate = text.equals("y") || text.equals("m") || text.equals("n");
+        if (t instanceof BtfType.Int i && (i.encoding() & BtfType.Int.BOOL) != 0) {
+            if (text.equals("m")) {
+                throw new LoadException(where + ": is a module (m), which a bool cannot hold; declare it as a"
+                        + " tristate enum", null, null);
+            }
+            return text.equals("y") ? "true" : text.equals("n") ? "false" : text;
+        }
+        if (t instanceof BtfType.Int i && i.size() == 1 && tristate) {
+            return Integer.toString(text.charAt(0));
+        }
+        if (t instanceof BtfType.Enumeration && tristate) {
+            return text.equals("y") ? "1" : text.equals("m") ? "2" : "0";
+        }
+        if (t instanceof BtfType.Array) {
+            if (text.length() < 2 || !text.startsWith("\"") || !text.endsWith("\"")) {
+                throw new LoadException(where + ": " + text + " is not a string", null, null);
+            }
+            return text.substring(1, text.length() - 1);
+        }
+        if (tristate) {
+            throw new LoadException(where + ": the value '" + text + "' needs a bool, char or tristate enum", null,
+                    null);
+        }
+        return text;
+    }
+
+    private Optional<String> kconfigText(String name, String where) throws LoadException {
+        switch (name) {
+            case "LINUX_KERNEL_VERSION" -> {
+                String[] parts = release.split("[^0-9]+");
+                if (parts.length < 3) {
+                    throw new LoadException(where + ": cannot read a version from kernel release '" + release + "'",
+                            null, null);
+                }
+                long v = (Long.parseLong(parts[0]) << 16) | (Long.parseLong(parts[1]) << 8)
+                        | Math.min(255, Long.parseLong(parts[2]));
+                return Optional.of(Long.toString(v));
+            }
+            // Both hold on every kernel with struct_ops (x86-64 has had syscall wrappers since 4.17).
+            case "LINUX_HAS_BPF_COOKIE", "LINUX_HAS_SYSCALL_WRAPPER" -> {
+                return Optional.of("y");
+            }
+            default -> {
+                if (!name.startsWith("CONFIG_")) {
+                    throw new LoadException(where + ": unknown kconfig extern (only LINUX_KERNEL_VERSION,"
+                            + " LINUX_HAS_BPF_COOKIE, LINUX_HAS_SYSCALL_WRAPPER and CONFIG_* are known)", null, null);
+                }
+                return Optional.ofNullable(config(where).get(name));
+            }
+        }
+    }
+
+    private Path kconfigPath() {
+        Path boot = Path.of("/boot/config-" + release);
+        return Files.isReadable(kconfigFile) || !Files.isReadable(boot) ? kconfigFile : boot;
+    }
+
+    private String kconfigSource() {
+        return kconfigPath().toString();
+    }
+
+    private Map<String, String> config(String where) throws LoadException {
+        if (config != null) {
+            return config;
+        }
+        Path file = kconfigPath();
+        Map<String, String> values = new HashMap<>();
+        try (InputStream raw = Files.newInputStream(file);
+                InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+                BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                int eq = line.indexOf('=');
+                if (line.startsWith("CONFIG_") && eq > 0) {
+                    values.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        } catch (IOException e) {
+            throw new LoadException(where + ": cannot read the kernel's config: " + file + ": " + e.getMessage()
+                    + " (neither /proc/config.gz nor /boot/config-" + release + " is readable)", null, e);
+        }
+        config = values;
+        return values;
+    }
+
+    /** A ksym variable declared by the object, resolved on this kernel; empty if it is weak and missing. */
+    Optional<Ksym> ksym(String name, String where) throws LoadException {
+        if (isTyped(name)) {
+            int id = vmlinux.find(name, BtfKind.VAR).orElse(-1);
+            if (id < 0) {
+                if (isWeak(name)) {
+                    return Optional.empty();
+                }
+                throw new LoadException(where + ": kernel variable '" + name + "' is not in this kernel's BTF"
+                        + " (vmlinux BTF describes per-CPU variables only; declare it 'const void' to take its"
+                        + " address from kallsyms)", null, null);
+            }
+            return Optional.of(new Ksym(name, true, id, 0));
+        }
+        Long address = kallsyms(where).get(name);
+        if (address == null) {
+            if (isWeak(name)) {
+                return Optional.empty();
+            }
+            throw new LoadException(where + ": kernel symbol '" + name + "' is not in " + kallsymsFile, null, null);
+        }
+        return Optional.of(new Ksym(name, false, 0, address));
+    }
+
+    /** Whether the object declared the ksym with a type (not {@code void}), in the BTF it was compiled with. */
+    private boolean isTyped(String name) {
+        for (int id : original.idsByName(name)) {
+            if (original.type(id) instanceof BtfType.Var v) {
+                return v.type() != 0 && original.resolve(v.type()) != 0;
+            }
+        }
+        return false;
+    }
+
+    private Map<String, Long> kallsyms(String where) throws LoadException {
+        if (kallsyms != null) {
+            return kallsyms;
+        }
+        Map<String, Long> symbols = new HashMap<>();
+        try (BufferedReader r = Files.newBufferedReader(kallsymsFile, StandardCharsets.US_ASCII)) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                // "ffffffff81000000 T _stext [module]": the first address of a name wins, as for the kernel.
+                int a = line.indexOf(' ');
+                int b = line.indexOf(' ', a + 1);
+                if (a < 0 || b < 0) {
+                    continue;
+                }
+                int c = line.indexOf('\t', b + 1);
+                String name = c < 0 ? line.substring(b + 1) : line.substring(b + 1, c);
+                symbols.putIfAbsent(name, Long.parseUnsignedLong(line.substring(0, a), 16));
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new LoadException(where + ": cannot read " + kallsymsFile + ": " + e.getMessage(), null, e);
+        }
+        if (!symbols.isEmpty() && symbols.values().stream().allMatch(v -> v == 0)) {
+            throw new LoadException(where + ": " + kallsymsFile + " shows no addresses (kernel.kptr_restrict, or"
+                    + " not root)", null, null);
+        }
+        kallsyms = symbols;
+        return symbols;
+    }
+
+    private boolean isWeak(String name) {
+        for (ElfSymbol s : object.elf().symbols()) {
+            if (s.name().equals(name) && s.isUndefined()) {
+                return s.isWeak();
+            }
+        }
+        return false;
+    }
+}
