@@ -12,4 +12,10 @@ public interface StructOpsLoader {
      * for {@code .struct_ops.link}). On failure everything created so far is released and nothing stays attached.
      */
     LoadedObject load(Path file, LoadOptions options) throws LoadException;
+
+    /**
+     * What {@code file}'s externs (kfuncs, ksyms, kconfig) and CO-RE relocations resolve to on the running kernel,
+     * as {@link #load} would resolve them; nothing is created in the kernel.
+     */
+    Resolutions resolve(Path file) throws LoadException;
 }

@@ -36,21 +36,68 @@ final class CoreRelocator {
     private record Field(long bitOffset, int bitSize, long byteSize, boolean signed, int type) {
     }
 
-    /** Applies one relocation to the instruction at {@code at} (byte offset in {@code insns}). */
-    void apply(ByteBuffer insns, int at, BtfExt.CoreRelo relo) throws LoadException {
+    /** The access string in C terms, for people: member names after the root type, or the enumerator. */
+    static String accessPath(Btf btf, int type, String access, BtfExt.CoreReloKind kind) {
+        String root = btf.name(type).isEmpty() ? "(anon)" : btf.name(type);
+        String[] steps = access.split(":");
+        try {
+            switch (kind) {
+                case ENUMVAL_EXISTS, ENUMVAL_VALUE -> {
+                    BtfType.Enumeration e = (BtfType.Enumeration) btf.type(btf.resolve(type));
+                    return root + "::" + e.values().get(Integer.parseInt(steps[0])).name();
+                }
+                case TYPE_ID_LOCAL, TYPE_ID_TARGET, TYPE_EXISTS, TYPE_MATCHES, TYPE_SIZE -> {
+                    return root;
+                }
+                default -> {
+                    StringBuilder sb = new StringBuilder(root);
+                    if (!steps[0].equals("0")) {
+                        sb.append('[').append(steps[0]).append(']');
+                    }
+                    int t = type;
+                    for (int i = 1; i < steps.length; i++) {
+                        int index = Integer.parseInt(steps[i]);
+                        BtfType resolved = btf.type(btf.resolve(t));
+                        if (resolved instanceof BtfType.Array a) {
+                            sb.append('[').append(index).append(']');
+                            t = a.elementType();
+                        } else {
+                            BtfType.Member m = btf.members(btf.resolve(t)).get(index);
+                            sb.append('.').append(m.name().isEmpty() ? "(anon)" : m.name());
+                            t = m.type();
+                        }
+                    }
+                    return sb.toString();
+                }
+            }
+        } catch (RuntimeException e) {
+            return root + " " + access;
+        }
+    }
+
+    /** A relocation's value as compiled and on the kernel ({@code null}: no kernel type satisfies it). */
+    record Outcome(long local, Long kernel, String what) {
+    }
+
+    /** Works out one relocation without touching any instruction. */
+    Outcome explain(BtfExt.CoreRelo relo) throws LoadException {
         String access = local.string(relo.accessStringOffset());
         String what = where + ": CO-RE " + relo.kind() + " of " + local.name(relo.typeId()) + " '" + access + "'";
         try {
-            long localValue = value(local, relo, access, relo.typeId(), true);
-            Long targetValue = resolve(relo, access, what);
-            if (targetValue == null) {
-                poison(insns, at);
-                return;
-            }
-            patch(insns, at, localValue, targetValue, what);
+            return new Outcome(value(local, relo, access, relo.typeId(), true), resolve(relo, access, what), what);
         } catch (BtfException e) {
             throw new LoadException(what + ": " + e.getMessage(), null, e);
         }
+    }
+
+    /** Applies one relocation to the instruction at {@code at} (byte offset in {@code insns}). */
+    void apply(ByteBuffer insns, int at, BtfExt.CoreRelo relo) throws LoadException {
+        Outcome o = explain(relo);
+        if (o.kernel() == null) {
+            poison(insns, at);
+            return;
+        }
+        patch(insns, at, o.local(), o.kernel(), o.what());
     }
 
     private Long resolve(BtfExt.CoreRelo relo, String access, String what) throws BtfException, LoadException {

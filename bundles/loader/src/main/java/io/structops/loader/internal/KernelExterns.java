@@ -6,6 +6,7 @@ import io.structops.btf.BtfType;
 import io.structops.elf.BpfObject;
 import io.structops.elf.ElfSymbol;
 import io.structops.loader.LoadException;
+import io.structops.loader.Resolutions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -225,6 +226,46 @@ final class KernelExterns {
             throw new LoadException(where + ": kernel symbol '" + name + "' is not in " + kallsymsFile, null, null);
         }
         return Optional.of(new Ksym(name, false, 0, address));
+    }
+
+    /** What one extern resolves to here, or why a load would fail on it; never throws for the kernel's answer. */
+    Resolutions.Extern describe(String name, boolean weak, boolean kconfig) {
+        String where = object.name() + ": extern " + name;
+        String kind = kconfig ? "kconfig" : isFunction(name) ? "kfunc" : "ksym";
+        try {
+            if (kconfig) {
+                Optional<String> text = kconfigText(name, where);
+                return text.isPresent() ? new Resolutions.Extern(name, kind, weak, true, text.get())
+                        : new Resolutions.Extern(name, kind, weak, false, "not set in " + kconfigSource()
+                                + (weak ? ": reads 0" : ": a load fails"));
+            }
+            if (kind.equals("kfunc")) {
+                int id = ProgramLinker.kernelFunction(vmlinux, name);
+                return id > 0 ? new Resolutions.Extern(name, kind, weak, true, "FUNC [" + id + "] in vmlinux BTF")
+                        : new Resolutions.Extern(name, kind, weak, false, "not in this kernel's BTF"
+                                + (weak ? ": calls are neutralised, its address reads 0" : ": a load fails"));
+            }
+            Optional<Ksym> k = ksym(name, where);
+            if (k.isEmpty()) {
+                return new Resolutions.Extern(name, kind, weak, false, "not in this kernel: reads 0");
+            }
+            return new Resolutions.Extern(name, kind, weak, true, k.get().typed()
+                    ? "VAR [" + k.get().btfId() + "] in vmlinux BTF"
+                    : String.format("0x%x in %s", k.get().address(), kallsymsFile));
+        } catch (LoadException e) {
+            String message = e.getMessage();
+            return new Resolutions.Extern(name, kind, weak, false, message.startsWith(where + ": ")
+                    ? message.substring(where.length() + 2) : message);
+        }
+    }
+
+    private boolean isFunction(String name) {
+        for (int id : original.idsByName(name)) {
+            if (original.kind(id) == BtfKind.FUNC) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the object declared the ksym with a type (not {@code void}), in the BTF it was compiled with. */

@@ -68,6 +68,10 @@ final class ProgramLinker {
      * need the module's BTF descriptor in fd_array; they are not looked for yet.
      */
     private int kfunc(String name) {
+        return kernelFunction(kernel, name);
+    }
+
+    static int kernelFunction(Btf kernel, String name) {
         int i = name.indexOf("___");
         String base = i > 0 ? name.substring(0, i) : name;
         return kernel.find(base, io.structops.btf.BtfKind.FUNC).orElse(-1);

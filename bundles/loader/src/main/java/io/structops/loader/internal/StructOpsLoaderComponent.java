@@ -4,6 +4,7 @@ import io.structops.btf.Btf;
 import io.structops.btf.BtfException;
 import io.structops.btf.BtfExt;
 import io.structops.btf.BtfReader;
+import io.structops.elf.BpfExtern;
 import io.structops.elf.BpfObject;
 import io.structops.elf.BpfObjectReader;
 import io.structops.elf.BpfProgram;
@@ -19,6 +20,7 @@ import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
+import io.structops.loader.Resolutions;
 import io.structops.loader.StructOpsLoader;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
@@ -36,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
@@ -73,20 +76,70 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         this.bpf = bpf;
     }
 
-    @Override
-    public LoadedObject load(Path file, LoadOptions options) throws LoadException {
+    private record Read(BpfObject object, Btf btf) {
+    }
+
+    private Read read(Path file) throws LoadException {
         String name = file.toString();
-        BpfObject object;
-        Btf btf;
         try {
-            object = objects.read(file);
-            btf = btfReader.read(object).orElseThrow(() -> new LoadException(name + ": read: the object has no "
-                    + ".BTF section (compile with clang -g)", null, null));
+            BpfObject object = objects.read(file);
+            return new Read(object, btfReader.read(object).orElseThrow(() -> new LoadException(name + ": read: the"
+                    + " object has no .BTF section (compile with clang -g)", null, null)));
         } catch (IOException e) {
             throw new LoadException(name + ": read: " + e.getMessage(), null, e);
         } catch (ElfFormatException | BtfException e) {
             throw new LoadException(name + ": read: " + e.getMessage(), null, e);
         }
+    }
+
+    /** The BTF the kernel would be handed, read back: it says where extern data lies. */
+    private Btf asLoaded(BpfObject object, Btf btf, byte[] encoded) throws BtfException {
+        MemorySegment copy = Arena.ofAuto().allocate(encoded.length, 8);
+        copy.copyFrom(MemorySegment.ofArray(encoded));
+        return btfReader.read(object.name() + " (as loaded)", copy);
+    }
+
+    @Override
+    public Resolutions resolve(Path file) throws LoadException {
+        Read read = read(file);
+        BpfObject object = read.object();
+        try {
+            Btf vmlinux = kernel.vmlinux();
+            byte[] encoded = btfReader.editForLoad(object, read.btf()).encode(ByteOrder.nativeOrder());
+            KernelExterns externs = new KernelExterns(object, read.btf(), asLoaded(object, read.btf(), encoded),
+                    vmlinux);
+            List<Resolutions.Extern> ex = new ArrayList<>();
+            for (BpfExtern e : object.externs()) {
+                ex.add(externs.describe(e.name(), e.weak(), e.kconfig()));
+            }
+            List<Resolutions.CoreRelocation> core = new ArrayList<>();
+            Optional<BtfExt> ext = btfReader.readExt(object);
+            CoreRelocator relocator = new CoreRelocator(read.btf(), vmlinux, object.name());
+            for (Map.Entry<String, List<BtfExt.CoreRelo>> e : ext.map(BtfExt::coreRelos).orElse(Map.of())
+                    .entrySet()) {
+                for (BtfExt.CoreRelo relo : e.getValue()) {
+                    CoreRelocator.Outcome o = relocator.explain(relo);
+                    String access = read.btf().string(relo.accessStringOffset());
+                    core.add(new Resolutions.CoreRelocation(e.getKey(), (int) (relo.insnOffset() / 8),
+                            relo.kind().toString(), read.btf().name(relo.typeId()), access,
+                            CoreRelocator.accessPath(read.btf(), relo.typeId(), access, relo.kind()), o.local(),
+                            o.kernel() == null ? OptionalLong.empty() : OptionalLong.of(o.kernel())));
+                }
+            }
+            core.sort(java.util.Comparator.comparing(Resolutions.CoreRelocation::section)
+                    .thenComparingInt(Resolutions.CoreRelocation::instruction));
+            return new Resolutions(ex, core);
+        } catch (BtfException e) {
+            throw new LoadException(object.name() + ": BTF: " + e.getMessage(), null, e);
+        }
+    }
+
+    @Override
+    public LoadedObject load(Path file, LoadOptions options) throws LoadException {
+        String name = file.toString();
+        Read read = read(file);
+        BpfObject object = read.object();
+        Btf btf = read.btf();
         List<StructOpsVariable> selected = new ArrayList<>();
         for (StructOpsVariable v : object.structOps()) {
             if (!v.optional() || options.optionalMaps().contains(v.name())) {
@@ -131,10 +184,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         try {
             byte[] encoded = btfReader.editForLoad(object, btf).encode(ByteOrder.nativeOrder());
             btfFd = loaded.own(bpf.btfLoad(encoded, name));
-            // The BTF as the kernel holds it says where the loader laid out extern data (.kconfig).
-            MemorySegment copy = Arena.ofAuto().allocate(encoded.length, 8);
-            copy.copyFrom(MemorySegment.ofArray(encoded));
-            externs = new KernelExterns(object, btf, btfReader.read(name + " (as loaded)", copy), kernel.vmlinux());
+            externs = new KernelExterns(object, btf, asLoaded(object, btf, encoded), kernel.vmlinux());
         } catch (BtfException e) {
             throw new LoadException(name + ": BTF: " + e.getMessage(), null, e);
         } catch (BpfException e) {

@@ -1,18 +1,21 @@
 package io.structops.shell.internal;
 
-import io.structops.elf.BpfObject;
 import io.structops.btf.Btf;
 import io.structops.btf.BtfReader;
+import io.structops.elf.BpfObject;
 import io.structops.elf.BpfObjectReader;
 import io.structops.elf.StructOpsVariable;
 import io.structops.kernel.btf.KernelBtf;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
+import io.structops.loader.LoadException;
+import io.structops.loader.Resolutions;
+import io.structops.loader.StructOpsLoader;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
@@ -38,6 +41,10 @@ public class InspectCommand {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile KernelBtf kernel;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile StructOpsLoader loader;
+
     @Descriptor("show the programs, maps and struct_ops variables of a BPF object file")
     public String inspect(
             @Descriptor("print JSON instead of tables")
@@ -53,7 +60,18 @@ public class InspectCommand {
                         .ifPresent(d -> types.put(v.name(), d));
             }
         }
-        return json ? Json.write(ObjectReport.toJson(object, types)) : ObjectReport.toText(object, types);
+        // Externs and CO-RE resolve against the running kernel; offline (no kernel BTF) they are listed unresolved.
+        Optional<Resolutions> resolutions = Optional.empty();
+        StructOpsLoader l = loader;
+        if (l != null && kernel != null && btf.isPresent()) {
+            try {
+                resolutions = Optional.of(l.resolve(Path.of(file)));
+            } catch (LoadException e) {
+                System.err.println("structops inspect: not resolved on this kernel: " + e.getMessage());
+            }
+        }
+        return json ? Json.write(ObjectReport.toJson(object, types, resolutions))
+                : ObjectReport.toText(object, types, resolutions);
     }
 
     static BpfObject read(BpfObjectReader reader, String file) throws Exception {

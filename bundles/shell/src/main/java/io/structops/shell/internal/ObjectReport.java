@@ -7,18 +7,21 @@ import io.structops.elf.BpfProgram;
 import io.structops.elf.DataRun;
 import io.structops.elf.StructOpsSlot;
 import io.structops.elf.StructOpsVariable;
+import io.structops.loader.Resolutions;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** What {@code inspect} shows of an object, as tables or as the JSON documented in the README. */
 final class ObjectReport {
     private ObjectReport() {
     }
 
-    static Map<String, Object> toJson(BpfObject object, Map<String, StructOpsTypes.Description> types) {
+    static Map<String, Object> toJson(BpfObject object, Map<String, StructOpsTypes.Description> types,
+            Optional<Resolutions> resolutions) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("object", object.name());
         root.put("byteOrder", object.elf().byteOrder() == ByteOrder.LITTLE_ENDIAN ? "little" : "big");
@@ -34,7 +37,27 @@ final class ObjectReport {
         }).toList());
         root.put("maps", object.maps().stream().map(ObjectReport::map).toList());
         root.put("structOps", object.structOps().stream().map(v -> structOps(v, types.get(v.name()))).toList());
-        root.put("externs", object.externs().stream().map(ObjectReport::extern).toList());
+        root.put("externs", resolutions.isPresent() ? resolutions.get().externs().stream().map(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", e.name());
+            m.put("kind", e.kind());
+            m.put("weak", e.weak());
+            m.put("resolved", e.resolved());
+            m.put("resolution", e.resolution());
+            return m;
+        }).toList() : object.externs().stream().map(ObjectReport::extern).toList());
+        root.put("coreRelocations", resolutions.map(r -> r.coreRelocations().stream().map(c -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("section", c.section());
+            m.put("instruction", c.instruction());
+            m.put("kind", c.kind());
+            m.put("type", c.type());
+            m.put("access", c.access());
+            m.put("path", c.path());
+            m.put("object", c.local());
+            m.put("kernel", c.kernel().isPresent() ? c.kernel().getAsLong() : null);
+            return m;
+        }).toList()).orElse(null));
         return root;
     }
 
@@ -119,7 +142,8 @@ final class ObjectReport {
     }
 
     @SuppressWarnings("unchecked")
-    static String toText(BpfObject object, Map<String, StructOpsTypes.Description> types) {
+    static String toText(BpfObject object, Map<String, StructOpsTypes.Description> types,
+            Optional<Resolutions> resolutions) {
         StringBuilder sb = new StringBuilder();
         sb.append("object  ").append(object.name()).append('\n');
         sb.append("        ELF64 ").append(object.elf().byteOrder() == ByteOrder.LITTLE_ENDIAN ? "little" : "big")
@@ -181,7 +205,24 @@ final class ObjectReport {
             members.appendTo(sb, "    ");
         }
 
-        if (!object.externs().isEmpty()) {
+        if (resolutions.isPresent()) {
+            Resolutions r = resolutions.get();
+            if (!r.externs().isEmpty()) {
+                Table externs = new Table("NAME", "KIND", "WEAK", "ON THIS KERNEL");
+                for (Resolutions.Extern e : r.externs()) {
+                    externs.row(e.name(), e.kind(), yes(e.weak()), e.resolution());
+                }
+                section(sb, "externs", externs);
+            }
+            if (!r.coreRelocations().isEmpty()) {
+                Table core = new Table("SECTION", "INSN", "KIND", "ACCESS", "OBJECT", "KERNEL");
+                for (Resolutions.CoreRelocation c : r.coreRelocations()) {
+                    core.row(c.section(), c.instruction(), c.kind(), c.path() + " (" + c.access() + ")", c.local(),
+                            c.kernel().isPresent() ? c.kernel().getAsLong() : "none: poisoned");
+                }
+                section(sb, "CO-RE relocations", core);
+            }
+        } else if (!object.externs().isEmpty()) {
             Table externs = new Table("NAME", "KIND", "WEAK");
             for (BpfExtern e : object.externs()) {
                 externs.row(e.name(), e.kconfig() ? "kconfig" : "ksym", yes(e.weak()));
