@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -289,6 +291,25 @@ class StructOpsOnKernelTest {
                     && r.err().contains("kernel symbol 'bpf_prog_active'"), r.err());
         }
         awaitGone(before);
+    }
+
+    @Test
+    void mapsOfManyKindsKeepStateOfAttachedPrograms(@TempDir Path dir) throws Exception {
+        // Maps no program uses go when the one-shot runtime exits (as with libbpf); LoadOnKernelTest checks every
+        // declared map's definition while the loader holds them.
+        Set<String> used = Set.of("acks_per_cpu", "flows", "states", "recent", "events", "per_socket");
+        carriesTraffic(dir, "tcp_cc_maps.bpf.o", "structops_maps", () -> {
+            Map<String, Integer> ids = new HashMap<>();
+            for (JsonNode m : bpftool("map", "show")) {
+                if (used.contains(m.path("name").asText())) {
+                    ids.put(m.path("name").asText(), m.get("id").asInt());
+                }
+            }
+            assertEquals(used, ids.keySet());
+            // The callbacks used them: a flow was counted, and the LRU remembers the last ack.
+            assertTrue(bpftool("map", "dump", "id", ids.get("flows").toString()).size() > 0);
+            assertTrue(bpftool("map", "dump", "id", ids.get("recent").toString()).size() > 0);
+        });
     }
 
     @Test

@@ -129,6 +129,42 @@ class LoadOnKernelTest {
     }
 
     @Test
+    void everyDeclaredMapIsCreatedAsDeclared() throws Exception {
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        // name -> bpftool's type, key and value sizes, max_entries, flags: what the object's .maps section declares.
+        Map<String, String> declared = new java.util.TreeMap<>(Map.of(
+                "acks_per_cpu", "percpu_array 4 8 1 0",
+                "flows", "hash 8 16 64 0",
+                "states", "percpu_hash 4 8 16 0",
+                "recent", "lru_hash 8 4 32 0",
+                "events", "ringbuf 0 0 16384 0",
+                "commands", "user_ringbuf 0 0 16384 0",
+                "per_socket", "sk_storage 4 16 0 1",
+                "per_task", "task_storage 4 8 0 1",
+                "per_inode", "inode_storage 4 8 0 1",
+                // bpftool 7.1 predates the arena map and prints its number.
+                "arena", "type 33 0 0 4 1024"));
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_maps.bpf.o"),
+                new LoadOptions(Set.of(), false))) {
+            // bpftool's text: "ID: TYPE  name NAME  flags 0xF" then "\tkey KB  value VB  max_entries N ...".
+            Process p = new ProcessBuilder("bpftool", "map", "show").start();
+            String shown = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d+): (.+?)\\s+name (\\S+)\\s+flags "
+                    + "0x([0-9a-f]+).*\\n\\s+key (\\d+)B\\s+value (\\d+)B\\s+max_entries (\\d+)").matcher(shown);
+            Map<String, String> created = new java.util.TreeMap<>();
+            while (m.find()) {
+                if (!mapsBefore.contains(Integer.parseInt(m.group(1))) && declared.containsKey(m.group(3))) {
+                    created.put(m.group(3), m.group(2) + " " + m.group(5) + " " + m.group(6) + " " + m.group(7) + " "
+                            + Integer.parseInt(m.group(4), 16));
+                }
+            }
+            assertEquals(declared, created, "as bpftool reads them from the kernel");
+        }
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+    }
+
+    @Test
     void programsSharedBetweenMembersAndMaps() throws Exception {
         List<Integer> progsBefore = Loaders.BPF.ids(Bpf.ObjectType.PROG);
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_twice.bpf.o"), LoadOptions.defaults())) {
