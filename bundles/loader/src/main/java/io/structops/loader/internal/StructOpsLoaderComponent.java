@@ -62,6 +62,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     private KernVdataBuilder vdata;
     @Reference
     private Bpf bpf;
+    private volatile BtfFeatureProbe features;
 
     public StructOpsLoaderComponent() {
     }
@@ -74,6 +75,15 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         this.kernel = kernel;
         this.vdata = vdata;
         this.bpf = bpf;
+    }
+
+    private BtfFeatureProbe features() {
+        BtfFeatureProbe f = features;
+        if (f == null) {
+            f = new BtfFeatureProbe(bpf);
+            features = f;
+        }
+        return f;
     }
 
     private record Read(BpfObject object, Btf btf) {
@@ -182,7 +192,9 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         BpfFd btfFd;
         KernelExterns externs;
         try {
-            byte[] encoded = btfReader.editForLoad(object, btf).encode(ByteOrder.nativeOrder());
+            // Kinds this kernel would refuse are replaced by ones of the same size; ids and layout do not change.
+            byte[] encoded = btfReader.editForLoad(object, btf).sanitize(features().unsupported())
+                    .encode(ByteOrder.nativeOrder());
             btfFd = loaded.own(bpf.btfLoad(encoded, name));
             externs = new KernelExterns(object, btf, asLoaded(object, btf, encoded), kernel.vmlinux());
         } catch (BtfException e) {
