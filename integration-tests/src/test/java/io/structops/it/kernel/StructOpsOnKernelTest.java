@@ -313,6 +313,14 @@ class StructOpsOnKernelTest {
     }
 
     @Test
+    void innerMapsAreReachedThroughTheirOuterMap(@TempDir Path dir) throws Exception {
+        carriesTraffic(dir, "tcp_cc_inner.bpf.o", "structops_inner", () -> {
+            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_inner", "--json").out());
+            assertTrue(v.get(".bss (tcp_cc_i.bss)").get("lookups_through_outer").asLong() > 0, v.toString());
+        });
+    }
+
+    @Test
     void coreRelocatedCongestionControlCarriesTraffic(@TempDir Path dir) throws Exception {
         // core_reads reads sk->__sk_common.skc_state, at offset 0 in the object and elsewhere in the kernel.
         carriesTraffic(dir, "core_reads.bpf.o", "structops_core", () -> { });

@@ -6,6 +6,7 @@ import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
 import io.structops.elf.BpfMap;
 import io.structops.elf.BpfObject;
+import io.structops.elf.ElfRelocation;
 import io.structops.elf.ElfSection;
 import io.structops.elf.ElfSymbol;
 import io.structops.elf.MapKind;
@@ -14,9 +15,12 @@ import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -35,10 +39,19 @@ final class ObjectMaps {
             int btfValueTypeId) {
     }
 
-    /** Definition of a BTF-defined map, as {@code __uint}/{@code __type} encode it. */
+    /**
+     * Definition of a BTF-defined map, as {@code __uint}/{@code __type} encode it; a map of maps also has the
+     * definition of its inner maps ({@code __array(values, struct inner)}) and where its {@code values} start.
+     */
     record Definition(String name, int type, int keySize, int valueSize, int maxEntries, int flags, int numaNode,
-            int keyTypeId, int valueTypeId, long mapExtra) {
+            int keyTypeId, int valueTypeId, long mapExtra, Definition inner, long valuesOffset) {
+        boolean ofMaps() {
+            return inner != null;
+        }
     }
+
+    static final int MAP_TYPE_ARRAY_OF_MAPS = 12;
+    static final int MAP_TYPE_HASH_OF_MAPS = 13;
 
     private ObjectMaps() {
     }
@@ -54,51 +67,81 @@ final class ObjectMaps {
             try {
                 int var = btf.find(m.name(), BtfKind.VAR).orElseThrow(() -> new LoadException(where
                         + ": no BTF VAR for it (compile with clang -g)", null, null));
-                int struct = btf.resolve(((BtfType.Var) btf.type(var)).type());
-                int type = 0;
-                int keySize = 0;
-                int valueSize = 0;
-                int maxEntries = 0;
-                int flags = 0;
-                int numa = 0;
-                int keyType = 0;
-                int valueType = 0;
-                long extra = 0;
-                for (BtfType.Member f : btf.members(struct)) {
-                    switch (f.name()) {
-                        case "type" -> type = uintOf(btf, f.type(), where);
-                        case "max_entries" -> maxEntries = uintOf(btf, f.type(), where);
-                        case "map_flags" -> flags = uintOf(btf, f.type(), where);
-                        case "numa_node" -> numa = uintOf(btf, f.type(), where);
-                        case "key_size" -> keySize = uintOf(btf, f.type(), where);
-                        case "value_size" -> valueSize = uintOf(btf, f.type(), where);
-                        case "map_extra" -> extra = uintOf(btf, f.type(), where);
-                        case "pinning" -> {
-                            if (uintOf(btf, f.type(), where) != 0) {
-                                throw new LoadException(where + ": pinning by name is not supported yet", null, null);
-                            }
-                        }
-                        case "key" -> {
-                            keyType = pointee(btf, f.type(), where);
-                            keySize = (int) btf.size(keyType);
-                        }
-                        case "value" -> {
-                            valueType = pointee(btf, f.type(), where);
-                            valueSize = (int) btf.size(valueType);
-                        }
-                        case "values" -> throw new LoadException(where + ": maps of maps are not supported yet",
-                                null, null);
-                        default -> throw new LoadException(where + ": unknown map definition field '" + f.name()
-                                + "'", null, null);
-                    }
-                }
-                defs.put(m.name(), new Definition(m.name(), type, keySize, valueSize, maxEntries, flags, numa,
-                        keyType, valueType, extra));
+                defs.put(m.name(), definition(btf, m.name(), btf.resolve(((BtfType.Var) btf.type(var)).type()),
+                        where, true));
             } catch (BtfException e) {
                 throw new LoadException(where + ": " + e.getMessage(), null, e);
             }
         }
         return defs;
+    }
+
+    private static Definition definition(Btf btf, String name, int struct, String where, boolean outer)
+            throws LoadException, BtfException {
+        int type = 0;
+        int keySize = 0;
+        int valueSize = 0;
+        int maxEntries = 0;
+        int flags = 0;
+        int numa = 0;
+        int keyType = 0;
+        int valueType = 0;
+        long extra = 0;
+        Definition inner = null;
+        long valuesOffset = 0;
+        for (BtfType.Member f : btf.members(struct)) {
+            switch (f.name()) {
+                case "type" -> type = uintOf(btf, f.type(), where);
+                case "max_entries" -> maxEntries = uintOf(btf, f.type(), where);
+                case "map_flags" -> flags = uintOf(btf, f.type(), where);
+                case "numa_node" -> numa = uintOf(btf, f.type(), where);
+                case "key_size" -> keySize = uintOf(btf, f.type(), where);
+                case "value_size" -> valueSize = uintOf(btf, f.type(), where);
+                case "map_extra" -> extra = uintOf(btf, f.type(), where);
+                case "pinning" -> {
+                    if (uintOf(btf, f.type(), where) != 0) {
+                        throw new LoadException(where + ": pinning by name is not supported yet", null, null);
+                    }
+                }
+                case "key" -> {
+                    keyType = pointee(btf, f.type(), where);
+                    keySize = (int) btf.size(keyType);
+                }
+                case "value" -> {
+                    valueType = pointee(btf, f.type(), where);
+                    valueSize = (int) btf.size(valueType);
+                }
+                case "values" -> {
+                    // __array(values, struct inner): a flexible array of pointers to the inner maps' definition.
+                    if (!outer) {
+                        throw new LoadException(where + ": an inner map cannot itself hold maps", null, null);
+                    }
+                    if (!(btf.type(btf.resolve(f.type())) instanceof BtfType.Array a)
+                            || !(btf.type(btf.resolve(a.elementType())) instanceof BtfType.Reference ptr)
+                            || ptr.kind() != BtfKind.PTR
+                            || btf.kind(btf.resolve(ptr.type())) != BtfKind.STRUCT) {
+                        throw new LoadException(where + ": 'values' is not __array(values, struct ...); program"
+                                + " arrays of functions are not supported yet", null, null);
+                    }
+                    inner = definition(btf, name + ".inner", btf.resolve(ptr.type()), where + " (inner map)", false);
+                    valuesOffset = f.bitOffset() / 8;
+                }
+                default -> throw new LoadException(where + ": unknown map definition field '" + f.name()
+                        + "'", null, null);
+            }
+        }
+        if (inner != null) {
+            if (type != MAP_TYPE_ARRAY_OF_MAPS && type != MAP_TYPE_HASH_OF_MAPS) {
+                throw new LoadException(where + ": has inner maps but its type " + type + " is not a map of maps",
+                        null, null);
+            }
+            // Its values are map descriptors; the kernel takes no BTF for them.
+            valueSize = 4;
+            valueType = 0;
+            keyType = 0;
+        }
+        return new Definition(name, type, keySize, valueSize, maxEntries, flags, numa, keyType, valueType, extra,
+                inner, valuesOffset);
     }
 
     /** {@code __uint(name, N)} is {@code int (*name)[N]}: N is the array's length. */
@@ -140,15 +183,27 @@ final class ObjectMaps {
         Map<String, Created> created = new LinkedHashMap<>();
         Map<String, Definition> defs = definitions(object, btf);
         ElfSection mapsSection = object.elf().section(".maps").orElse(null);
-        for (Definition d : defs.values()) {
+        // Maps of maps last: their initial slots name maps created before them.
+        List<Definition> ordered = new ArrayList<>(defs.values());
+        ordered.sort(java.util.Comparator.comparing(Definition::ofMaps));
+        for (Definition d : ordered) {
             String where = object.name() + ": map " + d.name();
             ElfSymbol sym = symbol(object, d.name(), mapsSection);
             try {
-                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(d.type(), d.name(), d.keySize(), d.valueSize(),
-                        d.maxEntries(), d.flags(), btfFd.value(), d.keyTypeId(), d.valueTypeId(), 0, 0, 0,
-                        d.numaNode(), d.mapExtra())));
+                BpfFd fd;
+                if (d.ofMaps()) {
+                    // The kernel learns the inner maps' shape from a template map, needed only while creating.
+                    try (BpfFd template = bpf.mapCreate(create(d.inner(), btfFd, 0))) {
+                        fd = loaded.own(bpf.mapCreate(create(d, btfFd, template.value())));
+                    }
+                } else {
+                    fd = loaded.own(bpf.mapCreate(create(d, btfFd, 0)));
+                }
                 created.put(d.name(), new Created(d.name(), ".maps", sym.value(), sym.size(), fd, false,
                         d.valueTypeId()));
+                if (d.ofMaps()) {
+                    fillSlots(bpf, object, d, sym, mapsSection, created, fd, where);
+                }
             } catch (BpfException e) {
                 throw new LoadException(where + ": create map: " + e.getMessage(), null, e);
             }
@@ -203,6 +258,35 @@ final class ObjectMaps {
             }
         }
         return created;
+    }
+
+    private static Bpf.MapCreate create(Definition d, BpfFd btfFd, int innerMapFd) {
+        return new Bpf.MapCreate(d.type(), d.name(), d.keySize(), d.valueSize(), d.maxEntries(), d.flags(),
+                btfFd.value(), d.keyTypeId(), d.valueTypeId(), 0, 0, innerMapFd, d.numaNode(), d.mapExtra());
+    }
+
+    /** The object's initialiser of a map of maps ({@code .values = { [i] = &inner }}): relocations in .maps. */
+    private static void fillSlots(Bpf bpf, BpfObject object, Definition d, ElfSymbol sym, ElfSection mapsSection,
+            Map<String, Created> created, BpfFd outer, String where) throws LoadException, BpfException {
+        long first = sym.value() + d.valuesOffset();
+        for (ElfRelocation r : object.elf().relocationsFor(mapsSection)) {
+            if (r.offset() < first || r.offset() >= sym.value() + Math.max(sym.size(), d.valuesOffset())) {
+                continue;
+            }
+            int slot = (int) ((r.offset() - first) / 8);
+            Created inner = created.get(r.symbol().name());
+            if (inner == null || inner.globalData()) {
+                throw new LoadException(where + ": slot " + slot + " names '" + r.symbol().name()
+                        + "', which is not a map of this object", null, null);
+            }
+            if (slot >= d.maxEntries()) {
+                throw new LoadException(where + ": slot " + slot + " is beyond max_entries " + d.maxEntries(), null,
+                        null);
+            }
+            byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(slot).array();
+            byte[] value = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(inner.fd().value()).array();
+            bpf.mapUpdate(outer, key, value, BpfConstants.ANY);
+        }
     }
 
     private static ElfSymbol symbol(BpfObject object, String name, ElfSection section) throws LoadException {

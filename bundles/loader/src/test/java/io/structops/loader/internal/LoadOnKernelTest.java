@@ -165,6 +165,40 @@ class LoadOnKernelTest {
     }
 
     @Test
+    void mapOfMapsHoldsTheInnerMapsTheObjectNames() throws Exception {
+        int fds = Loaders.BPF.openDescriptorCount();
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_inner.bpf.o"),
+                new LoadOptions(Set.of(), false))) {
+            Map<String, Bpf.MapInfo> byName = new java.util.HashMap<>();
+            for (int id : Loaders.BPF.ids(Bpf.ObjectType.MAP)) {
+                if (!mapsBefore.contains(id)) {
+                    try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, id).orElseThrow()) {
+                        Bpf.MapInfo info = Loaders.BPF.mapInfo(fd);
+                        byName.put(info.name(), info);
+                    }
+                }
+            }
+            assertFalse(byName.containsKey("windows.inner"), "the inner template is gone once the outer map exists");
+            Bpf.MapInfo outer = byName.get("windows");
+            assertEquals(ObjectMaps.MAP_TYPE_ARRAY_OF_MAPS, outer.type());
+            assertEquals(4, outer.keySize());
+            assertEquals(4, outer.valueSize());
+            assertEquals(2, outer.maxEntries());
+            try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, outer.id()).orElseThrow()) {
+                // A map of maps answers a lookup with the inner map's id.
+                byte[] slot0 = Loaders.BPF.mapLookup(fd, new byte[4], 4).orElseThrow();
+                assertEquals(byName.get("window_a").id(),
+                        ByteBuffer.wrap(slot0).order(ByteOrder.nativeOrder()).getInt());
+                byte[] one = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(1).array();
+                assertTrue(Loaders.BPF.mapLookup(fd, one, 4).isEmpty(), "slot 1 was left empty");
+            }
+        }
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+    }
+
+    @Test
     void programsSharedBetweenMembersAndMaps() throws Exception {
         List<Integer> progsBefore = Loaders.BPF.ids(Bpf.ObjectType.PROG);
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_twice.bpf.o"), LoadOptions.defaults())) {
