@@ -327,6 +327,21 @@ class StructOpsOnKernelTest {
     }
 
     @Test
+    void unresolvableCoreRelocationsFailOnlyWhereReached(@TempDir Path dir) throws Exception {
+        // Guarded by bpf_core_field_exists(): the poisoned read is dead code, and the object runs.
+        carriesTraffic(dir, "core_guarded.bpf.o", "so_cf_guarded", () -> { });
+        Set<Integer> before = programIds();
+        Launcher.Result r = Launcher.run("load", Launcher.example("core_missing.bpf.o").toString());
+        assertEquals(1, r.status());
+        String last = r.err().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.contains("program cf_ssthresh") && last.contains("EINVAL")
+                && last.contains("instruction 1 is CO-RE relocation FIELD_BYTE_OFFSET"
+                        + " sock___structops_future.sk_structops_credits, which no type of this kernel satisfies"),
+                last);
+        awaitGone(before);
+    }
+
+    @Test
     void verifierRejectionIsExplainedAndLeavesNothing() throws Exception {
         Set<Integer> before = programIds();
         Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_reject.bpf.o").toString());

@@ -90,14 +90,19 @@ final class CoreRelocator {
         }
     }
 
-    /** Applies one relocation to the instruction at {@code at} (byte offset in {@code insns}). */
-    void apply(ByteBuffer insns, int at, BtfExt.CoreRelo relo) throws LoadException {
+    /**
+     * Applies one relocation to the instruction at {@code at} (byte offset in {@code insns}); returns what was
+     * poisoned (for the error if the verifier reaches it), or null.
+     */
+    String apply(ByteBuffer insns, int at, BtfExt.CoreRelo relo) throws LoadException {
         Outcome o = explain(relo);
         if (o.kernel() == null) {
             poison(insns, at);
-            return;
+            return relo.kind() + " " + accessPath(local, relo.typeId(), local.string(relo.accessStringOffset()),
+                    relo.kind());
         }
         patch(insns, at, o.local(), o.kernel(), o.what());
+        return null;
     }
 
     private Long resolve(BtfExt.CoreRelo relo, String access, String what) throws BtfException, LoadException {

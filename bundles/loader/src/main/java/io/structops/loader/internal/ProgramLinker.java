@@ -32,8 +32,15 @@ final class ProgramLinker {
     static final int BPF_PSEUDO_KFUNC_CALL = 2;
     static final int BPF_PSEUDO_BTF_ID = 3;
 
-    record Linked(byte[] instructions, byte[] funcInfo, byte[] lineInfo) {
+    /**
+     * A loadable program.
+     *
+     * @param poisoned instruction index to the CO-RE relocation no kernel type satisfied there
+     */
+    record Linked(byte[] instructions, byte[] funcInfo, byte[] lineInfo, Map<Integer, String> poisoned) {
     }
+
+    private final Map<Integer, String> poisoned = new java.util.TreeMap<>();
 
     /** A piece of code placed in the program: the main function or a subprogram. */
     private record Piece(ElfSection section, long start, long length, int base, String name) {
@@ -158,7 +165,7 @@ final class ProgramLinker {
         for (ByteBuffer b : bodies) {
             code.writeBytes(b.array());
         }
-        return new Linked(code.toByteArray(), funcInfo(pieces), lineInfo(pieces));
+        return new Linked(code.toByteArray(), funcInfo(pieces), lineInfo(pieces), Map.copyOf(poisoned));
     }
 
     /** CO-RE relocations of the piece's code, against the kernel's BTF. */
@@ -174,7 +181,11 @@ final class ProgramLinker {
             if (core == null) {
                 core = new CoreRelocator(localBtf, kernel, where);
             }
-            core.apply(insns, (int) (relo.insnOffset() - piece.start()), relo);
+            int at = (int) (relo.insnOffset() - piece.start());
+            String failed = core.apply(insns, at, relo);
+            if (failed != null) {
+                poisoned.put(piece.base() + at / INSN, failed);
+            }
         }
     }
 

@@ -284,6 +284,26 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         }
     }
 
+    /**
+     * The verifier stops at a poisoned instruction ("N: (85) call unknown#195896080"): name the CO-RE relocation
+     * behind it, as the reason the program cannot run on this kernel.
+     */
+    static String reachedPoison(String log, Map<Integer, String> poisoned) {
+        if (poisoned.isEmpty()) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^(\\d+): \\(85\\) call unknown#" + CoreRelocator.POISON_HELPER + "\\b").matcher(log);
+        while (m.find()) {
+            String relo = poisoned.get(Integer.parseInt(m.group(1)));
+            if (relo != null) {
+                return "instruction " + m.group(1) + " is CO-RE relocation " + relo + ", which no type of this"
+                        + " kernel satisfies (guard it with bpf_core_field_exists() or a ___flavour)";
+            }
+        }
+        return null;
+    }
+
     private BpfFd loadProgram(BpfObject object, Btf localBtf, Optional<BtfExt> ext, BpfProgram p,
             StructOpsPlan plan, StructOpsPlan.Slot slot, BpfFd btfFd, Map<String, ObjectMaps.Created> maps,
             KernelExterns externs, Loaded loaded) throws LoadException {
@@ -311,6 +331,10 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             String message = where + ": load: " + e.getMessage();
             if (!log.isEmpty()) {
                 message += "; verifier: " + lastLines(log, 3);
+            }
+            String poison = reachedPoison(log, linked.poisoned());
+            if (poison != null) {
+                message += "; " + poison;
             }
             throw new LoadException(message, log, e);
         }
