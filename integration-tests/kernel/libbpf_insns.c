@@ -2,7 +2,9 @@
 /*
  * The libbpf peer for the loader's relocations: opens and loads an object with libbpf (without attaching), then
  * prints every program's final instructions, one per line, as "<prog> <index> <code> <dst> <src> <off> <imm>",
- * with the descriptor in a map reference replaced by the map's name, so that runs are comparable.
+ * with the descriptor in a map reference replaced by the map's name, so that runs are comparable; then every map as
+ * the kernel received it, "map <name> <type> <key size> <value size> <max entries> <flags> <BTF value type id>
+ * <vmlinux value type id>".
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -48,6 +50,15 @@ int main(int argc, char **argv)
 				printf("%s %zu %d %d %d %d %d\n", bpf_program__name(prog), i, in->code, in->dst_reg,
 				       in->src_reg, in->off, in->imm);
 		}
+	}
+	bpf_object__for_each_map(map, obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_map__fd(map) < 0 || bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
+			continue;
+		printf("map %s %u %u %u %u %u %u %u\n", info.name, info.type, info.key_size, info.value_size,
+		       info.max_entries, info.map_flags, info.btf_value_type_id, info.btf_vmlinux_value_type_id);
 	}
 	bpf_object__close(obj);
 	return 0;
