@@ -321,6 +321,15 @@ class StructOpsOnKernelTest {
     }
 
     @Test
+    void customDataSectionsAreGlobalsToo(@TempDir Path dir) throws Exception {
+        carriesTraffic(dir, "tcp_cc_sections.bpf.o", "structops_sect", () -> {
+            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_sect", "--json").out());
+            assertEquals("2", v.get(".data.tuning (.data.tuning)").get("extra_window").asText(), v.toString());
+            assertEquals("12", v.get(".rodata.limits (.rodata.limits)").get("base_window").asText(), v.toString());
+        }, "--set", "extra_window=2,base_window=12");
+    }
+
+    @Test
     void coreRelocatedCongestionControlCarriesTraffic(@TempDir Path dir) throws Exception {
         // core_reads reads sk->__sk_common.skc_state, at offset 0 in the object and elsewhere in the kernel.
         carriesTraffic(dir, "core_reads.bpf.o", "structops_core", () -> { });

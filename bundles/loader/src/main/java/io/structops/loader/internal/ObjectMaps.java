@@ -171,7 +171,9 @@ final class ObjectMaps {
         String suffix = section.startsWith(".") ? section : "." + section;
         // The suffix is kept whole (15 characters fit in the kernel's name); the object's name fills what is left,
         // at most 8 characters, as libbpf does, so tcp_cc_state's maps are tcp_cc_s.bss and tcp_cc_.kconfig.
-        int prefix = Math.max(0, Math.min(15 - Math.max(7, suffix.length()), base.length()));
+        // A custom section (.data.tuning) is distinctive enough on its own and gets no prefix, as with libbpf.
+        int prefix = suffix.indexOf('.', 1) > 0 ? 0
+                : Math.max(0, Math.min(15 - Math.max(7, suffix.length()), base.length()));
         base = base.substring(0, prefix);
         return (base + suffix).replaceAll("[^A-Za-z0-9_.]", "_");
     }
