@@ -329,6 +329,34 @@ class StructOpsOnKernelTest {
         }, "--set", "extra_window=2,base_window=12");
     }
 
+    /** The "done when": maps, globals, kfuncs, CO-RE and kconfig in one object that runs and reports. */
+    @Test
+    void realWorldObjectRunsAndReportsItsState(@TempDir Path dir) throws Exception {
+        String hz;
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
+            hz = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("CONFIG_HZ="))
+                    .findFirst().orElseThrow().substring("CONFIG_HZ=".length());
+        }
+        carriesTraffic(dir, "tcp_cc_full.bpf.o", "structops_full", () -> {
+            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_full", "--json").out());
+            JsonNode bss = v.get(".bss (tcp_cc_f.bss)");
+            assertEquals("4", v.get(".rodata (tcp_cc_f.rodata)").get("min_ssthresh").asText(), v.toString());
+            assertEquals(hz, bss.get("hz").asText(), "CONFIG_HZ through .kconfig");
+            assertTrue(bss.get("acked_total").asLong() > 0, bss.toString());
+            // skc_state through CO-RE: TCP_ESTABLISHED (1) while data flows, then closing states, all below
+            // TCP_MAX_STATES (13); the byte at the object's offset 0 (part of an address) would not look like that.
+            long seen = bss.get("states_seen").asLong();
+            assertTrue((seen & (1 << 1)) != 0 && seen < (1 << 13), "TCP states seen: " + Long.toBinaryString(seen));
+            int flows = -1;
+            for (JsonNode m : bpftool("map", "show")) {
+                if (m.path("name").asText().equals("flows")) {
+                    flows = bpftool("map", "dump", "id", m.get("id").asText()).size();
+                }
+            }
+            assertTrue(flows > 0, "per-flow state in the hash map");
+        }, "--set", "min_ssthresh=4");
+    }
+
     @Test
     void coreRelocatedCongestionControlCarriesTraffic(@TempDir Path dir) throws Exception {
         // core_reads reads sk->__sk_common.skc_state, at offset 0 in the object and elsewhere in the kernel.
