@@ -7,18 +7,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "structops_sock.h"
 
 char _license[] SEC("license") = "GPL";
-
-/* Only what is read, with the kernel's names; preserve_access_index makes each access a CO-RE relocation. */
-struct sock_common {
-	unsigned char skc_state;
-} __attribute__((preserve_access_index));
-
-struct sock {
-	struct sock_common __sk_common;
-	unsigned long sk_pacing_rate;
-} __attribute__((preserve_access_index));
 
 struct tcp_sock {
 	u32 snd_cwnd;

@@ -9,17 +9,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "structops_sock.h"
 
 char _license[] SEC("license") = "GPL";
-
-/* Defined (not only declared) so that libbpf, too, finds the kfunc prototypes compatible with the kernel's. */
-struct sock_common {
-	unsigned char skc_state;
-} __attribute__((preserve_access_index));
-
-struct sock {
-	struct sock_common __sk_common;
-} __attribute__((preserve_access_index));
 
 extern u32 tcp_reno_ssthresh(struct sock *sk) __ksym;
 extern void tcp_reno_cong_avoid(struct sock *sk, u32 ack, u32 acked) __ksym;
