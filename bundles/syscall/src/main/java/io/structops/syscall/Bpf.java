@@ -30,6 +30,14 @@ public interface Bpf {
 
     void mapDelete(BpfFd map, byte[] key) throws BpfException;
 
+    /**
+     * The first {@code size} bytes of an mmapable map's values (one created with BPF_F_MMAPABLE, such as global
+     * data), mapped read-only and shared: reads see what programs write, as they write it. Unmapped when
+     * {@code arena} closes; an IOException names the errno when the kernel refuses (a map not made mmapable).
+     */
+    java.lang.foreign.MemorySegment mapMmapReadOnly(BpfFd map, long size, java.lang.foreign.Arena arena)
+            throws java.io.IOException;
+
     void mapFreeze(BpfFd map) throws BpfException;
 
     /** Fields of BPF_PROG_LOAD. {@code funcInfo}/{@code lineInfo} are records as {@code .BTF.ext} holds them. */

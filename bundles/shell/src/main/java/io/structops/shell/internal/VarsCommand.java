@@ -6,7 +6,9 @@ import io.structops.btf.BtfType;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfFd;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,7 +80,7 @@ public class VarsCommand {
             }
             byte[] value;
             try (BpfFd fd = bpf.fdById(Bpf.ObjectType.MAP, m.id()).orElseThrow()) {
-                value = bpf.mapLookup(fd, new byte[4], m.valueSize()).orElse(new byte[m.valueSize()]);
+                value = read(fd, m);
             }
             if (!(btf.type(m.btfValueTypeId()) instanceof BtfType.Datasec d)) {
                 continue;
@@ -105,6 +107,23 @@ public class VarsCommand {
         }
         return sb.toString();
     }
+
+    /**
+     * The map's one value: through a read-only shared mapping when the map is mmapable (the very memory programs
+     * read and write), else by lookup.
+     */
+    private byte[] read(BpfFd fd, Bpf.MapInfo m) throws Exception {
+        if ((m.mapFlags() & BPF_F_MMAPABLE) != 0) {
+            try (Arena arena = Arena.ofConfined()) {
+                return bpf.mapMmapReadOnly(fd, m.valueSize(), arena).toArray(ValueLayout.JAVA_BYTE);
+            } catch (java.io.IOException refused) {
+                // A kernel that refuses the mapping still answers a lookup, below.
+            }
+        }
+        return bpf.mapLookup(fd, new byte[4], m.valueSize()).orElse(new byte[m.valueSize()]);
+    }
+
+    private static final int BPF_F_MMAPABLE = 1 << 10;
 
     private static boolean isGlobalData(Bpf.MapInfo m) {
         return m.type() == BpfConstants.MAP_TYPE_ARRAY && m.maxEntries() == 1 && m.keySize() == 4

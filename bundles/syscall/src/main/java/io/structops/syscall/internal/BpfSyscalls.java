@@ -84,6 +84,17 @@ public class BpfSyscalls implements Bpf {
     }
 
     @Override
+    public MemorySegment mapMmapReadOnly(BpfFd map, long size, Arena arena) throws IOException {
+        MemorySegment[] out = new MemorySegment[1];
+        Syscall.Result r = Syscall.mmapReadOnly(map.value(), size, arena, out);
+        if (r.failed()) {
+            throw new IOException("mmap of " + map.description() + ": " + Errno.name(r.errno()) + " ("
+                    + Errno.describe(r.errno()) + ")");
+        }
+        return out[0];
+    }
+
+    @Override
     public Optional<byte[]> mapLookup(BpfFd map, byte[] key, int valueSize) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment value = arena.allocate(Math.max(valueSize, 1), 8);

@@ -29,6 +29,10 @@ final class Syscall {
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final MethodHandle SYSCALL;
     private static final MethodHandle CLOSE;
+    private static final MethodHandle MMAP;
+    private static final MethodHandle MUNMAP;
+    static final int PROT_READ = 1;
+    static final int MAP_SHARED = 1;
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -40,6 +44,12 @@ final class Syscall {
         CLOSE = linker.downcallHandle(libc.find("close").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
                 Linker.Option.captureCallState("errno"));
+        MMAP = linker.downcallHandle(libc.find("mmap").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                Linker.Option.captureCallState("errno"));
+        MUNMAP = linker.downcallHandle(libc.find("munmap").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     }
 
     private Syscall() {
@@ -59,6 +69,34 @@ final class Syscall {
             return new Result(r, r < 0 ? (int) ERRNO.get(capture, 0L) : 0);
         } catch (Throwable t) {
             throw new IllegalStateException("bpf(2) could not be called", t);
+        }
+    }
+
+    /**
+     * mmap(2) of {@code size} bytes of {@code fd}, read-only and shared, unmapped when {@code arena} closes; the
+     * result's value is 0 and the segment set on success, or -1 with errno.
+     */
+    static Result mmapReadOnly(int fd, long size, Arena arena, MemorySegment[] out) {
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment capture = temp.allocate(CAPTURE);
+            MemorySegment addr = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, size, PROT_READ,
+                    MAP_SHARED, fd, 0L);
+            if (addr.address() == -1L) {
+                return new Result(-1, (int) ERRNO.get(capture, 0L));
+            }
+            // Read-only in Java too: a write through a PROT_READ mapping would be a SIGSEGV, not an exception.
+            out[0] = addr.reinterpret(size, arena, Syscall::unmap).asReadOnly();
+            return new Result(0, 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap(2) could not be called", t);
+        }
+    }
+
+    private static void unmap(MemorySegment segment) {
+        try {
+            int ignored = (int) MUNMAP.invokeExact(segment, segment.byteSize());
+        } catch (Throwable t) {
+            throw new IllegalStateException("munmap(2) could not be called", t);
         }
     }
 

@@ -59,6 +59,31 @@ class KernelCallsTest {
     }
 
     @Test
+    void mmapableMapsAreReadLiveThroughAReadOnlyMapping() throws Exception {
+        int before = bpf.openDescriptorCount();
+        try (BpfFd map = bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, "structops_mmap", 4, 8, 1,
+                1 << 10, 0, 0, 0, 0, 0, 0, 0, 0));
+                java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment view = bpf.mapMmapReadOnly(map, 8, arena);
+            bpf.mapUpdate(map, u32(0), u64(41), BpfConstants.ANY);
+            assertEquals(41, view.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+            // Shared, not a copy: a later update shows through the same mapping.
+            bpf.mapUpdate(map, u32(0), u64(42), BpfConstants.ANY);
+            assertEquals(42, view.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+            // Writing through a PROT_READ mapping would crash the JVM; the segment refuses writes instead.
+            assertTrue(view.isReadOnly());
+            assertThrows(IllegalArgumentException.class,
+                    () -> view.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L));
+        }
+        try (BpfFd plain = array("structops_nommap", 1); java.lang.foreign.Arena arena = java.lang.foreign.Arena
+                .ofConfined()) {
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> bpf.mapMmapReadOnly(plain, 8, arena));
+            assertTrue(e.getMessage().startsWith("mmap of map structops_nommap: EINVAL"), e.getMessage());
+        }
+        assertEquals(before, bpf.openDescriptorCount());
+    }
+
+    @Test
     void descriptorsCloseExactlyOnce() throws Exception {
         BpfFd map = array("once", 1);
         map.close();
