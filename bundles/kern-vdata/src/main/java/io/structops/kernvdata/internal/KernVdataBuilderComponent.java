@@ -22,10 +22,8 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = KernVdataBuilder.class)
 public class KernVdataBuilderComponent implements KernVdataBuilder {
 
-    /** libbpf's flavour convention: {@code tcp_congestion_ops___v2} is a {@code tcp_congestion_ops}. */
     static String stripFlavour(String name) {
-        int i = name.indexOf("___");
-        return i > 0 ? name.substring(0, i) : name;
+        return io.structops.btf.BtfNames.withoutFlavour(name);
     }
 
     @Override

@@ -131,16 +131,12 @@ final class CoreRelocator {
         return results.get(0);
     }
 
-    private static String essential(String name) {
-        int i = name.indexOf("___");
-        return i > 0 ? name.substring(0, i) : name;
-    }
 
     /** Kernel types of the local root type's kind and essential name. */
     private List<Integer> candidates(int localType) {
         int t = localType;
         BtfKind kind = local.kind(t);
-        String name = essential(local.name(t));
+        String name = io.structops.btf.BtfNames.withoutFlavour(local.name(t));
         List<Integer> out = new ArrayList<>();
         if (name.isEmpty()) {
             return out;

@@ -79,9 +79,7 @@ final class ProgramLinker {
     }
 
     static int kernelFunction(Btf kernel, String name) {
-        int i = name.indexOf("___");
-        String base = i > 0 ? name.substring(0, i) : name;
-        return kernel.find(base, io.structops.btf.BtfKind.FUNC).orElse(-1);
+        return kernel.find(io.structops.btf.BtfNames.withoutFlavour(name), io.structops.btf.BtfKind.FUNC).orElse(-1);
     }
 
     /** Whether the object declares this extern as a variable (a ksym), not a function. */

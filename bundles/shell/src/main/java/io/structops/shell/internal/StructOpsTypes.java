@@ -36,10 +36,8 @@ final class StructOpsTypes {
     record Description(String type, List<Member> members, KernelView kernel) {
     }
 
-    /** {@code tcp_congestion_ops___v2} names {@code tcp_congestion_ops}: libbpf's flavour convention. */
     static String stripFlavour(String name) {
-        int i = name.indexOf("___");
-        return i > 0 ? name.substring(0, i) : name;
+        return io.structops.btf.BtfNames.withoutFlavour(name);
     }
 
     static Optional<Description> describe(StructOpsVariable v, Btf btf, ByteOrder order, KernelBtf kernel)
