@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.structops.it.cli.Launcher;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -68,14 +66,9 @@ class InspectOnKernelTest {
 
     @Test
     void kconfigAndTypelessKsymsShowThisKernelsValues() throws Exception {
-        String config;
-        try (var in = new GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
-            config = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
         Map<String, JsonNode> externs = byName(inspect("tcp_cc_externs.bpf.o").get("externs"));
         for (String option : new String[] {"CONFIG_HZ", "CONFIG_BPF_SYSCALL", "CONFIG_DEFAULT_TCP_CONG"}) {
-            String line = config.lines().filter(l -> l.startsWith(option + "=")).findFirst().orElseThrow();
-            assertEquals(line.substring(option.length() + 1), externs.get(option).get("resolution").asText());
+            assertEquals(StructOpsOnKernelTest.kernelConfig(option), externs.get(option).get("resolution").asText());
         }
         assertEquals("not set in /proc/config.gz: reads 0",
                 externs.get("CONFIG_STRUCTOPS_NO_SUCH_OPTION").get("resolution").asText());

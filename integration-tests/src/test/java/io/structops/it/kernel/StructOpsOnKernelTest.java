@@ -57,6 +57,15 @@ class StructOpsOnKernelTest {
         return JSON.readTree(run(cmd));
     }
 
+    /** The running kernel's value of a config option, as /proc/config.gz states it. */
+    static String kernelConfig(String option) throws Exception {
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.startsWith(option + "=")).findFirst().orElseThrow()
+                    .substring(option.length() + 1);
+        }
+    }
+
     static boolean available(String cc) throws Exception {
         return List.of(Files.readString(AVAILABLE).trim().split("\\s+")).contains(cc);
     }
@@ -247,11 +256,7 @@ class StructOpsOnKernelTest {
         String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         String[] v = release.split("[^0-9]+");
         long version = (Long.parseLong(v[0]) << 16) | (Long.parseLong(v[1]) << 8) | Math.min(255, Long.parseLong(v[2]));
-        String hz;
-        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
-            hz = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("CONFIG_HZ="))
-                    .findFirst().orElseThrow().substring("CONFIG_HZ=".length());
-        }
+        String hz = kernelConfig("CONFIG_HZ");
         String stext = Files.readAllLines(Path.of("/proc/kallsyms")).stream().filter(l -> l.endsWith(" _stext"))
                 .findFirst().orElseThrow().split(" ")[0];
         carriesTraffic(dir, "tcp_cc_externs.bpf.o", "structops_ext", () -> {
@@ -332,11 +337,7 @@ class StructOpsOnKernelTest {
     /** The "done when": maps, globals, kfuncs, CO-RE and kconfig in one object that runs and reports. */
     @Test
     void realWorldObjectRunsAndReportsItsState(@TempDir Path dir) throws Exception {
-        String hz;
-        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
-            hz = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("CONFIG_HZ="))
-                    .findFirst().orElseThrow().substring("CONFIG_HZ=".length());
-        }
+        String hz = kernelConfig("CONFIG_HZ");
         carriesTraffic(dir, "tcp_cc_full.bpf.o", "structops_full", () -> {
             JsonNode v = JSON.readTree(Launcher.run("vars", "structops_full", "--json").out());
             JsonNode bss = v.get(".bss (tcp_cc_f.bss)");
