@@ -73,11 +73,6 @@ final class KernelExterns {
         }
     }
 
-    /** The BTF as the kernel holds it: extern DATASECs laid out. */
-    Btf btf() {
-        return asLoaded;
-    }
-
     /** The {@code .kconfig} DATASEC, if the object has kconfig externs. */
     Optional<BtfType.Datasec> kconfigSection() {
         int id = asLoaded.find(KCONFIG, BtfKind.DATASEC).orElse(0);
