@@ -9,7 +9,9 @@
 
 char _license[] SEC("license") = "GPL";
 
+#ifndef FIXED_CWND
 #define FIXED_CWND 10
+#endif
 
 SEC("struct_ops/fixed_init")
 void BPF_PROG(fixed_init, struct sock *sk)

@@ -18,4 +18,13 @@ public interface StructOpsLoader {
      * as {@link #load} would resolve them; nothing is created in the kernel.
      */
     Resolutions resolve(Path file) throws LoadException;
+
+    /**
+     * Replaces the attached link-based struct_ops map {@code mapName} of {@code current} with the same-named
+     * variable of {@code file}, without a moment in which neither is attached: the new object is loaded and its map
+     * filled, then the existing link is moved to it with BPF_LINK_UPDATE. The returned object owns the link; closing
+     * {@code current} afterwards releases only what it still holds. If anything fails, {@code current} stays
+     * attached as it was and nothing of the new object is left.
+     */
+    LoadedObject swap(LoadedObject current, String mapName, Path file, LoadOptions options) throws LoadException;
 }

@@ -9,6 +9,7 @@ import io.structops.syscall.BpfFd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,36 @@ final class Loaded implements LoadedObject {
             } catch (BpfException e) {
                 throw new LoadException(name + ": map " + m.name + ": pin link at " + path + ": " + e.getMessage(),
                         null, e);
+            }
+        }
+    }
+
+    /** The link-based map of that name, attached ({@code linked}) or not. */
+    synchronized Optional<MapHandle> handle(String mapName, boolean linked) {
+        return maps.stream().filter(m -> m.name.equals(mapName) && (m.link != null) == linked).findFirst();
+    }
+
+    /** The attached link-based map of that name. */
+    Optional<MapHandle> handle(String mapName) {
+        return handle(mapName, true);
+    }
+
+    /**
+     * After BPF_LINK_UPDATE moved {@code from}'s link to {@code to}'s map: the link's descriptor changes owner, so
+     * that closing the old object no longer detaches it and closing the new one does.
+     */
+    static void moveLink(Loaded fromObject, MapHandle from, Loaded toObject, MapHandle to) {
+        synchronized (fromObject) {
+            synchronized (toObject) {
+                BpfFd link = from.link;
+                fromObject.descriptors.remove(link);
+                from.link = null;
+                toObject.descriptors.add(link);
+                to.link = link;
+                LoadedMap was = from.info;
+                from.info = new LoadedMap(was.name(), was.type(), was.mapId(), 0, was.programIds());
+                LoadedMap now = to.info;
+                to.info = new LoadedMap(now.name(), now.type(), now.mapId(), was.linkId(), now.programIds());
             }
         }
     }

@@ -146,6 +146,42 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     @Override
     public LoadedObject load(Path file, LoadOptions options) throws LoadException {
+        return load(file, options, null);
+    }
+
+    @Override
+    public LoadedObject swap(LoadedObject current, String mapName, Path file, LoadOptions options)
+            throws LoadException {
+        if (!(current instanceof Loaded old) || !old.isOpen()) {
+            throw new LoadException(file + ": swap " + mapName + ": the current object is not one this loader holds",
+                    null, null);
+        }
+        Loaded.MapHandle oldHandle = old.handle(mapName).orElseThrow(() -> new LoadException(file + ": swap "
+                + mapName + ": " + old.name() + " has no attached link-based map of that name (legacy maps cannot"
+                + " be swapped without a gap)", null, null));
+        // The new object is loaded, verified and its map filled, but not linked; until the link moves, the old
+        // algorithm keeps running, and any failure so far leaves it as it was.
+        Loaded replacement = (Loaded) load(file, options, mapName);
+        try {
+            Loaded.MapHandle newHandle = replacement.handle(mapName, false).orElseThrow(() -> new LoadException(file
+                    + ": swap " + mapName + ": the object has no link-based struct_ops variable of that name", null,
+                    null));
+            try {
+                bpf.linkUpdate(oldHandle.link, newHandle.map, 0);
+            } catch (BpfException e) {
+                throw new LoadException(file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(), null,
+                        e);
+            }
+            Loaded.moveLink(old, oldHandle, replacement, newHandle);
+            LOG.info("{}: {} swapped in for {} (link id {})", file, mapName, old.name(), newHandle.info.linkId());
+            return replacement;
+        } catch (LoadException | RuntimeException e) {
+            replacement.close();
+            throw e;
+        }
+    }
+
+    private LoadedObject load(Path file, LoadOptions options, String unlinked) throws LoadException {
         String name = file.toString();
         Read read = read(file);
         BpfObject object = read.object();
@@ -176,7 +212,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         Loaded loaded = new Loaded(bpf, name);
         boolean done = false;
         try {
-            loadAll(object, btf, selected, plans, options, loaded);
+            loadAll(object, btf, selected, plans, options, loaded, unlinked);
             done = true;
             return loaded;
         } finally {
@@ -187,7 +223,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     private void loadAll(BpfObject object, Btf btf, List<StructOpsVariable> selected,
-            Map<String, StructOpsPlan> plans, LoadOptions options, Loaded loaded) throws LoadException {
+            Map<String, StructOpsPlan> plans, LoadOptions options, Loaded loaded, String unlinked)
+            throws LoadException {
         String name = object.name();
         BpfFd btfFd;
         KernelExterns externs;
@@ -263,7 +300,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                     throw new LoadException(where + ": " + (v.link() ? "fill map" : "register") + ": "
                             + e.getMessage(), null, e);
                 }
-                if (v.link()) {
+                if (v.link() && !v.name().equals(unlinked)) {
                     try {
                         handle.link = loaded.own(bpf.linkCreate(handle.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS,
                                 0));

@@ -199,6 +199,61 @@ class LoadOnKernelTest {
     }
 
     @Test
+    void swapMovesTheLinkWithoutAGap() throws Exception {
+        int fds = Loaders.BPF.openDescriptorCount();
+        List<Integer> progsBefore = Loaders.BPF.ids(Bpf.ObjectType.PROG);
+        LoadedObject old = Loaders.LOADER.load(Loaders.example("tcp_cc_link.bpf.o"), LoadOptions.defaults());
+        int linkId = old.maps().get(0).linkId();
+        // A failed swap (the verifier refuses the new object) leaves the old one attached as it was.
+        LoadException refused = assertThrows(LoadException.class, () -> Loaders.LOADER.swap(old, "structops_fixed",
+                Loaders.example("tcp_cc_reject.bpf.o"), LoadOptions.defaults()));
+        assertTrue(refused.getMessage().contains("BPF_PROG_LOAD"), refused.getMessage());
+        assertTrue(registered("structops_fixed"));
+        assertEquals(linkId, old.maps().get(0).linkId());
+
+        // Sample the kernel's list of algorithms throughout the swap: structops_fixed must never be missing.
+        java.util.concurrent.atomic.AtomicInteger samples = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger missing = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread sampler = Thread.ofPlatform().start(() -> {
+            while (!stop.get()) {
+                try {
+                    samples.incrementAndGet();
+                    if (!registered("structops_fixed")) {
+                        missing.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    missing.incrementAndGet();
+                }
+            }
+        });
+        LoadedObject replacement;
+        try {
+            Thread.sleep(20);
+            replacement = Loaders.LOADER.swap(old, "structops_fixed", Loaders.example("tcp_cc_link_v2.bpf.o"),
+                    LoadOptions.defaults());
+            old.close();
+            Thread.sleep(20);
+        } finally {
+            stop.set(true);
+            sampler.join();
+        }
+        try (replacement) {
+            assertEquals(0, missing.get(), "structops_fixed was missing in " + missing + " of " + samples + " samples");
+            assertTrue(samples.get() > 10, samples + " samples");
+            LoadedMap now = replacement.maps().get(0);
+            assertEquals(linkId, now.linkId(), "the same link, moved");
+            try (var link = Loaders.BPF.fdById(Bpf.ObjectType.LINK, linkId).orElseThrow()) {
+                assertEquals(now.mapId(), Loaders.BPF.linkInfo(link).structOpsMapId(), "the link holds the new map");
+            }
+            assertTrue(registered("structops_fixed"), "closing the old object did not detach the moved link");
+        }
+        assertFalse(registered("structops_fixed"));
+        assertGone(progsBefore, Bpf.ObjectType.PROG);
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+    }
+
+    @Test
     void programsSharedBetweenMembersAndMaps() throws Exception {
         List<Integer> progsBefore = Loaders.BPF.ids(Bpf.ObjectType.PROG);
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_twice.bpf.o"), LoadOptions.defaults())) {
