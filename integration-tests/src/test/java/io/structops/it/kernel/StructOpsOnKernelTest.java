@@ -57,6 +57,13 @@ class StructOpsOnKernelTest {
         return JSON.readTree(run(cmd));
     }
 
+    /** What {@code structops vars NAME --json} reports. */
+    static JsonNode vars(String name) throws Exception {
+        Launcher.Result r = Launcher.run("vars", name, "--json");
+        assertEquals(0, r.status(), r.err());
+        return JSON.readTree(r.out());
+    }
+
     /** The running kernel's value of a config option, as /proc/config.gz states it. */
     static String kernelConfig(String option) throws Exception {
         try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
@@ -189,9 +196,7 @@ class StructOpsOnKernelTest {
 
             run(List.of(trafficTool(dir).toString(), "structops_state", "2097152"));
 
-            Launcher.Result vars = Launcher.run("vars", "structops_state", "--json");
-            assertEquals(0, vars.status(), vars.err());
-            JsonNode v = JSON.readTree(vars.out());
+            JsonNode v = vars("structops_state");
             assertEquals("10", v.get(".rodata (tcp_cc_s.rodata)").get("window").asText());
             assertEquals("7", v.get(".data (tcp_cc_s.data)").get("generation").asText());
             assertTrue(v.get(".bss (tcp_cc_s.bss)").get("init_calls").asLong() >= 1, v.toString());
@@ -232,7 +237,7 @@ class StructOpsOnKernelTest {
     @Test
     void kfuncCallingCongestionControlCarriesTraffic(@TempDir Path dir) throws Exception {
         carriesTraffic(dir, "tcp_cc_kfunc.bpf.o", "structops_kfunc", () -> {
-            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_kfunc", "--json").out());
+            JsonNode v = vars("structops_kfunc");
             assertTrue(v.get(".bss (tcp_cc_k.bss)").get("kfunc_calls").asLong() > 0, v.toString());
         });
     }
@@ -240,7 +245,7 @@ class StructOpsOnKernelTest {
     @Test
     void globalsSetAtLoadReachTheRunningPrograms(@TempDir Path dir) throws Exception {
         carriesTraffic(dir, "tcp_cc_state.bpf.o", "structops_state", () -> {
-            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_state", "--json").out());
+            JsonNode v = vars("structops_state");
             assertEquals("12", v.get(".rodata (tcp_cc_s.rodata)").get("window").asText());
             assertEquals("9", v.get(".data (tcp_cc_s.data)").get("generation").asText());
         }, "--set", "window=12,generation=9");
@@ -260,15 +265,14 @@ class StructOpsOnKernelTest {
         String stext = Files.readAllLines(Path.of("/proc/kallsyms")).stream().filter(l -> l.endsWith(" _stext"))
                 .findFirst().orElseThrow().split(" ")[0];
         carriesTraffic(dir, "tcp_cc_externs.bpf.o", "structops_ext", () -> {
-            JsonNode bss = JSON.readTree(Launcher.run("vars", "structops_ext", "--json").out())
-                    .get(".bss (tcp_cc_e.bss)");
+            JsonNode all = vars("structops_ext");
+            JsonNode bss = all.get(".bss (tcp_cc_e.bss)");
             assertEquals(Long.toString(version), bss.get("seen_kernel_version").asText(), bss.toString());
             assertEquals(hz, bss.get("seen_hz").asText());
             assertEquals("1", bss.get("seen_bpf_syscall").asText(), "CONFIG_BPF_SYSCALL=y");
             assertEquals(Long.toUnsignedString(Long.parseUnsignedLong(stext, 16)), bss.get("seen_stext").asText());
             // The weak option no kernel has reads as 0 (the .data initialiser was 99).
-            JsonNode data = JSON.readTree(Launcher.run("vars", "structops_ext", "--json").out())
-                    .get(".data (tcp_cc_e.data)");
+            JsonNode data = all.get(".data (tcp_cc_e.data)");
             assertEquals("0", data.get("seen_no_such_option").asText());
             // The map libbpf would create, under the name libbpf would give it, read-only to programs and frozen.
             JsonNode kconfig = null;
@@ -320,7 +324,7 @@ class StructOpsOnKernelTest {
     @Test
     void innerMapsAreReachedThroughTheirOuterMap(@TempDir Path dir) throws Exception {
         carriesTraffic(dir, "tcp_cc_inner.bpf.o", "structops_inner", () -> {
-            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_inner", "--json").out());
+            JsonNode v = vars("structops_inner");
             assertTrue(v.get(".bss (tcp_cc_i.bss)").get("lookups_through_outer").asLong() > 0, v.toString());
         });
     }
@@ -328,7 +332,7 @@ class StructOpsOnKernelTest {
     @Test
     void customDataSectionsAreGlobalsToo(@TempDir Path dir) throws Exception {
         carriesTraffic(dir, "tcp_cc_sections.bpf.o", "structops_sect", () -> {
-            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_sect", "--json").out());
+            JsonNode v = vars("structops_sect");
             assertEquals("2", v.get(".data.tuning (.data.tuning)").get("extra_window").asText(), v.toString());
             assertEquals("12", v.get(".rodata.limits (.rodata.limits)").get("base_window").asText(), v.toString());
         }, "--set", "extra_window=2,base_window=12");
@@ -339,7 +343,7 @@ class StructOpsOnKernelTest {
     void realWorldObjectRunsAndReportsItsState(@TempDir Path dir) throws Exception {
         String hz = kernelConfig("CONFIG_HZ");
         carriesTraffic(dir, "tcp_cc_full.bpf.o", "structops_full", () -> {
-            JsonNode v = JSON.readTree(Launcher.run("vars", "structops_full", "--json").out());
+            JsonNode v = vars("structops_full");
             JsonNode bss = v.get(".bss (tcp_cc_f.bss)");
             assertEquals("4", v.get(".rodata (tcp_cc_f.rodata)").get("min_ssthresh").asText(), v.toString());
             assertEquals(hz, bss.get("hz").asText(), "CONFIG_HZ through .kconfig");
