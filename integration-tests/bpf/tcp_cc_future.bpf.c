@@ -40,6 +40,6 @@ struct tcp_congestion_ops___future structops_future = {
 	.ssthresh = (void *)future_ssthresh,
 	.cong_avoid = (void *)future_cong_avoid,
 	.undo_cwnd = (void *)future_undo_cwnd,
-	.name = "structops_future",
+	.name = "so_future",
 	.future_flags = 3,
 };

@@ -31,5 +31,5 @@ struct tcp_congestion_ops structops_legacy = {
 	.ssthresh = (void *)legacy_ssthresh,
 	.cong_avoid = (void *)legacy_cong_avoid,
 	.undo_cwnd = (void *)legacy_undo_cwnd,
-	.name = "structops_legacy",
+	.name = "so_legacy",
 };

@@ -28,5 +28,5 @@ struct tcp_congestion_ops structops_reject = {
 	.ssthresh = (void *)reject_ssthresh,
 	.cong_avoid = (void *)reject_cong_avoid,
 	.undo_cwnd = (void *)reject_undo_cwnd,
-	.name = "structops_reject",
+	.name = "so_reject",
 };

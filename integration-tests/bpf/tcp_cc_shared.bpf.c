@@ -75,7 +75,7 @@ struct tcp_congestion_ops structops_shared = {
 	.cong_avoid = (void *)shared_cong_avoid,
 	.init = (void *)shared_lifecycle,
 	.release = (void *)shared_lifecycle,
-	.name = "structops_shared",
+	.name = "so_shared",
 };
 
 SEC("?.struct_ops.link")

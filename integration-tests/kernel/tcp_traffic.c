@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +30,9 @@ int main(int argc, char **argv)
 		perror("tcp_traffic: listen");
 		return 2;
 	}
+	/* A sender that fails before connecting must not leave the receiver waiting in accept() forever. */
+	struct timeval limit = { .tv_sec = 20 };
+	setsockopt(srv, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
 	pid_t pid = fork();
 	if (pid == 0) {
 		int c = socket(AF_INET, SOCK_STREAM, 0);
@@ -62,6 +66,13 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	int s = accept(srv, NULL, NULL);
+	if (s < 0) {
+		int status;
+		waitpid(pid, &status, 0);
+		fprintf(stderr, "tcp_traffic: no connection (sender exit status %d)\n",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return 9;
+	}
 	char buf[65536];
 	long received = 0;
 	ssize_t n;

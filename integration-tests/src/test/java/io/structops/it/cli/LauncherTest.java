@@ -52,7 +52,7 @@ class LauncherTest {
         Launcher.Result r = Launcher.run("inspect", Launcher.example("tcp_cc_shared.bpf.o").toString());
         assertEquals(0, r.status(), r.err());
         for (String expected : List.of("shared_lifecycle", "structops_shared_alt", "flows", ".rodata",
-                "-> shared_set_state", "\"structops_shared\"")) {
+                "-> shared_set_state", "\"so_shared\"")) {
             assertTrue(r.out().contains(expected), expected + " in\n" + r.out());
         }
     }

@@ -393,7 +393,7 @@ class StructOpsOnKernelTest {
         assertTrue(last.startsWith("structops load: ") && last.contains("program reject_ssthresh")
                 && last.contains("BPF_PROG_LOAD") && last.contains("EACCES"), last);
         awaitGone(before);
-        assertFalse(available("structops_reject"));
+        assertFalse(available("so_reject"));
     }
 
     @Test

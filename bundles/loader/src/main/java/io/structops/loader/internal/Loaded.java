@@ -1,5 +1,6 @@
 package io.structops.loader.internal;
 
+import io.structops.handler.StructOpsHandlers;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
@@ -25,25 +26,33 @@ final class Loaded implements LoadedObject {
     static final class MapHandle {
         final String name;
         final BpfFd map;
+        final StructOpsView view;
         BpfFd link;
         boolean registered;
+        /** Its link is pinned on a bpffs. */
+        boolean pinned;
+        /** Live in the kernel through this object (registered, or its link is held here). */
+        boolean attached;
         LoadedMap info;
 
-        MapHandle(String name, BpfFd map) {
+        MapHandle(String name, BpfFd map, StructOpsView view) {
             this.name = name;
             this.map = map;
+            this.view = view;
         }
     }
 
     private final Bpf bpf;
     private final String name;
+    private final StructOpsHandlers handlers;
     final List<BpfFd> descriptors = new ArrayList<>();
     final List<MapHandle> maps = new ArrayList<>();
     private volatile boolean open = true;
 
-    Loaded(Bpf bpf, String name) {
+    Loaded(Bpf bpf, String name, StructOpsHandlers handlers) {
         this.bpf = bpf;
         this.name = name;
+        this.handlers = handlers;
     }
 
     BpfFd own(BpfFd fd) {
@@ -70,6 +79,7 @@ final class Loaded implements LoadedObject {
             Path path = dir.resolve(m.name);
             try {
                 bpf.objPin(m.link, path);
+                m.pinned = true;
             } catch (BpfException e) {
                 throw new LoadException(name + ": map " + m.name + ": pin link at " + path + ": " + e.getMessage(),
                         null, e);
@@ -80,6 +90,21 @@ final class Loaded implements LoadedObject {
     /** The link-based map of that name, attached ({@code linked}) or not. */
     synchronized Optional<MapHandle> handle(String mapName, boolean linked) {
         return maps.stream().filter(m -> m.name.equals(mapName) && (m.link != null) == linked).findFirst();
+    }
+
+    /** Whether a link of it is pinned, so that it outlives this process. */
+    synchronized boolean pinned() {
+        return maps.stream().anyMatch(m -> m.pinned && m.link != null);
+    }
+
+    /** Whether any of its maps is live through this object. */
+    synchronized boolean anyAttached() {
+        return open && maps.stream().anyMatch(m -> m.attached);
+    }
+
+    /** The handler's view of the attached map of that name. */
+    synchronized Optional<StructOpsView> view(String mapName) {
+        return maps.stream().filter(m -> m.name.equals(mapName) && m.attached).map(m -> m.view).findFirst();
     }
 
     /** The attached link-based map of that name. */
@@ -97,12 +122,18 @@ final class Loaded implements LoadedObject {
                 BpfFd link = from.link;
                 fromObject.descriptors.remove(link);
                 from.link = null;
+                to.pinned = from.pinned;
+                from.pinned = false;
                 toObject.descriptors.add(link);
                 to.link = link;
                 LoadedMap was = from.info;
                 from.info = new LoadedMap(was.name(), was.type(), was.mapId(), 0, was.programIds());
+                from.attached = false;
+                from.view.loaded(from.info);
                 LoadedMap now = to.info;
                 to.info = new LoadedMap(now.name(), now.type(), now.mapId(), was.linkId(), now.programIds());
+                to.attached = true;
+                to.view.loaded(to.info);
             }
         }
     }
@@ -112,6 +143,7 @@ final class Loaded implements LoadedObject {
         if (!open) {
             return;
         }
+        List<MapHandle> detached = new ArrayList<>();
         for (int i = maps.size() - 1; i >= 0; i--) {
             MapHandle m = maps.get(i);
             try {
@@ -120,12 +152,23 @@ final class Loaded implements LoadedObject {
                     bpf.linkDetach(m.link);
                 } else if (m.registered) {
                     bpf.mapDelete(m.map, KEY0);
+                } else {
+                    continue;
+                }
+                if (m.attached) {
+                    LOG.info("{}: {} {} detached (map id {})", name, m.info == null ? "struct_ops" : m.info.type(),
+                            m.name, m.info == null ? "?" : m.info.mapId());
+                    detached.add(m);
                 }
             } catch (BpfException e) {
                 LOG.warn("{}: map {}: could not detach: {}", name, m.name, e.getMessage());
             }
         }
         release();
+        for (MapHandle m : detached) {
+            m.attached = false;
+            StructOpsLoaderComponent.notify(handlers, m.view, "after detach", h -> h.afterDetach(m.view));
+        }
     }
 
     @Override

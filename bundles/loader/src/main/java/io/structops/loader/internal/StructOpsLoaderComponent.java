@@ -12,6 +12,10 @@ import io.structops.elf.ElfFormatException;
 import io.structops.elf.ElfRelocation;
 import io.structops.elf.ElfSection;
 import io.structops.elf.StructOpsVariable;
+import io.structops.handler.HandlerException;
+import io.structops.handler.StructOps;
+import io.structops.handler.StructOpsHandler;
+import io.structops.handler.StructOpsHandlers;
 import io.structops.kernel.btf.KernelBtf;
 import io.structops.kernvdata.KernVdataBuilder;
 import io.structops.kernvdata.KernVdataException;
@@ -62,19 +66,64 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     private KernVdataBuilder vdata;
     @Reference
     private Bpf bpf;
+    @Reference
+    private StructOpsHandlers handlers;
     private volatile BtfFeatureProbe features;
 
     public StructOpsLoaderComponent() {
     }
 
-    /** For use without a framework (tests, benchmarks). */
+    /** For use without a framework (tests, benchmarks): no handlers, every struct takes the generic path. */
     public StructOpsLoaderComponent(BpfObjectReader objects, BtfReader btfReader, KernelBtf kernel,
             KernVdataBuilder vdata, Bpf bpf) {
+        this(objects, btfReader, kernel, vdata, bpf, new HandlerTracker());
+    }
+
+    /** For use without a framework, with these handlers. */
+    public StructOpsLoaderComponent(BpfObjectReader objects, BtfReader btfReader, KernelBtf kernel,
+            KernVdataBuilder vdata, Bpf bpf, StructOpsHandlers handlers) {
         this.objects = objects;
         this.btfReader = btfReader;
         this.kernel = kernel;
         this.vdata = vdata;
         this.bpf = bpf;
+        this.handlers = handlers;
+    }
+
+    /** A step of a handler. */
+    @FunctionalInterface
+    interface HandlerStep {
+        void run(StructOpsHandler handler) throws HandlerException;
+    }
+
+    /**
+     * Runs a handler step for {@code view}'s struct if a handler is in charge of it now. A refusal, or a handler bug,
+     * becomes a LoadException naming the handler and the step.
+     */
+    static void consult(StructOpsHandlers handlers, StructOps view, String step, HandlerStep call)
+            throws LoadException {
+        Optional<StructOpsHandlers.Handler> h = handlers.handlerFor(view.struct());
+        if (h.isEmpty()) {
+            return;
+        }
+        String who = view.object() + ": map " + view.mapName() + ": " + view.struct() + " handler ("
+                + h.get().bundle() + " " + h.get().version() + ") " + step + ": ";
+        try {
+            call.run(h.get().handler());
+        } catch (HandlerException e) {
+            throw new LoadException(who + e.getMessage(), null, e);
+        } catch (RuntimeException e) {
+            throw new LoadException(who + "handler failed: " + e, null, e);
+        }
+    }
+
+    /** A step after which nothing can be undone (detach): a failure is logged, not thrown. */
+    static void notify(StructOpsHandlers handlers, StructOps view, String step, HandlerStep call) {
+        try {
+            consult(handlers, view, step, call);
+        } catch (LoadException e) {
+            LOG.warn("{}", e.getMessage());
+        }
     }
 
     private BtfFeatureProbe features() {
@@ -146,7 +195,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     @Override
     public LoadedObject load(Path file, LoadOptions options) throws LoadException {
-        return load(file, options, null);
+        return load(file, options, null, null);
     }
 
     @Override
@@ -161,11 +210,12 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 + " be swapped without a gap)", null, null));
         // The new object is loaded, verified and its map filled, but not linked; until the link moves, the old
         // algorithm keeps running, and any failure so far leaves it as it was.
-        Loaded replacement = (Loaded) load(file, options, mapName);
+        Loaded replacement = (Loaded) load(file, options, mapName, oldHandle.view);
         try {
             Loaded.MapHandle newHandle = replacement.handle(mapName, false).orElseThrow(() -> new LoadException(file
                     + ": swap " + mapName + ": the object has no link-based struct_ops variable of that name", null,
                     null));
+            consult(handlers, newHandle.view, "before swap", h -> h.beforeAttach(newHandle.view));
             try {
                 bpf.linkUpdate(oldHandle.link, newHandle.map, 0);
             } catch (BpfException e) {
@@ -173,6 +223,20 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                         e);
             }
             Loaded.moveLink(old, oldHandle, replacement, newHandle);
+            try {
+                consult(handlers, newHandle.view, "after swap", h -> h.afterSwap(oldHandle.view, newHandle.view));
+            } catch (LoadException e) {
+                // The handler says the new map must not run: the link goes back to the old one, still loaded.
+                try {
+                    bpf.linkUpdate(newHandle.link, oldHandle.map, 0);
+                    Loaded.moveLink(replacement, newHandle, old, oldHandle);
+                    LOG.warn("{}; swapped back to {}", e.getMessage(), old.name());
+                } catch (BpfException back) {
+                    LOG.error("{}: swap {}: could not swap back to {}: {}", file, mapName, old.name(),
+                            back.getMessage());
+                }
+                throw e;
+            }
             LOG.info("{}: {} swapped in for {} (link id {})", file, mapName, old.name(), newHandle.info.linkId());
             return replacement;
         } catch (LoadException | RuntimeException e) {
@@ -181,7 +245,12 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         }
     }
 
-    private LoadedObject load(Path file, LoadOptions options, String unlinked) throws LoadException {
+    /**
+     * Loads {@code file}; the map named {@code unlinked} (a swap's) is filled but not linked, and its handler validates
+     * it as the replacement of {@code replacing}.
+     */
+    private LoadedObject load(Path file, LoadOptions options, String unlinked, StructOps replacing)
+            throws LoadException {
         String name = file.toString();
         Read read = read(file);
         BpfObject object = read.object();
@@ -209,10 +278,23 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 throw new LoadException(e.getMessage(), null, e);
             }
         }
-        Loaded loaded = new Loaded(bpf, name);
+        Map<String, StructOpsView> views = new LinkedHashMap<>();
+        Btf vmlinux;
+        try {
+            vmlinux = kernel.vmlinux();
+        } catch (BtfException e) {
+            throw new LoadException(name + ": kernel BTF: " + e.getMessage(), null, e);
+        }
+        for (StructOpsVariable v : selected) {
+            StructOpsView view = new StructOpsView(name, v.link(), plans.get(v.name()), vmlinux,
+                    v.name().equals(unlinked) ? replacing : null);
+            views.put(v.name(), view);
+            consult(handlers, view, "validate", h -> h.validate(view));
+        }
+        Loaded loaded = new Loaded(bpf, name, handlers);
         boolean done = false;
         try {
-            loadAll(object, btf, selected, plans, options, loaded, unlinked);
+            loadAll(object, btf, selected, plans, views, options, loaded, unlinked);
             done = true;
             return loaded;
         } finally {
@@ -223,8 +305,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     private void loadAll(BpfObject object, Btf btf, List<StructOpsVariable> selected,
-            Map<String, StructOpsPlan> plans, LoadOptions options, Loaded loaded, String unlinked)
-            throws LoadException {
+            Map<String, StructOpsPlan> plans, Map<String, StructOpsView> views, LoadOptions options, Loaded loaded,
+            String unlinked) throws LoadException {
         String name = object.name();
         BpfFd btfFd;
         KernelExterns externs;
@@ -277,7 +359,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 BpfFd map = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_STRUCT_OPS, v.name(), 4,
                         (int) plan.kernelType().valueSize(), 1, flags, btfFd.value(), 0, 0,
                         plan.kernelType().wrapperTypeId(), 0, 0, 0, 0)));
-                handle = new Loaded.MapHandle(v.name(), map);
+                handle = new Loaded.MapHandle(v.name(), map, views.get(v.name()));
                 synchronized (loaded) {
                     loaded.maps.add(handle);
                 }
@@ -292,6 +374,11 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                         + s.memberIndex()));
             }
             int linkId = 0;
+            boolean live = options.attach() && !(v.link() && v.name().equals(unlinked));
+            if (live) {
+                Loaded.MapHandle h = handle;
+                consult(handlers, h.view, "before attach", x -> x.beforeAttach(h.view));
+            }
             if (options.attach()) {
                 try {
                     bpf.mapUpdate(handle.map, new byte[4], value, BpfConstants.ANY);
@@ -316,8 +403,14 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             } catch (BpfException e) {
                 throw new LoadException(where + ": info: " + e.getMessage(), null, e);
             }
-            LOG.info("{}: {} {} attached (map id {}{})", name, plan.kernelType().name(), v.name(),
-                    handle.info.mapId(), linkId == 0 ? ", no link" : ", link id " + linkId);
+            handle.view.loaded(handle.info);
+            if (live) {
+                handle.attached = true;
+                LOG.info("{}: {} {} attached (map id {}{})", name, plan.kernelType().name(), v.name(),
+                        handle.info.mapId(), linkId == 0 ? ", no link" : ", link id " + linkId);
+                Loaded.MapHandle h = handle;
+                consult(handlers, h.view, "after attach", x -> x.afterAttach(h.view));
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.concurrent.Callable;
 import org.apache.felix.service.command.CommandProcessor;
+import io.structops.loader.StructOpsRegistry;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -54,6 +55,9 @@ public class CommandLineMain implements Callable<Integer> {
     @Reference
     private CommandProcessor processor;
 
+    @Reference
+    private StructOpsRegistry registry;
+
     @Reference(service = Object.class, target = "(launcher.arguments=*)")
     private ServiceReference<Object> launcher;
 
@@ -93,20 +97,36 @@ public class CommandLineMain implements Callable<Integer> {
 
     private int interactive() throws Exception {
         CommandSession session = processor.createSession(STDIN, STDOUT, STDERR);
-        try {
+        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework)) {
+            // gosh's stock login profile sets SCOPE to 'gogo:*' and adds java.lang.System's methods as commands, so
+            // that `load FILE` would call System.load. Our commands come first instead, then Gogo's, then the rest.
+            session.put("SCOPE", SCOPE + ":gogo:*");
+            session.put("prompt", "structops> ");
+            session.execute("e = { $exception printStackTrace }");
             // gosh runs the console on this thread and returns when the user exits; the launcher then stops Felix.
-            session.execute("gogo:gosh --login --noshutdown");
+            session.execute("gogo:gosh --noshutdown");
         } finally {
             session.close();
         }
         return OK;
     }
 
-    private int headless(List<String> args) throws InterruptedException {
+    private int headless(List<String> args) throws Exception {
         String dir = context.getProperty("felix.fileinstall.dir");
         LOG.info("structops running headless; deploy directory {}", dir);
-        ((Framework) context.getBundle(0)).waitForStop(0);
+        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework)) {
+            ((Framework) context.getBundle(0)).waitForStop(0);
+        }
+        LOG.info("structops stopped");
         return OK;
+    }
+
+    private void stopFramework() {
+        try {
+            context.getBundle(0).stop();
+        } catch (Exception e) {
+            LOG.error("could not stop the framework: {}", e.toString());
+        }
     }
 
     int oneShot(List<String> args, PrintStream out, PrintStream err) {
@@ -152,6 +172,9 @@ public class CommandLineMain implements Callable<Integer> {
             return FAILED;
         } finally {
             session.close();
+            // A one-shot command leaves the kernel as bpftool would: pinned links and legacy maps stay, unpinned
+            // links end as the process does. The service modes detach what they hold when they stop instead.
+            registry.releaseAll();
         }
     }
 

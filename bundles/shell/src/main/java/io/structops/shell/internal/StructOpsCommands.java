@@ -3,6 +3,7 @@ package io.structops.shell.internal;
 import io.structops.btf.Btf;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
+import io.structops.handler.StructOpsHandlers;
 import io.structops.kernel.btf.KernelBtf;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
@@ -37,6 +38,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = StructOpsCommands.class, property = {
         "osgi.command.scope=structops",
         "osgi.command.function=load",
+        "osgi.command.function=swap",
         "osgi.command.function=list",
         "osgi.command.function=dump",
         "osgi.command.function=unload"
@@ -53,6 +55,21 @@ public class StructOpsCommands {
     private Bpf bpf;
     @Reference
     private KernelBtf kernel;
+    @Reference
+    private StructOpsHandlers handlers;
+
+    /** {@code --set NAME=VALUE,...} as a map. */
+    static Map<String, String> globals(String file, String set) throws CommandFailure {
+        Map<String, String> globals = new LinkedHashMap<>();
+        for (String assignment : set.isEmpty() ? new String[0] : set.split(",")) {
+            int eq = assignment.indexOf('=');
+            if (eq <= 0) {
+                throw new CommandFailure(file + ": --set " + assignment + ": expected NAME=VALUE", null);
+            }
+            globals.put(assignment.substring(0, eq).strip(), assignment.substring(eq + 1));
+        }
+        return globals;
+    }
 
     @Descriptor("load and attach every struct_ops map of a BPF object")
     public String load(
@@ -70,14 +87,7 @@ public class StructOpsCommands {
             throw new CommandFailure(file + ": no such file", null);
         }
         Set<String> optionalMaps = optional.isEmpty() ? Set.of() : Set.of(optional.split(","));
-        Map<String, String> globals = new LinkedHashMap<>();
-        for (String assignment : set.isEmpty() ? new String[0] : set.split(",")) {
-            int eq = assignment.indexOf('=');
-            if (eq <= 0) {
-                throw new CommandFailure(file + ": --set " + assignment + ": expected NAME=VALUE", null);
-            }
-            globals.put(assignment.substring(0, eq).strip(), assignment.substring(eq + 1));
-        }
+        Map<String, String> globals = globals(file, set);
         LoadedObject loaded;
         try {
             loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals));
@@ -122,9 +132,78 @@ public class StructOpsCommands {
         return sb.toString();
     }
 
+    @Descriptor("replace an attached struct_ops map with the same-named one of another object, with no moment in"
+            + " which neither is attached (BPF_LINK_UPDATE); if the new one fails to load, the old one stays")
+    public String swap(
+            @Descriptor("initial values of global variables of the new object: NAME=VALUE[,NAME=VALUE...]")
+            @Parameter(names = "--set", absentValue = "") String set,
+            @Descriptor("print JSON instead of text")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("name or id of the attached map to replace") String nameOrId,
+            @Descriptor("BPF ELF object file holding the replacement") String file) throws Exception {
+        Path path = Path.of(file);
+        if (!Files.isRegularFile(path)) {
+            throw new CommandFailure(file + ": no such file", null);
+        }
+        LoadedObject current = registry.owner(nameOrId).orElseThrow(() -> new CommandFailure("no struct_ops map"
+                + " named or numbered '" + nameOrId + "' is held by this runtime; swap replaces maps it loaded (in"
+                + " the shell or from the deploy directory)", null));
+        LoadedMap old = current.maps().stream()
+                .filter(m -> m.name().equals(nameOrId) || Integer.toString(m.mapId()).equals(nameOrId)).findFirst()
+                .orElseThrow();
+        long started = System.nanoTime();
+        LoadedObject replacement;
+        try {
+            replacement = loader.swap(current, old.name(), path, new LoadOptions(Set.of(), true, globals(file, set)));
+        } catch (LoadException e) {
+            if (!e.log().isEmpty()) {
+                System.err.println(e.log());
+            }
+            throw new CommandFailure(e.getMessage() + " (" + old.name() + " from " + current.name()
+                    + " stays attached)", e);
+        }
+        long micros = (System.nanoTime() - started) / 1000;
+        registry.replace(current, replacement);
+        LoadedMap now = replacement.maps().stream().filter(m -> m.name().equals(old.name())).findFirst()
+                .orElseThrow();
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("name", now.name());
+        j.put("type", now.type());
+        j.put("linkId", now.linkId());
+        j.put("previous", Map.of("object", current.name(), "mapId", old.mapId()));
+        j.put("current", Map.of("object", replacement.name(), "mapId", now.mapId()));
+        j.put("gapMicros", 0);
+        j.put("tookMicros", micros);
+        if (json) {
+            return Json.write(j);
+        }
+        return "swapped " + now.type() + " " + now.name() + ": map id " + old.mapId() + " (" + current.name()
+                + ") -> " + now.mapId() + " (" + replacement.name() + ") on link id " + now.linkId()
+                + ", no gap (link updated in place), " + micros + " us\n";
+    }
+
     /** A struct_ops map as the kernel lists it. */
     record KernelMap(int id, String name, String type, int btfObjectId, int valueTypeId, int valueSize, int linkId,
             boolean owned) {
+    }
+
+    /** Who manages an owned map now: the handler's bundle, or none (the generic path). */
+    private Optional<StructOpsHandlers.Handler> handlerOf(KernelMap m) {
+        return m.owned() ? handlers.handlerFor(m.type()) : Optional.empty();
+    }
+
+    /** The handler's status of an owned map. */
+    private Map<String, Object> statusOf(KernelMap m) {
+        Optional<LoadedObject> o = registry.owner(Integer.toString(m.id()));
+        if (o.isEmpty()) {
+            return Map.of();
+        }
+        for (LoadedMap lm : o.get().maps()) {
+            if (lm.mapId() == m.id()) {
+                return handlers.status(o.get(), lm).orElse(Map.of());
+            }
+        }
+        return Map.of();
     }
 
     /** The kernel BTF (vmlinux or a module's) a struct_ops map's value type comes from, by BTF object id. */
@@ -198,13 +277,23 @@ public class StructOpsCommands {
                 j.put("type", m.type());
                 j.put("linkId", m.linkId() == 0 ? null : m.linkId());
                 j.put("owned", m.owned());
+                Optional<StructOpsHandlers.Handler> h = handlerOf(m);
+                j.put("handler", h.isEmpty() ? null : Map.of("bundle", h.get().bundle(), "version",
+                        h.get().version()));
+                j.put("status", m.owned() ? statusOf(m) : null);
                 out.add(j);
             }
             return Json.write(out);
         }
-        Table t = new Table("ID", "NAME", "TYPE", "LINK", "OWNED");
+        Table t = new Table("ID", "NAME", "TYPE", "LINK", "OWNED", "HANDLER", "STATUS");
         for (KernelMap m : maps) {
-            t.row(m.id(), m.name(), m.type(), m.linkId() == 0 ? "-" : m.linkId(), m.owned() ? "yes" : "no");
+            Optional<StructOpsHandlers.Handler> h = handlerOf(m);
+            StringBuilder status = new StringBuilder();
+            statusOf(m).forEach((k, v) -> status.append(status.isEmpty() ? "" : " ").append(k).append('=')
+                    .append(v));
+            t.row(m.id(), m.name(), m.type(), m.linkId() == 0 ? "-" : m.linkId(), m.owned() ? "yes" : "no",
+                    !m.owned() ? "-" : h.isEmpty() ? "unmanaged" : h.get().bundle(),
+                    status.isEmpty() ? "-" : status);
         }
         StringBuilder sb = new StringBuilder();
         if (t.isEmpty()) {

@@ -1,0 +1,76 @@
+package io.structops.deploy.internal;
+
+import io.structops.loader.LoadOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How to deploy one object, from the {@code NAME.cfg} beside {@code NAME.bpf.o} (a ConfigAdmin configuration that
+ * FileInstall made from the file):
+ * <pre>
+ * set.window = 20             # a global's initial value, as `load --set window=20`
+ * optional = alt_map,other    # optional (?-section) maps to create too
+ * pin = /sys/fs/bpf/mine      # pin each link there: it outlives the runtime and survives its stop
+ * conflict = swap             # a map of that name is already held by this runtime: swap it (default: refuse)
+ * </pre>
+ *
+ * @param globals {@code set.NAME} values
+ * @param optionalMaps {@code optional}
+ * @param pin {@code pin}, if set
+ * @param swapOnConflict {@code conflict = swap}
+ * @param problems keys or values that were not understood, for the log
+ */
+record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Optional<Path> pin, boolean swapOnConflict,
+        List<String> problems) {
+
+    static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), Set.of(), Optional.empty(), false, List.of());
+
+    /** Properties FileInstall and ConfigAdmin add to every configuration. */
+    private static final Set<String> BOOKKEEPING = Set.of("service.pid", "service.factoryPid",
+            "service.bundleLocation", "felix.fileinstall.filename");
+
+    static DeployOptions from(Dictionary<String, ?> properties) {
+        Map<String, String> globals = new LinkedHashMap<>();
+        Set<String> optional = new LinkedHashSet<>();
+        Path pin = null;
+        boolean swap = false;
+        List<String> problems = new ArrayList<>();
+        for (Enumeration<String> keys = properties.keys(); keys.hasMoreElements();) {
+            String key = keys.nextElement();
+            String value = String.valueOf(properties.get(key)).strip();
+            if (key.startsWith("set.") && key.length() > 4) {
+                globals.put(key.substring(4), value);
+            } else if (key.equals("optional")) {
+                for (String name : value.split(",")) {
+                    if (!name.isBlank()) {
+                        optional.add(name.strip());
+                    }
+                }
+            } else if (key.equals("pin")) {
+                pin = value.isEmpty() ? null : Path.of(value);
+            } else if (key.equals("conflict")) {
+                if (value.equals("swap")) {
+                    swap = true;
+                } else if (!value.equals("refuse")) {
+                    problems.add("conflict = " + value + " (expected swap or refuse; refusing)");
+                }
+            } else if (!BOOKKEEPING.contains(key)) {
+                problems.add("unknown key " + key);
+            }
+        }
+        return new DeployOptions(Map.copyOf(globals), Set.copyOf(optional), Optional.ofNullable(pin), swap,
+                List.copyOf(problems));
+    }
+
+    LoadOptions loadOptions() {
+        return new LoadOptions(optionalMaps, true, globals);
+    }
+}

@@ -1,0 +1,412 @@
+package io.structops.deploy.internal;
+
+import io.structops.deploy.DeployDirectory;
+import io.structops.elf.BpfObjectReader;
+import io.structops.elf.StructOpsVariable;
+import io.structops.loader.LoadException;
+import io.structops.loader.LoadedMap;
+import io.structops.loader.LoadedObject;
+import io.structops.loader.StructOpsLoader;
+import io.structops.loader.StructOpsRegistry;
+import java.io.File;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.felix.fileinstall.ArtifactInstaller;
+import org.apache.felix.fileinstall.ArtifactListener;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * BPF objects in FileInstall's directory: a file dropped there is loaded and attached, a replaced one swapped in, a
+ * removed one detached; the {@code NAME.cfg} beside {@code NAME.bpf.o} carries its {@link DeployOptions} (FileInstall
+ * turns it into a ConfigAdmin configuration; a change to it redeploys the object). Jars and other files stay
+ * FileInstall's. On stop, what this directory attached is detached in reverse order, except pinned links.
+ */
+@Component(service = {DeployDirectory.class, ArtifactInstaller.class, ArtifactListener.class,
+        ConfigurationListener.class}, immediate = true)
+public class DeployedObjects implements DeployDirectory, ArtifactInstaller, ConfigurationListener {
+    private static final Logger LOG = LoggerFactory.getLogger(DeployedObjects.class);
+    static final String FILENAME = "felix.fileinstall.filename";
+    /** How long a file must stay unchanged before it is read, and how long to wait for that at most. */
+    static final long QUIET_MILLIS = 300;
+    static final long SETTLE_TIMEOUT_MILLIS = 30_000;
+    /** How long to wait for FileInstall to turn a .cfg already beside the object into a configuration. */
+    static final long CONFIG_WAIT_MILLIS = 5_000;
+
+    private final StructOpsLoader loader;
+    private final StructOpsRegistry registry;
+    private final BpfObjectReader reader;
+    private final ConfigurationAdmin configAdmin;
+
+    /** One deployed file: what it loaded (null if its last attempt failed) and its bytes, to restore it. */
+    private record Deployed(Path file, LoadedObject object, byte[] bytes, DeployOptions options) {
+    }
+
+    /** Last outcome and attempt count per file, for {@link #deployments()}. */
+    private final Map<Path, String> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Path, Integer> attempts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void outcome(Path file, String text) {
+        outcomes.put(file, text);
+        attempts.merge(file, 1, Integer::sum);
+    }
+
+    @Override
+    public synchronized List<Deployment> deployments() {
+        List<Deployment> all = new ArrayList<>();
+        for (Deployed d : deployed.values()) {
+            all.add(new Deployment(d.file(), Optional.ofNullable(d.object()).filter(LoadedObject::isOpen),
+                    outcomes.getOrDefault(d.file(), ""), attempts.getOrDefault(d.file(), 0)));
+        }
+        return all;
+    }
+
+    private final Map<Path, Deployed> deployed = new LinkedHashMap<>();
+
+    /**
+     * Deployments run one at a time on a thread of their own, in the order FileInstall reported the files: waiting
+     * for a file to settle, or for the configuration FileInstall makes from its .cfg, must not hold up FileInstall's
+     * thread, which is the one that makes that configuration.
+     */
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "structops-deploy");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Runs a deployment step on the worker; whatever goes wrong is logged in one line, naming the file. */
+    private void submit(Path file, String step, Step work) {
+        worker.execute(() -> {
+            synchronized (this) {
+                try {
+                    work.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    LOG.error("{}: {} failed: {}", file, step, e.toString());
+                }
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    @Activate
+    public DeployedObjects(@Reference StructOpsLoader loader, @Reference StructOpsRegistry registry,
+            @Reference BpfObjectReader reader, @Reference ConfigurationAdmin configAdmin) {
+        this.loader = loader;
+        this.registry = registry;
+        this.reader = reader;
+        this.configAdmin = configAdmin;
+    }
+
+    @Override
+    public boolean canHandle(File artifact) {
+        String name = artifact.getName();
+        return name.endsWith(".o") && !StableFile.temporary(name);
+    }
+
+    /** {@code NAME.cfg} for {@code NAME.bpf.o} or {@code NAME.o}. */
+    static Path optionsFile(Path object) {
+        String name = object.getFileName().toString();
+        String base = name.substring(0, name.length() - 2);
+        if (base.endsWith(".bpf")) {
+            base = base.substring(0, base.length() - 4);
+        }
+        return object.resolveSibling(base + ".cfg");
+    }
+
+    /** The options for {@code object}: its .cfg's configuration, waited for briefly if the file is there first. */
+    DeployOptions options(Path object) throws InterruptedException {
+        Path cfg = optionsFile(object).toAbsolutePath().normalize();
+        long deadline = System.currentTimeMillis() + CONFIG_WAIT_MILLIS;
+        do {
+            Optional<Configuration> c = configurationOf(cfg);
+            if (c.isPresent() && c.get().getProperties() != null) {
+                DeployOptions o = DeployOptions.from(c.get().getProperties());
+                for (String problem : o.problems()) {
+                    LOG.warn("{}: {}: ignored", cfg, problem);
+                }
+                return o;
+            }
+            if (!Files.exists(cfg)) {
+                return DeployOptions.DEFAULTS;
+            }
+            Thread.sleep(100);
+        } while (System.currentTimeMillis() < deadline);
+        LOG.warn("{}: no configuration appeared for it (is FileInstall handling .cfg files?); deploying {} with"
+                + " defaults", cfg, object.getFileName());
+        return DeployOptions.DEFAULTS;
+    }
+
+    private Optional<Configuration> configurationOf(Path cfg) {
+        try {
+            Configuration[] all = configAdmin.listConfigurations("(" + FILENAME + "=*)");
+            for (Configuration c : all == null ? new Configuration[0] : all) {
+                Object name = c.getProperties() == null ? null : c.getProperties().get(FILENAME);
+                if (name != null && cfg.equals(pathOf(name.toString()))) {
+                    return Optional.of(c);
+                }
+            }
+        } catch (Exception e) {
+            LOG.warn("cannot list configurations: {}", e.toString());
+        }
+        return Optional.empty();
+    }
+
+    private static Path pathOf(String fileName) {
+        try {
+            return fileName.startsWith("file:") ? Path.of(URI.create(fileName)).toAbsolutePath().normalize()
+                    : Path.of(fileName).toAbsolutePath().normalize();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The struct_ops maps {@code file} would create with {@code options}. */
+    private List<String> mapNames(Path file, DeployOptions options) throws Exception {
+        List<String> names = new ArrayList<>();
+        for (StructOpsVariable v : reader.read(file).structOps()) {
+            if (!v.optional() || options.optionalMaps().contains(v.name())) {
+                names.add(v.name());
+            }
+        }
+        return names;
+    }
+
+    @Override
+    public void install(File artifact) {
+        Path file = artifact.toPath().toAbsolutePath().normalize();
+        submit(file, "deploy", () -> install(file));
+    }
+
+    private void install(Path file) throws Exception {
+        if (!StableFile.await(file, QUIET_MILLIS, SETTLE_TIMEOUT_MILLIS)) {
+            LOG.warn("{}: still changing (or gone) after {} s; not deployed until it is replaced again", file,
+                    SETTLE_TIMEOUT_MILLIS / 1000);
+            deployed.put(file, new Deployed(file, null, null, DeployOptions.DEFAULTS));
+            outcome(file, "failed: the file did not settle");
+            return;
+        }
+        deploy(file, options(file), null);
+    }
+
+    /**
+     * Loads {@code file}. A map name this runtime already holds is refused, or with {@code conflict = swap} the
+     * holder's map is swapped for the new one. {@code previous} (a replaced file's) is detached first when it cannot
+     * be swapped, and restored if the new file fails.
+     */
+    private void deploy(Path file, DeployOptions options, Deployed previous) throws Exception {
+        byte[] bytes = Files.readAllBytes(file);
+        LoadedObject object = null;
+        try {
+            List<String> names = mapNames(file, options);
+            LoadedObject holder = null;
+            for (String name : names) {
+                Optional<LoadedObject> owner = registry.owner(name);
+                if (owner.isPresent() && (previous == null || owner.get() != previous.object())) {
+                    if (!options.swapOnConflict() || names.size() != 1) {
+                        throw new LoadException(file + ": map " + name + " is already attached by this runtime (from "
+                                + owner.get().name() + "); refused" + (names.size() == 1 ? " (set conflict = swap in "
+                                + optionsFile(file).getFileName() + " to replace it)" : ""), null, null);
+                    }
+                    holder = owner.get();
+                }
+            }
+            if (previous != null && previous.object() != null && swappable(previous.object(), names)) {
+                holder = previous.object();
+            }
+            if (holder != null) {
+                object = loader.swap(holder, names.get(0), file, options.loadOptions());
+                registry.replace(holder, object);
+                LOG.info("{}: swapped in for {} ({}), no gap", file, names.get(0), holder.name());
+            } else {
+                long gapStart = 0;
+                if (previous != null && previous.object() != null) {
+                    gapStart = System.nanoTime();
+                    registry.unload(previous.object());
+                }
+                try {
+                    object = loader.load(file, options.loadOptions());
+                } catch (LoadException e) {
+                    if (previous != null && previous.bytes() != null && previous.object() != null) {
+                        restore(previous);
+                    }
+                    throw e;
+                }
+                registry.add(object);
+                if (gapStart != 0) {
+                    LOG.info("{}: replaced by detaching the old maps and attaching the new ones; nothing was attached"
+                            + " for {} us", file, (System.nanoTime() - gapStart) / 1000);
+                }
+            }
+            if (options.pin().isPresent()) {
+                Files.createDirectories(options.pin().get());
+                object.pinLinks(options.pin().get());
+            }
+            deployed.put(file, new Deployed(file, object, bytes, options));
+            LOG.info("{}: deployed {}", file, describe(object));
+            outcome(file, (holder != null ? "swapped in, no gap: " : "deployed: ") + describe(object));
+        } catch (Exception e) {
+            boolean kept = previous != null && previous.object() != null && previous.object().isOpen();
+            LOG.error("{}: not deployed: {}{}", file, e.getMessage(), kept ? "; the attached version stays" : "");
+            outcome(file, "failed: " + e.getMessage() + (kept ? "; the attached version stays" : ""));
+            if (object != null) {
+                // Loaded but not recorded (pinning failed): not left attached behind the directory's back.
+                registry.unload(object);
+            }
+            Deployed now = deployed.get(file);
+            if (now == null || now.object() == null || !now.object().isOpen()) {
+                deployed.put(file, new Deployed(file, null, null, options));
+            }
+        }
+    }
+
+    /** A replaced file whose single link-based map keeps its name can move the link: no gap. */
+    private static boolean swappable(LoadedObject current, List<String> names) {
+        List<LoadedMap> maps = current.maps();
+        return names.size() == 1 && maps.size() == 1 && maps.get(0).linkBased()
+                && maps.get(0).name().equals(names.get(0));
+    }
+
+    /** After a failed replacement that had to detach first: the previous bytes are loaded again. */
+    private void restore(Deployed previous) {
+        try {
+            Path copy = Files.createTempFile("structops-restore-", ".bpf.o");
+            try {
+                Files.write(copy, previous.bytes());
+                LoadedObject again = loader.load(copy, previous.options().loadOptions());
+                registry.add(again);
+                deployed.put(previous.file(), new Deployed(previous.file(), again, previous.bytes(),
+                        previous.options()));
+                LOG.warn("{}: the replacement failed; the previous version is attached again", previous.file());
+            } finally {
+                Files.deleteIfExists(copy);
+            }
+        } catch (Exception e) {
+            LOG.error("{}: the replacement failed and the previous version could not be attached again: {}",
+                    previous.file(), e.getMessage());
+        }
+    }
+
+    private static String describe(LoadedObject object) {
+        StringBuilder sb = new StringBuilder();
+        for (LoadedMap m : object.maps()) {
+            sb.append(sb.isEmpty() ? "" : ", ").append(m.type()).append(' ').append(m.name()).append(" (map id ")
+                    .append(m.mapId()).append(m.linkBased() ? ", link id " + m.linkId() : "").append(')');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void update(File artifact) {
+        Path file = artifact.toPath().toAbsolutePath().normalize();
+        submit(file, "redeploy", () -> update(file));
+    }
+
+    private void update(Path file) throws Exception {
+        if (!StableFile.await(file, QUIET_MILLIS, SETTLE_TIMEOUT_MILLIS)) {
+            LOG.warn("{}: still changing (or gone) after {} s; the attached version stays", file,
+                    SETTLE_TIMEOUT_MILLIS / 1000);
+            return;
+        }
+        redeploy(file, options(file));
+    }
+
+    private void redeploy(Path file, DeployOptions options) throws Exception {
+        Deployed previous = deployed.get(file);
+        if (previous == null || previous.object() == null || !previous.object().isOpen()) {
+            deploy(file, options, null);
+        } else {
+            deploy(file, options, previous);
+        }
+    }
+
+    @Override
+    public void uninstall(File artifact) {
+        Path file = artifact.toPath().toAbsolutePath().normalize();
+        submit(file, "remove", () -> uninstall(file));
+    }
+
+    private void uninstall(Path file) {
+        Deployed d = deployed.remove(file);
+        outcomes.remove(file);
+        attempts.remove(file);
+        if (d != null && d.object() != null && d.object().isOpen()) {
+            registry.unload(d.object());
+            LOG.info("{}: removed; detached {}", file, d.object().name());
+        }
+    }
+
+    /**
+     * A .cfg beside a deployed object changed or went away: the object is deployed again with the options it now
+     * has, if they differ from those it runs with.
+     */
+    @Override
+    public void configurationEvent(ConfigurationEvent event) {
+        submit(Path.of(event.getPid()), "apply options", () -> {
+            for (Deployed d : List.copyOf(deployed.values())) {
+                if (!Files.exists(d.file())) {
+                    continue;
+                }
+                DeployOptions options = options(d.file());
+                if (!options.equals(d.options())) {
+                    LOG.info("{}: options changed ({}); deploying again", d.file(), optionsFile(d.file())
+                            .getFileName());
+                    redeploy(d.file(), options);
+                }
+            }
+        });
+    }
+
+    /** Stop: what the directory attached is detached, newest first; pinned links stay, their descriptors closed. */
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        worker.shutdown();
+        if (!worker.awaitTermination(60, TimeUnit.SECONDS)) {
+            LOG.warn("a deployment still runs after 60 s; stopping without it");
+            worker.shutdownNow();
+        }
+        synchronized (this) {
+            detachAll();
+        }
+    }
+
+    private void detachAll() {
+        List<Deployed> all = new ArrayList<>(deployed.values());
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Deployed d = all.get(i);
+            if (d.object() == null || !d.object().isOpen()) {
+                continue;
+            }
+            if (d.options().pin().isPresent()) {
+                registry.release(d.object());
+                LOG.info("{}: released; its links stay attached, pinned in {}", d.file(), d.options().pin().get());
+            } else {
+                registry.unload(d.object());
+                LOG.info("{}: detached on stop", d.file());
+            }
+        }
+        deployed.clear();
+    }
+}

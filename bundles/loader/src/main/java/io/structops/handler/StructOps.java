@@ -1,0 +1,41 @@
+package io.structops.handler;
+
+import io.structops.loader.LoadedMap;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * One struct_ops map as a handler sees it: the value the kernel is (or will be) given, read by kernel member name,
+ * before and after it is attached.
+ */
+@org.osgi.annotation.versioning.ProviderType
+public interface StructOps {
+
+    /** The object file the map comes from. */
+    String object();
+
+    /** The struct_ops variable's (and the map's) name. */
+    String mapName();
+
+    /** The kernel struct, e.g. {@code tcp_congestion_ops}. */
+    String struct();
+
+    /** Attached through a BPF link ({@code .struct_ops.link}) rather than registered by a map update. */
+    boolean linkBased();
+
+    /** The function-pointer members bound to a program. */
+    Set<String> programMembers();
+
+    /** A {@code char[]} member as a C string; empty if the kernel struct has no such member or it is not text. */
+    Optional<String> string(String member);
+
+    /** An integer or enum member's value; empty if the kernel struct has no such member or it is not a number. */
+    OptionalLong integer(String member);
+
+    /** The kernel objects once attached (map id, link id, program ids); empty before. */
+    Optional<LoadedMap> loaded();
+
+    /** During a swap: the attached map this one is about to replace. */
+    Optional<StructOps> replacing();
+}

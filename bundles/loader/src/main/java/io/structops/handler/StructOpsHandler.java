@@ -1,0 +1,48 @@
+package io.structops.handler;
+
+import java.util.Map;
+
+/**
+ * Policy for one kernel struct_ops type, registered as a service with the {@value #STRUCT} property naming the struct
+ * ({@code tcp_congestion_ops}, {@code sched_ext_ops}, ...). Where several handle one struct, the highest-ranked
+ * wins. Handlers come and go at run time: the loader looks one up at each step, so an attached map is managed by
+ * whichever handler is registered at that moment, and by none while none is.
+ *
+ * <p>A hook that throws {@link HandlerException} before attach stops the load with nothing created or left behind;
+ * one that throws after attach makes the loader undo the attach (or the swap) and report the message.
+ */
+@org.osgi.annotation.versioning.ConsumerType
+public interface StructOpsHandler {
+
+    /** Service property: the kernel struct this handler handles. */
+    String STRUCT = "structops.struct";
+
+    /**
+     * Before anything is created in the kernel, for a load and for the new map of a swap
+     * ({@link StructOps#replacing()} then names the current one).
+     */
+    default void validate(StructOps ops) throws HandlerException {
+    }
+
+    /** The programs are verified and the map is filled; the next step makes it live. */
+    default void beforeAttach(StructOps ops) throws HandlerException {
+    }
+
+    /** The map is live; a failure here detaches it again. */
+    default void afterAttach(StructOps ops) throws HandlerException {
+    }
+
+    /** {@code current} replaced {@code previous}; a failure here moves the attachment back to {@code previous}. */
+    default void afterSwap(StructOps previous, StructOps current) throws HandlerException {
+        afterAttach(current);
+    }
+
+    /** The map was detached (unloaded, or the runtime stopped). */
+    default void afterDetach(StructOps ops) {
+    }
+
+    /** What the kernel says about the attached map, for {@code list}: names to JSON-friendly values. */
+    default Map<String, Object> status(StructOps ops) {
+        return Map.of();
+    }
+}

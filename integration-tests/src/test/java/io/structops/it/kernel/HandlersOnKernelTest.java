@@ -1,0 +1,153 @@
+package io.structops.it.kernel;
+
+import static io.structops.it.kernel.StructOpsOnKernelTest.available;
+import static io.structops.it.kernel.StructOpsOnKernelTest.awaitGone;
+import static io.structops.it.kernel.StructOpsOnKernelTest.programIds;
+import static io.structops.it.kernel.StructOpsOnKernelTest.removePins;
+import static io.structops.it.kernel.StructOpsOnKernelTest.run;
+import static io.structops.it.kernel.StructOpsOnKernelTest.trafficTool;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.structops.it.cli.Launcher;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tcp_congestion_ops handler and live swap, through the launcher as a user runs them: one-shot commands and a
+ * shell session fed on stdin.
+ */
+class HandlersOnKernelTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The JSON documents a shell session printed, in order. Its stdout also holds prompts ("g! ") and text; a
+     * document starts with '[' or '{' and ends at the first line that closes it at column 0, as the commands print.
+     */
+    static List<JsonNode> documents(String out) throws Exception {
+        List<JsonNode> docs = new java.util.ArrayList<>();
+        StringBuilder doc = null;
+        for (String line : out.split("\n")) {
+            while (line.startsWith("g! ")) {
+                line = line.substring(3);
+            }
+            if (doc == null && (line.startsWith("[") || line.startsWith("{"))) {
+                doc = new StringBuilder();
+            }
+            if (doc != null) {
+                doc.append(line).append('\n');
+                if (line.equals("]") || line.equals("}") || line.equals("[]")) {
+                    docs.add(JSON.readTree(doc.toString()));
+                    doc = null;
+                }
+            }
+        }
+        return docs;
+    }
+
+    @Test
+    void legacyCongestionControlStaysRegisteredAfterAOneShotLoad(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        try {
+            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_legacy.bpf.o").toString());
+            assertEquals(0, r.status(), r.err());
+            assertTrue(r.out().contains("legacy: stays registered until unload"), r.out());
+            assertTrue(available("so_legacy"), "a legacy map stays registered after the runtime exits");
+            assertEquals("so_legacy 1048576", run(List.of(trafficTool(dir).toString(), "so_legacy", "1048576"))
+                    .trim());
+            JsonNode listed = null;
+            for (JsonNode m : JSON.readTree(Launcher.run("list", "--json").out())) {
+                if (m.get("name").asText().equals("structops_legac")) {
+                    listed = m;
+                }
+            }
+            assertTrue(listed != null && listed.get("linkId").isNull(), String.valueOf(listed));
+            Launcher.Result unload = Launcher.run("unload", "structops_legac");
+            assertEquals(0, unload.status(), unload.err());
+            assertTrue(unload.out().startsWith("unregistered tcp_congestion_ops"), unload.out());
+            assertFalse(available("so_legacy"));
+        } finally {
+            if (available("so_legacy")) {
+                Launcher.run("unload", "structops_legac");
+            }
+        }
+        awaitGone(before);
+    }
+
+    @Test
+    void theHandlerRefusesANameTakenBeforeAnythingIsLoaded() throws Exception {
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        try {
+            assertEquals(0, Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin",
+                    pins.toString()).status());
+            Set<Integer> before = programIds();
+            Launcher.Result again = Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString());
+            assertEquals(1, again.status());
+            assertTrue(again.err().contains("tcp_congestion_ops handler (io.structops.handler.tcpcc")
+                    && again.err().contains("validate: a congestion control named structops_fixed is already"
+                            + " registered"), again.err());
+            assertEquals(before, programIds(), "the handler refused before any program was loaded");
+            assertEquals(0, Launcher.run("unload", "structops_fixed").status());
+        } finally {
+            removePins(pins);
+        }
+    }
+
+    @Test
+    void aShellSessionSwapsUnderItsHandlerAndListsIt() throws Exception {
+        Set<Integer> before = programIds();
+        String link = Launcher.example("tcp_cc_link.bpf.o").toString();
+        String v2 = Launcher.example("tcp_cc_link_v2.bpf.o").toString();
+        String reject = Launcher.example("tcp_cc_reject.bpf.o").toString();
+        Launcher.Result r = Launcher.run(Map.of(), String.join("\n",
+                "load --json " + link,
+                "swap structops_fixed " + reject,
+                "list --json",
+                "swap --json structops_fixed " + v2,
+                "list --json",
+                "handlers --json",
+                "unload structops_fixed",
+                "handlers --json", ""));
+        assertEquals(0, r.status(), r.err());
+        List<JsonNode> docs = documents(r.out());
+        assertEquals(6, docs.size(), r.out());
+        int firstMap = docs.get(0).get("maps").get(0).get("mapId").asInt();
+        int linkId = docs.get(0).get("maps").get(0).get("linkId").asInt();
+        // The refused swap (the verifier rejects the new object) left the first map attached and managed.
+        JsonNode listed = find(docs.get(1), firstMap);
+        assertEquals("io.structops.handler.tcpcc", listed.get("handler").get("bundle").asText());
+        assertEquals("structops_fixed", listed.get("status").get("algorithm").asText());
+        assertTrue(listed.get("status").get("available").asBoolean());
+        assertTrue(r.out().contains("structops_fixed from " + link + " stays attached"), r.out());
+        // The swap kept the link and moved it to the new map.
+        JsonNode swapped = docs.get(2);
+        assertEquals(linkId, swapped.get("linkId").asInt());
+        assertEquals(firstMap, swapped.get("previous").get("mapId").asInt());
+        int secondMap = swapped.get("current").get("mapId").asInt();
+        assertEquals(linkId, find(docs.get(3), secondMap).get("linkId").asInt());
+        assertEquals(null, find(docs.get(3), firstMap), "the old map is released once nothing of it is attached");
+        JsonNode handler = docs.get(4).get(0);
+        assertEquals("tcp_congestion_ops", handler.get("struct").asText());
+        assertEquals("[\"structops_fixed\"]", handler.get("maps").toString());
+        assertEquals("[]", docs.get(5).get(0).get("maps").toString());
+        assertFalse(available("structops_fixed"));
+        awaitGone(before);
+    }
+
+    private static JsonNode find(JsonNode list, int mapId) {
+        for (JsonNode m : list) {
+            if (m.get("id").asInt() == mapId) {
+                return m;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,118 @@
+package io.structops.it.kernel;
+
+import static io.structops.it.kernel.StructOpsOnKernelTest.available;
+import static io.structops.it.kernel.StructOpsOnKernelTest.awaitGone;
+import static io.structops.it.kernel.StructOpsOnKernelTest.programIds;
+import static io.structops.it.kernel.StructOpsOnKernelTest.removePins;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.structops.it.cli.Launcher;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runtime as a service: a deploy directory, then SIGTERM. */
+class ServiceOnKernelTest {
+
+    /** Reads the service's log until each of {@code markers} has appeared in some line. */
+    static void awaitLog(BufferedReader err, List<String> seen, String... markers) throws Exception {
+        String line;
+        while (!List.of(markers).stream().allMatch(m -> seen.stream().anyMatch(l -> l.contains(m)))) {
+            if ((line = err.readLine()) == null) {
+                throw new AssertionError("the service ended before logging " + List.of(markers) + ":\n"
+                        + String.join("\n", seen));
+            }
+            seen.add(line);
+            if (line.contains("not deployed")) {
+                throw new AssertionError(line);
+            }
+        }
+    }
+
+    /** Index of the first log line containing {@code marker}. */
+    static int at(List<String> log, String marker) {
+        for (int i = 0; i < log.size(); i++) {
+            if (log.get(i).contains(marker)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void sigtermDetachesWhatTheServiceAttachedExceptPinnedLinks(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        Path deploy = dir.resolve("deploy");
+        Files.createDirectories(deploy);
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        // One legacy map (unregistered on stop), one link (detached on stop), one pinned link (stays).
+        Files.copy(Launcher.example("tcp_cc_legacy.bpf.o"), deploy.resolve("legacy.bpf.o"));
+        Files.copy(Launcher.example("tcp_cc_link.bpf.o"), deploy.resolve("link.bpf.o"));
+        Files.writeString(deploy.resolve("kfunc.cfg"), "pin = " + pins + "\n");
+        Path temp = deploy.resolve(".kfunc.bpf.o.part");
+        Files.copy(Launcher.example("tcp_cc_kfunc.bpf.o"), temp);
+        Files.move(temp, deploy.resolve("kfunc.bpf.o"), StandardCopyOption.ATOMIC_MOVE);
+        try {
+            List<String> log = new ArrayList<>();
+            Process p = runUntilSigterm(deploy, log);
+            checkStop(log, p);
+        } finally {
+            if (available("structops_kfunc")) {
+                Launcher.run("unload", "structops_kfunc");
+            }
+            removePins(pins);
+        }
+        awaitGone(before);
+    }
+
+    /** Starts the service on {@code deploy}, waits for its three objects, sends SIGTERM and reads its log to the end. */
+    private static Process runUntilSigterm(Path deploy, List<String> log) throws Exception {
+        Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
+                StandardCharsets.UTF_8))) {
+            awaitLog(err, log, "legacy.bpf.o: deployed", "link.bpf.o: deployed", "kfunc.bpf.o: deployed");
+            assertTrue(available("so_legacy") && available("structops_fixed") && available("structops_kfunc"));
+            assertFalse(log.stream().anyMatch(l -> l.contains(".part")), "the temporary name was not deployed");
+
+            p.toHandle().destroy(); // SIGTERM to the launcher, which passes it on; our end of its pipes stays open
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the service stopped after SIGTERM");
+            String line;
+            while ((line = err.readLine()) != null) {
+                log.add(line);
+            }
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+        }
+        return p;
+    }
+
+    private static void checkStop(List<String> log, Process p) throws Exception {
+        String all = String.join("\n", log);
+        assertEquals(0, p.exitValue(), all);
+        assertTrue(all.contains("SIGTERM received"), all);
+        assertFalse(available("so_legacy"), "the legacy map was unregistered on stop");
+        assertFalse(available("structops_fixed"), "the link was detached on stop");
+        assertTrue(available("structops_kfunc"), "the pinned link stays attached");
+        // Stopped newest first: the reverse of the order in which they were deployed.
+        List<String> files = new ArrayList<>(List.of("legacy.bpf.o", "link.bpf.o", "kfunc.bpf.o"));
+        files.sort(java.util.Comparator.comparingInt(f -> at(log, f + ": deployed")));
+        List<Integer> stops = files.stream().map(f -> at(log, f + (f.startsWith("kfunc") ? ": released"
+                : ": detached on stop"))).toList();
+        assertTrue(stops.get(2) < stops.get(1) && stops.get(1) < stops.get(0) && stops.get(2) >= 0,
+                "deployed " + files + ", stopped at log lines " + stops + ":\n" + all);
+        assertEquals(0, Launcher.run("unload", "structops_kfunc").status());
+        assertFalse(available("structops_kfunc"));
+    }
+}
