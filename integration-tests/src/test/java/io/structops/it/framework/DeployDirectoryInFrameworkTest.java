@@ -205,6 +205,41 @@ class DeployDirectoryInFrameworkTest {
     }
 
     @Test
+    void aHandlerBundleDroppedInIsInstalledAndGoesWithItsFile(@InjectService io.structops.handler.StructOpsHandlers
+            handlers) throws Exception {
+        org.osgi.framework.Bundle shipped = null;
+        for (org.osgi.framework.Bundle b : context.getBundles()) {
+            if (HandlerLifecycleInFrameworkTest.HANDLER_BUNDLE.equals(b.getSymbolicName())) {
+                shipped = b;
+            }
+        }
+        String location = shipped.getLocation();
+        byte[] jar;
+        try (var in = new java.net.URI(location.replaceFirst("^reference:", "")).toURL().openStream()) {
+            jar = in.readAllBytes();
+        } catch (IllegalArgumentException | java.net.URISyntaxException e) {
+            jar = Files.readAllBytes(Path.of(location));
+        }
+        shipped.uninstall();
+        try {
+            await("no tcp handler", () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT).isEmpty());
+            Path dropped = deployDir().resolve("tcp-handler.jar");
+            put(dropped, jar);
+            await("the dropped handler bundle is in charge",
+                    () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT).isPresent());
+            Files.delete(dropped);
+            await("the removed handler bundle is gone",
+                    () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT).isEmpty());
+        } finally {
+            await("FileInstall uninstalled the dropped bundle", () -> java.util.Arrays.stream(context.getBundles())
+                    .noneMatch(b -> HandlerLifecycleInFrameworkTest.HANDLER_BUNDLE.equals(b.getSymbolicName())));
+            context.getBundle(0).getBundleContext().installBundle(location).start();
+        }
+        await("the shipped handler is back", () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT)
+                .isPresent());
+    }
+
+    @Test
     void addAndRemoveCyclesLeaveNothingBehind(@InjectService Bpf bpf) throws Exception {
         Path object = deployDir().resolve("cycle.bpf.o");
         byte[] content = Files.readAllBytes(example("tcp_cc_maps.bpf.o"));

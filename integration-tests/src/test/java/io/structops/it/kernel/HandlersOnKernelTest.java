@@ -5,7 +5,6 @@ import static io.structops.it.kernel.StructOpsOnKernelTest.awaitGone;
 import static io.structops.it.kernel.StructOpsOnKernelTest.programIds;
 import static io.structops.it.kernel.StructOpsOnKernelTest.removePins;
 import static io.structops.it.kernel.StructOpsOnKernelTest.run;
-import static io.structops.it.kernel.StructOpsOnKernelTest.trafficTool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The tcp_congestion_ops handler and live swap, through the launcher as a user runs them: one-shot commands and a
@@ -51,35 +49,6 @@ class HandlersOnKernelTest {
             }
         }
         return docs;
-    }
-
-    @Test
-    void legacyCongestionControlStaysRegisteredAfterAOneShotLoad(@TempDir Path dir) throws Exception {
-        Set<Integer> before = programIds();
-        try {
-            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_legacy.bpf.o").toString());
-            assertEquals(0, r.status(), r.err());
-            assertTrue(r.out().contains("legacy: stays registered until unload"), r.out());
-            assertTrue(available("so_legacy"), "a legacy map stays registered after the runtime exits");
-            assertEquals("so_legacy 1048576", run(List.of(trafficTool(dir).toString(), "so_legacy", "1048576"))
-                    .trim());
-            JsonNode listed = null;
-            for (JsonNode m : JSON.readTree(Launcher.run("list", "--json").out())) {
-                if (m.get("name").asText().equals("structops_legac")) {
-                    listed = m;
-                }
-            }
-            assertTrue(listed != null && listed.get("linkId").isNull(), String.valueOf(listed));
-            Launcher.Result unload = Launcher.run("unload", "structops_legac");
-            assertEquals(0, unload.status(), unload.err());
-            assertTrue(unload.out().startsWith("unregistered tcp_congestion_ops"), unload.out());
-            assertFalse(available("so_legacy"));
-        } finally {
-            if (available("so_legacy")) {
-                Launcher.run("unload", "structops_legac");
-            }
-        }
-        awaitGone(before);
     }
 
     @Test

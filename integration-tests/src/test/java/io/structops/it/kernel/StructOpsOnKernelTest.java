@@ -170,6 +170,49 @@ class StructOpsOnKernelTest {
     }
 
     @Test
+    void legacyCongestionControlStaysRegisteredAndCarriesTraffic(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        try {
+            // A one-shot load of a legacy map leaves it registered, as bpftool's register does.
+            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_legacy.bpf.o").toString(), "--json");
+            assertEquals(0, r.status(), r.err());
+            JsonNode map = JSON.readTree(r.out()).get("maps").get(0);
+            assertTrue(map.get("linkId").isNull(), map.toString());
+            assertTrue(available("so_legacy"), "registered after the runtime exited");
+            assertEquals("so_legacy 4194304", run(List.of(trafficTool(dir).toString(), "so_legacy", "4194304"))
+                    .trim());
+            long runs = 0;
+            for (var e : map.get("programs").properties()) {
+                runs += bpftool("prog", "show", "id", e.getValue().asText()).path("run_cnt").asLong();
+            }
+            assertTrue(runs > 0, "the congestion control's programs ran (run_cnt " + runs + ")");
+
+            JsonNode docs = JSON.readTree("[" + run(List.of("bpftool", "--json", "struct_ops", "dump", "id",
+                    map.get("mapId").asText())) + "]");
+            JsonNode peerDump = docs.get(docs.size() - 1).get("bpf_struct_ops_tcp_congestion_ops");
+            JsonNode dump = JSON.readTree(Launcher.run("dump", map.get("mapId").asText(), "--json").out());
+            assertEquals("inuse", dump.get("state").asText(), "a registered legacy map is in use");
+            for (var e : map.get("programs").properties()) {
+                assertTrue(peerDump.get("data").get(e.getKey()).asText().endsWith("/prog_id:" + e.getValue().asInt()),
+                        e.getKey() + " in bpftool: " + peerDump);
+                assertTrue(dump.get("members").get(e.getKey()).asText().endsWith("(prog id " + e.getValue().asInt()
+                        + ")"), dump.toString());
+            }
+            assertEquals("so_legacy", dump.get("members").get("name").asText().replace("\"", ""), dump.toString());
+
+            Launcher.Result unload = Launcher.run("unload", map.get("mapId").asText());
+            assertEquals(0, unload.status(), unload.err());
+            assertTrue(unload.out().startsWith("unregistered tcp_congestion_ops"), unload.out());
+            assertFalse(available("so_legacy"));
+        } finally {
+            if (available("so_legacy")) {
+                Launcher.run("unload", "structops_legac");
+            }
+        }
+        awaitGone(before);
+    }
+
+    @Test
     void stateInMapsAndGlobalsIsReadBack(@TempDir Path dir) throws Exception {
         Set<Integer> before = programIds();
         Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
