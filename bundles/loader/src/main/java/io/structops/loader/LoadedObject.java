@@ -1,7 +1,9 @@
 package io.structops.loader;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** The kernel objects one load created. Thread-safe. */
 public interface LoadedObject extends AutoCloseable {
@@ -28,4 +30,13 @@ public interface LoadedObject extends AutoCloseable {
     void release();
 
     boolean isOpen();
+
+    /**
+     * For a map this object took over in a {@link StructOpsLoader#swap swap} that had to detach the old map before
+     * attaching the new one (the kernel cannot update that struct's link in place, as with sched_ext): how long
+     * neither was attached. Empty when the link moved in place, with no gap.
+     */
+    default Optional<Duration> swapGap(String mapName) {
+        return Optional.empty();
+    }
 }

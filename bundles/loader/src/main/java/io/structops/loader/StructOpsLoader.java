@@ -22,9 +22,11 @@ public interface StructOpsLoader {
     /**
      * Replaces the attached link-based struct_ops map {@code mapName} of {@code current} with the same-named
      * variable of {@code file}, without a moment in which neither is attached: the new object is loaded and its map
-     * filled, then the existing link is moved to it with BPF_LINK_UPDATE. The returned object owns the link; closing
-     * {@code current} afterwards releases only what it still holds. If anything fails, {@code current} stays
-     * attached as it was and nothing of the new object is left.
+     * filled, then the existing link is moved to it with BPF_LINK_UPDATE. Where the kernel cannot update the struct
+     * in place (EOPNOTSUPP, as for sched_ext), the old link is detached and the new map linked, and the gap is
+     * reported by {@link LoadedObject#swapGap}; if the new map then fails to attach, the old one is linked again.
+     * The returned object owns the link; closing {@code current} afterwards releases only what it still holds. If
+     * anything fails, {@code current} stays attached and nothing of the new object is left.
      */
     LoadedObject swap(LoadedObject current, String mapName, Path file, LoadOptions options) throws LoadException;
 }

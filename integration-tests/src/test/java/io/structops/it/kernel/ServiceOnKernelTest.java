@@ -102,9 +102,9 @@ class ServiceOnKernelTest {
         String all = String.join("\n", log);
         assertEquals(0, p.exitValue(), all);
         assertTrue(all.contains("SIGTERM received"), all);
-        assertFalse(available("so_legacy"), "the legacy map was unregistered on stop");
-        assertFalse(available("structops_fixed"), "the link was detached on stop");
-        assertTrue(available("structops_kfunc"), "the pinned link stays attached");
+        assertFalse(available("so_legacy"), "the legacy map was unregistered on stop:\n" + all);
+        assertFalse(available("structops_fixed"), "the link was detached on stop:\n" + all);
+        assertTrue(available("structops_kfunc"), "the pinned link stays attached:\n" + all);
         // Stopped newest first: the reverse of the order in which they were deployed.
         List<String> files = new ArrayList<>(List.of("legacy.bpf.o", "link.bpf.o", "kfunc.bpf.o"));
         files.sort(java.util.Comparator.comparingInt(f -> at(log, f + ": deployed")));

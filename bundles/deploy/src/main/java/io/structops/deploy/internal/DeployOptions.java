@@ -70,6 +70,18 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Opti
                 List.copyOf(problems));
     }
 
+    /** The options in the .cfg's own terms, for the log. */
+    String describe() {
+        StringBuilder sb = new StringBuilder();
+        globals.forEach((k, v) -> sb.append("set.").append(k).append('=').append(v).append(' '));
+        if (!optionalMaps.isEmpty()) {
+            sb.append("optional=").append(String.join(",", optionalMaps)).append(' ');
+        }
+        pin.ifPresent(p -> sb.append("pin=").append(p).append(' '));
+        sb.append("conflict=").append(swapOnConflict ? "swap" : "refuse");
+        return sb.toString();
+    }
+
     LoadOptions loadOptions() {
         return new LoadOptions(optionalMaps, true, globals);
     }

@@ -147,6 +147,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 for (String problem : o.problems()) {
                     LOG.warn("{}: {}: ignored", cfg, problem);
                 }
+                LOG.info("{}: options from {}: {}", object.getFileName(), cfg.getFileName(), o.describe());
                 return o;
             }
             if (!Files.exists(cfg)) {
@@ -239,7 +240,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             if (holder != null) {
                 object = loader.swap(holder, names.get(0), file, options.loadOptions());
                 registry.replace(holder, object);
-                LOG.info("{}: swapped in for {} ({}), no gap", file, names.get(0), holder.name());
+                LOG.info("{}: swapped in for {} ({}), {}", file, names.get(0), holder.name(), gapText(object,
+                        names.get(0)));
             } else {
                 long gapStart = 0;
                 if (previous != null && previous.object() != null) {
@@ -266,7 +268,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             }
             deployed.put(file, new Deployed(file, object, bytes, options));
             LOG.info("{}: deployed {}", file, describe(object));
-            outcome(file, (holder != null ? "swapped in, no gap: " : "deployed: ") + describe(object));
+            outcome(file, (holder != null ? "swapped in, " + gapText(object, names.get(0)) + ": " : "deployed: ")
+                    + describe(object));
         } catch (Exception e) {
             boolean kept = previous != null && previous.object() != null && previous.object().isOpen();
             LOG.error("{}: not deployed: {}{}", file, e.getMessage(), kept ? "; the attached version stays" : "");
@@ -280,6 +283,11 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 deployed.put(file, new Deployed(file, null, null, options));
             }
         }
+    }
+
+    private static String gapText(LoadedObject object, String map) {
+        return object.swapGap(map).map(d -> "detached then attached, none attached for " + d.toNanos() / 1000
+                + " us").orElse("no gap");
     }
 
     /** A replaced file whose single link-based map keeps its name can move the link: no gap. */

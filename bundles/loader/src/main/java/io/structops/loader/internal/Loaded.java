@@ -29,8 +29,8 @@ final class Loaded implements LoadedObject {
         final StructOpsView view;
         BpfFd link;
         boolean registered;
-        /** Its link is pinned on a bpffs. */
-        boolean pinned;
+        /** Where its link is pinned on a bpffs, or null. */
+        Path pin;
         /** Live in the kernel through this object (registered, or its link is held here). */
         boolean attached;
         LoadedMap info;
@@ -48,6 +48,7 @@ final class Loaded implements LoadedObject {
     final List<BpfFd> descriptors = new ArrayList<>();
     final List<MapHandle> maps = new ArrayList<>();
     private volatile boolean open = true;
+    private final java.util.Map<String, java.time.Duration> swapGaps = new java.util.concurrent.ConcurrentHashMap<>();
 
     Loaded(Bpf bpf, String name, StructOpsHandlers handlers) {
         this.bpf = bpf;
@@ -79,7 +80,7 @@ final class Loaded implements LoadedObject {
             Path path = dir.resolve(m.name);
             try {
                 bpf.objPin(m.link, path);
-                m.pinned = true;
+                m.pin = path;
             } catch (BpfException e) {
                 throw new LoadException(name + ": map " + m.name + ": pin link at " + path + ": " + e.getMessage(),
                         null, e);
@@ -94,7 +95,7 @@ final class Loaded implements LoadedObject {
 
     /** Whether a link of it is pinned, so that it outlives this process. */
     synchronized boolean pinned() {
-        return maps.stream().anyMatch(m -> m.pinned && m.link != null);
+        return maps.stream().anyMatch(m -> m.pin != null && m.link != null);
     }
 
     /** Whether any of its maps is live through this object. */
@@ -122,8 +123,8 @@ final class Loaded implements LoadedObject {
                 BpfFd link = from.link;
                 fromObject.descriptors.remove(link);
                 from.link = null;
-                to.pinned = from.pinned;
-                from.pinned = false;
+                to.pin = from.pin;
+                from.pin = null;
                 toObject.descriptors.add(link);
                 to.link = link;
                 LoadedMap was = from.info;
@@ -179,6 +180,79 @@ final class Loaded implements LoadedObject {
         open = false;
         for (int i = descriptors.size() - 1; i >= 0; i--) {
             descriptors.get(i).close();
+        }
+    }
+
+    @Override
+    public Optional<java.time.Duration> swapGap(String mapName) {
+        return Optional.ofNullable(swapGaps.get(mapName));
+    }
+
+    void swapGap(String mapName, java.time.Duration gap) {
+        swapGaps.put(mapName, gap);
+    }
+
+    /**
+     * The kernel could not move {@code from}'s link: it is detached, and {@code to}'s map gets a link of its own
+     * (pinned where the old one was). If that fails, {@code from}'s map is linked again and the failure rethrown.
+     * Returns how long neither was attached.
+     */
+    static java.time.Duration detachThenAttach(Bpf bpf, Loaded fromObject, MapHandle from, Loaded toObject,
+            MapHandle to) throws BpfException {
+        synchronized (fromObject) {
+            synchronized (toObject) {
+                long detached = System.nanoTime();
+                bpf.linkDetach(from.link);
+                // The detached link's descriptor stays among fromObject's, closed with it.
+                from.link = null;
+                from.attached = false;
+                BpfFd link;
+                try {
+                    link = bpf.linkCreate(to.map, 0, io.structops.syscall.BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
+                } catch (BpfException e) {
+                    BpfFd again = bpf.linkCreate(from.map, 0, io.structops.syscall.BpfConstants.ATTACH_TYPE_STRUCT_OPS,
+                            0);
+                    fromObject.descriptors.add(again);
+                    from.link = again;
+                    from.attached = true;
+                    LoadedMap was = from.info;
+                    from.info = new LoadedMap(was.name(), was.type(), was.mapId(), bpf.linkInfo(again).id(),
+                            was.programIds());
+                    from.view.loaded(from.info);
+                    repin(bpf, from);
+                    throw e;
+                }
+                java.time.Duration gap = java.time.Duration.ofNanos(System.nanoTime() - detached);
+                toObject.descriptors.add(link);
+                to.link = link;
+                to.attached = true;
+                to.pin = from.pin;
+                from.pin = null;
+                LoadedMap now = to.info;
+                to.info = new LoadedMap(now.name(), now.type(), now.mapId(), bpf.linkInfo(link).id(),
+                        now.programIds());
+                to.view.loaded(to.info);
+                LoadedMap was = from.info;
+                from.info = new LoadedMap(was.name(), was.type(), was.mapId(), 0, was.programIds());
+                from.view.loaded(from.info);
+                repin(bpf, to);
+                toObject.swapGap(to.name, gap);
+                return gap;
+            }
+        }
+    }
+
+    /** A new link replaces a pinned one: the pin file is made to name the new link. */
+    private static void repin(Bpf bpf, MapHandle m) {
+        if (m.pin == null) {
+            return;
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(m.pin);
+            bpf.objPin(m.link, m.pin);
+        } catch (Exception e) {
+            LOG.warn("map {}: the new link could not be pinned at {}: {}", m.name, m.pin, e.toString());
+            m.pin = null;
         }
     }
 

@@ -216,20 +216,45 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                     + ": swap " + mapName + ": the object has no link-based struct_ops variable of that name", null,
                     null));
             consult(handlers, newHandle.view, "before swap", h -> h.beforeAttach(newHandle.view));
+            boolean inPlace = true;
             try {
                 bpf.linkUpdate(oldHandle.link, newHandle.map, 0);
             } catch (BpfException e) {
-                throw new LoadException(file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(), null,
-                        e);
+                if (e.errno() != io.structops.syscall.Errno.EOPNOTSUPP
+                        && e.errno() != io.structops.syscall.Errno.ENOTSUPP) {
+                    throw new LoadException(file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(),
+                            null, e);
+                }
+                inPlace = false;
             }
-            Loaded.moveLink(old, oldHandle, replacement, newHandle);
+            if (inPlace) {
+                Loaded.moveLink(old, oldHandle, replacement, newHandle);
+            } else {
+                // This struct cannot be updated in place (sched_ext): detach, then attach, and say for how long
+                // nothing was attached. If the new map will not attach, the old one is linked again.
+                try {
+                    java.time.Duration gap = Loaded.detachThenAttach(bpf, old, oldHandle, replacement, newHandle);
+                    LOG.info("{}: {} cannot be updated in place; detached the old map and attached the new one:"
+                            + " none was attached for {} us", file, oldHandle.info.type(), gap.toNanos() / 1000);
+                    notify(handlers, oldHandle.view, "after detach", h -> h.afterDetach(oldHandle.view));
+                } catch (BpfException e) {
+                    throw new LoadException(file + ": swap " + mapName + ": the kernel cannot update "
+                            + oldHandle.info.type() + " in place, and attaching the new map after detaching the old"
+                            + " failed: " + e.getMessage() + (oldHandle.attached ? "; the old map is attached again"
+                            : "; the old map could not be attached again"), null, e);
+                }
+            }
             try {
                 consult(handlers, newHandle.view, "after swap", h -> h.afterSwap(oldHandle.view, newHandle.view));
             } catch (LoadException e) {
-                // The handler says the new map must not run: the link goes back to the old one, still loaded.
+                // The handler says the new map must not run: the attachment goes back to the old one, still loaded.
                 try {
-                    bpf.linkUpdate(newHandle.link, oldHandle.map, 0);
-                    Loaded.moveLink(replacement, newHandle, old, oldHandle);
+                    if (inPlace) {
+                        bpf.linkUpdate(newHandle.link, oldHandle.map, 0);
+                        Loaded.moveLink(replacement, newHandle, old, oldHandle);
+                    } else {
+                        Loaded.detachThenAttach(bpf, replacement, newHandle, old, oldHandle);
+                    }
                     LOG.warn("{}; swapped back to {}", e.getMessage(), old.name());
                 } catch (BpfException back) {
                     LOG.error("{}: swap {}: could not swap back to {}: {}", file, mapName, old.name(),

@@ -172,14 +172,17 @@ public class StructOpsCommands {
         j.put("linkId", now.linkId());
         j.put("previous", Map.of("object", current.name(), "mapId", old.mapId()));
         j.put("current", Map.of("object", replacement.name(), "mapId", now.mapId()));
-        j.put("gapMicros", 0);
+        java.util.Optional<java.time.Duration> gap = replacement.swapGap(now.name());
+        j.put("gapMicros", gap.map(d -> d.toNanos() / 1000).orElse(0L));
         j.put("tookMicros", micros);
         if (json) {
             return Json.write(j);
         }
         return "swapped " + now.type() + " " + now.name() + ": map id " + old.mapId() + " (" + current.name()
-                + ") -> " + now.mapId() + " (" + replacement.name() + ") on link id " + now.linkId()
-                + ", no gap (link updated in place), " + micros + " us\n";
+                + ") -> " + now.mapId() + " (" + replacement.name() + ") on link id " + now.linkId() + ", "
+                + gap.map(d -> "detached then attached (the kernel cannot update " + now.type() + " in place): none"
+                        + " attached for " + d.toNanos() / 1000 + " us")
+                        .orElse("no gap (link updated in place)") + ", " + micros + " us\n";
     }
 
     /** A struct_ops map as the kernel lists it. */
