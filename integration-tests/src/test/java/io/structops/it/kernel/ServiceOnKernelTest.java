@@ -82,7 +82,8 @@ class ServiceOnKernelTest {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
                 StandardCharsets.UTF_8))) {
-            awaitLog(err, log, "legacy.bpf.o: deployed", "link.bpf.o: deployed", "kfunc.bpf.o: deployed");
+            awaitLog(err, log, "legacy.bpf.o: deployed", "link.bpf.o: deployed", "kfunc.bpf.o: deployed",
+                    "kfunc.bpf.o: options from kfunc.cfg: pin=" + pins);
             assertTrue(available("so_legacy") && available("structops_fixed") && available("structops_kfunc"));
             assertFalse(log.stream().anyMatch(l -> l.contains(".part")), "the temporary name was not deployed");
 
