@@ -65,7 +65,7 @@ class ServiceOnKernelTest {
         Files.move(temp, deploy.resolve("kfunc.bpf.o"), StandardCopyOption.ATOMIC_MOVE);
         try {
             List<String> log = new ArrayList<>();
-            Process p = runUntilSigterm(deploy, log);
+            Process p = runUntilSigterm(deploy, pins, log);
             checkStop(log, p);
         } finally {
             if (available("structops_kfunc")) {
@@ -77,7 +77,7 @@ class ServiceOnKernelTest {
     }
 
     /** Starts the service on {@code deploy}, waits for its three objects, sends SIGTERM and reads its log to the end. */
-    private static Process runUntilSigterm(Path deploy, List<String> log) throws Exception {
+    private static Process runUntilSigterm(Path deploy, Path pins, List<String> log) throws Exception {
         Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
