@@ -1,0 +1,78 @@
+package io.structops.it.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * sched_ext on a kernel that has it: Debian sid's cloud kernel booted under QEMU (integration-tests/vm/vm-run), with
+ * this machine's file system as its root, runs a guest script that uses runtime/bin/structops as a user would.
+ */
+class SchedExtInVmTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path repository() {
+        return Path.of(System.getProperty("structops.examples")).getParent().getParent();
+    }
+
+    /** Runs a guest script (integration-tests/vm/guest/NAME) in the VM; its KEY=VALUE lines, and all its output. */
+    static Map<String, String> inVm(String script, StringBuilder output) throws Exception {
+        Path root = repository();
+        Process p = new ProcessBuilder(root.resolve("integration-tests/vm/vm-run").toString(), "--timeout", "900",
+                "--", "sh", "integration-tests/vm/guest/" + script).directory(root.toFile()).redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.MINUTES));
+        output.append(out);
+        assertEquals(0, p.exitValue(), out);
+        Map<String, String> values = new LinkedHashMap<>();
+        List<String> lines = out.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.substring(0, eq).matches("[a-z_]+")) {
+                String key = line.substring(0, eq);
+                String value = line.substring(eq + 1);
+                if (value.isEmpty() && i + 1 < lines.size()) {
+                    value = lines.get(++i);
+                }
+                values.merge(key, value, (a, b) -> a + "\n" + b);
+            }
+        }
+        return values;
+    }
+
+    @Test
+    void fifoSchedulerEnablesSchedulesAndUnloads() throws Exception {
+        StringBuilder out = new StringBuilder();
+        Map<String, String> v = inVm("sched-fifo.sh", out);
+        assertEquals("disabled", v.get("state_before"), out.toString());
+        assertEquals("0", v.get("load_status"), out.toString());
+        assertEquals("enabled", v.get("state_loaded"), out.toString());
+        assertEquals("structops_fifo", v.get("root_ops"), out.toString());
+        JsonNode vars = JSON.readTree(v.get("vars"));
+        long enqueued = 0;
+        long dispatched = 0;
+        for (JsonNode section : vars) {
+            enqueued += section.path("enqueued").asLong();
+            dispatched += section.path("dispatched").asLong();
+        }
+        assertTrue(enqueued > Long.parseLong(v.get("workers")), "tasks went through the scheduler: " + vars);
+        assertTrue(dispatched > 0, vars.toString());
+        assertEquals("0", v.get("unload_status"), out.toString());
+        assertEquals("disabled", v.get("state_unloaded"), out.toString());
+        assertTrue(v.get("kernel_log").contains("BPF scheduler \"structops_fifo\" enabled")
+                && v.get("kernel_log").contains("disabled (unregistered from user space)"), out.toString());
+        System.out.println("sched_ext in the VM: structops_fifo enabled, " + enqueued + " enqueued, " + dispatched
+                + " dispatched, unloaded");
+    }
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Runs in the VM (vm-run) from the repository root: loads the FIFO scheduler with the launcher as a user would, puts
+# more CPU-bound shell loops than CPUs through it, reads its counters, unloads it. Prints KEY=VALUE lines that
+# SchedExtInVmTest checks; `vars` prints its JSON on the line after "vars=".
+R=runtime/bin/structops
+state() { cat /sys/kernel/sched_ext/state; }
+echo "state_before=$(state)"
+$R load integration-tests/bpf/sched_fifo.bpf.o --pin /sys/fs/bpf/fifo
+echo "load_status=$?"
+echo "state_loaded=$(state)"
+echo "root_ops=$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)"
+echo "enable_seq=$(cat /sys/kernel/sched_ext/enable_seq)"
+workers=$(( $(nproc) * 2 ))
+for _ in $(seq "$workers"); do
+  (i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done) &
+done
+wait
+echo "workers=$workers"
+echo "vars="
+$R vars structops_fifo --json | tr -d '\n'
+echo
+$R unload structops_fifo
+echo "unload_status=$?"
+echo "state_unloaded=$(state)"
+rm -rf /sys/fs/bpf/fifo
+dmesg | sed -n 's/.*sched_ext: /kernel_log=/p'
