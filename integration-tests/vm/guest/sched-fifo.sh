@@ -10,6 +10,10 @@ echo "load_status=$?"
 echo "state_loaded=$(state)"
 echo "root_ops=$(cat /sys/kernel/sched_ext/root/ops 2>/dev/null)"
 echo "enable_seq=$(cat /sys/kernel/sched_ext/enable_seq)"
+# A second scheduler while one runs: the sched_ext handler refuses it, naming the one that runs.
+$R load integration-tests/bpf/sched_fifo.bpf.o 2> "$TMPDIR/second.err"
+echo "second_load_status=$?"
+echo "second_load_error=$(tail -n 1 "$TMPDIR/second.err")"
 workers=$(( $(nproc) * 2 ))
 for _ in $(seq "$workers"); do
   (i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done) &

@@ -59,6 +59,10 @@ class SchedExtInVmTest {
         assertEquals("0", v.get("load_status"), out.toString());
         assertEquals("enabled", v.get("state_loaded"), out.toString());
         assertEquals("structops_fifo", v.get("root_ops"), out.toString());
+        assertEquals("1", v.get("second_load_status"), out.toString());
+        assertTrue(v.get("second_load_error").contains("sched_ext_ops handler (io.structops.handler.schedext")
+                && v.get("second_load_error").contains("sched_ext is enabled with scheduler structops_fifo"),
+                v.get("second_load_error"));
         JsonNode vars = JSON.readTree(v.get("vars"));
         long enqueued = 0;
         long dispatched = 0;
