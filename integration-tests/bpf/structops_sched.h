@@ -16,7 +16,17 @@
 typedef __s64 s64;
 typedef _Bool bool;
 
-struct task_struct;
+/* The parts of a task a scheduler reads and writes (sched_ext lets it write dsq_vtime and slice). */
+struct sched_ext_entity {
+	u64 dsq_vtime;
+	u64 slice;
+	u32 weight;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	int pid;
+	struct sched_ext_entity scx;
+} __attribute__((preserve_access_index));
 
 struct scx_exit_info {
 	int kind;
@@ -53,6 +63,8 @@ extern void scx_bpf_dispatch_vtime(struct task_struct *p, u64 dsq_id, u64 slice,
 extern bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym __weak;
 extern bool scx_bpf_consume(u64 dsq_id) __ksym __weak;
 extern s32 scx_bpf_create_dsq(u64 dsq_id, s32 node) __ksym;
+extern void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data__sz) __ksym;
+extern bool scx_bpf_task_set_dsq_vtime(struct task_struct *p, u64 vtime) __ksym __weak;
 
 static __always_inline void sched_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags)
 {
@@ -69,6 +81,15 @@ static __always_inline void sched_insert_vtime(struct task_struct *p, u64 dsq_id
 		scx_bpf_dsq_insert_vtime(p, dsq_id, slice, vtime, enq_flags);
 	else
 		scx_bpf_dispatch_vtime(p, dsq_id, slice, vtime, enq_flags);
+}
+
+/* Newer kernels want the vtime set through a kfunc (and warn about direct writes); older ones have only the field. */
+static __always_inline void sched_set_vtime(struct task_struct *p, u64 vtime)
+{
+	if (bpf_ksym_exists(scx_bpf_task_set_dsq_vtime))
+		scx_bpf_task_set_dsq_vtime(p, vtime);
+	else
+		p->scx.dsq_vtime = vtime;
 }
 
 static __always_inline bool sched_move_to_local(u64 dsq_id)

@@ -21,7 +21,8 @@ public interface StructOpsLoader {
 
     /**
      * Replaces the attached link-based struct_ops map {@code mapName} of {@code current} with the same-named
-     * variable of {@code file}, without a moment in which neither is attached: the new object is loaded and its map
+     * variable of {@code file} (or, if it has none of that name, with its only struct_ops variable, which must be of
+     * the same kernel struct), without a moment in which neither is attached: the new object is loaded and its map
      * filled, then the existing link is moved to it with BPF_LINK_UPDATE. Where the kernel cannot update the struct
      * in place (EOPNOTSUPP, as for sched_ext), the old link is detached and the new map linked, and the gap is
      * reported by {@link LoadedObject#swapGap}; if the new map then fails to attach, the old one is linked again.

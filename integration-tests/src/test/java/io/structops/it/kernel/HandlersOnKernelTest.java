@@ -103,12 +103,22 @@ class HandlersOnKernelTest {
         int secondMap = swapped.get("current").get("mapId").asInt();
         assertEquals(linkId, find(docs.get(3), secondMap).get("linkId").asInt());
         assertEquals(null, find(docs.get(3), firstMap), "the old map is released once nothing of it is attached");
-        JsonNode handler = docs.get(4).get(0);
-        assertEquals("tcp_congestion_ops", handler.get("struct").asText());
+        JsonNode handler = handlerOf(docs.get(4), "tcp_congestion_ops");
+        assertEquals("io.structops.handler.tcpcc", handler.get("bundle").asText());
         assertEquals("[\"structops_fixed\"]", handler.get("maps").toString());
-        assertEquals("[]", docs.get(5).get(0).get("maps").toString());
+        assertEquals("[]", handlerOf(docs.get(5), "tcp_congestion_ops").get("maps").toString());
+        assertEquals("io.structops.handler.schedext", handlerOf(docs.get(5), "sched_ext_ops").get("bundle").asText());
         assertFalse(available("structops_fixed"));
         awaitGone(before);
+    }
+
+    private static JsonNode handlerOf(JsonNode handlers, String struct) {
+        for (JsonNode h : handlers) {
+            if (h.get("struct").asText().equals(struct)) {
+                return h;
+            }
+        }
+        throw new AssertionError("no handler for " + struct + " in " + handlers);
     }
 
     private static JsonNode find(JsonNode list, int mapId) {

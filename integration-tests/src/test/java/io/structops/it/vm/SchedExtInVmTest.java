@@ -79,4 +79,66 @@ class SchedExtInVmTest {
         System.out.println("sched_ext in the VM: structops_fifo enabled, " + enqueued + " enqueued, " + dispatched
                 + " dispatched, unloaded");
     }
+
+    /** The sum of a global over the sections of `vars --json`. */
+    static long global(JsonNode vars, String name) {
+        long sum = 0;
+        for (JsonNode section : vars) {
+            sum += section.path(name).asLong();
+        }
+        return sum;
+    }
+
+    @Test
+    void theServiceSwitchesFromOneSchedulerToAnotherAndSaysForHowLongNoneRan() throws Exception {
+        StringBuilder out = new StringBuilder();
+        Map<String, String> v = inVm("sched-switch.sh", out);
+        assertEquals("structops_fifo", v.get("first"), out.toString());
+        assertEquals("structops_vtime", v.get("second"), out.toString());
+        JsonNode vars = JSON.readTree(v.get("vars"));
+        assertTrue(global(vars, "enqueued") > Long.parseLong(v.get("workers")), vars.toString());
+        assertTrue(global(vars, "vtime_now") > 0, vars.toString());
+        assertTrue(v.getOrDefault("switch_log", "").matches("none attached for \\d+ us"), out.toString());
+        assertEquals("0", v.get("service_status"), out.toString());
+        assertEquals("disabled", v.get("state_stopped"), "the service detached the scheduler on SIGTERM: " + out);
+        assertEquals(null, v.get("service_log"), out.toString());
+        System.out.println("sched_ext in the VM: structops_fifo replaced by structops_vtime in the deploy directory, "
+                + v.get("switch_log") + "; " + global(vars, "enqueued") + " tasks enqueued by structops_vtime");
+    }
+
+    @Test
+    void aSchedulerThatFailsOnPurposeLeavesItsReasonWhereUserSpaceReadsIt() throws Exception {
+        StringBuilder out = new StringBuilder();
+        Map<String, String> v = inVm("sched-error.sh", out);
+        assertEquals("0", v.get("load_status"), out.toString());
+        assertEquals("disabled", v.get("state_after_error"), out.toString());
+        JsonNode vars = JSON.readTree(v.get("vars"));
+        assertTrue(global(vars, "dispatched") >= 50, "it failed at its 50th dispatch: " + vars);
+        // exit_record: s32 kind, s64 exit_code, char reason[128], char msg[1024], as ops.exit filled it.
+        String hex = null;
+        for (JsonNode section : vars) {
+            if (section.has("exit_record")) {
+                hex = section.get("exit_record").asText().substring(2);
+            }
+        }
+        byte[] record = java.util.HexFormat.of().parseHex(hex);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(record).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int kind = b.getInt(0);
+        String reason = cString(record, 16, 128);
+        String msg = cString(record, 144, 1024);
+        assertEquals(1025, kind, "SCX_EXIT_ERROR_BPF; reason " + reason + ", message " + msg);
+        assertTrue(msg.contains("structops_fail gives up after 50 dispatches, as asked"), msg);
+        assertTrue(v.get("kernel_log").contains("structops_fail"), out.toString());
+        assertEquals("0", v.get("unload_status"), out.toString());
+        System.out.println("sched_ext in the VM: structops_fail thrown out by the kernel; ops.exit recorded kind "
+                + kind + ", reason '" + reason + "', message '" + msg + "'");
+    }
+
+    static String cString(byte[] b, int from, int max) {
+        int end = from;
+        while (end < from + max && end < b.length && b[end] != 0) {
+            end++;
+        }
+        return new String(b, from, end - from, StandardCharsets.UTF_8);
+    }
 }

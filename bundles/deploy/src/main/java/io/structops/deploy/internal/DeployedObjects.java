@@ -238,7 +238,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 holder = previous.object();
             }
             if (holder != null) {
-                object = loader.swap(holder, names.get(0), file, options.loadOptions());
+                // The held map is the one of that name, or a replaced file's only one (a new version may rename it).
+                String held = holder.maps().stream().map(LoadedMap::name).filter(names.get(0)::equals).findFirst()
+                        .orElse(holder.maps().get(0).name());
+                object = loader.swap(holder, held, file, options.loadOptions());
                 registry.replace(holder, object);
                 LOG.info("{}: swapped in for {} ({}), {}", file, names.get(0), holder.name(), gapText(object,
                         names.get(0)));
@@ -290,11 +293,13 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 + " us").orElse("no gap");
     }
 
-    /** A replaced file whose single link-based map keeps its name can move the link: no gap. */
+    /**
+     * A replaced file with a single map, replacing a single link-based one, goes through the loader's swap: the new
+     * object is verified before the old one lets go (and where the kernel can, the link moves with no gap).
+     */
     private static boolean swappable(LoadedObject current, List<String> names) {
         List<LoadedMap> maps = current.maps();
-        return names.size() == 1 && maps.size() == 1 && maps.get(0).linkBased()
-                && maps.get(0).name().equals(names.get(0));
+        return names.size() == 1 && maps.size() == 1 && maps.get(0).linkBased();
     }
 
     /** After a failed replacement that had to detach first: the previous bytes are loaded again. */

@@ -208,13 +208,17 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         Loaded.MapHandle oldHandle = old.handle(mapName).orElseThrow(() -> new LoadException(file + ": swap "
                 + mapName + ": " + old.name() + " has no attached link-based map of that name (legacy maps cannot"
                 + " be swapped without a gap)", null, null));
+        String newName = replacementName(file, mapName, options);
         // The new object is loaded, verified and its map filled, but not linked; until the link moves, the old
         // algorithm keeps running, and any failure so far leaves it as it was.
-        Loaded replacement = (Loaded) load(file, options, mapName, oldHandle.view);
+        Loaded replacement = (Loaded) load(file, options, newName, oldHandle.view);
         try {
-            Loaded.MapHandle newHandle = replacement.handle(mapName, false).orElseThrow(() -> new LoadException(file
-                    + ": swap " + mapName + ": the object has no link-based struct_ops variable of that name", null,
-                    null));
+            Loaded.MapHandle newHandle = replacement.handle(newName, false).orElseThrow(() -> new LoadException(file
+                    + ": swap " + mapName + ": the object's " + newName + " is not link-based", null, null));
+            if (!newHandle.info.type().equals(oldHandle.info.type())) {
+                throw new LoadException(file + ": swap " + mapName + ": " + newName + " is a "
+                        + newHandle.info.type() + ", not a " + oldHandle.info.type(), null, null);
+            }
             consult(handlers, newHandle.view, "before swap", h -> h.beforeAttach(newHandle.view));
             boolean inPlace = true;
             try {
@@ -262,12 +266,35 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 }
                 throw e;
             }
-            LOG.info("{}: {} swapped in for {} (link id {})", file, mapName, old.name(), newHandle.info.linkId());
+            LOG.info("{}: {} swapped in for {} of {} (link id {})", file, newName, mapName, old.name(),
+                    newHandle.info.linkId());
             return replacement;
         } catch (LoadException | RuntimeException e) {
             replacement.close();
             throw e;
         }
+    }
+
+    /**
+     * Which variable of {@code file} replaces {@code mapName}: the same-named one, or else the object's only
+     * struct_ops variable (another version of a scheduler under a new name, say).
+     */
+    private String replacementName(Path file, String mapName, LoadOptions options) throws LoadException {
+        List<String> names = new ArrayList<>();
+        for (StructOpsVariable v : read(file).object().structOps()) {
+            if (!v.optional() || options.optionalMaps().contains(v.name())) {
+                names.add(v.name());
+            }
+        }
+        if (names.contains(mapName)) {
+            return mapName;
+        }
+        if (names.size() == 1) {
+            return names.get(0);
+        }
+        throw new LoadException(file + ": swap " + mapName + ": the object has no struct_ops variable of that name, and "
+                + (names.isEmpty() ? "none at all" : names.size() + " others (" + String.join(", ", names)
+                        + "), so which one would replace it is not clear"), null, null);
     }
 
     /**

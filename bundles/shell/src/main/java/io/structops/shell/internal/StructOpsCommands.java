@@ -140,7 +140,8 @@ public class StructOpsCommands {
             @Descriptor("print JSON instead of text")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("name or id of the attached map to replace") String nameOrId,
-            @Descriptor("BPF ELF object file holding the replacement") String file) throws Exception {
+            @Descriptor("BPF ELF object file holding the replacement: its map of the same name, or its only one")
+            String file) throws Exception {
         Path path = Path.of(file);
         if (!Files.isRegularFile(path)) {
             throw new CommandFailure(file + ": no such file", null);
@@ -164,8 +165,8 @@ public class StructOpsCommands {
         }
         long micros = (System.nanoTime() - started) / 1000;
         registry.replace(current, replacement);
-        LoadedMap now = replacement.maps().stream().filter(m -> m.name().equals(old.name())).findFirst()
-                .orElseThrow();
+        LoadedMap now = replacement.maps().stream().filter(m -> m.linkId() == old.linkId()).findFirst()
+                .or(() -> replacement.maps().stream().filter(LoadedMap::linkBased).findFirst()).orElseThrow();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("name", now.name());
         j.put("type", now.type());

@@ -118,6 +118,10 @@ public class SchedExtOpsHandler implements StructOpsHandler {
     @Override
     public void beforeAttach(StructOps ops) throws HandlerException {
         String state = state();
+        String replaced = ops.replacing().flatMap(r -> r.string("name")).orElse(null);
+        if (replaced != null && replaced.equals(read("root/ops").orElse(""))) {
+            return; // a swap: the scheduler running is the one about to be replaced
+        }
         if (!state.equals("disabled")) {
             String running = read("root/ops").filter(s -> !s.isEmpty()).orElse("(unnamed)");
             throw new HandlerException("sched_ext is " + state + " with scheduler " + running + "; the kernel runs"

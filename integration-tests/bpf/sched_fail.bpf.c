@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A FIFO scheduler that gives up on purpose: after fail_after dispatches (set at load with --set) it calls
+ * scx_bpf_error(), and the kernel throws it out. ops.exit records the kernel's reason and message in .data, where
+ * user space finds them (the user-exit-info convention).
+ */
+#include "structops_sched.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define FAIL_DSQ 0
+
+const volatile u64 fail_after = 100;
+/* In .data, not .rodata: the kfunc takes a writable (char *) format, as scx's scx_bpf_error() passes it. */
+char fail_format[] = "structops_fail gives up after %llu dispatches, as asked";
+
+u64 dispatched;
+struct sched_exit_record exit_record SEC(".data");
+
+SEC("struct_ops/fail_enqueue")
+void BPF_PROG(fail_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	sched_insert(p, FAIL_DSQ, SCHED_SLICE_DFL, enq_flags);
+}
+
+SEC("struct_ops/fail_dispatch")
+void BPF_PROG(fail_dispatch, s32 cpu, struct task_struct *prev)
+{
+	if (sched_move_to_local(FAIL_DSQ) && __sync_add_and_fetch(&dispatched, 1) == fail_after) {
+		unsigned long long args[1] = {fail_after};
+
+		scx_bpf_error_bstr(fail_format, args, sizeof(args));
+	}
+}
+
+SEC("struct_ops.s/fail_init")
+s32 BPF_PROG(fail_init)
+{
+	return scx_bpf_create_dsq(FAIL_DSQ, -1);
+}
+
+SEC("struct_ops/fail_exit")
+void BPF_PROG(fail_exit, struct scx_exit_info *ei)
+{
+	SCHED_RECORD_EXIT(exit_record, ei);
+}
+
+SEC(".struct_ops.link")
+struct sched_ext_ops structops_fail = {
+	.enqueue = (void *)fail_enqueue,
+	.dispatch = (void *)fail_dispatch,
+	.init = (void *)fail_init,
+	.exit = (void *)fail_exit,
+	.name = "structops_fail",
+};
