@@ -2,7 +2,8 @@
 /*
  * A FIFO scheduler that gives up on purpose: after fail_after dispatches (set at load with --set) it calls
  * scx_bpf_error(), and the kernel throws it out. ops.exit records the kernel's reason and message in .data, where
- * user space finds them (the user-exit-info convention).
+ * user space finds them (the user-exit-info convention), unless record_exit is set to 0 at load: then only the kernel
+ * log tells why.
  */
 #include "structops_sched.h"
 
@@ -11,6 +12,7 @@ char _license[] SEC("license") = "GPL";
 #define FAIL_DSQ 0
 
 const volatile u64 fail_after = 100;
+const volatile u8 record_exit = 1;
 /* In .data, not .rodata: the kfunc takes a writable (char *) format, as scx's scx_bpf_error() passes it. */
 char fail_format[] = "structops_fail gives up after %llu dispatches, as asked";
 
@@ -42,7 +44,8 @@ s32 BPF_PROG(fail_init)
 SEC("struct_ops/fail_exit")
 void BPF_PROG(fail_exit, struct scx_exit_info *ei)
 {
-	SCHED_RECORD_EXIT(exit_record, ei);
+	if (record_exit)
+		SCHED_RECORD_EXIT(exit_record, ei);
 }
 
 SEC(".struct_ops.link")

@@ -1,6 +1,7 @@
 package io.structops.handler;
 
 import io.structops.loader.LoadedMap;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -38,4 +39,20 @@ public interface StructOps {
 
     /** During a swap: the attached map this one is about to replace. */
     Optional<StructOps> replacing();
+
+    /**
+     * Whether this runtime holds the map attached now. It turns false before the loader starts detaching, so that a
+     * handler watching the kernel can tell a detach it was asked for from the kernel throwing the struct_ops out.
+     */
+    default boolean attached() {
+        return false;
+    }
+
+    /**
+     * The object's global variables as the kernel holds them now, read on each call; empty before the object's
+     * maps exist and after it was closed.
+     */
+    default List<GlobalVariable> globals() {
+        return List.of();
+    }
 }

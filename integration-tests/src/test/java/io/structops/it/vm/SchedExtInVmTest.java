@@ -106,39 +106,47 @@ class SchedExtInVmTest {
                 + v.get("switch_log") + "; " + global(vars, "enqueued") + " tasks enqueued by structops_vtime");
     }
 
-    @Test
-    void aSchedulerThatFailsOnPurposeLeavesItsReasonWhereUserSpaceReadsIt() throws Exception {
-        StringBuilder out = new StringBuilder();
-        Map<String, String> v = inVm("sched-error.sh", out);
-        assertEquals("0", v.get("load_status"), out.toString());
-        assertEquals("disabled", v.get("state_after_error"), out.toString());
-        JsonNode vars = JSON.readTree(v.get("vars"));
-        assertTrue(global(vars, "dispatched") >= 50, "it failed at its 50th dispatch: " + vars);
-        // exit_record: s32 kind, s64 exit_code, char reason[128], char msg[1024], as ops.exit filled it.
-        String hex = null;
-        for (JsonNode section : vars) {
-            if (section.has("exit_record")) {
-                hex = section.get("exit_record").asText().substring(2);
+    /** The status the handler gave structops_fail in a session's {@code list --json}. */
+    static JsonNode failStatus(Map<String, String> v, String session, StringBuilder out) throws Exception {
+        JsonNode list = JSON.readTree(v.getOrDefault(session + "_list", "[]"));
+        for (JsonNode m : list) {
+            if (m.path("name").asText().equals("structops_fail")) {
+                return m.path("status");
             }
         }
-        byte[] record = java.util.HexFormat.of().parseHex(hex);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(record).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        int kind = b.getInt(0);
-        String reason = cString(record, 16, 128);
-        String msg = cString(record, 144, 1024);
-        assertEquals(1025, kind, "SCX_EXIT_ERROR_BPF; reason " + reason + ", message " + msg);
-        assertTrue(msg.contains("structops_fail gives up after 50 dispatches, as asked"), msg);
-        assertTrue(v.get("kernel_log").contains("structops_fail"), out.toString());
-        assertEquals("0", v.get("unload_status"), out.toString());
-        System.out.println("sched_ext in the VM: structops_fail thrown out by the kernel; ops.exit recorded kind "
-                + kind + ", reason '" + reason + "', message '" + msg + "'");
+        throw new AssertionError(session + ": structops_fail not listed: " + out);
     }
 
-    static String cString(byte[] b, int from, int max) {
-        int end = from;
-        while (end < from + max && end < b.length && b[end] != 0) {
-            end++;
+    @Test
+    void whenTheKernelThrowsASchedulerOutTheHandlerSaysWhy() throws Exception {
+        StringBuilder out = new StringBuilder();
+        Map<String, String> v = inVm("sched-error.sh", out);
+        for (String session : new String[] {"recorded", "logged"}) {
+            assertEquals("0", v.get(session + "_status"), out.toString());
+            assertEquals("disabled", v.get(session + "_state"), out.toString());
+            assertEquals(null, v.get(session + "_log"), "no ERROR in the session's log: " + out);
         }
-        return new String(b, from, end - from, StandardCharsets.UTF_8);
+        // From the exit record ops.exit filled: the kernel's kind, reason and the scheduler's own message.
+        String recorded = v.getOrDefault("recorded_warning", "");
+        assertTrue(recorded.contains("structops_fail gives up after 200 dispatches, as asked")
+                && recorded.contains("SCX_EXIT_ERROR_BPF") && recorded.contains("recorded by ops.exit in exit_record"),
+                out.toString());
+        JsonNode status = failStatus(v, "recorded", out);
+        assertEquals("SCX_EXIT_ERROR_BPF", status.path("exit").path("kind").asText(), status.toString());
+        assertTrue(status.path("exit").path("message").asText().contains("gives up after 200 dispatches"),
+                status.toString());
+        assertTrue(status.path("disabled_by_kernel").asText().contains("gives up"), status.toString());
+        assertEquals(false, status.path("running").asBoolean(true), status.toString());
+        assertTrue(status.path("counters").path("dispatched").asLong() >= 200, "its counters: " + status);
+        // Without the record (record_exit=0), the kernel log says why.
+        String logged = v.getOrDefault("logged_warning", "");
+        assertTrue(logged.contains("the kernel log says: BPF scheduler \"structops_fail\" disabled (")
+                && logged.contains("gives up after 200 dispatches"), out.toString());
+        JsonNode quiet = failStatus(v, "logged", out);
+        assertTrue(quiet.path("exit").isMissingNode(), quiet.toString());
+        assertTrue(quiet.path("disabled_by_kernel").asText().contains("the kernel log says"), quiet.toString());
+        System.out.println("sched_ext in the VM: structops_fail thrown out by the kernel; the handler said: "
+                + recorded.substring(recorded.indexOf("kernel:") + 8) + " / without an exit record: "
+                + logged.substring(logged.indexOf("kernel:") + 8));
     }
 }

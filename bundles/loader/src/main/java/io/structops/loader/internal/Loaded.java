@@ -130,10 +130,12 @@ final class Loaded implements LoadedObject {
                 LoadedMap was = from.info;
                 from.info = new LoadedMap(was.name(), was.type(), was.mapId(), 0, was.programIds());
                 from.attached = false;
+                from.view.attached(false);
                 from.view.loaded(from.info);
                 LoadedMap now = to.info;
                 to.info = new LoadedMap(now.name(), now.type(), now.mapId(), was.linkId(), now.programIds());
                 to.attached = true;
+                to.view.attached(true);
                 to.view.loaded(to.info);
             }
         }
@@ -147,6 +149,7 @@ final class Loaded implements LoadedObject {
         List<MapHandle> detached = new ArrayList<>();
         for (int i = maps.size() - 1; i >= 0; i--) {
             MapHandle m = maps.get(i);
+            m.view.attached(false);
             try {
                 if (m.link != null && m.link.isOpen()) {
                     // Detach even if the link is pinned elsewhere: unloading means the struct_ops stops.
@@ -178,6 +181,9 @@ final class Loaded implements LoadedObject {
             return;
         }
         open = false;
+        for (MapHandle m : maps) {
+            m.view.attached(false);
+        }
         for (int i = descriptors.size() - 1; i >= 0; i--) {
             descriptors.get(i).close();
         }
@@ -202,6 +208,7 @@ final class Loaded implements LoadedObject {
         synchronized (fromObject) {
             synchronized (toObject) {
                 long detached = System.nanoTime();
+                from.view.attached(false);
                 bpf.linkDetach(from.link);
                 // The detached link's descriptor stays among fromObject's, closed with it.
                 from.link = null;
@@ -215,6 +222,7 @@ final class Loaded implements LoadedObject {
                     fromObject.descriptors.add(again);
                     from.link = again;
                     from.attached = true;
+                    from.view.attached(true);
                     LoadedMap was = from.info;
                     from.info = new LoadedMap(was.name(), was.type(), was.mapId(), bpf.linkInfo(again).id(),
                             was.programIds());
@@ -226,6 +234,7 @@ final class Loaded implements LoadedObject {
                 toObject.descriptors.add(link);
                 to.link = link;
                 to.attached = true;
+                to.view.attached(true);
                 to.pin = from.pin;
                 from.pin = null;
                 LoadedMap now = to.info;

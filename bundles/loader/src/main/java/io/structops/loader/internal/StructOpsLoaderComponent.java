@@ -1,6 +1,7 @@
 package io.structops.loader.internal;
 
 import io.structops.btf.Btf;
+import io.structops.btf.BtfEditor;
 import io.structops.btf.BtfException;
 import io.structops.btf.BtfExt;
 import io.structops.btf.BtfReader;
@@ -362,10 +363,14 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         String name = object.name();
         BpfFd btfFd;
         KernelExterns externs;
+        Btf laidOut;
         try {
+            BtfEditor edit = btfReader.editForLoad(object, btf);
+            // clang leaves every DATASEC's offsets and size 0 for the loader to fill in from the symbols: the global
+            // data maps are typed and initialised through this laid-out form, before any kind is sanitised away.
+            laidOut = asLoaded(object, btf, edit.encode(ByteOrder.nativeOrder()));
             // Kinds this kernel would refuse are replaced by ones of the same size; ids and layout do not change.
-            byte[] encoded = btfReader.editForLoad(object, btf).sanitize(features().unsupported())
-                    .encode(ByteOrder.nativeOrder());
+            byte[] encoded = edit.sanitize(features().unsupported()).encode(ByteOrder.nativeOrder());
             btfFd = loaded.own(bpf.btfLoad(encoded, name));
             externs = new KernelExterns(object, btf, asLoaded(object, btf, encoded), kernel.vmlinux());
         } catch (BtfException e) {
@@ -379,8 +384,10 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         } catch (BtfException e) {
             throw new LoadException(name + ": BTF.ext: " + e.getMessage(), null, e);
         }
-        Map<String, ObjectMaps.Created> maps = ObjectMaps.create(bpf, object, btf, btfFd, loaded, options.globals(),
-                externs);
+        Map<String, ObjectMaps.Created> maps = ObjectMaps.create(bpf, object, laidOut, btfFd, loaded,
+                options.globals(), externs);
+        ObjectGlobals globals = new ObjectGlobals(bpf, laidOut, List.copyOf(maps.values()));
+        views.values().forEach(v -> v.globals(globals));
         // One program load per (program, kernel struct, member index): the kernel ties a struct_ops program to one
         // member of one struct, so a program bound to two members is loaded twice, and maps of one type share it.
         Map<String, BpfFd> programs = new HashMap<>();
@@ -458,6 +465,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             handle.view.loaded(handle.info);
             if (live) {
                 handle.attached = true;
+                handle.view.attached(true);
                 LOG.info("{}: {} {} attached (map id {}{})", name, plan.kernelType().name(), v.name(),
                         handle.info.mapId(), linkId == 0 ? ", no link" : ", link id " + linkId);
                 Loaded.MapHandle h = handle;

@@ -1,15 +1,12 @@
 package io.structops.loader.internal;
 
 import io.structops.btf.Btf;
-import io.structops.btf.BtfKind;
-import io.structops.btf.BtfType;
+import io.structops.handler.GlobalVariable;
 import io.structops.handler.StructOps;
 import io.structops.kernvdata.StructOpsPlan;
 import io.structops.loader.LoadedMap;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -24,6 +21,8 @@ final class StructOpsView implements StructOps {
     private final Set<String> programMembers;
     private final StructOps replacing;
     private volatile LoadedMap loaded;
+    private volatile boolean attached;
+    private volatile ObjectGlobals globals;
 
     StructOpsView(String object, boolean linkBased, StructOpsPlan plan, Btf kernelBtf, StructOps replacing) {
         this.object = object;
@@ -68,58 +67,35 @@ final class StructOpsView implements StructOps {
         return programMembers;
     }
 
-    private Optional<BtfType.Member> member(String name) {
-        return kernelBtf.members(plan.kernelType().typeId()).stream()
-                .filter(m -> m.name().equals(name) && !m.isBitfield()).findFirst();
-    }
-
     @Override
     public Optional<String> string(String name) {
-        Optional<BtfType.Member> m = member(name);
-        if (m.isEmpty()) {
-            return Optional.empty();
-        }
-        int t = kernelBtf.resolve(m.get().type());
-        if (!(kernelBtf.type(t) instanceof BtfType.Array a)
-                || !(kernelBtf.type(kernelBtf.resolve(a.elementType())) instanceof BtfType.Int i) || i.size() != 1) {
-            return Optional.empty();
-        }
-        int from = (int) (plan.kernelType().dataOffset() + m.get().byteOffset());
-        int end = from;
-        while (end < from + a.count() && end < value.length && value[end] != 0) {
-            end++;
-        }
-        return Optional.of(new String(value, from, end - from, StandardCharsets.ISO_8859_1));
+        return TypedValues.stringMember(kernelBtf, plan.kernelType().typeId(), value,
+                (int) plan.kernelType().dataOffset(), name);
     }
 
     @Override
     public OptionalLong integer(String name) {
-        Optional<BtfType.Member> m = member(name);
-        if (m.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        int t = kernelBtf.resolve(m.get().type());
-        BtfKind kind = kernelBtf.kind(t);
-        if (kind != BtfKind.INT && kind != BtfKind.ENUM && kind != BtfKind.ENUM64) {
-            return OptionalLong.empty();
-        }
-        boolean signed = kernelBtf.type(t) instanceof BtfType.Int i ? i.signed()
-                : kernelBtf.type(t) instanceof BtfType.Enumeration e && e.signed();
-        ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
-        int at = (int) (plan.kernelType().dataOffset() + m.get().byteOffset());
-        long v;
-        try {
-            v = switch ((int) kernelBtf.size(t)) {
-                case 1 -> signed ? b.get(at) : Byte.toUnsignedLong(b.get(at));
-                case 2 -> signed ? b.getShort(at) : Short.toUnsignedLong(b.getShort(at));
-                case 4 -> signed ? b.getInt(at) : Integer.toUnsignedLong(b.getInt(at));
-                case 8 -> b.getLong(at);
-                default -> throw new IllegalStateException();
-            };
-        } catch (RuntimeException | io.structops.btf.BtfException e) {
-            return OptionalLong.empty();
-        }
-        return OptionalLong.of(v);
+        return TypedValues.integerMember(kernelBtf, plan.kernelType().typeId(), value,
+                (int) plan.kernelType().dataOffset(), name);
+    }
+
+    void attached(boolean now) {
+        attached = now;
+    }
+
+    @Override
+    public boolean attached() {
+        return attached;
+    }
+
+    void globals(ObjectGlobals globals) {
+        this.globals = globals;
+    }
+
+    @Override
+    public List<GlobalVariable> globals() {
+        ObjectGlobals g = globals;
+        return g == null ? List.of() : g.read();
     }
 
     @Override

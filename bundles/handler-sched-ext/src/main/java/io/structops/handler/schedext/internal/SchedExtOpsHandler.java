@@ -3,6 +3,7 @@ package io.structops.handler.schedext.internal;
 import io.structops.btf.Btf;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
+import io.structops.handler.GlobalVariable;
 import io.structops.handler.HandlerException;
 import io.structops.handler.StructOps;
 import io.structops.handler.StructOpsHandler;
@@ -11,12 +12,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * sched_ext: the kernel runs one BPF scheduler at a time and says how it is doing in {@code /sys/kernel/sched_ext}.
  * Before anything is loaded, the name, flags and watchdog timeout are checked the way the kernel will check them
  * (flags against its own {@code enum scx_ops_flags}); before attach, that no scheduler is running; after attach,
- * that the kernel enabled this one; after detach, that it is disabled again.
+ * that the kernel enabled this one; after detach, that it is disabled again. While one of its schedulers is attached, a
+ * watcher polls the state: when the kernel throws the scheduler out (an error, the watchdog, SysRq-S), it says why,
+ * from the exit record the scheduler's {@code ops.exit} filled or else from the kernel log, in the log and in
+ * {@code list}'s status.
  */
 @Component(property = StructOpsHandler.STRUCT + "=sched_ext_ops")
 public class SchedExtOpsHandler implements StructOpsHandler {
@@ -38,8 +49,18 @@ public class SchedExtOpsHandler implements StructOpsHandler {
     /** How long the kernel may take to switch tasks over to a new scheduler, or back. */
     static final long SETTLE_MILLIS = 10_000;
 
+    /** How often the watcher reads the state while a scheduler is attached. */
+    static final long WATCH_MILLIS = 250;
+    /** How long ops.exit may take after the kernel left "enabled", before the exit record is read. */
+    static final long EXIT_SETTLE_MILLIS = 3_000;
+
     private final KernelBtf kernel;
     private final Path sysfs;
+    /** Schedulers attached through this handler that the watcher keeps an eye on (views compare by identity). */
+    private final Set<StructOps> watched = ConcurrentHashMap.newKeySet();
+    /** Why the kernel disabled a scheduler that was still attached here, until it is detached. */
+    private final Map<StructOps, String> thrownOut = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService watcher;
 
     @Activate
     public SchedExtOpsHandler(@Reference KernelBtf kernel) {
@@ -49,6 +70,92 @@ public class SchedExtOpsHandler implements StructOpsHandler {
     SchedExtOpsHandler(KernelBtf kernel, Path sysfs) {
         this.kernel = kernel;
         this.sysfs = sysfs;
+        this.watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "structops sched_ext watcher");
+            t.setDaemon(true);
+            return t;
+        });
+        watcher.scheduleWithFixedDelay(this::watch, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Deactivate
+    void deactivate() {
+        watcher.shutdownNow();
+        try {
+            watcher.awaitTermination(EXIT_SETTLE_MILLIS + 1_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        watched.clear();
+    }
+
+    /** One look at each watched scheduler: is it still the one the kernel runs? */
+    void watch() {
+        for (StructOps ops : watched) {
+            try {
+                if (!ops.attached()) {
+                    watched.remove(ops); // detached through the loader; afterDetach confirms it
+                    continue;
+                }
+                String name = ops.string("name").orElse("");
+                String state = read("state").orElse("");
+                if (state.equals("enabled") && read("root/ops").orElse("").equals(name)) {
+                    continue;
+                }
+                // Let ops.exit finish writing its record, then make sure the loader did not start a detach meanwhile
+                // (it clears attached() first, so a disable it caused is never taken for the kernel's).
+                long deadline = System.currentTimeMillis() + EXIT_SETTLE_MILLIS;
+                while (!state.equals("disabled") && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                    state = read("state").orElse("");
+                }
+                if (!ops.attached() || !watched.remove(ops)) {
+                    continue;
+                }
+                String why = explainExit(ops);
+                thrownOut.put(ops, why);
+                LOG.warn("sched_ext scheduler {} ({}) was disabled by the kernel: {}. Its map stays attached here"
+                        + " until it is unloaded or swapped.", name, ops.object(), why);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.debug("sched_ext watcher: {}", e.toString());
+            }
+        }
+    }
+
+    /** Why the kernel disabled {@code ops}: its exit record, else the kernel log, else what is known. */
+    String explainExit(StructOps ops) {
+        Optional<ExitRecord> record = ExitRecord.find(ops.globals(), this::exitKindName);
+        if (record.isPresent()) {
+            return record.get().toString();
+        }
+        String name = ops.string("name").orElse("");
+        Optional<List<String>> log = KernelLog.lines();
+        if (log.isEmpty()) {
+            return "it left no exit record, and the kernel log is not readable here (it needs CAP_SYSLOG)";
+        }
+        return KernelLog.lastDisable(log.get(), name).map(l -> "the kernel log says: " + l)
+                .orElse("it left no exit record, and the kernel log does not say why");
+    }
+
+    /** The kernel's name for an {@code scx_exit_kind} value, from its BTF; the number if it does not say. */
+    String exitKindName(long kind) {
+        try {
+            Btf btf = kernel.vmlinux();
+            OptionalInt id = btf.find("scx_exit_kind", BtfKind.ENUM);
+            if (id.isPresent() && btf.type(id.getAsInt()) instanceof BtfType.Enumeration e) {
+                for (BtfType.EnumValue v : e.values()) {
+                    if (v.value() == kind) {
+                        return v.name();
+                    }
+                }
+            }
+        } catch (Exception e) {
+            LOG.debug("no scx_exit_kind in the kernel's BTF: {}", e.toString());
+        }
+        return Long.toString(kind);
     }
 
     private Optional<String> read(String file) {
@@ -155,10 +262,14 @@ public class SchedExtOpsHandler implements StructOpsHandler {
                     + (running.isEmpty() ? "" : ", running " + running) + "); see the kernel log (dmesg) for why");
         }
         LOG.info("sched_ext scheduler {} enabled (enable_seq {})", name, read("enable_seq").orElse("?"));
+        thrownOut.remove(ops);
+        watched.add(ops);
     }
 
     @Override
     public void afterDetach(StructOps ops) {
+        watched.remove(ops);
+        thrownOut.remove(ops);
         try {
             String state = await("disabled");
             if (state.equals("disabled")) {
@@ -186,6 +297,22 @@ public class SchedExtOpsHandler implements StructOpsHandler {
                     return v;
                 }
             }).orElse(null));
+        }
+        String why = thrownOut.get(ops);
+        if (why != null) {
+            status.put("disabled_by_kernel", why);
+        }
+        List<GlobalVariable> globals = ops.globals();
+        ExitRecord.find(globals, this::exitKindName).ifPresent(r -> status.put("exit", r.toMap()));
+        // The scheduler's own counters: its integer globals in .bss and .data (.rodata holds tunables, not counts).
+        Map<String, Long> counters = new LinkedHashMap<>();
+        for (GlobalVariable v : globals) {
+            if ((v.section().startsWith(".bss") || v.section().startsWith(".data")) && v.integer().isPresent()) {
+                counters.put(v.name(), v.integer().getAsLong());
+            }
+        }
+        if (!counters.isEmpty()) {
+            status.put("counters", counters);
         }
         return status;
     }
