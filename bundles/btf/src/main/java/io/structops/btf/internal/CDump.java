@@ -20,13 +20,39 @@ final class CDump {
     private final Set<Integer> defined = new HashSet<>();
     private final Set<Integer> declared = new HashSet<>();
     private final Set<Integer> inProgress = new HashSet<>();
+    /** The types {@link #need} is working on, outermost first. */
+    private final Set<Integer> needing = new HashSet<>();
+    private static final int MAX_DEPTH = 64;
+    /**
+     * Work allowed for one dump, per byte of the BTF's type and string sections. Anonymous structs, function
+     * prototypes and pointers are spelled out wherever used, so a forged DAG of them (an anonymous struct with two
+     * members of the next one, twenty deep) would expand exponentially; real BTF, vmlinux included, takes about one
+     * step per member, far below this.
+     */
+    private static final int STEPS_PER_BYTE = 4;
+    /** Characters one dump may spell, per byte of BTF: vmlinux's C is about 4 per byte. */
+    private static final int CHARS_PER_BYTE = 16;
+    private long steps;
+    private long chars;
+    private boolean cut;
+    /** The types {@link #declarator} is spelling, outermost first. */
+    private final Set<Integer> declaring = new HashSet<>();
 
     CDump(RawBtf btf, Appendable out) {
         this.btf = btf;
         this.out = out;
+        this.steps = 4096 + STEPS_PER_BYTE * (btf.typeLen + btf.strLen);
+        this.chars = 65536 + CHARS_PER_BYTE * (btf.typeLen + btf.strLen);
     }
 
     void dump(int id) throws IOException {
+        if (exhausted()) {
+            if (!cut) {
+                cut = true;
+                out.append("/* cut short: these types expand far beyond the size of their BTF */\n");
+            }
+            return;
+        }
         BtfKind k = btf.kind(id);
         if (k == BtfKind.FUNC) {
             BtfType.Func f = (BtfType.Func) btf.type(id);
@@ -42,6 +68,20 @@ final class CDump {
     }
 
     private void need(int id, boolean complete) throws IOException {
+        // Valid BTF has no cycle except through a named struct (handled by define) and is shallow; a malformed one
+        // may loop through anonymous structs, arrays or function prototypes, or chain deeper than any C type does.
+        // Those are cut short: what is printed for them is wrong anyway, and the dump must end.
+        if (needing.size() >= MAX_DEPTH || exhausted() || !needing.add(id)) {
+            return;
+        }
+        try {
+            needOnce(id, complete);
+        } finally {
+            needing.remove(id);
+        }
+    }
+
+    private void needOnce(int id, boolean complete) throws IOException {
         BtfType t = btf.type(id);
         switch (t) {
             case BtfType.Reference r when r.kind() == BtfKind.PTR -> need(r.type(), false);
@@ -131,6 +171,14 @@ final class CDump {
             if (m.isBitfield()) {
                 long unitBits = 8L * sizeOr(m.type(), 4);
                 while (!union && at > cur) {
+                    if (cur % unitBits == 0 && at - cur >= unitBits) {
+                        // Whole units of gap: padding bytes lay out the same, in one line however long the gap.
+                        long bytes = (at - cur) / unitBits * unitBits / 8;
+                        tab(sb, indent + 1).append("unsigned char __pad").append(pad++).append('[').append(bytes)
+                                .append("];\n");
+                        cur += bytes * 8;
+                        continue;
+                    }
                     long gap = Math.min(at - cur, unitBits - cur % unitBits);
                     tab(sb, indent + 1).append(declarator(m.type(), "", indent + 1)).append(": ").append(gap)
                             .append(";\n");
@@ -203,6 +251,18 @@ final class CDump {
 
     /** The C declarator of {@code name} with type {@code id}, e.g. {@code u32 (*ssthresh)(struct sock *)}. */
     private String declarator(int id, String inner, int indent) {
+        // As in need(): a malformed type that contains itself, nests absurdly or expands without end is cut short.
+        if (declaring.size() >= MAX_DEPTH || exhausted() || !declaring.add(id)) {
+            return join("void /* [" + id + "]: cycle or too deep */", inner);
+        }
+        try {
+            return declaratorOnce(id, inner, indent);
+        } finally {
+            declaring.remove(id);
+        }
+    }
+
+    private String declaratorOnce(int id, String inner, int indent) {
         BtfType t = btf.type(id);
         return switch (t) {
             case BtfType.Void v -> join("void", inner);
@@ -250,11 +310,18 @@ final class CDump {
         };
     }
 
-    private static String join(String base, String inner) {
+    /** Takes a step; true once the steps or characters this dump may use are spent. */
+    private boolean exhausted() {
+        return --steps < 0 || chars < 0;
+    }
+
+    private String join(String base, String inner) {
+        chars -= base.length() + inner.length() + 1;
         return inner.isEmpty() ? base : base + " " + inner;
     }
 
-    private static StringBuilder tab(StringBuilder sb, int n) {
+    private StringBuilder tab(StringBuilder sb, int n) {
+        chars -= n;
         for (int i = 0; i < n; i++) {
             sb.append('\t');
         }

@@ -214,8 +214,12 @@ final class Editor implements BtfEditor {
         }
         List<Entry> entries = new ArrayList<>();
         for (BtfType.VarInfo v : d.vars()) {
-            int varType = ((BtfType.Var) type(v.type())).type();
-            entries.add(new Entry(v, type(v.type()).name(), original.alignment(varType), original.size(varType)));
+            if (!(type(v.type()) instanceof BtfType.Var var)) {
+                throw new BtfException(original.source(), d.id(), d.name() + ": entry type " + v.type()
+                        + " is a " + type(v.type()).kind() + ", not a VAR");
+            }
+            int varType = var.type();
+            entries.add(new Entry(v, var.name(), original.alignment(varType), original.size(varType)));
         }
         entries.sort(java.util.Comparator.comparingInt((Entry e) -> -e.align()).thenComparingLong(Entry::size)
                 .thenComparing(Entry::name));

@@ -658,7 +658,7 @@ final class RawBtf implements Btf {
 
     @Override
     public String string(int offset) {
-        if (offset < baseStrLen) {
+        if (base != null && Integer.toUnsignedLong(offset) < baseStrLen) {
             return base.string(offset);
         }
         long rel = Integer.toUnsignedLong(offset) - baseStrLen;
@@ -933,8 +933,27 @@ final class RawBtf implements Btf {
         throw new IllegalStateException("unreachable: chains were checked at parse time");
     }
 
+    /**
+     * How deep arrays and structs may nest by value, as the kernel's MAX_RESOLVE_DEPTH: deeper, and a type most likely
+     * contains itself, which no C type can and which would otherwise recurse until the stack runs out.
+     */
+    static final int MAX_NESTING = 32;
+    private final java.util.Map<Integer, Integer> alignments = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private BtfException tooDeep(int id) {
+        return new BtfException(source, id, "types nest deeper than " + MAX_NESTING + " levels by value (does a"
+                + " type contain itself?)");
+    }
+
     @Override
     public long size(int id) throws BtfException {
+        return size(id, 0);
+    }
+
+    private long size(int id, int depth) throws BtfException {
+        if (depth > MAX_NESTING) {
+            throw tooDeep(id);
+        }
         int r = resolve(id);
         BtfKind k = kind(r);
         return switch (k) {
@@ -942,46 +961,60 @@ final class RawBtf implements Btf {
             case PTR -> 8;
             case ARRAY -> {
                 BtfType.Array a = (BtfType.Array) type(r);
-                long elem = size(a.elementType());
+                long elem = size(a.elementType(), depth + 1);
                 long n = a.countUnsigned();
                 if (n != 0 && elem > Long.MAX_VALUE / n) {
                     throw new BtfException(source, r, "array size overflows");
                 }
                 yield elem * n;
             }
-            case VAR -> size(owner(r).word(r, 2));
+            case VAR -> size(owner(r).word(r, 2), depth + 1);
             default -> throw new BtfException(source, id, "a " + k + " has no size");
         };
     }
 
     @Override
     public int alignment(int id) throws BtfException {
+        return alignment(id, 0);
+    }
+
+    private int alignment(int id, int depth) throws BtfException {
+        if (depth > MAX_NESTING) {
+            throw tooDeep(id);
+        }
         int r = resolve(id);
+        // Structs share member types (a DAG): remembering each answer keeps the walk linear in the types it visits.
+        Integer known = alignments.get(r);
+        if (known != null) {
+            return known;
+        }
         BtfKind k = kind(r);
-        return switch (k) {
-            case INT, ENUM, ENUM64, FLOAT -> (int) Math.min(8, Integer.toUnsignedLong(owner(r).word(r, 2)));
+        int align = switch (k) {
+            case INT, ENUM, ENUM64, FLOAT -> {
+                long size = Integer.toUnsignedLong(owner(r).word(r, 2));
+                if (size == 0) {
+                    throw new BtfException(source, r, "a " + k + " of size 0 has no alignment");
+                }
+                yield (int) Math.min(8, size);
+            }
             case PTR -> 8;
-            case ARRAY -> alignment(((BtfType.Array) type(r)).elementType());
+            case ARRAY -> alignment(((BtfType.Array) type(r)).elementType(), depth + 1);
             case STRUCT, UNION -> {
                 BtfType.Composite c = (BtfType.Composite) type(r);
-                int align = 1;
+                int most = 1;
+                boolean packed = false;
                 for (BtfType.Member m : c.members()) {
-                    int a = alignment(m.type());
-                    align = Math.max(align, a);
+                    int a = alignment(m.type(), depth + 1);
+                    most = Math.max(most, a);
+                    // A member placed off its natural alignment means the struct is packed.
+                    packed |= !m.isBitfield() && m.bitOffset() % (8L * a) != 0;
                 }
-                // A member placed off its natural alignment means the struct is packed.
-                for (BtfType.Member m : c.members()) {
-                    if (!m.isBitfield() && m.bitOffset() % (8L * alignment(m.type())) != 0) {
-                        yield 1;
-                    }
-                }
-                if (Integer.toUnsignedLong(c.size()) % align != 0) {
-                    yield 1;
-                }
-                yield align;
+                yield packed || Integer.toUnsignedLong(c.size()) % most != 0 ? 1 : most;
             }
             default -> throw new BtfException(source, id, "a " + k + " has no alignment");
         };
+        alignments.put(r, align);
+        return align;
     }
 
     @Override
