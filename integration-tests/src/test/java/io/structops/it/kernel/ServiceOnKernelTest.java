@@ -50,28 +50,87 @@ class ServiceOnKernelTest {
         return -1;
     }
 
-    @Test
-    void sigtermDetachesWhatTheServiceAttachedExceptPinnedLinks(@TempDir Path dir) throws Exception {
-        Set<Integer> before = programIds();
+    /** A deploy directory with a legacy map, a link, and a link pinned through its .cfg in {@code pins}. */
+    static Path deployThree(Path dir, Path pins) throws Exception {
         Path deploy = dir.resolve("deploy");
         Files.createDirectories(deploy);
-        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
-        // One legacy map (unregistered on stop), one link (detached on stop), one pinned link (stays).
         Files.copy(Launcher.example("tcp_cc_legacy.bpf.o"), deploy.resolve("legacy.bpf.o"));
         Files.copy(Launcher.example("tcp_cc_link.bpf.o"), deploy.resolve("link.bpf.o"));
         Files.writeString(deploy.resolve("kfunc.cfg"), "pin = " + pins + "\n");
         Path temp = deploy.resolve(".kfunc.bpf.o.part");
         Files.copy(Launcher.example("tcp_cc_kfunc.bpf.o"), temp);
         Files.move(temp, deploy.resolve("kfunc.bpf.o"), StandardCopyOption.ATOMIC_MOVE);
+        return deploy;
+    }
+
+    static void cleanUp(Path pins) throws Exception {
+        if (available("structops_kfunc")) {
+            Launcher.run("unload", "structops_kfunc");
+        }
+        if (available("so_legacy")) {
+            Launcher.run("unload", "structops_legac");
+        }
+        removePins(pins);
+    }
+
+    @Test
+    void sigtermDetachesWhatTheServiceAttachedExceptPinnedLinks(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        // One legacy map (unregistered on stop), one link (detached on stop), one pinned link (stays).
+        Path deploy = deployThree(dir, pins);
         try {
             List<String> log = new ArrayList<>();
             Process p = runUntilSigterm(deploy, pins, log);
             checkStop(log, p);
         } finally {
-            if (available("structops_kfunc")) {
-                Launcher.run("unload", "structops_kfunc");
+            cleanUp(pins);
+        }
+        awaitGone(before);
+    }
+
+    /**
+     * SIGKILL gives the runtime no chance to detach: what survives is what the kernel keeps without a process, the
+     * pinned link and the legacy registration (which has no owner to die, as with bpftool or libbpf); the unpinned
+     * link goes with the process's descriptors.
+     */
+    @Test
+    void sigkillLeavesOnlyWhatTheKernelKeepsWithoutTheProcess(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        Path deploy = deployThree(dir, pins);
+        try {
+            Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            List<String> log = new ArrayList<>();
+            try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
+                    StandardCharsets.UTF_8))) {
+                awaitLog(err, log, "legacy.bpf.o: deployed", "link.bpf.o: deployed", "kfunc.bpf.o: deployed");
+                List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+                all.add(p.toHandle());
+                all.forEach(ProcessHandle::destroyForcibly); // SIGKILL, the JVM first
+                for (ProcessHandle h : all) {
+                    h.onExit().get(60, TimeUnit.SECONDS);
+                }
             }
-            removePins(pins);
+            // The kernel releases the dead process's descriptors as it reaps it; the link detaches with them.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (available("structops_fixed") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            String all = String.join("\n", log);
+            assertFalse(available("structops_fixed"), "the unpinned link went with the process:\n" + all);
+            assertTrue(available("structops_kfunc"), "the pinned link stays:\n" + all);
+            assertTrue(available("so_legacy"), "the legacy registration stays until unloaded:\n" + all);
+            assertEquals(0, Launcher.run("unload", "structops_kfunc").status());
+            // The kernel keeps the map as structops_legac (15 characters); the variable's full name finds it too.
+            Launcher.Result unload = Launcher.run("unload", "structops_legacy");
+            assertEquals(0, unload.status(), unload.toString());
+            assertFalse(available("structops_kfunc") || available("so_legacy"));
+            System.out.println("SIGKILL: the unpinned link detached with the process; the pinned link and the legacy"
+                    + " registration stayed until `structops unload`");
+        } finally {
+            cleanUp(pins);
         }
         awaitGone(before);
     }

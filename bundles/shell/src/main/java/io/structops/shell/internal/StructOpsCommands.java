@@ -311,7 +311,7 @@ public class StructOpsCommands {
     private KernelMap find(String nameOrId) throws Exception {
         List<KernelMap> maps = kernelMaps();
         List<KernelMap> matches = maps.stream()
-                .filter(m -> m.name().equals(nameOrId) || Integer.toString(m.id()).equals(nameOrId)).toList();
+                .filter(m -> KernelNames.matches(m.name(), m.id(), nameOrId)).toList();
         if (matches.isEmpty()) {
             throw new CommandFailure("no struct_ops map named or numbered '" + nameOrId + "' in the kernel", null);
         }

@@ -54,7 +54,7 @@ public class VarsCommand {
             }
         }
         List<Bpf.MapInfo> named = all.stream()
-                .filter(m -> m.name().equals(nameOrId) || Integer.toString(m.id()).equals(nameOrId)).toList();
+                .filter(m -> KernelNames.matches(m.name(), m.id(), nameOrId)).toList();
         if (named.isEmpty()) {
             throw new CommandFailure("no map named or numbered '" + nameOrId + "' in the kernel", null);
         }
