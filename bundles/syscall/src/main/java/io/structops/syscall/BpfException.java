@@ -13,7 +13,8 @@ public class BpfException extends Exception {
 
     public BpfException(BpfCommand command, int errno, String context, String log) {
         super("BPF_" + command.name() + (context == null || context.isEmpty() ? "" : " (" + context + ")")
-                + " failed: " + Errno.name(errno) + " (" + Errno.describe(errno) + ")");
+                + " failed: " + Errno.name(errno) + " (" + Errno.describe(errno) + ")"
+                + (errno == Errno.EPERM ? Capabilities.explainEperm() : ""));
         this.command = command;
         this.errno = errno;
         this.log = log == null ? "" : log;

@@ -466,6 +466,8 @@ class StructOpsOnKernelTest {
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(1, p.waitFor(), err);
         assertTrue(err.contains("EPERM"), err);
+        assertTrue(err.contains("this process lacks CAP_BPF, CAP_SYS_ADMIN"), "the missing capabilities are named: "
+                + err);
         assertFalse(available("structops_fixed"));
         awaitGone(before);
     }

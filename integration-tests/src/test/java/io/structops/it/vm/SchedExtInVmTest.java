@@ -76,8 +76,18 @@ class SchedExtInVmTest {
         assertEquals("disabled", v.get("state_unloaded"), out.toString());
         assertTrue(v.get("kernel_log").contains("BPF scheduler \"structops_fifo\" enabled")
                 && v.get("kernel_log").contains("disabled (unregistered from user space)"), out.toString());
+        // The weighted vtime scheduler, loaded the same way.
+        assertEquals("0", v.get("vtime_load_status"), out.toString());
+        assertEquals("enabled", v.get("vtime_state_loaded"), out.toString());
+        assertEquals("structops_vtime", v.get("vtime_root_ops"), out.toString());
+        JsonNode vtimeVars = JSON.readTree(v.get("vtime_vars"));
+        assertTrue(global(vtimeVars, "enqueued") > Long.parseLong(v.get("workers")), vtimeVars.toString());
+        assertTrue(global(vtimeVars, "vtime_now") > 0, vtimeVars.toString());
+        assertEquals("0", v.get("vtime_unload_status"), out.toString());
+        assertEquals("disabled", v.get("vtime_state_unloaded"), out.toString());
         System.out.println("sched_ext in the VM: structops_fifo enabled, " + enqueued + " enqueued, " + dispatched
-                + " dispatched, unloaded");
+                + " dispatched, unloaded; structops_vtime enabled, " + global(vtimeVars, "enqueued")
+                + " enqueued, unloaded");
     }
 
     /** The sum of a global over the sections of `vars --json`. */
@@ -108,20 +118,25 @@ class SchedExtInVmTest {
 
     /** The status the handler gave structops_fail in a session's {@code list --json}. */
     static JsonNode failStatus(Map<String, String> v, String session, StringBuilder out) throws Exception {
+        return status(v, session, "structops_fail", out);
+    }
+
+    /** The status the handler gave {@code map} in a session's {@code list --json}. */
+    static JsonNode status(Map<String, String> v, String session, String map, StringBuilder out) throws Exception {
         JsonNode list = JSON.readTree(v.getOrDefault(session + "_list", "[]"));
         for (JsonNode m : list) {
-            if (m.path("name").asText().equals("structops_fail")) {
+            if (m.path("name").asText().equals(map)) {
                 return m.path("status");
             }
         }
-        throw new AssertionError(session + ": structops_fail not listed: " + out);
+        throw new AssertionError(session + ": " + map + " not listed: " + out);
     }
 
     @Test
     void whenTheKernelThrowsASchedulerOutTheHandlerSaysWhy() throws Exception {
         StringBuilder out = new StringBuilder();
         Map<String, String> v = inVm("sched-error.sh", out);
-        for (String session : new String[] {"recorded", "logged"}) {
+        for (String session : new String[] {"recorded", "logged", "sysrq"}) {
             assertEquals("0", v.get(session + "_status"), out.toString());
             assertEquals("disabled", v.get(session + "_state"), out.toString());
             assertEquals(null, v.get(session + "_log"), "no ERROR in the session's log: " + out);
@@ -145,6 +160,13 @@ class SchedExtInVmTest {
         JsonNode quiet = failStatus(v, "logged", out);
         assertTrue(quiet.path("exit").isMissingNode(), quiet.toString());
         assertTrue(quiet.path("disabled_by_kernel").asText().contains("the kernel log says"), quiet.toString());
+        // SysRq-S: the kernel disables whatever scheduler runs; the vtime scheduler's ops.exit records that.
+        String sysrq = v.getOrDefault("sysrq_warning", "");
+        assertTrue(sysrq.contains("structops_vtime") && sysrq.contains("SCX_EXIT_SYSRQ"), out.toString());
+        assertEquals("SCX_EXIT_SYSRQ", status(v, "sysrq", "structops_vtime", out).path("exit").path("kind").asText(),
+                out.toString());
+        System.out.println("sched_ext in the VM: SysRq-S explained as: " + sysrq.substring(sysrq.indexOf("kernel:")
+                + 8));
         System.out.println("sched_ext in the VM: structops_fail thrown out by the kernel; the handler said: "
                 + recorded.substring(recorded.indexOf("kernel:") + 8) + " / without an exit record: "
                 + logged.substring(logged.indexOf("kernel:") + 8));

@@ -218,6 +218,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
      * be swapped, and restored if the new file fails.
      */
     private void deploy(Path file, DeployOptions options, Deployed previous) throws Exception {
+        Optional<String> untrusted = DeployTrust.problem(file);
+        if (untrusted.isPresent()) {
+            throw new LoadException(file + ": refused, not trusted: " + untrusted.get(), null, null);
+        }
         byte[] bytes = Files.readAllBytes(file);
         LoadedObject object = null;
         try {

@@ -50,10 +50,14 @@ final class Loaded implements LoadedObject {
     private volatile boolean open = true;
     private final java.util.Map<String, java.time.Duration> swapGaps = new java.util.concurrent.ConcurrentHashMap<>();
 
-    Loaded(Bpf bpf, String name, StructOpsHandlers handlers) {
+    /** Who asked for the load, as the loader's log names it. */
+    private final String requester;
+
+    Loaded(Bpf bpf, String name, StructOpsHandlers handlers, String requester) {
         this.bpf = bpf;
         this.name = name;
         this.handlers = handlers;
+        this.requester = requester;
     }
 
     BpfFd own(BpfFd fd) {
@@ -160,8 +164,10 @@ final class Loaded implements LoadedObject {
                     continue;
                 }
                 if (m.attached) {
-                    LOG.info("{}: {} {} detached (map id {})", name, m.info == null ? "struct_ops" : m.info.type(),
-                            m.name, m.info == null ? "?" : m.info.mapId());
+                    LOG.info("{}: {} {} detached (map id {}; loaded by {}), by {}", name,
+                            m.info == null ? "struct_ops" : m.info.type(), m.name,
+                            m.info == null ? "?" : m.info.mapId(),
+                            requester, closer());
                     detached.add(m);
                 }
             } catch (BpfException e) {
@@ -173,6 +179,11 @@ final class Loaded implements LoadedObject {
             m.attached = false;
             StructOpsLoaderComponent.notify(handlers, m.view, "after detach", h -> h.afterDetach(m.view));
         }
+    }
+
+    /** Who is closing: the thread says it (a shell session, the deploy worker, the framework stopping). */
+    private static String closer() {
+        return "thread '" + Thread.currentThread().getName() + "'";
     }
 
     @Override

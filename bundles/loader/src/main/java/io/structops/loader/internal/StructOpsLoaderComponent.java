@@ -27,6 +27,7 @@ import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.loader.Resolutions;
 import io.structops.loader.StructOpsLoader;
+import io.structops.loader.StructOpsRegistry;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
@@ -53,7 +54,11 @@ import org.slf4j.LoggerFactory;
  * Loads struct_ops objects: BTF first, then each program once per (kernel struct, member) it is bound to, then the
  * maps with program descriptors in their function-pointer slots, then registration. Any failure releases all of it.
  */
-@Component(service = StructOpsLoader.class)
+/*
+ * Bundle-scoped: each bundle that uses the loader gets its own instance, which knows who it serves, so that every
+ * attach, swap and detach is logged with who asked for it (the shell, the deploy directory, or an API caller).
+ */
+@Component(service = StructOpsLoader.class, scope = org.osgi.service.component.annotations.ServiceScope.BUNDLE)
 public class StructOpsLoaderComponent implements StructOpsLoader {
     private static final Logger LOG = LoggerFactory.getLogger(StructOpsLoaderComponent.class);
 
@@ -70,8 +75,57 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     @Reference
     private StructOpsHandlers handlers;
     private volatile BtfFeatureProbe features;
+    /** Who this instance serves, as log lines name it. */
+    private volatile String requester = "a caller outside OSGi";
+    /** The runtime's registry: objects handed to it are its to detach, not this instance's. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL)
+    private volatile StructOpsRegistry registry;
+    /** What this instance loaded for its bundle, oldest first; closed ones are dropped as new ones come. */
+    private final List<Loaded> created = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public StructOpsLoaderComponent() {
+    }
+
+    @org.osgi.service.component.annotations.Activate
+    void activate(org.osgi.service.component.ComponentContext context) {
+        requester = requester(context.getUsingBundle());
+    }
+
+    /**
+     * The bundle this instance served stopped, or let go of the loader, or a service the loader needs went away:
+     * what it loaded and kept to itself, without handing it to the registry, has no one left to detach it, so it is
+     * detached now (pinned links are released and stay) rather than left attached and unseen until the JVM ends.
+     */
+    @org.osgi.service.component.annotations.Deactivate
+    void deactivate() {
+        StructOpsRegistry r = registry;
+        List<LoadedObject> kept = r == null ? List.of() : r.objects();
+        for (int i = created.size() - 1; i >= 0; i--) {
+            Loaded l = created.get(i);
+            if (!l.isOpen() || kept.contains(l)) {
+                continue;
+            }
+            if (l.pinned()) {
+                LOG.info("{}: released: {}, which loaded it, went away; its pinned links stay", l.name(), requester);
+                l.release();
+            } else {
+                LOG.warn("{}: {}, which loaded it, went away without closing it; detaching", l.name(), requester);
+                l.close();
+            }
+        }
+        created.clear();
+    }
+
+    static String requester(org.osgi.framework.Bundle b) {
+        if (b == null) {
+            return "an unknown caller";
+        }
+        String who = switch (b.getSymbolicName()) {
+            case "io.structops.shell" -> "the shell";
+            case "io.structops.deploy" -> "the deploy directory";
+            default -> "bundle";
+        };
+        return who + " (" + b.getSymbolicName() + " " + b.getVersion() + ", bundle " + b.getBundleId() + ")";
     }
 
     /** For use without a framework (tests, benchmarks): no handlers, every struct takes the generic path. */
@@ -222,31 +276,40 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             }
             consult(handlers, newHandle.view, "before swap", h -> h.beforeAttach(newHandle.view));
             boolean inPlace = true;
-            try {
-                bpf.linkUpdate(oldHandle.link, newHandle.map, 0);
-            } catch (BpfException e) {
-                if (e.errno() != io.structops.syscall.Errno.EOPNOTSUPP
-                        && e.errno() != io.structops.syscall.Errno.ENOTSUPP) {
-                    throw new LoadException(file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(),
-                            null, e);
+            // The old object must not be closed between the check and the move: a close that detached the link
+            // after BPF_LINK_UPDATE had moved it would take the new map down with it.
+            synchronized (old) {
+                if (!old.isOpen() || !oldHandle.attached || oldHandle.link == null) {
+                    throw new LoadException(file + ": swap " + mapName + ": " + old.name() + " was closed, or its map"
+                            + " detached, while the new object loaded; nothing was swapped", null, null);
                 }
-                inPlace = false;
-            }
-            if (inPlace) {
-                Loaded.moveLink(old, oldHandle, replacement, newHandle);
-            } else {
-                // This struct cannot be updated in place (sched_ext): detach, then attach, and say for how long
-                // nothing was attached. If the new map will not attach, the old one is linked again.
                 try {
-                    java.time.Duration gap = Loaded.detachThenAttach(bpf, old, oldHandle, replacement, newHandle);
-                    LOG.info("{}: {} cannot be updated in place; detached the old map and attached the new one:"
-                            + " none was attached for {} us", file, oldHandle.info.type(), gap.toNanos() / 1000);
-                    notify(handlers, oldHandle.view, "after detach", h -> h.afterDetach(oldHandle.view));
+                    bpf.linkUpdate(oldHandle.link, newHandle.map, 0);
                 } catch (BpfException e) {
-                    throw new LoadException(file + ": swap " + mapName + ": the kernel cannot update "
-                            + oldHandle.info.type() + " in place, and attaching the new map after detaching the old"
-                            + " failed: " + e.getMessage() + (oldHandle.attached ? "; the old map is attached again"
-                            : "; the old map could not be attached again"), null, e);
+                    if (e.errno() != io.structops.syscall.Errno.EOPNOTSUPP
+                            && e.errno() != io.structops.syscall.Errno.ENOTSUPP) {
+                        throw new LoadException(file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(),
+                                null, e);
+                    }
+                    inPlace = false;
+                }
+                if (inPlace) {
+                    Loaded.moveLink(old, oldHandle, replacement, newHandle);
+                } else {
+                    // This struct cannot be updated in place (sched_ext): detach, then attach, and say for how long
+                    // nothing was attached. If the new map will not attach, the old one is linked again.
+                    try {
+                        java.time.Duration gap = Loaded.detachThenAttach(bpf, old, oldHandle, replacement, newHandle);
+                        LOG.info("{}: {} cannot be updated in place; detached the old map and attached the new one:"
+                                + " none was attached for {} us, asked by {}", file, oldHandle.info.type(),
+                                gap.toNanos() / 1000, requester);
+                        notify(handlers, oldHandle.view, "after detach", h -> h.afterDetach(oldHandle.view));
+                    } catch (BpfException e) {
+                        throw new LoadException(file + ": swap " + mapName + ": the kernel cannot update "
+                                + oldHandle.info.type() + " in place, and attaching the new map after detaching the old"
+                                + " failed: " + e.getMessage() + (oldHandle.attached ? "; the old map is attached again"
+                                : "; the old map could not be attached again"), null, e);
+                    }
                 }
             }
             try {
@@ -267,8 +330,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 }
                 throw e;
             }
-            LOG.info("{}: {} swapped in for {} of {} (link id {})", file, newName, mapName, old.name(),
-                    newHandle.info.linkId());
+            LOG.info("{}: {} swapped in for {} of {} (link id {}), asked by {}", file, newName, mapName, old.name(),
+                    newHandle.info.linkId(), requester);
             return replacement;
         } catch (LoadException | RuntimeException e) {
             replacement.close();
@@ -344,11 +407,13 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             views.put(v.name(), view);
             consult(handlers, view, "validate", h -> h.validate(view));
         }
-        Loaded loaded = new Loaded(bpf, name, handlers);
+        Loaded loaded = new Loaded(bpf, name, handlers, requester);
         boolean done = false;
         try {
             loadAll(object, btf, selected, plans, views, options, loaded, unlinked);
             done = true;
+            created.removeIf(l -> !l.isOpen());
+            created.add(loaded);
             return loaded;
         } finally {
             if (!done) {
@@ -466,8 +531,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             if (live) {
                 handle.attached = true;
                 handle.view.attached(true);
-                LOG.info("{}: {} {} attached (map id {}{})", name, plan.kernelType().name(), v.name(),
-                        handle.info.mapId(), linkId == 0 ? ", no link" : ", link id " + linkId);
+                LOG.info("{}: {} {} attached (map id {}{}), asked by {}", name, plan.kernelType().name(), v.name(),
+                        handle.info.mapId(), linkId == 0 ? ", no link" : ", link id " + linkId, requester);
                 Loaded.MapHandle h = handle;
                 consult(handlers, h.view, "after attach", x -> x.afterAttach(h.view));
             }
