@@ -29,9 +29,9 @@ final class CDump {
      * members of the next one, twenty deep) would expand exponentially; real BTF, vmlinux included, takes about one
      * step per member, far below this.
      */
-    private static final int STEPS_PER_BYTE = 4;
+    private static final int STEPS_PER_BYTE = 2;
     /** Characters one dump may spell, per byte of BTF: vmlinux's C is about 4 per byte. */
-    private static final int CHARS_PER_BYTE = 16;
+    private static final int CHARS_PER_BYTE = 8;
     private long steps;
     private long chars;
     private boolean cut;
@@ -41,8 +41,8 @@ final class CDump {
     CDump(RawBtf btf, Appendable out) {
         this.btf = btf;
         this.out = out;
-        this.steps = 4096 + STEPS_PER_BYTE * (btf.typeLen + btf.strLen);
-        this.chars = 65536 + CHARS_PER_BYTE * (btf.typeLen + btf.strLen);
+        this.steps = 2048 + STEPS_PER_BYTE * (btf.typeLen + btf.strLen);
+        this.chars = 32768 + CHARS_PER_BYTE * (btf.typeLen + btf.strLen);
     }
 
     void dump(int id) throws IOException {
@@ -332,19 +332,36 @@ final class CDump {
         return (v + to - 1) / to * to;
     }
 
+    /*
+     * Layout questions are asked once per type: malformed BTF answers them with an exception each time, and a dump
+     * asks again for every member of that type.
+     */
+    private final java.util.Map<Integer, Integer> alignments = new java.util.HashMap<>();
+    private final java.util.Map<Integer, Long> sizes = new java.util.HashMap<>();
+
     private int alignment(int id) {
-        try {
-            return btf.alignment(id);
-        } catch (BtfException e) {
-            return 1;
+        Integer known = alignments.get(id);
+        if (known == null) {
+            try {
+                known = btf.alignment(id);
+            } catch (BtfException e) {
+                known = 1;
+            }
+            alignments.put(id, known);
         }
+        return known;
     }
 
     private long sizeOr(int id, long fallback) {
-        try {
-            return btf.size(id);
-        } catch (BtfException e) {
-            return fallback;
+        Long known = sizes.get(id);
+        if (known == null) {
+            try {
+                known = btf.size(id);
+            } catch (BtfException e) {
+                known = -1L;
+            }
+            sizes.put(id, known);
         }
+        return known < 0 ? fallback : known;
     }
 }

@@ -216,6 +216,10 @@ final class BpfClassifier {
                     .findFirst()
                     .orElseThrow(() -> error(where, "offset " + r.offset() + " is inside no struct_ops variable"));
             long slot = r.offset() - owner.value();
+            if (r.offset() < 0 || r.offset() + 8 > data.limit()) {
+                throw error(where, "offset " + r.offset() + " lies outside the section's " + data.limit()
+                        + " bytes");
+            }
             if (slot % 8 != 0 || slot + 8 > owner.size()) {
                 throw error(where, "function pointer at offset " + slot + " of '" + owner.name()
                         + "' is not an aligned 8-byte slot inside it");

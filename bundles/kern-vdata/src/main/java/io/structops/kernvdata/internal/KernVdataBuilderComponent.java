@@ -58,6 +58,11 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
                 Optional<StructOpsSlot> bound = variable.slots().stream().filter(s -> s.offset() == off).findFirst();
                 boolean userFn = isFunctionPointer(btf, m.type());
                 long size = userFn ? 8 : btf.size(m.type());
+                if (!userFn && (off < 0 || size < 0 || off + size > user.length)) {
+                    // The BTF describes a bigger struct than the section holds for the variable: a malformed object.
+                    throw new KernVdataException(where + ": member '" + member + "' (" + size + " bytes at offset "
+                            + off + ") lies outside the variable's " + user.length + " bytes of data");
+                }
                 boolean set = bound.isPresent() || !allZero(user, off, size);
                 int index = indexOf(kernelMembers, member);
                 if (index < 0) {
@@ -97,6 +102,10 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
                     throw new KernVdataException(where + ": member '" + member + "' is " + typeName(btf, m.type())
                             + " (" + size + " bytes) in the object but " + typeName(kbtf, km.type()) + " ("
                             + kernelSize + " bytes) in the kernel");
+                }
+                if (kernelOff + size > value.length) {
+                    throw new KernVdataException(where + ": member '" + member + "' lies outside the kernel's "
+                            + value.length + "-byte value");
                 }
                 System.arraycopy(user, (int) off, value, (int) kernelOff, (int) size);
             }
