@@ -63,6 +63,12 @@ class ServiceOnKernelTest {
         return deploy;
     }
 
+    /** The runtime as a service on {@code deploy}, headless, its log on the process's stderr. */
+    static Process startService(Path deploy) throws Exception {
+        return new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    }
+
     static void cleanUp(Path pins) throws Exception {
         if (available("structops_kfunc")) {
             Launcher.run("unload", "structops_kfunc");
@@ -100,8 +106,7 @@ class ServiceOnKernelTest {
         Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
         Path deploy = deployThree(dir, pins);
         try {
-            Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            Process p = startService(deploy);
             List<String> log = new ArrayList<>();
             try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
                     StandardCharsets.UTF_8))) {
@@ -137,8 +142,7 @@ class ServiceOnKernelTest {
 
     /** Starts the service on {@code deploy}, waits for its three objects, sends SIGTERM and reads its log to the end. */
     private static Process runUntilSigterm(Path deploy, Path pins, List<String> log) throws Exception {
-        Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = startService(deploy);
         try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
                 StandardCharsets.UTF_8))) {
             awaitLog(err, log, "legacy.bpf.o: deployed", "link.bpf.o: deployed", "kfunc.bpf.o: deployed",

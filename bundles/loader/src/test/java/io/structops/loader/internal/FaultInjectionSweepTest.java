@@ -55,7 +55,8 @@ class FaultInjectionSweepTest {
                             throw new BpfException(command, errno, "injected", null);
                         }
                         if (method.isDefault()) {
-                            return InvocationHandlerDefaults.invoke(proxy, method, args);
+                            // Run on the proxy, so that the commands a default method issues are counted one by one.
+                            return java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
                         }
                         try {
                             return method.invoke(Loaders.BPF, args);
@@ -63,13 +64,6 @@ class FaultInjectionSweepTest {
                             throw e.getCause();
                         }
                     });
-        }
-    }
-
-    /** Default methods run on the proxy, so that the commands they issue are counted (and may fail) one by one. */
-    static final class InvocationHandlerDefaults {
-        static Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            return java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
         }
     }
 
