@@ -16,6 +16,7 @@ typedef __u64 u64;
 typedef __s32 s32;
 
 struct sock; /* defined by examples that read it, with preserve_access_index */
+struct rate_sample;
 
 struct tcp_congestion_ops {
 	u32 (*ssthresh)(struct sock *sk);
@@ -26,6 +27,13 @@ struct tcp_congestion_ops {
 	u32 flags;
 	void (*init)(struct sock *sk);
 	void (*release)(struct sock *sk);
+#ifdef STRUCTOPS_TCP_CA_CONTROL
+	/* Members only the examples that drive the whole algorithm need; the others' BTF stays as it was. */
+	void (*cong_control)(struct sock *sk, u32 ack, int flag, const struct rate_sample *rs);
+	void (*in_ack_event)(struct sock *sk, u32 flags);
+	u32 (*min_tso_segs)(struct sock *sk);
+	u32 (*sndbuf_expand)(struct sock *sk);
+#endif
 };
 
 struct bpf_dummy_ops_state {

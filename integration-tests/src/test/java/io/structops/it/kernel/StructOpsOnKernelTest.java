@@ -285,6 +285,30 @@ class StructOpsOnKernelTest {
         });
     }
 
+    /**
+     * tcp_cc_module calls tcp_bbr's and tcp_dctcp's functions, each guarded, with Reno as the fallback. Where this
+     * kernel has them (built in, or a loaded module) the programs call them; where not, the fallback runs. The
+     * module case proper, through fd_array, runs in the VM (TcpModulesInVmTest): this kernel has no modules.
+     */
+    @Test
+    void moduleFunctionsAreCalledWhereTheKernelHasThemAndTheFallbackRunsWhereNot(@TempDir Path dir)
+            throws Exception {
+        java.util.Map<String, Boolean> resolved = new java.util.HashMap<>();
+        for (JsonNode e : InspectOnKernelTest.inspect("tcp_cc_module.bpf.o").get("externs")) {
+            resolved.put(e.get("name").asText(), e.get("resolved").asBoolean());
+        }
+        carriesTraffic(dir, "tcp_cc_module.bpf.o", "structops_bbr", () -> {
+            assertEquals("structops_dctcp 1048576",
+                    run(List.of(trafficTool(dir).toString(), "structops_dctcp", "1048576")).trim());
+            JsonNode v = vars("structops_bbr").get(".bss (tcp_cc_m.bss)");
+            boolean bbr = resolved.get("bbr_main");
+            assertEquals(bbr, v.get("bbr_main_calls").asLong() > 0, v.toString());
+            assertEquals(!bbr, v.get("reno_calls").asLong() > 0, v.toString());
+            assertEquals(resolved.get("dctcp_update_alpha"), v.get("dctcp_alpha_updates").asLong() > 0,
+                    v.toString());
+        });
+    }
+
     @Test
     void globalsSetAtLoadReachTheRunningPrograms(@TempDir Path dir) throws Exception {
         carriesTraffic(dir, "tcp_cc_state.bpf.o", "structops_state", () -> {
@@ -423,6 +447,18 @@ class StructOpsOnKernelTest {
                 && last.contains("instruction 1 is CO-RE relocation FIELD_BYTE_OFFSET"
                         + " sock___structops_future.sk_structops_credits, which no type of this kernel satisfies"),
                 last);
+        awaitGone(before);
+    }
+
+    @Test
+    void aReachableCallToAMissingWeakKfuncIsNamed() throws Exception {
+        Set<Integer> before = programIds();
+        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_unguarded.bpf.o").toString());
+        assertEquals(1, r.status());
+        String last = r.err().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.contains("program ug_cong_avoid") && last.contains("EINVAL")
+                && last.matches(".*instruction \\d+ calls kernel function 'structops_no_such_kfunc', which this kernel"
+                        + " does not have \\(it is __weak: guard the call with bpf_ksym_exists\\(\\)\\).*"), last);
         awaitGone(before);
     }
 

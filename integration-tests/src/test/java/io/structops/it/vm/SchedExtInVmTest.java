@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,35 +16,8 @@ import org.junit.jupiter.api.Test;
 class SchedExtInVmTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Path repository() {
-        return Path.of(System.getProperty("structops.examples")).getParent().getParent();
-    }
-
-    /** Runs a guest script (integration-tests/vm/guest/NAME) in the VM; its KEY=VALUE lines, and all its output. */
     static Map<String, String> inVm(String script, StringBuilder output) throws Exception {
-        Path root = repository();
-        Process p = new ProcessBuilder(root.resolve("integration-tests/vm/vm-run").toString(), "--timeout", "900",
-                "--", "sh", "integration-tests/vm/guest/" + script).directory(root.toFile()).redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(20, TimeUnit.MINUTES));
-        output.append(out);
-        assertEquals(0, p.exitValue(), out);
-        Map<String, String> values = new LinkedHashMap<>();
-        List<String> lines = out.lines().toList();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            int eq = line.indexOf('=');
-            if (eq > 0 && line.substring(0, eq).matches("[a-z_]+")) {
-                String key = line.substring(0, eq);
-                String value = line.substring(eq + 1);
-                if (value.isEmpty() && i + 1 < lines.size()) {
-                    value = lines.get(++i);
-                }
-                values.merge(key, value, (a, b) -> a + "\n" + b);
-            }
-        }
-        return values;
+        return VmGuest.run(script, List.of(), output);
     }
 
     @Test

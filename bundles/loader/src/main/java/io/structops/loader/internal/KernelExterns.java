@@ -224,7 +224,7 @@ final class KernelExterns {
     }
 
     /** What one extern resolves to here, or why a load would fail on it; never throws for the kernel's answer. */
-    Resolutions.Extern describe(String name, boolean weak, boolean kconfig) {
+    Resolutions.Extern describe(String name, boolean weak, boolean kconfig, KernelFunctions functions) {
         String where = object.name() + ": extern " + name;
         String kind = kconfig ? "kconfig" : isFunction(name) ? "kfunc" : "ksym";
         try {
@@ -235,10 +235,16 @@ final class KernelExterns {
                                 + (weak ? ": reads 0" : ": a load fails"));
             }
             if (kind.equals("kfunc")) {
-                int id = ProgramLinker.kernelFunction(vmlinux, name);
-                return id > 0 ? new Resolutions.Extern(name, kind, weak, true, "FUNC [" + id + "] in vmlinux BTF")
-                        : new Resolutions.Extern(name, kind, weak, false, "not in this kernel's BTF"
-                                + (weak ? ": calls are neutralised, its address reads 0" : ": a load fails"));
+                Optional<KernelFunctions.Kfunc> f = functions.find(name);
+                if (f.isEmpty()) {
+                    return new Resolutions.Extern(name, kind, weak, false, "not in the BTF of vmlinux or of a"
+                            + " loaded module" + (weak ? ": calls are neutralised, its address reads 0"
+                                    : ": a load fails"));
+                }
+                return new Resolutions.Extern(name, kind, weak, true, f.get().slot() == 0
+                        ? "FUNC [" + f.get().btfId() + "] in vmlinux BTF"
+                        : "FUNC [" + f.get().btfId() + "] in module " + f.get().module() + "'s BTF, fd_array["
+                                + f.get().slot() + "]");
             }
             Optional<Ksym> k = ksym(name, where);
             if (k.isEmpty()) {

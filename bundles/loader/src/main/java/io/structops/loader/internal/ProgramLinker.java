@@ -31,11 +31,14 @@ final class ProgramLinker {
     static final int BPF_PSEUDO_CALL = 1;
     static final int BPF_PSEUDO_KFUNC_CALL = 2;
     static final int BPF_PSEUDO_BTF_ID = 3;
+    /** The helper number a call to a missing weak kfunc becomes, plus the extern's index (libbpf's choice). */
+    static final int POISON_KFUNC = 2002000000;
 
     /**
      * A loadable program.
      *
-     * @param poisoned instruction index to the CO-RE relocation no kernel type satisfied there
+     * @param poisoned instruction index to why the program cannot run if the verifier reaches it: a CO-RE
+     *     relocation no kernel type satisfied, or a call to a weak kernel function this kernel lacks
      */
     record Linked(byte[] instructions, byte[] funcInfo, byte[] lineInfo, Map<Integer, String> poisoned) {
     }
@@ -52,12 +55,17 @@ final class ProgramLinker {
     private final Btf kernel;
     private final Btf localBtf;
     private final KernelExterns externs;
+    private final KernelFunctions functions;
+    private final ModuleBtfs moduleBtfs;
     private final String where;
 
     private ProgramLinker(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel, Btf localBtf, KernelExterns externs) {
+            Optional<BtfExt> ext, Btf kernel, Btf localBtf, KernelExterns externs, KernelFunctions functions,
+            ModuleBtfs moduleBtfs) {
         this.localBtf = localBtf;
         this.externs = externs;
+        this.functions = functions;
+        this.moduleBtfs = moduleBtfs;
         this.object = object;
         this.maps = maps;
         this.ext = ext;
@@ -65,31 +73,20 @@ final class ProgramLinker {
         this.where = object.name() + ": program " + program.name();
     }
 
-    static Linked link(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel, Btf localBtf, KernelExterns externs) throws LoadException {
-        return new ProgramLinker(object, program, maps, ext, kernel, localBtf, externs).link(program);
-    }
-
     /**
-     * A kernel function by name in vmlinux's BTF ({@code ___flavour} suffixes dropped), or -1. Module kfuncs would
-     * need the module's BTF descriptor in fd_array; they are not looked for yet.
+     * @param functions the object's kernel functions, in vmlinux or in modules
+     * @param moduleBtfs the modules' BTF descriptors, in the slots {@code functions} gave them
      */
-    private int kfunc(String name) {
-        return kernelFunction(kernel, name);
-    }
-
-    static int kernelFunction(Btf kernel, String name) {
-        return kernel.find(io.structops.btf.BtfNames.withoutFlavour(name), io.structops.btf.BtfKind.FUNC).orElse(-1);
+    static Linked link(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
+            Optional<BtfExt> ext, Btf kernel, Btf localBtf, KernelExterns externs, KernelFunctions functions,
+            ModuleBtfs moduleBtfs) throws LoadException {
+        return new ProgramLinker(object, program, maps, ext, kernel, localBtf, externs, functions, moduleBtfs)
+                .link(program);
     }
 
     /** Whether the object declares this extern as a variable (a ksym), not a function. */
     private boolean isVariable(String name) {
-        for (int id : localBtf.idsByName(name)) {
-            if (localBtf.kind(id) == io.structops.btf.BtfKind.VAR) {
-                return true;
-            }
-        }
-        return false;
+        return KernelFunctions.isVariable(localBtf, name);
     }
 
     private Linked link(BpfProgram program) throws LoadException {
@@ -120,17 +117,28 @@ final class ProgramLinker {
                     case ElfRelocation.R_BPF_64_32 -> {
                         int callIndex = piece.base() + at / INSN;
                         if (sym.isUndefined()) {
-                            int id = kfunc(sym.name());
-                            if (id < 0 && !sym.isWeak()) {
+                            Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
+                            if (f.isEmpty() && !sym.isWeak()) {
                                 throw new LoadException(where + ": load: calls kernel function '" + sym.name()
-                                        + "', which this kernel does not have (no FUNC of that name in its BTF)",
-                                        null, null);
+                                        + "', which this kernel does not have (no FUNC of that name in the BTF of"
+                                        + " vmlinux or of a loaded module)", null, null);
                             }
-                            // A missing weak kfunc becomes a call to id 0, which the verifier accepts as long as
-                            // the call is unreachable (guarded by bpf_ksym_exists()).
+                            if (f.isEmpty()) {
+                                // A missing weak kfunc: a call to a helper no kernel has, numbered after the extern
+                                // as libbpf numbers it. The verifier only objects if the call is reachable (not
+                                // guarded by bpf_ksym_exists()), and then the load names the function.
+                                insns.put(at + 1, (byte) (insns.get(at + 1) & 0x0f));
+                                insns.putShort(at + 2, (short) 0);
+                                insns.putInt(at + 4, POISON_KFUNC + functions.externIndex(sym.name()));
+                                poisoned.put(callIndex, "calls kernel function '" + sym.name() + "', which this"
+                                        + " kernel does not have (it is __weak: guard the call with"
+                                        + " bpf_ksym_exists())");
+                                continue;
+                            }
+                            // A module's function names its module's fd_array slot in the offset.
                             insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_KFUNC_CALL << 4)));
-                            insns.putShort(at + 2, (short) 0);
-                            insns.putInt(at + 4, Math.max(id, 0));
+                            insns.putShort(at + 2, (short) f.get().slot());
+                            insns.putInt(at + 4, f.get().btfId());
                             continue;
                         }
                         ElfSection target = object.elf().sections().get(sym.sectionIndex());
@@ -182,7 +190,8 @@ final class ProgramLinker {
             int at = (int) (relo.insnOffset() - piece.start());
             String failed = core.apply(insns, at, relo);
             if (failed != null) {
-                poisoned.put(piece.base() + at / INSN, failed);
+                poisoned.put(piece.base() + at / INSN, "is CO-RE relocation " + failed + ", which no type of this"
+                        + " kernel satisfies (guard it with bpf_core_field_exists() or a ___flavour)");
             }
         }
     }
@@ -223,12 +232,13 @@ final class ProgramLinker {
                 insns.putInt(at + INSN + 4, (int) (address >>> 32));
                 return;
             }
-            int id = kfunc(sym.name());
-            if (id >= 0) {
-                // The address of a kernel function (bpf_ksym_exists() and callbacks): its BTF id.
+            Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
+            if (f.isPresent()) {
+                // The address of a kernel function (bpf_ksym_exists() and callbacks): its BTF id, and the
+                // descriptor of its module's BTF object (0 for vmlinux) itself, not a slot.
                 insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_BTF_ID << 4)));
-                insns.putInt(at + 4, id);
-                insns.putInt(at + INSN + 4, 0);
+                insns.putInt(at + 4, f.get().btfId());
+                insns.putInt(at + INSN + 4, moduleBtfs.fd(f.get().slot()));
                 return;
             }
             if (sym.isWeak()) {

@@ -222,9 +222,10 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             byte[] encoded = btfReader.editForLoad(object, read.btf()).encode(ByteOrder.nativeOrder());
             KernelExterns externs = new KernelExterns(object, read.btf(), asLoaded(object, read.btf(), encoded),
                     vmlinux);
+            KernelFunctions functions = KernelFunctions.of(object, read.btf(), kernel);
             List<Resolutions.Extern> ex = new ArrayList<>();
             for (BpfExtern e : object.externs()) {
-                ex.add(externs.describe(e.name(), e.weak(), e.kconfig()));
+                ex.add(externs.describe(e.name(), e.weak(), e.kconfig(), functions));
             }
             List<Resolutions.CoreRelocation> core = new ArrayList<>();
             Optional<BtfExt> ext = btfReader.readExt(object);
@@ -383,26 +384,24 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         Map<String, StructOpsPlan> plans = new LinkedHashMap<>();
         for (StructOpsVariable v : selected) {
             try {
-                StructOpsPlan plan = vdata.plan(object, btf, v, kernel);
-                if (!plan.kernelType().module().equals("vmlinux")) {
-                    throw new LoadException(name + ": map " + v.name() + ": struct_ops type "
-                            + plan.kernelType().name() + " lives in module " + plan.kernelType().module()
-                            + "; module struct_ops types are not supported yet", null, null);
-                }
-                plans.put(v.name(), plan);
+                plans.put(v.name(), vdata.plan(object, btf, v, kernel));
             } catch (KernVdataException e) {
                 throw new LoadException(e.getMessage(), null, e);
             }
         }
         Map<String, StructOpsView> views = new LinkedHashMap<>();
-        Btf vmlinux;
-        try {
-            vmlinux = kernel.vmlinux();
-        } catch (BtfException e) {
-            throw new LoadException(name + ": kernel BTF: " + e.getMessage(), null, e);
-        }
         for (StructOpsVariable v : selected) {
-            StructOpsView view = new StructOpsView(name, v.link(), plans.get(v.name()), vmlinux,
+            StructOpsPlan plan = plans.get(v.name());
+            Btf kernelBtf;
+            try {
+                // The BTF the plan's type ids are in: vmlinux's, or the module's (split on vmlinux's).
+                kernelBtf = plan.kernelType().module().equals("vmlinux") ? kernel.vmlinux()
+                        : kernel.module(plan.kernelType().module()).orElseThrow(() -> new BtfException(
+                                plan.kernelType().module(), "the module's BTF is gone (was it unloaded?)"));
+            } catch (BtfException e) {
+                throw new LoadException(name + ": kernel BTF: " + e.getMessage(), null, e);
+            }
+            StructOpsView view = new StructOpsView(name, v.link(), plan, kernelBtf,
                     v.name().equals(unlinked) ? replacing : null);
             views.put(v.name(), view);
             consult(handlers, view, "validate", h -> h.validate(view));
@@ -451,26 +450,50 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         }
         Map<String, ObjectMaps.Created> maps = ObjectMaps.create(bpf, object, laidOut, btfFd, loaded,
                 options.globals(), externs);
+        // A struct_ops type a module offers is named by its id in the module's BTF, which the map and each program
+        // carry with a descriptor of that BTF object; the loaded object keeps those until it is closed.
+        List<String> typeModules = plans.values().stream().map(p -> p.kernelType().module())
+                .filter(m -> !m.equals("vmlinux")).distinct().sorted().toList();
+        Map<String, Integer> typeBtfFds = new HashMap<>();
+        try (ModuleBtfs typeBtfs = ModuleBtfs.open(bpf, typeModules, name)) {
+            for (int i = 0; i < typeModules.size(); i++) {
+                typeBtfFds.put(typeModules.get(i), typeBtfs.fd(i + 1));
+            }
+            typeBtfs.handTo(loaded);
+        }
         ObjectGlobals globals = new ObjectGlobals(bpf, laidOut, List.copyOf(maps.values()));
         views.values().forEach(v -> v.globals(globals));
         // One program load per (program, kernel struct, member index): the kernel ties a struct_ops program to one
         // member of one struct, so a program bound to two members is loaded twice, and maps of one type share it.
         Map<String, BpfFd> programs = new HashMap<>();
         Map<String, Integer> programIds = new HashMap<>();
-        for (StructOpsVariable v : selected) {
-            StructOpsPlan plan = plans.get(v.name());
-            for (StructOpsPlan.Slot slot : plan.slots()) {
-                String key = slot.program() + "/" + plan.kernelType().typeId() + "/" + slot.memberIndex();
-                if (programs.containsKey(key)) {
-                    continue;
-                }
-                BpfProgram p = object.program(slot.program()).orElseThrow();
-                BpfFd fd = loadProgram(object, btf, ext, p, plan, slot, btfFd, maps, externs, loaded);
-                programs.put(key, fd);
-                try {
-                    programIds.put(key, bpf.progInfo(fd).id());
-                } catch (BpfException e) {
-                    throw new LoadException(name + ": program " + p.name() + ": info: " + e.getMessage(), null, e);
+        KernelFunctions functions;
+        try {
+            functions = KernelFunctions.of(object, btf, kernel);
+        } catch (BtfException e) {
+            throw new LoadException(name + ": kernel BTF: " + e.getMessage(), null, e);
+        }
+        if (!functions.modules().isEmpty()) {
+            LOG.debug("{}: calls functions of modules {}", name, functions.modules());
+        }
+        try (ModuleBtfs moduleBtfs = functions.open(bpf, name)) {
+            for (StructOpsVariable v : selected) {
+                StructOpsPlan plan = plans.get(v.name());
+                for (StructOpsPlan.Slot slot : plan.slots()) {
+                    String key = slot.program() + "/" + plan.kernelType().typeId() + "/" + slot.memberIndex();
+                    if (programs.containsKey(key)) {
+                        continue;
+                    }
+                    BpfProgram p = object.program(slot.program()).orElseThrow();
+                    BpfFd fd = loadProgram(object, btf, ext, p, plan, slot, btfFd, maps, externs, functions,
+                            moduleBtfs, typeBtfFds.getOrDefault(plan.kernelType().module(), 0), loaded);
+                    programs.put(key, fd);
+                    try {
+                        programIds.put(key, bpf.progInfo(fd).id());
+                    } catch (BpfException e) {
+                        throw new LoadException(name + ": program " + p.name() + ": info: " + e.getMessage(), null,
+                                e);
+                    }
                 }
             }
         }
@@ -479,10 +502,12 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             String where = name + ": map " + v.name();
             Loaded.MapHandle handle;
             try {
-                int flags = v.link() ? BpfConstants.F_LINK : 0;
+                int typeBtfFd = typeBtfFds.getOrDefault(plan.kernelType().module(), 0);
+                int flags = (v.link() ? BpfConstants.F_LINK : 0)
+                        | (typeBtfFd != 0 ? BpfConstants.F_VTYPE_BTF_OBJ_FD : 0);
                 BpfFd map = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_STRUCT_OPS, v.name(), 4,
                         (int) plan.kernelType().valueSize(), 1, flags, btfFd.value(), 0, 0,
-                        plan.kernelType().wrapperTypeId(), 0, 0, 0, 0)));
+                        plan.kernelType().wrapperTypeId(), typeBtfFd, 0, 0, 0)));
                 handle = new Loaded.MapHandle(v.name(), map, views.get(v.name()));
                 synchronized (loaded) {
                     loaded.maps.add(handle);
@@ -540,20 +565,19 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     /**
-     * The verifier stops at a poisoned instruction ("N: (85) call unknown#195896080"): name the CO-RE relocation
-     * behind it, as the reason the program cannot run on this kernel.
+     * The verifier stops at a poisoned instruction ("N: (85) call unknown#195896080"): name what the loader could
+     * not resolve there, a CO-RE relocation or a weak kernel function, as the reason the program cannot run here.
      */
     static String reachedPoison(String log, Map<Integer, String> poisoned) {
         if (poisoned.isEmpty()) {
             return null;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("(?m)^(\\d+): \\(85\\) call unknown#" + CoreRelocator.POISON_HELPER + "\\b").matcher(log);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d+): \\(85\\) call unknown#\\d+\\b")
+                .matcher(log);
         while (m.find()) {
-            String relo = poisoned.get(Integer.parseInt(m.group(1)));
-            if (relo != null) {
-                return "instruction " + m.group(1) + " is CO-RE relocation " + relo + ", which no type of this"
-                        + " kernel satisfies (guard it with bpf_core_field_exists() or a ___flavour)";
+            String why = poisoned.get(Integer.parseInt(m.group(1)));
+            if (why != null) {
+                return "instruction " + m.group(1) + " " + why;
             }
         }
         return null;
@@ -561,13 +585,15 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     private BpfFd loadProgram(BpfObject object, Btf localBtf, Optional<BtfExt> ext, BpfProgram p,
             StructOpsPlan plan, StructOpsPlan.Slot slot, BpfFd btfFd, Map<String, ObjectMaps.Created> maps,
-            KernelExterns externs, Loaded loaded) throws LoadException {
+            KernelExterns externs, KernelFunctions functions, ModuleBtfs moduleBtfs, int typeBtfFd, Loaded loaded)
+            throws LoadException {
         String where = object.name() + ": program " + p.name() + " (" + plan.kernelType().name() + "."
                 + slot.member() + ")";
         long size = (long) p.instructionCount() * BpfProgram.INSTRUCTION_SIZE;
         ProgramLinker.Linked linked;
         try {
-            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux(), localBtf, externs);
+            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux(), localBtf, externs, functions,
+                    moduleBtfs);
         } catch (BtfException e) {
             throw new LoadException(where + ": kernel BTF: " + e.getMessage(), null, e);
         }
@@ -579,8 +605,9 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         int flags = p.sleepable() ? BpfConstants.F_SLEEPABLE : 0;
         try {
             return loaded.own(bpf.progLoad(new Bpf.ProgLoad(BpfConstants.PROG_TYPE_STRUCT_OPS, p.name(), insns,
-                    object.license(), slot.memberIndex(), plan.kernelType().typeId(), 0, flags, btfFd.value(), funcRec,
-                    funcInfo, lineRec, lineInfo, null)));
+                    object.license(), slot.memberIndex(), plan.kernelType().typeId(), typeBtfFd, flags, btfFd.value(),
+                    funcRec,
+                    funcInfo, lineRec, lineInfo, moduleBtfs.fdArray())));
         } catch (BpfException e) {
             String log = e.log();
             String message = where + ": load: " + e.getMessage();

@@ -20,7 +20,9 @@ import java.util.stream.Stream;
 
 /**
  * BTF read from a vmlinux file and a directory of module BTF files, each parsed once on first use and kept mapped
- * until {@link #close()}.
+ * until {@link #close()}. Modules come and go while the runtime runs: a module's BTF is parsed again when its file
+ * is no longer the one parsed (a module reloaded gets new type ids), and the struct_ops types are collected again
+ * when the set of modules changes.
  */
 final class KernelBtfSource implements KernelBtf, AutoCloseable {
     static final String WRAPPER_PREFIX = "bpf_struct_ops_";
@@ -30,9 +32,17 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
     private final Path modulesDir;
     private final boolean running;
     private final Arena arena = Arena.ofShared();
-    private final Map<String, Btf> modules = new ConcurrentHashMap<>();
+    private final Map<String, Parsed> modules = new ConcurrentHashMap<>();
     private volatile Btf vmlinux;
-    private volatile List<StructOpsType> structOps;
+    private volatile Collected structOps;
+
+    /** A module's BTF and the identity of the file it came from. */
+    private record Parsed(Object file, Btf btf) {
+    }
+
+    /** The struct_ops types found in vmlinux and in the modules as they were then. */
+    private record Collected(List<Object> modules, List<StructOpsType> types) {
+    }
 
     KernelBtfSource(BtfReader reader, Path vmlinuxFile, Path modulesDir, boolean running) {
         this.reader = reader;
@@ -97,25 +107,47 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
         if (modulesDir == null || name.contains("/") || !modules().contains(name)) {
             return Optional.empty();
         }
-        Btf b = modules.get(name);
-        if (b == null) {
+        Path file = modulesDir.resolve(name);
+        Object key = identity(file);
+        Parsed p = modules.get(name);
+        if (p == null || !p.file().equals(key)) {
             synchronized (this) {
-                b = modules.get(name);
-                if (b == null) {
-                    java.lang.foreign.MemorySegment bytes = mapped(modulesDir.resolve(name), "module " + name);
-                    b = running ? reader.readKernelVerified(name, bytes, vmlinux())
+                p = modules.get(name);
+                if (p == null || !p.file().equals(key)) {
+                    java.lang.foreign.MemorySegment bytes = mapped(file, "module " + name);
+                    Btf b = running ? reader.readKernelVerified(name, bytes, vmlinux())
                             : reader.readSplit(name, bytes, vmlinux());
-                    modules.put(name, b);
+                    p = new Parsed(key, b);
+                    modules.put(name, p);
                 }
             }
         }
-        return Optional.of(b);
+        return Optional.of(p.btf());
+    }
+
+    /**
+     * What tells one file of a module's BTF from the next: sysfs gives a reloaded module's file a new inode. A
+     * file without a key (a file system that has none) is told apart by its modification time and size.
+     */
+    private static Object identity(Path file) {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return a.fileKey() != null ? List.of(a.fileKey(), a.size())
+                    : List.of(a.lastModifiedTime(), a.size());
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     @Override
     public List<StructOpsType> structOpsTypes() throws BtfException {
-        List<StructOpsType> s = structOps;
-        if (s == null) {
+        List<Object> now = new ArrayList<>();
+        for (String m : modules()) {
+            now.add(List.of(m, identity(modulesDir.resolve(m))));
+        }
+        Collected c = structOps;
+        if (c == null || !c.modules().equals(now)) {
             List<StructOpsType> found = new ArrayList<>();
             collect(vmlinux(), "vmlinux", found);
             for (String m : modules()) {
@@ -124,9 +156,9 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
                     collect(b.get(), m, found);
                 }
             }
-            structOps = s = List.copyOf(found);
+            structOps = c = new Collected(now, List.copyOf(found));
         }
-        return s;
+        return c.types();
     }
 
     private static void collect(Btf btf, String module, List<StructOpsType> into) throws BtfException {

@@ -1,0 +1,118 @@
+package io.structops.it.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kernel functions of modules, called through fd_array: the VM's kernel has tcp_bbr and tcp_dctcp as modules (this
+ * machine's has no modules at all). integration-tests/vm/guest/tcp-modules.sh loads them into the guest and drives
+ * integration-tests/bpf/tcp_cc_module.bpf.c, which calls both, in one shell session.
+ */
+class TcpModulesInVmTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern MODULE_FUNC = Pattern.compile("FUNC \\[(\\d+)\\] in module (\\w+)'s BTF, fd_array\\[(\\d+)\\]");
+
+    private static Path compile(Path dir, String name, List<String> command) throws Exception {
+        Path exe = dir.resolve(name);
+        List<String> full = new java.util.ArrayList<>(command);
+        full.add(exe.toString());
+        Process p = new ProcessBuilder(full).inheritIO().start();
+        assertEquals(0, p.waitFor(), "failed: " + full);
+        return exe;
+    }
+
+    private static Map<String, JsonNode> externs(String inspectJson) throws Exception {
+        Map<String, JsonNode> byName = new HashMap<>();
+        for (JsonNode e : JSON.readTree(inspectJson).get("externs")) {
+            byName.put(e.get("name").asText(), e);
+        }
+        return byName;
+    }
+
+    @Test
+    void moduleFunctionsAreCalledThroughFdArrayAndHoldTheirModules(@TempDir Path dir) throws Exception {
+        Path root = VmGuest.repository();
+        Path modules = VmGuest.kernel().resolve("modules");
+        assertTrue(Files.isRegularFile(modules.resolve("tcp_bbr.ko")), "fetch-kernel did not provide " + modules);
+        Path traffic = compile(dir, "tcp_traffic", List.of("gcc", "-O2",
+                root.resolve("integration-tests/kernel/tcp_traffic.c").toString(), "-o"));
+        Path peer = compile(dir, "libbpf_insns",
+                List.of(root.resolve("integration-tests/kernel/build-libbpf-insns.sh").toString()));
+        StringBuilder out = new StringBuilder();
+        Map<String, String> v = VmGuest.run("tcp-modules.sh", List.of(modules.toString(), traffic.toString(),
+                peer.toString()), out);
+        assertEquals("0", v.get("session_status"), out.toString());
+        assertEquals("0", v.get("insmod_bbr"), out.toString());
+        assertEquals("0", v.get("insmod_dctcp"), out.toString());
+
+        // Before insmod the session finds none of the modules' functions; after, the same session finds them all,
+        // each module with its own slot, numbered in the order of the functions' names (bbr_* before dctcp_*).
+        Map<String, JsonNode> before = externs(v.get("inspect_before"));
+        assertFalse(before.get("bbr_main").get("resolved").asBoolean(), before.toString());
+        assertFalse(before.get("dctcp_ssthresh").get("resolved").asBoolean(), before.toString());
+        Map<String, JsonNode> after = externs(v.get("inspect_after"));
+        Set<String> ours = new TreeSet<>();
+        for (JsonNode e : after.values()) {
+            String resolution = e.get("resolution").asText();
+            assertTrue(e.get("resolved").asBoolean(), e.toString());
+            Matcher m = MODULE_FUNC.matcher(resolution);
+            if (e.get("name").asText().startsWith("bbr_")) {
+                assertTrue(m.matches() && m.group(2).equals("tcp_bbr") && m.group(3).equals("1"), resolution);
+            } else if (e.get("name").asText().startsWith("dctcp_")) {
+                assertTrue(m.matches() && m.group(2).equals("tcp_dctcp") && m.group(3).equals("2"), resolution);
+            } else {
+                assertTrue(resolution.matches("FUNC \\[\\d+\\] in vmlinux BTF"), resolution);
+            }
+            // As a call carries it: offset (the slot) and immediate (the BTF id).
+            Matcher id = Pattern.compile("FUNC \\[(\\d+)\\]").matcher(resolution);
+            assertTrue(id.find());
+            ours.add((m.matches() ? m.group(3) : "0") + " " + id.group(1));
+        }
+        // The peer: every kfunc call libbpf 1.5 emits for the same object in the same guest ("<prog> <index> 133 0 2
+        // <off> <imm>") names one of these (slot, id) pairs, and together they name all of them.
+        Set<String> libbpf = new TreeSet<>();
+        for (String line : v.get("peer").split(";")) {
+            if (!line.isBlank()) {
+                String[] f = line.trim().split(" ");
+                libbpf.add(f[5] + " " + f[6]);
+            }
+        }
+        assertEquals(libbpf, ours, out.toString());
+
+        assertTrue(v.get("available_loaded").contains("structops_bbr")
+                && v.get("available_loaded").contains("structops_dctcp"), out.toString());
+        assertEquals("structops_bbr 8388608", v.get("traffic_bbr"), out.toString());
+        assertEquals("structops_dctcp 8388608", v.get("traffic_dctcp"), out.toString());
+        long bbrCalls = 0;
+        long renoCalls = 0;
+        for (JsonNode section : JSON.readTree(v.get("vars"))) {
+            bbrCalls += section.path("bbr_main_calls").asLong();
+            renoCalls += section.path("reno_calls").asLong();
+        }
+        assertTrue(bbrCalls > 0 && renoCalls == 0, "the module's bbr_main ran, not the fallback: " + v.get("vars"));
+        // While the programs that call it are loaded, the module cannot go; once they are unloaded, it can.
+        assertTrue(!v.get("rmmod_attached_status").equals("0") && v.get("rmmod_attached_error").contains("in use"),
+                out.toString());
+        assertFalse(v.get("available_unloaded").contains("structops_"), out.toString());
+        assertEquals("0", v.get("rmmod_after"), out.toString());
+        assertEquals(null, v.get("session_log"), out.toString());
+        System.out.println("modules in the VM: tcp_bbr at fd_array[1], tcp_dctcp at fd_array[2], as libbpf numbers"
+                + " them (" + ours.size() + " functions); 8 MiB through each algorithm, bbr_main ran " + bbrCalls
+                + " times; tcp_bbr refused removal while attached, removed after unload");
+    }
+}
