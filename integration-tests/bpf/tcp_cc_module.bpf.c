@@ -4,7 +4,8 @@
  * (bbr_init, bbr_main, ...), structops_dctcp borrows tcp_dctcp's alpha and ssthresh. Module functions are called as
  * kfuncs through fd_array, one slot per module. Every one is __weak and guarded by bpf_ksym_exists(): where the
  * modules are not loaded (or the kernel has no modules at all) the calls are neutralised and both fall back to the
- * kernel's Reno, so the object loads and carries traffic on either kind of kernel. The counters say which ran.
+ * kernel's Reno, so the object loads and carries traffic on either kind of kernel. The counters say which ran, and
+ * bbr_rtt_cnt is read from BBR's own state through CO-RE against the module's BTF.
  */
 #define STRUCTOPS_TCP_CA_CONTROL
 #include "structops_kernel.h"
@@ -17,6 +18,19 @@ char _license[] SEC("license") = "GPL";
 /* Only the field the fallback reads; CO-RE finds it in the kernel's rate_sample. */
 struct rate_sample {
 	u32 acked_sacked;
+} __attribute__((preserve_access_index));
+
+/* Where a congestion control keeps its private state (inet_csk_ca()). */
+struct inet_connection_sock {
+	u64 icsk_ca_priv[13];
+} __attribute__((preserve_access_index));
+
+/*
+ * BBR's private state, a type only tcp_bbr has (in vmlinux's BTF where BBR is built in, in the module's where it is
+ * a module): CO-RE must find rtt_cnt there, at the kernel's offset, not at 0 as declared here.
+ */
+struct bbr {
+	u32 rtt_cnt;
 } __attribute__((preserve_access_index));
 
 /* vmlinux */
@@ -40,6 +54,7 @@ extern u32 dctcp_cwnd_undo(struct sock *sk) __ksym __weak;
 extern void dctcp_state(struct sock *sk, u8 new_state) __ksym __weak;
 
 u64 bbr_main_calls;
+u32 bbr_rtt_cnt;
 u64 dctcp_alpha_updates;
 u64 reno_calls;
 
@@ -54,8 +69,11 @@ SEC("struct_ops/mbbr_main")
 void BPF_PROG(mbbr_main, struct sock *sk, u32 ack, int flag, const struct rate_sample *rs)
 {
 	if (bpf_ksym_exists(bbr_main)) {
+		struct bbr *bbr = (void *)((struct inet_connection_sock *)sk)->icsk_ca_priv;
+
 		__sync_fetch_and_add(&bbr_main_calls, 1);
 		bbr_main(sk, ack, flag, rs);
+		bbr_rtt_cnt = bbr->rtt_cnt;
 		return;
 	}
 	__sync_fetch_and_add(&reno_calls, 1);

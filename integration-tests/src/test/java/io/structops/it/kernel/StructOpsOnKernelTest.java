@@ -303,6 +303,8 @@ class StructOpsOnKernelTest {
             JsonNode v = vars("structops_bbr").get(".bss (tcp_cc_m.bss)");
             boolean bbr = resolved.get("bbr_main");
             assertEquals(bbr, v.get("bbr_main_calls").asLong() > 0, v.toString());
+            // BBR's own round count, read from its private state through CO-RE.
+            assertEquals(bbr, v.get("bbr_rtt_cnt").asLong() > 0, v.toString());
             assertEquals(!bbr, v.get("reno_calls").asLong() > 0, v.toString());
             assertEquals(resolved.get("dctcp_update_alpha"), v.get("dctcp_alpha_updates").asLong() > 0,
                     v.toString());

@@ -93,6 +93,27 @@ class TcpModulesInVmTest {
             }
         }
         assertEquals(libbpf, ours, out.toString());
+        // CO-RE against the module's BTF: struct bbr is tcp_bbr's own type, and rtt_cnt (declared at offset 0 in the
+        // object) is at the kernel's offset in the relocated load, in ours as in libbpf's.
+        JsonNode rttCnt = null;
+        for (JsonNode r : JSON.readTree(v.get("inspect_after")).get("coreRelocations")) {
+            if (r.get("type").asText().equals("bbr")) {
+                rttCnt = r;
+            }
+        }
+        assertTrue(rttCnt != null && rttCnt.get("object").asLong() == 0 && rttCnt.get("kernel").asLong() > 0,
+                String.valueOf(rttCnt));
+        String relocated = "mbbr_main " + rttCnt.get("instruction").asInt() + " ";
+        String peerLine = java.util.Arrays.stream(v.get("peer_main").split(";"))
+                .filter(l -> l.startsWith(relocated)).findFirst().orElseThrow();
+        assertEquals(rttCnt.get("kernel").asText(), peerLine.split(" ")[5], peerLine);
+        JsonNode before0 = null;
+        for (JsonNode r : JSON.readTree(v.get("inspect_before")).get("coreRelocations")) {
+            if (r.get("type").asText().equals("bbr")) {
+                before0 = r;
+            }
+        }
+        assertTrue(before0 != null && before0.path("kernel").isNull(), "no struct bbr before insmod: " + before0);
 
         assertTrue(v.get("available_loaded").contains("structops_bbr")
                 && v.get("available_loaded").contains("structops_dctcp"), out.toString());
@@ -100,11 +121,14 @@ class TcpModulesInVmTest {
         assertEquals("structops_dctcp 8388608", v.get("traffic_dctcp"), out.toString());
         long bbrCalls = 0;
         long renoCalls = 0;
+        long rounds = 0;
         for (JsonNode section : JSON.readTree(v.get("vars"))) {
             bbrCalls += section.path("bbr_main_calls").asLong();
             renoCalls += section.path("reno_calls").asLong();
+            rounds += section.path("bbr_rtt_cnt").asLong();
         }
         assertTrue(bbrCalls > 0 && renoCalls == 0, "the module's bbr_main ran, not the fallback: " + v.get("vars"));
+        assertTrue(rounds > 0, "BBR's round count, read through CO-RE: " + v.get("vars"));
         // While the programs that call it are loaded, the module cannot go; once they are unloaded, it can.
         assertTrue(!v.get("rmmod_attached_status").equals("0") && v.get("rmmod_attached_error").contains("in use"),
                 out.toString());
@@ -113,6 +137,7 @@ class TcpModulesInVmTest {
         assertEquals(null, v.get("session_log"), out.toString());
         System.out.println("modules in the VM: tcp_bbr at fd_array[1], tcp_dctcp at fd_array[2], as libbpf numbers"
                 + " them (" + ours.size() + " functions); 8 MiB through each algorithm, bbr_main ran " + bbrCalls
-                + " times; tcp_bbr refused removal while attached, removed after unload");
+                + " times, BBR counted " + rounds + " rounds (read at offset " + rttCnt.get("kernel").asText()
+                + " of the module's struct bbr); tcp_bbr refused removal while attached, removed after unload");
     }
 }

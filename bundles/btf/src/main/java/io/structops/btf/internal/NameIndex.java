@@ -31,18 +31,19 @@ final class NameIndex {
         int capacity = Integer.highestOneBit(Math.max(4, named * 2 - 1)) << 1;
         slots = new int[capacity];
         mask = capacity - 1;
-        MemorySegment seg = btf.seg;
-        long limit = btf.strStart + btf.strLen;
         for (int i = 0; i < count; i++) {
             if (kinds[i] != kind) {
                 continue;
             }
             int id = first + i;
             int off = nameOffs[i];
-            if (off == 0 || off < btf.baseStrLen) {
-                continue; // anonymous, or named by a base string: found through the base's index by name
+            if (off == 0) {
+                continue;
             }
-            int h = hash(seg, btf.stringPosition(off), limit);
+            // A split BTF's type may be named by its base's string (a module's struct whose name vmlinux also
+            // uses somewhere): the name is hashed where it lies.
+            RawBtf owner = btf.stringOwner(off);
+            int h = hash(owner.seg, owner.stringPosition(off), owner.strStart + owner.strLen);
             int s = h & mask;
             while (slots[s] != 0) {
                 s = (s + 1) & mask;
@@ -62,7 +63,9 @@ final class NameIndex {
         int n = 0;
         for (int s = h & mask; slots[s] != 0; s = (s + 1) & mask) {
             int id = slots[s];
-            if (equalsAt(btf.stringPosition(btf.nameOff(id)), bytes)) {
+            int off = btf.nameOff(id);
+            RawBtf owner = btf.stringOwner(off);
+            if (equalsAt(owner, owner.stringPosition(off), bytes)) {
                 if (n == found.length) {
                     found = Arrays.copyOf(found, n * 2);
                 }
@@ -74,17 +77,17 @@ final class NameIndex {
         return result;
     }
 
-    private boolean equalsAt(long pos, byte[] bytes) {
-        long end = btf.strStart + btf.strLen;
+    private static boolean equalsAt(RawBtf owner, long pos, byte[] bytes) {
+        long end = owner.strStart + owner.strLen;
         if (pos + bytes.length >= end) {
             return false;
         }
         for (int i = 0; i < bytes.length; i++) {
-            if (btf.seg.get(ValueLayout.JAVA_BYTE, pos + i) != bytes[i]) {
+            if (owner.seg.get(ValueLayout.JAVA_BYTE, pos + i) != bytes[i]) {
                 return false;
             }
         }
-        return btf.seg.get(ValueLayout.JAVA_BYTE, pos + bytes.length) == 0;
+        return owner.seg.get(ValueLayout.JAVA_BYTE, pos + bytes.length) == 0;
     }
 
     /**

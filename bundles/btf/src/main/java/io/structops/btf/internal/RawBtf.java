@@ -598,9 +598,18 @@ final class RawBtf implements Btf {
         return nameOffs[id - firstId];
     }
 
-    /** Absolute position of a string and its owner, for the name index; off is within this BTF's strings. */
+    /** Absolute position of a string in {@link #seg}, for the name index; off is within this BTF's own strings. */
     long stringPosition(int off) {
         return strStart + (off - baseStrLen);
+    }
+
+    /** The BTF, this one or a base beneath it, whose string section holds the string at {@code off}. */
+    RawBtf stringOwner(int off) {
+        RawBtf b = this;
+        while (b.base != null && Integer.toUnsignedLong(off) < b.baseStrLen) {
+            b = b.base;
+        }
+        return b;
     }
 
     // --- Btf ----------------------------------------------------------------------------------------------------

@@ -57,4 +57,32 @@ class SplitBtfTest {
         BpftoolAgreementTest.assertSameDump(expected, sb.toString(), "split BTF");
         assertTrue(java.util.Arrays.equals(b.array(), split.encode()));
     }
+
+    /**
+     * pahole names a module's type by vmlinux's copy of the string when vmlinux has one (tcp_bbr's struct bbr is
+     * named by a vmlinux string): lookups by name find such types too.
+     */
+    @Test
+    void aSplitTypeNamedByABaseStringIsFoundByName() throws Exception {
+        RawBtf base = (RawBtf) Fixtures.vmlinux();
+        int schedule = base.find("schedule", BtfKind.FUNC).orElseThrow();
+        int intId = base.find("int", BtfKind.INT).orElseThrow();
+        int first = base.typeCount();
+        int count = base.totalStringLength() + 1;
+        byte[] strings = "\0count\0".getBytes();
+        ByteBuffer types = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        types.putInt(base.nameOff(schedule)).putInt((4 << 24) | 1).putInt(4);           // STRUCT schedule (base string)
+        types.putInt(count).putInt(intId).putInt(0);                                   //   count: int
+        int typeLen = types.position();
+        ByteBuffer b = ByteBuffer.allocate(24 + typeLen + strings.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24).putInt(0).putInt(typeLen).putInt(typeLen)
+                .putInt(strings.length);
+        b.put(types.array(), 0, typeLen).put(strings);
+
+        Btf split = Fixtures.READER.readSplit("structops_mod", MemorySegment.ofArray(b.array()), base);
+        assertEquals(first, split.find("schedule", BtfKind.STRUCT).orElseThrow());
+        assertEquals(schedule, split.find("schedule", BtfKind.FUNC).orElseThrow());
+        assertTrue(java.util.Arrays.equals(new int[] {schedule, first}, split.idsByName("schedule")),
+                java.util.Arrays.toString(split.idsByName("schedule")));
+    }
 }

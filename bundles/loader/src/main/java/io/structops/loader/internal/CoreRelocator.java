@@ -14,22 +14,39 @@ import java.util.List;
  * CO-RE: resolves an object's relocations against the running kernel's BTF, so that field offsets, sizes and
  * existence, type existence and sizes, and enum values are the kernel's, not those the object was compiled with.
  * Candidates are the kernel's types of the same kind whose name, without any {@code ___flavour} suffix, is the local
- * type's; fields are matched by name along the access path. A relocation no candidate satisfies is poisoned as
- * libbpf does (the instruction becomes a call to an invalid helper, an error only if the verifier finds it
- * reachable), except the *_EXISTS kinds, which then yield 0.
+ * type's, in vmlinux or, when vmlinux has none, in the loaded modules (a module's private struct, say); fields are
+ * matched by name along the access path. A relocation no candidate satisfies is poisoned as libbpf does (the
+ * instruction becomes a call to an invalid helper, an error only if the verifier finds it reachable), except the
+ * *_EXISTS kinds, which then yield 0.
  */
 final class CoreRelocator {
     /** libbpf's poison: a call to helper 0xbad2310, which does not exist. */
     static final int POISON_HELPER = 0xbad2310;
 
+    /** The BTF of the loaded modules, read only when a relocation finds no candidate in vmlinux. */
+    interface Modules {
+        List<Btf> btfs() throws BtfException;
+    }
+
     private final Btf local;
     private final Btf target;
+    private final Modules modules;
+    private List<Btf> moduleBtfs;
     private final String where;
 
-    CoreRelocator(Btf local, Btf target, String where) {
+    /**
+     * @param target vmlinux's BTF, where candidates are looked for first
+     * @param modules the modules' BTF, where they are looked for when vmlinux has none (libbpf's order)
+     */
+    CoreRelocator(Btf local, Btf target, Modules modules, String where) {
         this.local = local;
         this.target = target;
+        this.modules = modules;
         this.where = where;
+    }
+
+    /** A candidate kernel type: its id in vmlinux's BTF or in a module's split BTF. */
+    private record Candidate(Btf btf, int id) {
     }
 
     /** A resolved field: byte offset, size, signedness and, for bitfields, the shifts that extract it. */
@@ -110,8 +127,8 @@ final class CoreRelocator {
             return (long) relo.typeId();
         }
         List<Long> results = new ArrayList<>();
-        for (int candidate : candidates(relo.typeId())) {
-            Long v = tryCandidate(relo, access, candidate);
+        for (Candidate candidate : candidates(relo.typeId())) {
+            Long v = tryCandidate(relo, access, candidate.btf(), candidate.id());
             if (v != null) {
                 results.add(v);
             }
@@ -132,30 +149,47 @@ final class CoreRelocator {
     }
 
 
-    /** Kernel types of the local root type's kind and essential name. */
-    private List<Integer> candidates(int localType) {
-        int t = localType;
-        BtfKind kind = local.kind(t);
-        String name = io.structops.btf.BtfNames.withoutFlavour(local.name(t));
-        List<Integer> out = new ArrayList<>();
-        if (name.isEmpty()) {
-            return out;
+    /**
+     * Kernel types of the local root type's kind and essential name: vmlinux's, or if it has none, the modules' own
+     * (a module's split BTF also answers for vmlinux's ids beneath its own).
+     */
+    private List<Candidate> candidates(int localType) throws BtfException {
+        List<Candidate> out = new ArrayList<>();
+        collect(localType, target, 1, out);
+        if (out.isEmpty()) {
+            if (moduleBtfs == null) {
+                moduleBtfs = modules.btfs();
+            }
+            for (Btf module : moduleBtfs) {
+                collect(localType, module, module.firstId(), out);
+            }
         }
-        for (int id : target.idsByName(name)) {
-            BtfKind k = target.kind(id);
+        return out;
+    }
+
+    private void collect(int localType, Btf btf, int firstId, List<Candidate> out) {
+        BtfKind kind = local.kind(localType);
+        String name = io.structops.btf.BtfNames.withoutFlavour(local.name(localType));
+        if (name.isEmpty()) {
+            return;
+        }
+        for (int id : btf.idsByName(name)) {
+            if (id < firstId) {
+                continue;
+            }
+            BtfKind k = btf.kind(id);
             boolean composite = (kind == BtfKind.STRUCT || kind == BtfKind.UNION || kind == BtfKind.FWD)
                     && (k == BtfKind.STRUCT || k == BtfKind.UNION);
             boolean enumLike = (kind == BtfKind.ENUM || kind == BtfKind.ENUM64)
                     && (k == BtfKind.ENUM || k == BtfKind.ENUM64);
             if (k == kind || composite || enumLike) {
-                out.add(id);
+                out.add(new Candidate(btf, id));
             }
         }
-        // Names with a flavour in the kernel (rare) are candidates too.
-        return out;
     }
 
-    private Long tryCandidate(BtfExt.CoreRelo relo, String access, int candidate) throws BtfException {
+    private Long tryCandidate(BtfExt.CoreRelo relo, String access, Btf target, int candidate)
+            throws BtfException {
         return switch (relo.kind()) {
             case TYPE_ID_TARGET -> (long) candidate;
             case TYPE_EXISTS, TYPE_MATCHES -> 1L;

@@ -57,11 +57,13 @@ final class ProgramLinker {
     private final KernelExterns externs;
     private final KernelFunctions functions;
     private final ModuleBtfs moduleBtfs;
+    private final CoreRelocator.Modules modules;
     private final String where;
 
     private ProgramLinker(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel, Btf localBtf, KernelExterns externs, KernelFunctions functions,
-            ModuleBtfs moduleBtfs) {
+            Optional<BtfExt> ext, Btf kernel, CoreRelocator.Modules modules, Btf localBtf, KernelExterns externs,
+            KernelFunctions functions, ModuleBtfs moduleBtfs) {
+        this.modules = modules;
         this.localBtf = localBtf;
         this.externs = externs;
         this.functions = functions;
@@ -74,14 +76,16 @@ final class ProgramLinker {
     }
 
     /**
+     * @param kernel vmlinux's BTF
+     * @param modules the loaded modules' BTF, for CO-RE relocations vmlinux has no candidate for
      * @param functions the object's kernel functions, in vmlinux or in modules
      * @param moduleBtfs the modules' BTF descriptors, in the slots {@code functions} gave them
      */
     static Linked link(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel, Btf localBtf, KernelExterns externs, KernelFunctions functions,
-            ModuleBtfs moduleBtfs) throws LoadException {
-        return new ProgramLinker(object, program, maps, ext, kernel, localBtf, externs, functions, moduleBtfs)
-                .link(program);
+            Optional<BtfExt> ext, Btf kernel, CoreRelocator.Modules modules, Btf localBtf, KernelExterns externs,
+            KernelFunctions functions, ModuleBtfs moduleBtfs) throws LoadException {
+        return new ProgramLinker(object, program, maps, ext, kernel, modules, localBtf, externs, functions,
+                moduleBtfs).link(program);
     }
 
     /** Whether the object declares this extern as a variable (a ksym), not a function. */
@@ -185,7 +189,7 @@ final class ProgramLinker {
                 continue;
             }
             if (core == null) {
-                core = new CoreRelocator(localBtf, kernel, where);
+                core = new CoreRelocator(localBtf, kernel, modules, where);
             }
             int at = (int) (relo.insnOffset() - piece.start());
             String failed = core.apply(insns, at, relo);

@@ -206,6 +206,15 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         }
     }
 
+    /** Every loaded module's BTF, split on vmlinux's. */
+    private List<Btf> moduleBtfs() throws BtfException {
+        List<Btf> btfs = new ArrayList<>();
+        for (String m : kernel.modules()) {
+            kernel.module(m).ifPresent(btfs::add);
+        }
+        return btfs;
+    }
+
     /** The BTF the kernel would be handed, read back: it says where extern data lies. */
     private Btf asLoaded(BpfObject object, Btf btf, byte[] encoded) throws BtfException {
         MemorySegment copy = Arena.ofAuto().allocate(encoded.length, 8);
@@ -229,7 +238,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             }
             List<Resolutions.CoreRelocation> core = new ArrayList<>();
             Optional<BtfExt> ext = btfReader.readExt(object);
-            CoreRelocator relocator = new CoreRelocator(read.btf(), vmlinux, object.name());
+            CoreRelocator relocator = new CoreRelocator(read.btf(), vmlinux, this::moduleBtfs, object.name());
             for (Map.Entry<String, List<BtfExt.CoreRelo>> e : ext.map(BtfExt::coreRelos).orElse(Map.of())
                     .entrySet()) {
                 for (BtfExt.CoreRelo relo : e.getValue()) {
@@ -592,8 +601,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         long size = (long) p.instructionCount() * BpfProgram.INSTRUCTION_SIZE;
         ProgramLinker.Linked linked;
         try {
-            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux(), localBtf, externs, functions,
-                    moduleBtfs);
+            linked = ProgramLinker.link(object, p, maps, ext, kernel.vmlinux(), this::moduleBtfs, localBtf, externs,
+                    functions, moduleBtfs);
         } catch (BtfException e) {
             throw new LoadException(where + ": kernel BTF: " + e.getMessage(), null, e);
         }

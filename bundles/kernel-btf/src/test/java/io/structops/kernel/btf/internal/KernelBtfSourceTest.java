@@ -91,4 +91,56 @@ class KernelBtfSourceTest {
             assertTrue(e.getMessage().contains("no vmlinux BTF here"), e.getMessage());
         }
     }
+
+    /**
+     * A module's split BTF on this kernel's vmlinux: a struct {@code structops_mod_ops} and, if {@code offered}, the
+     * {@code bpf_struct_ops_structops_mod_ops} wrapper that makes it a struct_ops type.
+     */
+    private static byte[] moduleBtf(io.structops.btf.Btf vmlinux, boolean offered) throws Exception {
+        byte[] header = new byte[24];
+        try (var in = Files.newInputStream(Path.of("/sys/kernel/btf/vmlinux"))) {
+            assertEquals(24, in.readNBytes(header, 0, 24));
+        }
+        int baseStrings = java.nio.ByteBuffer.wrap(header).order(java.nio.ByteOrder.nativeOrder()).getInt(20);
+        int first = vmlinux.typeCount();
+        int intId = vmlinux.find("int", BtfKind.INT).orElseThrow();
+        byte[] strings = "\0structops_mod_ops\0bpf_struct_ops_structops_mod_ops\0count\0data\0"
+                .getBytes(StandardCharsets.US_ASCII);
+        var types = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.nativeOrder());
+        types.putInt(baseStrings + 1).putInt((4 << 24) | 1).putInt(4);               // STRUCT structops_mod_ops
+        types.putInt(baseStrings + 52).putInt(intId).putInt(0);                        //   count: int
+        if (offered) {
+            types.putInt(baseStrings + 19).putInt((4 << 24) | 1).putInt(16);          // STRUCT bpf_struct_ops_...
+            types.putInt(baseStrings + 58).putInt(first).putInt(64);                   //   data at +8
+        }
+        int typeLen = types.position();
+        var b = java.nio.ByteBuffer.allocate(24 + typeLen + strings.length).order(java.nio.ByteOrder.nativeOrder());
+        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24).putInt(0).putInt(typeLen).putInt(typeLen)
+                .putInt(strings.length);
+        b.put(types.array(), 0, typeLen).put(strings);
+        return b.array();
+    }
+
+    /** Modules come and go while the runtime runs: a module's BTF and the struct_ops types follow them. */
+    @Test
+    void moduleBtfIsReadAgainWhenTheModuleComesGoesOrIsReplaced(@TempDir Path dir) throws Exception {
+        Path modules = Files.createDirectory(dir.resolve("modules"));
+        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderAccess(), Path.of("/sys/kernel/btf/vmlinux"),
+                modules, false)) {
+            assertTrue(k.structOpsType("structops_mod_ops").isEmpty());
+            Files.write(modules.resolve("structops_mod"), moduleBtf(k.vmlinux(), true));
+            StructOpsType offered = k.structOpsType("structops_mod_ops").orElseThrow();
+            assertEquals("structops_mod", offered.module());
+            assertEquals(k.vmlinux().typeCount(), offered.typeId());
+            assertEquals(16, offered.valueSize());
+            assertEquals(8, offered.dataOffset());
+            // Reloaded as a build without the wrapper: a new file in sysfs.
+            Files.delete(modules.resolve("structops_mod"));
+            Files.write(modules.resolve("structops_mod"), moduleBtf(k.vmlinux(), false));
+            assertTrue(k.structOpsType("structops_mod_ops").isEmpty());
+            assertEquals(k.vmlinux().typeCount() + 1, k.module("structops_mod").orElseThrow().typeCount());
+            Files.delete(modules.resolve("structops_mod"));
+            assertTrue(k.module("structops_mod").isEmpty());
+        }
+    }
 }
