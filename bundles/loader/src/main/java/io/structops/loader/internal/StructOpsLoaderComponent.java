@@ -489,7 +489,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             for (StructOpsVariable v : selected) {
                 StructOpsPlan plan = plans.get(v.name());
                 for (StructOpsPlan.Slot slot : plan.slots()) {
-                    String key = slot.program() + "/" + plan.kernelType().typeId() + "/" + slot.memberIndex();
+                    String key = programKey(slot.program(), plan, slot.memberIndex());
                     if (programs.containsKey(key)) {
                         continue;
                     }
@@ -525,11 +525,10 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 throw new LoadException(where + ": create map: " + e.getMessage(), null, e);
             }
             Map<String, Integer> ids = new LinkedHashMap<>();
-            byte[] value = plan.valueWith(s -> programs.get(s.program() + "/" + plan.kernelType().typeId() + "/"
-                    + s.memberIndex()).value(), ByteOrder.nativeOrder());
+            byte[] value = plan.valueWith(s -> programs.get(programKey(s.program(), plan, s.memberIndex())).value(),
+                    ByteOrder.nativeOrder());
             for (StructOpsPlan.Slot s : plan.slots()) {
-                ids.put(s.member(), programIds.get(s.program() + "/" + plan.kernelType().typeId() + "/"
-                        + s.memberIndex()));
+                ids.put(s.member(), programIds.get(programKey(s.program(), plan, s.memberIndex())));
             }
             int linkId = 0;
             boolean live = options.attach() && !(v.link() && v.name().equals(unlinked));
@@ -571,6 +570,14 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 consult(handlers, h.view, "after attach", x -> x.afterAttach(h.view));
             }
         }
+    }
+
+    /**
+     * What one program load serves: a program, bound to a member of a kernel struct (named by its BTF, as two modules'
+     * split ids may coincide, and its id there).
+     */
+    private static String programKey(String program, StructOpsPlan plan, int memberIndex) {
+        return program + "/" + plan.kernelType().module() + ":" + plan.kernelType().typeId() + "/" + memberIndex;
     }
 
     /**
