@@ -12,15 +12,7 @@ traffic=$2
 peer=$3
 R=runtime/bin/structops
 O=integration-tests/bpf/tcp_cc_module.bpf.o
-out=$TMPDIR/session.out
-wait_for() { # a marker in the session's output
-  for _ in $(seq 900); do grep -q "^g! $1\$\|^$1\$" "$out" 2>/dev/null && return 0; sleep 0.2; done
-  echo "timeout=waiting for $1" >&2
-  return 1
-}
-between() { # the session's output between two markers, on one line
-  sed -n "/$1/,/$2/p" "$out" | sed '1d;$d' | sed 's/^g! //' | tr -d '\n'
-}
+. integration-tests/vm/guest/session.sh
 available() { cat /proc/sys/net/ipv4/tcp_available_congestion_control; }
 : > "$out"
 {

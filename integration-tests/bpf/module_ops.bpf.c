@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An implementation of struct structops_demo_ops, a struct_ops type no vmlinux has: the test module
+ * integration-tests/vm/module/structops_demo.c offers it, so the map and its programs are created against the
+ * module's BTF. Link-based; module_ops_legacy.bpf.c is the legacy one (the module takes one at a time).
+ */
+#include "structops_kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char _license[] SEC("license") = "GPL";
+
+struct structops_demo_ops {
+	int (*transform)(int value);
+	void (*registered)(int registrations);
+	int bias;
+	char name[16];
+};
+
+__u64 transform_calls;
+int last_registration;
+
+SEC("struct_ops/transform")
+int BPF_PROG(times_six, int value)
+{
+	__sync_fetch_and_add(&transform_calls, 1);
+	return value * 6;
+}
+
+SEC("struct_ops/registered")
+void BPF_PROG(remember_registration, int registrations)
+{
+	last_registration = registrations;
+}
+
+SEC(".struct_ops.link")
+struct structops_demo_ops structops_demo = {
+	.transform = (void *)times_six,
+	.registered = (void *)remember_registration,
+	.bias = 42,
+	.name = "structops_demo",
+};

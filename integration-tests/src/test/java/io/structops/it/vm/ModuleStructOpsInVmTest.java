@@ -1,0 +1,109 @@
+package io.structops.it.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A struct_ops type that a module offers, not vmlinux: the map is created against the module's BTF object
+ * ({@code BPF_F_VTYPE_BTF_OBJ_FD}, {@code value_type_btf_obj_fd}) and its programs loaded with
+ * {@code attach_btf_obj_fd}. The module is the project's own test module (integration-tests/vm/module, built for the
+ * VM's kernel by integration-tests/vm/build-module); integration-tests/vm/guest/module-ops.sh drives it with
+ * integration-tests/bpf/module_ops.bpf.c and module_ops_legacy.bpf.c.
+ */
+class ModuleStructOpsInVmTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Path run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), "failed: " + command);
+        return out.isEmpty() ? null : Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
+    }
+
+    @Test
+    void aModulesStructOpsTypeIsLoadedSwappedAndUnloadedAgainstTheModulesBtf(@TempDir Path dir) throws Exception {
+        Path root = VmGuest.repository();
+        Path module = run(List.of(root.resolve("integration-tests/vm/build-module").toString(),
+                VmGuest.kernel().toString()));
+        assertTrue(Files.isRegularFile(module), "build-module did not provide " + module);
+        Path peer = dir.resolve("libbpf_insns");
+        run(List.of(root.resolve("integration-tests/kernel/build-libbpf-insns.sh").toString(), peer.toString()));
+        StringBuilder out = new StringBuilder();
+        Map<String, String> v = VmGuest.run("module-ops.sh", List.of(module.toString(), peer.toString()), out);
+        String all = out.toString();
+        assertEquals("0", v.get("session_status"), all);
+
+        // Before the module is loaded its type is nowhere, and load says so.
+        assertTrue(v.get("load_before_insmod").contains("the kernel has no struct_ops type 'structops_demo_ops'"),
+                all);
+        assertEquals("0", v.get("insmod"), all);
+        assertEquals("1", v.get("btf_module"), all);
+
+        // The module calls what was attached, with the data the object set (copied into the module's layout).
+        assertEquals("name=structops_demo bias=42 transform(7)=42 registrations=1", v.get("proc_link"), all);
+        JsonNode list = JSON.readTree(v.get("list"));
+        assertEquals(1, list.size(), all);
+        assertEquals("structops_demo_ops", list.get(0).get("type").asText(), all);
+        assertTrue(list.get(0).get("owned").asBoolean() && list.get(0).get("linkId").asInt() > 0, all);
+        JsonNode members = JSON.readTree(v.get("dump")).get("members");
+        assertTrue(members.get("transform").asText().startsWith("times_six (prog id "), all);
+        assertTrue(members.get("registered").asText().startsWith("remember_regist (prog id "), all);
+        assertEquals("42", members.get("bias").asText(), all);
+        assertEquals("\"structops_demo\"", members.get("name").asText(), all);
+        JsonNode vars = JSON.readTree(v.get("vars")).elements().next();
+        assertEquals(1, vars.get("transform_calls").asInt(), all);
+        assertEquals(1, vars.get("last_registration").asInt(), "the module called the registered program: " + all);
+
+        // The peer creates the same map: same flags (BPF_F_LINK | BPF_F_VTYPE_BTF_OBJ_FD), sizes and entries.
+        JsonNode ours = JSON.readTree(v.get("map_ours"));
+        String[] libbpf = v.get("peer_map").split(" ");
+        assertEquals(String.join(" ", libbpf[3], libbpf[4], libbpf[5], libbpf[6]),
+                ours.get("bytes_key").asText() + " " + ours.get("bytes_value").asText() + " "
+                        + ours.get("max_entries").asText() + " " + ours.get("flags").asText(), all);
+        assertEquals((1 << 13) | (1 << 15), ours.get("flags").asInt(), all);
+
+        // The module takes one map at a time: a second is refused, named, and the first stays.
+        assertTrue(v.get("busy").contains("map structops_demo_legacy: register: BPF_MAP_UPDATE_ELEM")
+                && v.get("busy").contains("EBUSY"), all);
+        assertEquals(v.get("proc_link"), v.get("proc_after_busy"), all);
+        // While a map of its type exists, the module cannot go.
+        assertTrue(!v.get("rmmod_attached_status").equals("0") && v.get("rmmod_attached_error").contains("in use"),
+                all);
+
+        // A swap moves the link to a new map: the module's update callback ran, with no gap.
+        JsonNode swap = JSON.readTree(v.get("swap"));
+        assertEquals(0, swap.get("gapMicros").asLong(), all);
+        assertEquals(list.get(0).get("linkId").asInt(), swap.get("linkId").asInt(), all);
+        assertEquals("name=structops_demo bias=42 transform(7)=42 registrations=2", v.get("proc_swapped"), all);
+        assertEquals("none", v.get("proc_unloaded"), all);
+
+        // The legacy map declares the members in another order and leaves one out; the module sees them by name.
+        assertEquals("name=demo_legacy bias=-5 transform(7)=107 registrations=3", v.get("proc_legacy"), all);
+        JsonNode legacy = JSON.readTree(v.get("legacy")).get("members");
+        assertEquals("-5", legacy.get("bias").asText(), all);
+        assertTrue(legacy.get("transform").asText().startsWith("plus_hundred (prog id "), all);
+
+        // Nothing is left: no map, no program, and the module can be removed.
+        assertEquals(0, JSON.readTree(v.get("list_after")).size(), all);
+        assertEquals("none", v.get("proc_after"), all);
+        assertEquals("0", v.get("programs_left"), all);
+        assertEquals("0", v.get("maps_left"), all);
+        assertEquals("0", v.get("rmmod_after"), all);
+        assertEquals(null, v.get("session_log"), all);
+        System.out.println("module struct_ops in the VM: structops_demo_ops from module structops_demo attached"
+                + " (flags " + ours.get("flags").asText() + ", as libbpf's), called by the module ("
+                + v.get("proc_link") + "), refused a second map, swapped on link " + swap.get("linkId").asText()
+                + " with no gap, legacy map by member name (" + v.get("proc_legacy")
+                + "); nothing left, module removed");
+    }
+}
