@@ -1,11 +1,12 @@
 #!/bin/sh
 # Runs in the VM: a struct_ops type offered by a module (integration-tests/vm/module, structops_demo_ops), not by
-# vmlinux. Before insmod, load names the missing type. After it, one shell session loads the link-based
-# integration-tests/bpf/module_ops.bpf.o, has the module call it (reading /proc/structops_demo), dumps and lists it,
-# is refused a second map (the module takes one at a time) with the first left attached, swaps it for a new map on
-# the same link, unloads it, then loads and unloads the legacy module_ops_legacy.bpf.o. libbpf (the peer) creates
-# the same map in the guest. While a map of its type exists, the module cannot be removed; once all are gone, it
-# can. Prints KEY=VALUE lines for ModuleStructOpsInVmTest.
+# vmlinux. Before insmod, load names the missing type. After it, one shell session inspects and loads the link-based
+# integration-tests/bpf/module_ops.bpf.o (which also reads a per-CPU variable of the module's), has the module call
+# it (reading /proc/structops_demo), dumps and lists it, is refused a second map (the module takes one at a time)
+# with the first left attached, swaps it for a new map on the same link, unloads it, then loads and unloads the
+# legacy module_ops_legacy.bpf.o. libbpf (the peer) creates the same map in the guest. While a map of its type
+# exists, the module cannot be removed; once all are gone, it can. Prints KEY=VALUE lines for
+# ModuleStructOpsInVmTest.
 #
 #   module-ops.sh STRUCTOPS_DEMO_KO LIBBPF_INSNS
 module=$1
@@ -19,6 +20,9 @@ insmod "$module"; echo "insmod=$?"
 echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
 : > "$out"
 {
+  echo "echo INSPECT-BEGIN"
+  echo "inspect $O --json"
+  echo "echo INSPECT-END"
   echo "load $O"
   echo "echo LIST-BEGIN"
   echo "list --json"
@@ -62,6 +66,7 @@ echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
 } | $R > "$out" 2> "$TMPDIR/session.log"
 echo "session_status=$?"
 cat "$TMPDIR/results"
+echo "inspect=$(between INSPECT-BEGIN INSPECT-END)"
 echo "list=$(between LIST-BEGIN LIST-END)"
 echo "dump=$(between DUMP-BEGIN DUMP-END)"
 echo "vars=$(between VARS-BEGIN VARS-END)"
@@ -76,6 +81,8 @@ echo "maps_left=$(bpftool map show 2>/dev/null | grep -c 'struct_ops')"
 # The peer: libbpf 1.5 creates the same map (created, not attached: a link-based map registers only when linked).
 "$peer" "$O" > "$TMPDIR/peer.out" 2>&1
 echo "peer_map=$(grep '^map structops_demo ' "$TMPDIR/peer.out")"
+# Its ld_imm64 of the module's variable: "times_six <index> 24 <dst> 3 <off> <BTF id>" (BPF_PSEUDO_BTF_ID).
+echo "peer_ksym=$(grep '^times_six [0-9]* 24 [0-9]* 3 ' "$TMPDIR/peer.out")"
 # A freed map drops its module reference after an RCU grace period.
 for _ in $(seq 50); do rmmod structops_demo 2>/dev/null && break; sleep 0.2; done
 echo "rmmod_after=$(grep -c '^structops_demo ' /proc/modules)"

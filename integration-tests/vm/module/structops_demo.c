@@ -7,6 +7,8 @@
  * The module calls whichever structops_demo_ops is registered when /proc/structops_demo is read:
  *   name=<ops name> bias=<bias> transform(7)=<result> registrations=<n>
  * or "none" when nothing is registered. A test reads the file to prove the BPF programs ran with the data it set.
+ * It also counts the reads per CPU in structops_demo_reads, a variable of the module's that a program can read as a
+ * typed __ksym (the module's BTF describes its per-CPU variables).
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -14,6 +16,7 @@
 #include <linux/bpf_verifier.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 
@@ -27,6 +30,7 @@ struct structops_demo_ops {
 static DEFINE_MUTEX(demo_lock);
 static struct structops_demo_ops *demo_active; /* guarded by demo_lock */
 static int demo_registrations;
+DEFINE_PER_CPU(int, structops_demo_reads);
 
 static int demo_show(struct seq_file *m, void *v)
 {
@@ -34,7 +38,13 @@ static int demo_show(struct seq_file *m, void *v)
 	if (!demo_active) {
 		seq_puts(m, "none\n");
 	} else {
-		int result = demo_active->transform ? demo_active->transform(7) : 0;
+		int result;
+
+		/* On one CPU, so that the program sees this read counted in its CPU's copy. */
+		preempt_disable();
+		this_cpu_inc(structops_demo_reads);
+		result = demo_active->transform ? demo_active->transform(7) : 0;
+		preempt_enable();
 
 		seq_printf(m, "name=%s bias=%d transform(7)=%d registrations=%d\n", demo_active->name,
 			   demo_active->bias, result, demo_registrations);

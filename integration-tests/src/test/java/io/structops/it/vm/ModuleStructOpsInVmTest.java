@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +66,16 @@ class ModuleStructOpsInVmTest {
         assertEquals(1, vars.get("transform_calls").asInt(), all);
         assertEquals(1, vars.get("last_registration").asInt(), "the module called the registered program: " + all);
 
+        // A typed ksym in the module's BTF: the program read the module's per-CPU count of /proc reads (one), and
+        // the VAR's id is the one libbpf puts in its ld_imm64 (BPF_PSEUDO_BTF_ID) for the same object.
+        assertEquals(1, vars.get("reads_seen").asInt(), all);
+        JsonNode ksym = JSON.readTree(v.get("inspect")).get("externs").get(0);
+        Matcher var = Pattern.compile("VAR \\[(\\d+)\\] in module structops_demo's BTF")
+                .matcher(ksym.get("resolution").asText());
+        assertTrue(var.matches(), ksym.toString());
+        String[] peerKsym = v.get("peer_ksym").split(" ");
+        assertEquals(var.group(1), peerKsym[6], all);
+
         // The peer creates the same map: same flags (BPF_F_LINK | BPF_F_VTYPE_BTF_OBJ_FD), sizes and entries.
         JsonNode ours = JSON.readTree(v.get("map_ours"));
         String[] libbpf = v.get("peer_map").split(" ");
@@ -101,7 +113,8 @@ class ModuleStructOpsInVmTest {
         assertEquals("0", v.get("rmmod_after"), all);
         assertEquals(null, v.get("session_log"), all);
         System.out.println("module struct_ops in the VM: structops_demo_ops from module structops_demo attached"
-                + " (flags " + ours.get("flags").asText() + ", as libbpf's), called by the module ("
+                + " (flags " + ours.get("flags").asText() + ", as libbpf's), its program reading the module's per-CPU"
+                + " variable (VAR [" + var.group(1) + "], as libbpf's), called by the module ("
                 + v.get("proc_link") + "), refused a second map, swapped on link " + swap.get("linkId").asText()
                 + " with no gap, legacy map by member name (" + v.get("proc_legacy")
                 + "); nothing left, module removed");

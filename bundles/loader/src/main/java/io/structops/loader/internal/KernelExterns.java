@@ -1,10 +1,13 @@
 package io.structops.loader.internal;
 
 import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
+import io.structops.elf.BpfExtern;
 import io.structops.elf.BpfObject;
 import io.structops.elf.ElfSymbol;
+import io.structops.kernel.btf.KernelBtf;
 import io.structops.loader.LoadException;
 import io.structops.loader.Resolutions;
 import java.io.BufferedReader;
@@ -16,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -24,22 +28,29 @@ import java.util.zip.GZIPInputStream;
 /**
  * What an object's externs other than kfuncs resolve to on the running kernel: {@code .kconfig} values (the kernel
  * version, {@code CONFIG_*} from the kernel's own config) laid out as the BTF the kernel holds says, and
- * {@code __ksym} variables (typed ones by vmlinux BTF id, typeless ones by kallsyms address). One instance serves
- * one load; the kernel's config and symbol table are read at most once, and only when an extern needs them.
+ * {@code __ksym} variables (typed ones by the BTF id of their VAR in vmlinux or else in a module, typeless ones by
+ * kallsyms address). One instance serves one load; the kernel's config and symbol table are read at most once, and
+ * only when an extern needs them.
  */
 final class KernelExterns {
     static final String KCONFIG = ".kconfig";
     static final Path PROC_CONFIG = Path.of("/proc/config.gz");
     static final Path KALLSYMS = Path.of("/proc/kallsyms");
 
-    /** A ksym variable: typed ones carry the vmlinux BTF id of its VAR, typeless ones the kernel address. */
-    record Ksym(String name, boolean typed, int btfId, long address) {
+    /**
+     * A ksym variable: typed ones carry the BTF id of its VAR and the BTF that holds it ({@code vmlinux} or a
+     * module's), typeless ones the kernel address.
+     */
+    record Ksym(String name, boolean typed, int btfId, String module, long address) {
+        boolean inModule() {
+            return typed && !module.equals("vmlinux");
+        }
     }
 
     private final BpfObject object;
     private final Btf original;
     private final Btf asLoaded;
-    private final Btf vmlinux;
+    private final KernelBtf kernel;
     private final Path kconfigFile;
     private final Path kallsymsFile;
     private final String release;
@@ -50,16 +61,16 @@ final class KernelExterns {
      * @param original the object's BTF as compiled (it says which ksyms are typeless)
      * @param asLoaded the BTF handed to the kernel (it says where each kconfig value lies)
      */
-    KernelExterns(BpfObject object, Btf original, Btf asLoaded, Btf vmlinux) {
-        this(object, original, asLoaded, vmlinux, PROC_CONFIG, KALLSYMS, kernelRelease());
+    KernelExterns(BpfObject object, Btf original, Btf asLoaded, KernelBtf kernel) {
+        this(object, original, asLoaded, kernel, PROC_CONFIG, KALLSYMS, kernelRelease());
     }
 
-    KernelExterns(BpfObject object, Btf original, Btf asLoaded, Btf vmlinux, Path kconfigFile, Path kallsymsFile,
+    KernelExterns(BpfObject object, Btf original, Btf asLoaded, KernelBtf kernel, Path kconfigFile, Path kallsymsFile,
             String release) {
         this.object = object;
         this.original = original;
         this.asLoaded = asLoaded;
-        this.vmlinux = vmlinux;
+        this.kernel = kernel;
         this.kconfigFile = kconfigFile;
         this.kallsymsFile = kallsymsFile;
         this.release = release;
@@ -202,16 +213,13 @@ final class KernelExterns {
     /** A ksym variable declared by the object, resolved on this kernel; empty if it is weak and missing. */
     Optional<Ksym> ksym(String name, String where) throws LoadException {
         if (isTyped(name)) {
-            int id = vmlinux.find(name, BtfKind.VAR).orElse(-1);
-            if (id < 0) {
-                if (isWeak(name)) {
-                    return Optional.empty();
-                }
-                throw new LoadException(where + ": kernel variable '" + name + "' is not in this kernel's BTF"
-                        + " (vmlinux BTF describes per-CPU variables only; declare it 'const void' to take its"
-                        + " address from kallsyms)", null, null);
+            Optional<Ksym> found = typedVariable(name, where);
+            if (found.isEmpty() && !isWeak(name)) {
+                throw new LoadException(where + ": kernel variable '" + name + "' is not in the BTF of vmlinux or of a"
+                        + " loaded module (their BTF describes per-CPU variables only; declare it 'const void' to take"
+                        + " its address from kallsyms)", null, null);
             }
-            return Optional.of(new Ksym(name, true, id, 0));
+            return found;
         }
         Long address = kallsyms(where).get(name);
         if (address == null) {
@@ -220,7 +228,49 @@ final class KernelExterns {
             }
             throw new LoadException(where + ": kernel symbol '" + name + "' is not in " + kallsymsFile, null, null);
         }
-        return Optional.of(new Ksym(name, false, 0, address));
+        return Optional.of(new Ksym(name, false, 0, "vmlinux", address));
+    }
+
+    /** A typed ksym's VAR: vmlinux's, or else the first loaded module's own (libbpf's order). */
+    private Optional<Ksym> typedVariable(String name, String where) throws LoadException {
+        try {
+            int id = kernel.vmlinux().find(name, BtfKind.VAR).orElse(-1);
+            if (id > 0) {
+                return Optional.of(new Ksym(name, true, id, "vmlinux", 0));
+            }
+            for (String m : kernel.modules()) {
+                Optional<Btf> btf = kernel.module(m);
+                if (btf.isEmpty()) {
+                    continue;
+                }
+                // The module's own types only: a split BTF also answers for the vmlinux ids beneath it.
+                for (int candidate : btf.get().idsByName(name)) {
+                    if (candidate >= btf.get().firstId() && btf.get().kind(candidate) == BtfKind.VAR) {
+                        return Optional.of(new Ksym(name, true, candidate, m, 0));
+                    }
+                }
+            }
+            return Optional.empty();
+        } catch (BtfException e) {
+            throw new LoadException(where + ": kernel BTF: " + e.getMessage(), null, e);
+        }
+    }
+
+    /**
+     * The modules (not vmlinux) whose BTF holds one of the object's typed ksym variables, sorted: an
+     * {@code ld_imm64} of such a variable carries a descriptor of that module's BTF object.
+     */
+    List<String> variableModules() throws LoadException {
+        java.util.TreeSet<String> modules = new java.util.TreeSet<>();
+        for (BpfExtern e : object.externs()) {
+            if (!e.kconfig() && KernelFunctions.isVariable(original, e.name()) && isTyped(e.name())) {
+                Optional<Ksym> k = typedVariable(e.name(), object.name() + ": extern " + e.name());
+                if (k.isPresent() && k.get().inModule()) {
+                    modules.add(k.get().module());
+                }
+            }
+        }
+        return List.copyOf(modules);
     }
 
     /** What one extern resolves to here, or why a load would fail on it; never throws for the kernel's answer. */
@@ -251,7 +301,8 @@ final class KernelExterns {
                 return new Resolutions.Extern(name, kind, weak, false, "not in this kernel: reads 0");
             }
             return new Resolutions.Extern(name, kind, weak, true, k.get().typed()
-                    ? "VAR [" + k.get().btfId() + "] in vmlinux BTF"
+                    ? "VAR [" + k.get().btfId() + "] in " + (k.get().inModule() ? "module " + k.get().module()
+                            + "'s BTF" : "vmlinux BTF")
                     : String.format("0x%x in %s", k.get().address(), kallsymsFile));
         } catch (LoadException e) {
             String message = e.getMessage();

@@ -121,10 +121,11 @@ final class KernelFunctions {
     }
 
     /**
-     * fd_array for these functions: descriptors of their modules' BTF objects in their slots. Programs keep the
-     * modules they call referenced once loaded, so the descriptors are closed after the loads.
+     * fd_array for these functions: descriptors of their modules' BTF objects in their slots, and after them those of
+     * {@code others} (modules whose variables the programs read). Programs keep the modules they use referenced once
+     * loaded, so the descriptors are closed after the loads.
      */
-    ModuleBtfs open(Bpf bpf, String where) throws LoadException {
-        return ModuleBtfs.open(bpf, modules, where);
+    ModuleBtfs open(Bpf bpf, List<String> others, String where) throws LoadException {
+        return ModuleBtfs.open(bpf, modules, others, where);
     }
 }

@@ -9,18 +9,34 @@ import java.util.Optional;
 
 /**
  * Descriptors of kernel modules' BTF objects, slot {@code i} holding the {@code i}-th module named (from 1; slot 0
- * stands for vmlinux, whose BTF needs no descriptor), closed together. The kernel names a BTF object only by id, so
+ * stands for vmlinux, whose BTF needs no descriptor), and after the slots those of further modules that need a
+ * descriptor but no slot (modules whose variables an {@code ld_imm64} names), closed together. The kernel names a BTF object only by id, so
  * they are found by walking the BTF ids and asking each kernel BTF object its name.
  */
 final class ModuleBtfs implements AutoCloseable {
     private final BpfFd[] fds;
+    private final List<String> names;
+    private final int slots;
 
-    private ModuleBtfs(int slots) {
-        fds = new BpfFd[slots];
+    private ModuleBtfs(List<String> names, int slots) {
+        this.names = names;
+        this.slots = slots;
+        fds = new BpfFd[names.size() + 1];
     }
 
     static ModuleBtfs open(Bpf bpf, List<String> modules, String where) throws LoadException {
-        ModuleBtfs opened = new ModuleBtfs(modules.size() + 1);
+        return open(bpf, modules, List.of(), where);
+    }
+
+    /**
+     * @param modules the modules that get fd_array slots, in slot order
+     * @param others further modules to open, if not among {@code modules}
+     */
+    static ModuleBtfs open(Bpf bpf, List<String> modules, List<String> others, String where) throws LoadException {
+        List<String> all = new java.util.ArrayList<>(modules);
+        others.stream().filter(m -> !all.contains(m)).forEach(all::add);
+        ModuleBtfs opened = new ModuleBtfs(List.copyOf(all), modules.size());
+        modules = opened.names;
         if (modules.isEmpty()) {
             return opened;
         }
@@ -58,13 +74,13 @@ final class ModuleBtfs implements AutoCloseable {
         }
     }
 
-    /** fd_array as PROG_LOAD takes it, or null if no module is named. */
+    /** fd_array as PROG_LOAD takes it, or null if no module has a slot. */
     int[] fdArray() {
-        if (fds.length == 1) {
+        if (slots == 0) {
             return null;
         }
-        int[] a = new int[fds.length];
-        for (int i = 1; i < fds.length; i++) {
+        int[] a = new int[slots + 1];
+        for (int i = 1; i <= slots; i++) {
             a[i] = fds[i].value();
         }
         return a;
@@ -73,6 +89,11 @@ final class ModuleBtfs implements AutoCloseable {
     /** The descriptor in a slot; 0 for slot 0 (vmlinux). */
     int fd(int slot) {
         return slot == 0 ? 0 : fds[slot].value();
+    }
+
+    /** The descriptor of a module's BTF object; the module must be one this was opened for. */
+    int fd(String module) {
+        return fds[names.indexOf(module) + 1].value();
     }
 
     /** Hands the descriptors over to {@code owner}, which then closes them; this one no longer does. */

@@ -230,10 +230,12 @@ final class ProgramLinker {
                 int src = ksym.isPresent() && ksym.get().typed() ? BPF_PSEUDO_BTF_ID : 0;
                 long address = ksym.map(KernelExterns.Ksym::address).orElse(0L);
                 insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (src << 4)));
-                // A typed ksym is the VAR's vmlinux BTF id (object fd 0: vmlinux); a typeless one its address; a
-                // missing weak one 0.
-                insns.putInt(at + 4, ksym.isPresent() && ksym.get().typed() ? ksym.get().btfId() : (int) address);
-                insns.putInt(at + INSN + 4, (int) (address >>> 32));
+                // A typed ksym is its VAR's BTF id and, in the second half, the descriptor of the module BTF object
+                // that holds it (0: vmlinux); a typeless one its address; a missing weak one 0.
+                boolean typed = ksym.isPresent() && ksym.get().typed();
+                insns.putInt(at + 4, typed ? ksym.get().btfId() : (int) address);
+                insns.putInt(at + INSN + 4, typed ? ksym.get().inModule() ? moduleBtfs.fd(ksym.get().module()) : 0
+                        : (int) (address >>> 32));
                 return;
             }
             Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());

@@ -230,7 +230,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             Btf vmlinux = kernel.vmlinux();
             byte[] encoded = btfReader.editForLoad(object, read.btf()).encode(ByteOrder.nativeOrder());
             KernelExterns externs = new KernelExterns(object, read.btf(), asLoaded(object, read.btf(), encoded),
-                    vmlinux);
+                    kernel);
             KernelFunctions functions = KernelFunctions.of(object, read.btf(), kernel);
             List<Resolutions.Extern> ex = new ArrayList<>();
             for (BpfExtern e : object.externs()) {
@@ -445,7 +445,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             // Kinds this kernel would refuse are replaced by ones of the same size; ids and layout do not change.
             byte[] encoded = edit.sanitize(features().unsupported()).encode(ByteOrder.nativeOrder());
             btfFd = loaded.own(bpf.btfLoad(encoded, name));
-            externs = new KernelExterns(object, btf, asLoaded(object, btf, encoded), kernel.vmlinux());
+            externs = new KernelExterns(object, btf, asLoaded(object, btf, encoded), kernel);
         } catch (BtfException e) {
             throw new LoadException(name + ": BTF: " + e.getMessage(), null, e);
         } catch (BpfException e) {
@@ -485,7 +485,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         if (!functions.modules().isEmpty()) {
             LOG.debug("{}: calls functions of modules {}", name, functions.modules());
         }
-        try (ModuleBtfs moduleBtfs = functions.open(bpf, name)) {
+        try (ModuleBtfs moduleBtfs = functions.open(bpf, externs.variableModules(), name)) {
             for (StructOpsVariable v : selected) {
                 StructOpsPlan plan = plans.get(v.name());
                 for (StructOpsPlan.Slot slot : plan.slots()) {
