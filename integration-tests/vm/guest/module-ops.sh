@@ -1,12 +1,12 @@
 #!/bin/sh
 # Runs in the VM: a struct_ops type offered by a module (integration-tests/vm/module, structops_demo_ops), not by
-# vmlinux. Before insmod, load names the missing type. After it, one shell session inspects and loads the link-based
-# integration-tests/bpf/module_ops.bpf.o (which also reads a per-CPU variable of the module's), has the module call
-# it (reading /proc/structops_demo), dumps and lists it, is refused a second map (the module takes one at a time)
-# with the first left attached, swaps it for a new map on the same link, unloads it, then loads and unloads the
-# legacy module_ops_legacy.bpf.o. libbpf (the peer) creates the same map in the guest. While a map of its type
-# exists, the module cannot be removed; once all are gone, it can. Prints KEY=VALUE lines for
-# ModuleStructOpsInVmTest.
+# vmlinux. Before insmod, load names the missing type. After it, one shell session finds the type (status), inspects
+# and loads the link-based integration-tests/bpf/module_ops.bpf.o (which also reads a per-CPU variable of the
+# module's), has the module call it (reading /proc/structops_demo), dumps and lists it, is refused a second map (the
+# module takes one at a time) with the first left attached, swaps it for a new map on the same link, unloads it,
+# then loads and unloads the legacy module_ops_legacy.bpf.o. libbpf (the peer) creates the same map in the guest.
+# While a map of its type exists, the module cannot be removed; once all are gone, it can. Prints KEY=VALUE lines
+# for ModuleStructOpsInVmTest.
 #
 #   module-ops.sh STRUCTOPS_DEMO_KO LIBBPF_INSNS
 module=$1
@@ -20,6 +20,9 @@ insmod "$module"; echo "insmod=$?"
 echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
 : > "$out"
 {
+  echo "echo STATUS-BEGIN"
+  echo "status --json"
+  echo "echo STATUS-END"
   echo "echo INSPECT-BEGIN"
   echo "inspect $O --json"
   echo "echo INSPECT-END"
@@ -66,6 +69,7 @@ echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
 } | $R > "$out" 2> "$TMPDIR/session.log"
 echo "session_status=$?"
 cat "$TMPDIR/results"
+echo "status=$(between STATUS-BEGIN STATUS-END)"
 echo "inspect=$(between INSPECT-BEGIN INSPECT-END)"
 echo "list=$(between LIST-BEGIN LIST-END)"
 echo "dump=$(between DUMP-BEGIN DUMP-END)"

@@ -50,6 +50,12 @@ class ModuleStructOpsInVmTest {
                 all);
         assertEquals("0", v.get("insmod"), all);
         assertEquals("1", v.get("btf_module"), all);
+        boolean offered = false;
+        for (JsonNode t : JSON.readTree(v.get("status")).get("structOpsTypes")) {
+            offered |= t.get("name").asText().equals("structops_demo_ops")
+                    && t.get("module").asText().equals("structops_demo");
+        }
+        assertTrue(offered, "status lists the module's type: " + v.get("status"));
 
         // The module calls what was attached, with the data the object set (copied into the module's layout).
         assertEquals("name=structops_demo bias=42 transform(7)=42 registrations=1", v.get("proc_link"), all);
