@@ -5,8 +5,8 @@
 # module's), has the module call it (reading /proc/structops_demo), dumps and lists it, is refused a second map (the
 # module takes one at a time) with the first left attached, swaps it for a new map on the same link, unloads it,
 # then loads and unloads the legacy module_ops_legacy.bpf.o. libbpf (the peer) creates the same map in the guest.
-# While a map of its type exists, the module cannot be removed; once all are gone, it can. Prints KEY=VALUE lines
-# for ModuleStructOpsInVmTest.
+# While a map of its type exists, the module cannot be removed; once all are gone, it can, and the session holds no
+# BTF descriptor. Prints KEY=VALUE lines for ModuleStructOpsInVmTest.
 #
 #   module-ops.sh STRUCTOPS_DEMO_KO LIBBPF_INSNS
 module=$1
@@ -15,6 +15,9 @@ R=runtime/bin/structops
 O=integration-tests/bpf/module_ops.bpf.o
 L=integration-tests/bpf/module_ops_legacy.bpf.o
 . integration-tests/vm/guest/session.sh
+btf_fds() { # BTF objects the session's JVM holds open
+  ls -l "/proc/$(pgrep -f 'structops.jar' | head -n 1)/fd" 2>/dev/null | grep -c 'anon_inode:btf'
+}
 echo "load_before_insmod=$($R load "$O" 2>&1 | tail -n 1)"
 insmod "$module"; echo "insmod=$?"
 echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
@@ -23,6 +26,8 @@ echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
   echo "echo STATUS-BEGIN"
   echo "status --json"
   echo "echo STATUS-END"
+  wait_for STATUS-END
+  echo "btf_fds_before=$(btf_fds)" >> "$TMPDIR/results"
   echo "echo INSPECT-BEGIN"
   echo "inspect $O --json"
   echo "echo INSPECT-END"
@@ -35,6 +40,7 @@ echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
   echo "echo DUMP-END"
   wait_for DUMP-END
   echo "proc_link=$(cat /proc/structops_demo)" >> "$TMPDIR/results"
+  echo "btf_fds_attached=$(btf_fds)" >> "$TMPDIR/results"
   echo "map_ours=$(bpftool -j map show name structops_demo)" >> "$TMPDIR/results"
   echo "echo VARS-BEGIN"
   echo "vars structops_demo --json"
@@ -65,6 +71,8 @@ echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
   echo "echo LIST2-BEGIN"
   echo "list --json"
   echo "echo LIST2-END"
+  wait_for LIST2-END
+  echo "btf_fds_after=$(btf_fds)" >> "$TMPDIR/results"
   echo "stop 0"
 } | $R > "$out" 2> "$TMPDIR/session.log"
 echo "session_status=$?"

@@ -111,7 +111,11 @@ class ModuleStructOpsInVmTest {
         assertEquals("-5", legacy.get("bias").asText(), all);
         assertTrue(legacy.get("transform").asText().startsWith("plus_hundred (prog id "), all);
 
-        // Nothing is left: no map, no program, and the module can be removed.
+        // Nothing is left: no map, no program, no BTF descriptor in the runtime (while attached it held two: the
+        // object's BTF and the module's), and the module can be removed.
+        assertEquals("0", v.get("btf_fds_before"), all);
+        assertEquals("2", v.get("btf_fds_attached"), all);
+        assertEquals("0", v.get("btf_fds_after"), all);
         assertEquals(0, JSON.readTree(v.get("list_after")).size(), all);
         assertEquals("none", v.get("proc_after"), all);
         assertEquals("0", v.get("programs_left"), all);
