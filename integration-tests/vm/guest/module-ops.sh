@@ -4,9 +4,10 @@
 # and loads the link-based integration-tests/bpf/module_ops.bpf.o (which also reads a per-CPU variable of the
 # module's), has the module call it (reading /proc/structops_demo), dumps and lists it, is refused a second map (the
 # module takes one at a time) with the first left attached, swaps it for a new map on the same link, unloads it,
-# then loads and unloads the legacy module_ops_legacy.bpf.o. libbpf (the peer) creates the same map in the guest.
-# While a map of its type exists, the module cannot be removed; once all are gone, it can, and the session holds no
-# BTF descriptor. Prints KEY=VALUE lines for ModuleStructOpsInVmTest.
+# then lists, dumps and unloads the legacy module_ops_legacy.bpf.o, which a one-shot load in another process
+# registered. libbpf (the peer) creates the same map in the guest. While a map of its type exists, the module
+# cannot be removed; once all are gone, it can, and the session holds no BTF descriptor. Prints KEY=VALUE lines for
+# ModuleStructOpsInVmTest.
 #
 #   module-ops.sh STRUCTOPS_DEMO_KO LIBBPF_INSNS
 module=$1
@@ -61,7 +62,12 @@ echo "btf_module=$(ls /sys/kernel/btf | grep -c '^structops_demo$')"
   echo "echo UNLOADED"
   wait_for UNLOADED
   echo "proc_unloaded=$(cat /proc/structops_demo)" >> "$TMPDIR/results"
-  echo "load $L"
+  # The legacy map comes from another process (a one-shot load, after which a legacy map stays registered): this
+  # session lists, dumps and unloads a map it does not own, whose type only the module's BTF describes.
+  echo "oneshot_legacy=$($R load "$L" 2>&1 | tail -n 1)" >> "$TMPDIR/results"
+  echo "echo FOREIGN-BEGIN"
+  echo "list --json"
+  echo "echo FOREIGN-END"
   echo "echo LEGACY-BEGIN"
   echo "dump structops_demo_legacy --json"
   echo "echo LEGACY-END"
@@ -84,6 +90,7 @@ echo "dump=$(between DUMP-BEGIN DUMP-END)"
 echo "vars=$(between VARS-BEGIN VARS-END)"
 echo "busy=$(between BUSY-BEGIN BUSY-END)"
 echo "swap=$(between SWAP-BEGIN SWAP-END)"
+echo "foreign=$(between FOREIGN-BEGIN FOREIGN-END)"
 echo "legacy=$(between LEGACY-BEGIN LEGACY-END)"
 echo "list_after=$(between LIST2-BEGIN LIST2-END)"
 echo "proc_after=$(cat /proc/structops_demo)"

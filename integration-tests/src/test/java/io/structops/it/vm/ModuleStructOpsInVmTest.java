@@ -105,7 +105,14 @@ class ModuleStructOpsInVmTest {
         assertEquals("name=structops_demo bias=42 transform(7)=42 registrations=2", v.get("proc_swapped"), all);
         assertEquals("none", v.get("proc_unloaded"), all);
 
-        // The legacy map declares the members in another order and leaves one out; the module sees them by name.
+        // The legacy map, registered by a one-shot load in another process, stays registered; this session lists,
+        // dumps and unloads it without owning it. Its struct declares the members in another order and leaves one
+        // out; the module sees them by name.
+        assertTrue(v.get("oneshot_legacy").contains("stays registered until unload"), all);
+        JsonNode foreign = JSON.readTree(v.get("foreign"));
+        assertEquals(1, foreign.size(), all);
+        assertEquals("structops_demo_ops", foreign.get(0).get("type").asText(), all);
+        assertTrue(!foreign.get(0).get("owned").asBoolean() && foreign.get(0).get("linkId").isNull(), all);
         assertEquals("name=demo_legacy bias=-5 transform(7)=107 registrations=3", v.get("proc_legacy"), all);
         JsonNode legacy = JSON.readTree(v.get("legacy")).get("members");
         assertEquals("-5", legacy.get("bias").asText(), all);
