@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeSet;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -56,6 +57,7 @@ final class KernelExterns {
     private final String release;
     private Map<String, String> config;
     private Map<String, Long> kallsyms;
+    private final Map<String, Optional<Ksym>> typedVariables = new HashMap<>();
 
     /**
      * @param original the object's BTF as compiled (it says which ksyms are typeless)
@@ -233,6 +235,15 @@ final class KernelExterns {
 
     /** A typed ksym's VAR: vmlinux's, or else the first loaded module's own (libbpf's order). */
     private Optional<Ksym> typedVariable(String name, String where) throws LoadException {
+        Optional<Ksym> known = typedVariables.get(name);
+        if (known == null) {
+            known = findTypedVariable(name, where);
+            typedVariables.put(name, known);
+        }
+        return known;
+    }
+
+    private Optional<Ksym> findTypedVariable(String name, String where) throws LoadException {
         try {
             int id = kernel.vmlinux().find(name, BtfKind.VAR).orElse(-1);
             if (id > 0) {
@@ -261,7 +272,7 @@ final class KernelExterns {
      * {@code ld_imm64} of such a variable carries a descriptor of that module's BTF object.
      */
     List<String> variableModules() throws LoadException {
-        java.util.TreeSet<String> modules = new java.util.TreeSet<>();
+        TreeSet<String> modules = new TreeSet<>();
         for (BpfExtern e : object.externs()) {
             if (!e.kconfig() && KernelFunctions.isVariable(original, e.name()) && isTyped(e.name())) {
                 Optional<Ksym> k = typedVariable(e.name(), object.name() + ": extern " + e.name());

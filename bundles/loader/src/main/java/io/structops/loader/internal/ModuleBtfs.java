@@ -4,14 +4,15 @@ import io.structops.loader.LoadException;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Descriptors of kernel modules' BTF objects, slot {@code i} holding the {@code i}-th module named (from 1; slot 0
  * stands for vmlinux, whose BTF needs no descriptor), and after the slots those of further modules that need a
- * descriptor but no slot (modules whose variables an {@code ld_imm64} names), closed together. The kernel names a BTF object only by id, so
- * they are found by walking the BTF ids and asking each kernel BTF object its name.
+ * descriptor but no slot (modules whose variables an {@code ld_imm64} names), closed together. The kernel names a
+ * BTF object only by id, so they are found by walking the BTF ids and asking each kernel BTF object its name.
  */
 final class ModuleBtfs implements AutoCloseable {
     private final BpfFd[] fds;
@@ -33,11 +34,10 @@ final class ModuleBtfs implements AutoCloseable {
      * @param others further modules to open, if not among {@code modules}
      */
     static ModuleBtfs open(Bpf bpf, List<String> modules, List<String> others, String where) throws LoadException {
-        List<String> all = new java.util.ArrayList<>(modules);
+        List<String> all = new ArrayList<>(modules);
         others.stream().filter(m -> !all.contains(m)).forEach(all::add);
         ModuleBtfs opened = new ModuleBtfs(List.copyOf(all), modules.size());
-        modules = opened.names;
-        if (modules.isEmpty()) {
+        if (all.isEmpty()) {
             return opened;
         }
         boolean done = false;
@@ -48,7 +48,7 @@ final class ModuleBtfs implements AutoCloseable {
                     continue;
                 }
                 Bpf.BtfInfo info = bpf.btfInfo(fd.get());
-                int slot = info.kernelBtf() ? modules.indexOf(info.name()) + 1 : 0;
+                int slot = info.kernelBtf() ? all.indexOf(info.name()) + 1 : 0;
                 if (slot > 0 && opened.fds[slot] == null) {
                     opened.fds[slot] = fd.get();
                 } else {
@@ -57,7 +57,7 @@ final class ModuleBtfs implements AutoCloseable {
             }
             for (int slot = 1; slot < opened.fds.length; slot++) {
                 if (opened.fds[slot] == null) {
-                    throw new LoadException(where + ": module " + modules.get(slot - 1) + ": its BTF is in"
+                    throw new LoadException(where + ": module " + all.get(slot - 1) + ": its BTF is in"
                             + " /sys/kernel/btf but the kernel lists no BTF object of that name (was it unloaded?)",
                             null, null);
                 }
@@ -65,7 +65,7 @@ final class ModuleBtfs implements AutoCloseable {
             done = true;
             return opened;
         } catch (BpfException e) {
-            throw new LoadException(where + ": find the BTF objects of modules " + modules + ": " + e.getMessage(),
+            throw new LoadException(where + ": find the BTF objects of modules " + all + ": " + e.getMessage(),
                     null, e);
         } finally {
             if (!done) {
