@@ -169,7 +169,9 @@ final class CDump {
             maxAlign = Math.max(maxAlign, align);
             long at = union ? 0 : m.bitOffset();
             if (m.isBitfield()) {
-                long unitBits = 8L * sizeOr(m.type(), 4);
+                // A base type of no size (malformed BTF) still needs a unit to lay gaps out in: an int's.
+                long unitSize = sizeOr(m.type(), 4);
+                long unitBits = 8L * (unitSize > 0 ? unitSize : 4);
                 while (!union && at > cur) {
                     if (cur % unitBits == 0 && at - cur >= unitBits) {
                         // Whole units of gap: padding bytes lay out the same, in one line however long the gap.
@@ -343,7 +345,7 @@ final class CDump {
         Integer known = alignments.get(id);
         if (known == null) {
             try {
-                known = btf.alignment(id);
+                known = Math.max(1, btf.alignment(id));
             } catch (BtfException e) {
                 known = 1;
             }
