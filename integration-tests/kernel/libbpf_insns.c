@@ -5,10 +5,36 @@
  * with the descriptor in a map reference replaced by the map's name, so that runs are comparable; then every map as
  * the kernel received it, "map <name> <type> <key size> <value size> <max entries> <flags> <BTF value type id>
  * <vmlinux value type id>".
+ *
+ * With --register first, it attaches every struct_ops map instead and exits leaving them in the kernel, as another
+ * loader's process would: a legacy map stays registered, a link-based one ends with the process.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <stdio.h>
+#include <string.h>
+
+static int register_struct_ops(struct bpf_object *obj, const char *file)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		struct bpf_link *link;
+
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
+			continue;
+		link = bpf_map__attach_struct_ops(map);
+		if (!link) {
+			fprintf(stderr, "libbpf_insns: cannot register %s of %s\n", bpf_map__name(map), file);
+			return 1;
+		}
+		/* Disconnected, the link's end (at exit or destroy) leaves the registration in the kernel. */
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		printf("registered %s\n", bpf_map__name(map));
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -16,6 +42,10 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct bpf_map *map;
 
+	int reg = argc > 2 && !strcmp(argv[1], "--register");
+
+	if (reg)
+		argv++;
 	libbpf_set_print(NULL);
 	obj = bpf_object__open_file(argv[1], NULL);
 	if (!obj) {
@@ -26,6 +56,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "libbpf_insns: cannot load %s\n", argv[1]);
 		return 1;
 	}
+	if (reg)
+		return register_struct_ops(obj, argv[1]);
 	bpf_object__for_each_program(prog, obj) {
 		const struct bpf_insn *insn = bpf_program__insns(prog);
 		size_t n = bpf_program__insn_cnt(prog);

@@ -3,18 +3,29 @@ package io.structops.shell.internal;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.CommandProcessor;
 import io.structops.loader.StructOpsRegistry;
 import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
@@ -96,6 +107,10 @@ public class CommandLineMain implements Callable<Integer> {
     }
 
     private int interactive() throws Exception {
+        Console console = System.console();
+        if (console == null || !console.isTerminal()) {
+            return lines();
+        }
         CommandSession session = processor.createSession(STDIN, STDOUT, STDERR);
         try (AutoCloseable signals = TerminationSignals.install(this::stopFramework)) {
             // gosh's stock login profile sets SCOPE to 'gogo:*' and adds java.lang.System's methods as commands, so
@@ -109,6 +124,56 @@ public class CommandLineMain implements Callable<Integer> {
             session.close();
         }
         return OK;
+    }
+
+    /**
+     * The shell fed by a pipe or a file, as a script feeds it: each line one command, no prompt and no echo (so that
+     * only what the commands print reaches stdout), a failure as one line on stderr as a one-shot command reports it,
+     * then the next line. Ends at end of input, or when a command stops the framework.
+     */
+    private int lines() throws Exception {
+        BlockingQueue<Optional<String>> input = readLines(STDIN);
+        CommandSession session = processor.createSession(STDIN, STDOUT, STDERR);
+        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework)) {
+            session.put("SCOPE", SCOPE + ":gogo:*");
+            while (running()) {
+                // Polled, not read directly: a signal or `stop 0` stops the framework while the input stays open.
+                Optional<String> line = input.poll(200, TimeUnit.MILLISECONDS);
+                if (line == null) {
+                    continue;
+                }
+                if (line.isEmpty()) {
+                    break;
+                }
+                String command = line.get().strip();
+                if (!command.isEmpty() && !command.startsWith("#")) {
+                    execute(session, command, STDOUT, STDERR);
+                }
+            }
+        } finally {
+            session.close();
+        }
+        return OK;
+    }
+
+    /** The lines of {@code in}, read on a daemon thread; an empty value marks the end of input. */
+    private static BlockingQueue<Optional<String>> readLines(InputStream in) {
+        BlockingQueue<Optional<String>> lines = new LinkedBlockingQueue<>();
+        Thread.ofPlatform().daemon().name("structops-stdin").start(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    lines.add(Optional.of(line));
+                }
+            } catch (IOException e) {
+                LOG.warn("standard input: {}", e.toString());
+            }
+            lines.add(Optional.empty());
+        });
+        return lines;
+    }
+
+    private boolean running() {
+        return (context.getBundle(0).getState() & (Bundle.STARTING | Bundle.ACTIVE)) != 0;
     }
 
     private int headless(List<String> args) throws Exception {
@@ -142,39 +207,61 @@ public class CommandLineMain implements Callable<Integer> {
         }
         CommandSession session = processor.createSession(STDIN, out, err);
         try {
-            Object result = session.execute(SCOPE + ":" + command + commandLine(rest));
+            return execute(session, SCOPE + ":" + command + commandLine(rest), out, err);
+        } finally {
+            session.close();
+            // A one-shot command leaves the kernel as bpftool would: pinned links and legacy maps stay, unpinned
+            // links end as the process does. The service modes detach what they hold when they stop instead.
+            registry.releaseAll();
+        }
+    }
+
+    /**
+     * Runs one command line in a session: its result on {@code out}, a failure as one line on {@code err} naming the
+     * command ({@code structops load: ...}), bad arguments with the command's usage. Returns the exit status.
+     */
+    int execute(CommandSession session, String line, PrintStream out, PrintStream err) {
+        String command = commandName(line);
+        try {
+            Object result = session.execute(line);
             if (result != null) {
                 String text = result instanceof CharSequence cs ? cs.toString()
-                        : String.valueOf(session.format(result, org.apache.felix.service.command.Converter.INSPECT));
+                        : String.valueOf(session.format(result, Converter.INSPECT));
                 out.print(text.endsWith("\n") ? text : text + "\n");
             }
             out.flush();
             return OK;
         } catch (IllegalArgumentException e) {
             // Gogo found no overload of the command for these arguments: show the command's own usage.
-            err.println("structops " + command + ": bad arguments " + rest);
+            String[] words = line.strip().split("\\s+", 2);
+            err.println("structops " + command + ": bad arguments" + (words.length > 1 ? ": " + words[1] : ""));
             LOG.debug("argument coercion failed", e);
-            CommandSession help = processor.createSession(STDIN, err, err);
-            try {
-                Object usage = help.execute("felix:help " + SCOPE + ":" + command);
-                if (usage != null) {
-                    err.println(usage);
-                }
-            } catch (Exception helpFailed) {
-                LOG.debug("no usage for {}", command, helpFailed);
-            } finally {
-                help.close();
-            }
+            printUsage(command, err);
             return USAGE;
         } catch (Exception e) {
             err.println("structops " + command + ": " + oneLine(e));
             LOG.debug("command failed", e);
             return FAILED;
+        }
+    }
+
+    /** The command a line runs, without its scope: {@code structops:load x} and {@code load x} both give load. */
+    static String commandName(String line) {
+        String first = line.strip().split("\\s+", 2)[0];
+        return first.substring(first.indexOf(':') + 1);
+    }
+
+    private void printUsage(String command, PrintStream err) {
+        CommandSession help = processor.createSession(STDIN, err, err);
+        try {
+            Object usage = help.execute("felix:help " + SCOPE + ":" + command);
+            if (usage != null) {
+                err.println(usage);
+            }
+        } catch (Exception helpFailed) {
+            LOG.debug("no usage for {}", command, helpFailed);
         } finally {
-            session.close();
-            // A one-shot command leaves the kernel as bpftool would: pinned links and legacy maps stay, unpinned
-            // links end as the process does. The service modes detach what they hold when they stop instead.
-            registry.releaseAll();
+            help.close();
         }
     }
 

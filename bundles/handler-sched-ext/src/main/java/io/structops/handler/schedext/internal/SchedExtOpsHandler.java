@@ -238,18 +238,26 @@ public class SchedExtOpsHandler implements StructOpsHandler {
 
     /** Waits until the state is {@code wanted}; the last state read. */
     private String await(String wanted) throws HandlerException {
+        return awaitUntil(() -> state().equals(wanted));
+    }
+
+    /** Waits until {@code done} holds, or the settle time ends; the last state read. */
+    private String awaitUntil(Check done) throws HandlerException {
         long deadline = System.currentTimeMillis() + SETTLE_MILLIS;
-        String state = state();
-        while (!state.equals(wanted) && System.currentTimeMillis() < deadline) {
+        while (!done.holds() && System.currentTimeMillis() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
-            state = state();
         }
-        return state;
+        return state();
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        boolean holds() throws HandlerException;
     }
 
     @Override
@@ -270,12 +278,17 @@ public class SchedExtOpsHandler implements StructOpsHandler {
     public void afterDetach(StructOps ops) {
         watched.remove(ops);
         thrownOut.remove(ops);
+        String name = ops.string("name").orElse(ops.mapName());
         try {
-            String state = await("disabled");
+            // Gone once sched_ext is disabled, or (a swap that detached it and attached another) runs another one.
+            String state = awaitUntil(() -> state().equals("disabled") || !read("root/ops").orElse("").equals(name));
+            String running = read("root/ops").orElse("");
             if (state.equals("disabled")) {
-                LOG.info("sched_ext scheduler {} disabled", ops.string("name").orElse(ops.mapName()));
+                LOG.info("sched_ext scheduler {} disabled", name);
+            } else if (!running.equals(name)) {
+                LOG.info("sched_ext scheduler {} replaced by {}", name, running);
             } else {
-                LOG.warn("sched_ext is still {} after {} was detached", state, ops.string("name").orElse("?"));
+                LOG.warn("sched_ext is still {} with {} after it was detached", state, name);
             }
         } catch (HandlerException e) {
             LOG.warn("{}", e.getMessage());
