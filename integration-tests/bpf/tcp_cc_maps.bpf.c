@@ -2,8 +2,9 @@
 /*
  * A fixed-window congestion control that declares one BTF-defined map of each kind a struct_ops object commonly
  * keeps state in, and uses most of them from its callbacks: per-CPU and per-flow counters, a per-socket storage,
- * and a ring buffer of events. Task and inode storage, a user ring buffer and an arena are declared only: the loader
- * creates every map an object declares, used or not, as libbpf does.
+ * and a ring buffer of events. Task and inode storage and a user ring buffer are declared only: the loader creates
+ * every map an object declares, used or not, as libbpf does. (An arena has an object of its own, tcp_cc_arena.bpf.c,
+ * since some kernels refuse it.)
  */
 #include "structops_kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -12,8 +13,6 @@
 char _license[] SEC("license") = "GPL";
 
 #define FIXED_CWND 10
-/* Not in bookworm's UAPI headers: the kernel's numbers. */
-#define STRUCTOPS_MAP_TYPE_ARENA 33
 
 struct flow_stats {
 	u64 acks;
@@ -78,12 +77,6 @@ struct {
 	__type(key, int);
 	__type(value, u64);
 } per_inode SEC(".maps");
-
-struct {
-	__uint(type, STRUCTOPS_MAP_TYPE_ARENA);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 4);
-} arena SEC(".maps");
 
 SEC("struct_ops/mp_init")
 void BPF_PROG(mp_init, struct sock *sk)

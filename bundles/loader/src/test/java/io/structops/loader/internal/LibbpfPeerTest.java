@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class LibbpfPeerTest {
 
-    private static Path helper(Path dir) throws Exception {
+    /** The libbpf peer helper, built into {@code dir}. */
+    static Path helper(Path dir) throws Exception {
         Path kernelDir = Path.of(System.getProperty("structops.examples")).resolveSibling("kernel");
         Path exe = dir.resolve("libbpf_insns");
         run(List.of(kernelDir.resolve("build-libbpf-insns.sh").toString(), exe.toString()));

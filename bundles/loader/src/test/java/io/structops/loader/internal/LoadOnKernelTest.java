@@ -12,12 +12,14 @@ import io.structops.loader.LoadedObject;
 import io.structops.syscall.Bpf;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Loads on this machine's kernel, for real, and checks that nothing is left behind. */
 class LoadOnKernelTest {
@@ -141,9 +143,7 @@ class LoadOnKernelTest {
                 "commands", "user_ringbuf 0 0 16384 0",
                 "per_socket", "sk_storage 4 16 0 1",
                 "per_task", "task_storage 4 8 0 1",
-                "per_inode", "inode_storage 4 8 0 1",
-                // bpftool 7.1 predates the arena map and prints its number.
-                "arena", "type 33 0 0 4 1024"));
+                "per_inode", "inode_storage 4 8 0 1"));
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_maps.bpf.o"),
                 new LoadOptions(Set.of(), false))) {
             // bpftool's text: "ID: TYPE  name NAME  flags 0xF" then "\tkey KB  value VB  max_entries N ...".
@@ -162,6 +162,39 @@ class LoadOnKernelTest {
             assertEquals(declared, created, "as bpftool reads them from the kernel");
         }
         assertGone(mapsBefore, Bpf.ObjectType.MAP);
+    }
+
+    /**
+     * An arena is created where the kernel allows it and refused, naming the map and the errno, where it does not
+     * (some kernels refuse arenas even to root): as libbpf 1.5 does on the same kernel, which decides which is right.
+     */
+    @Test
+    void anArenaIsCreatedWhereTheKernelAllowsOneAndRefusedByNameWhereNot(@TempDir Path dir) throws Exception {
+        Path object = Loaders.example("tcp_cc_arena.bpf.o");
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        int fds = Loaders.BPF.openDescriptorCount();
+        String refusal = null;
+        try (LoadedObject o = Loaders.LOADER.load(object, new LoadOptions(Set.of(), false))) {
+            assertEquals("structops_arena", o.maps().get(0).name());
+        } catch (LoadException e) {
+            refusal = e.getMessage();
+        }
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+        // The peer on the same kernel says which outcome is right.
+        Process peer = new ProcessBuilder(LibbpfPeerTest.helper(dir).toString(), object.toString())
+                .redirectErrorStream(true).start();
+        String peerOutput = new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        boolean libbpfLoads = peer.waitFor() == 0;
+        if (libbpfLoads) {
+            assertEquals(null, refusal, "libbpf creates the arena: " + peerOutput);
+            assertTrue(peerOutput.contains("map arena 33 0 0 4 1024 "), peerOutput);
+        } else {
+            assertTrue(refusal != null && refusal.contains("map arena: create map: BPF_MAP_CREATE (map arena)"
+                    + " failed: E"), "libbpf is refused (" + peerOutput.strip() + "); structops: " + refusal);
+        }
+        System.out.println("arena: " + (libbpfLoads ? "created, as libbpf creates it" : "refused by this kernel, as"
+                + " libbpf is refused: " + refusal));
     }
 
     @Test
