@@ -5,21 +5,23 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** The objects of the deploy directory and what became of each. Offered as an OSGi service. */
+/** The files of the deploy directory and what became of each. Offered as an OSGi service. */
 @org.osgi.annotation.versioning.ProviderType
 public interface DeployDirectory {
 
     /**
-     * One object file of the directory.
+     * One file of the directory: an object, a bundle or a configuration.
      *
      * @param file the file
-     * @param object what it attached, if its current content is (or its previous content still is) attached
-     * @param outcome the last attempt's result in words: "deployed ...", "swapped ...", or why it failed
+     * @param object for an object, what it attached, if its current content is (or its previous content still is)
+     *     attached; empty for other files
+     * @param outcome the last attempt's result in words: "deployed ...", "swapped ...", "installed bundle ...",
+     *     "applied as configuration ...", or why it failed or was refused
      * @param attempts how many times the file has been processed (deployed, replaced, re-optioned)
      */
     record Deployment(Path file, Optional<LoadedObject> object, String outcome, int attempts) {
     }
 
-    /** Every object file the directory has seen and not seen removed, in the order they came. */
+    /** Every file the directory acted on and has not seen removed: its objects, then its bundles and configurations. */
     List<Deployment> deployments();
 }

@@ -15,7 +15,8 @@ public interface LoadedObject extends AutoCloseable {
 
     /**
      * Pins each map's link ({@code DIR/<map>}) so that it outlives this process, like {@code bpftool struct_ops
-     * register OBJ LINK_DIR}; legacy maps need no pin, as they stay registered by themselves.
+     * register OBJ LINK_DIR}; legacy maps need no pin, as they stay registered by themselves. {@code dir} must pass
+     * {@link PinDirectory#problem}: it is made if missing, and only ever on a bpffs.
      */
     void pinLinks(Path dir) throws LoadException;
 

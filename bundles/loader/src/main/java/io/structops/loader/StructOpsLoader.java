@@ -14,6 +14,12 @@ public interface StructOpsLoader {
     LoadedObject load(Path file, LoadOptions options) throws LoadException;
 
     /**
+     * As {@link #load(Path, LoadOptions)}, for an object whose bytes were read elsewhere, such as a file checked on
+     * the descriptor it was read from; {@code name} names it in messages and logs.
+     */
+    LoadedObject load(String name, byte[] contents, LoadOptions options) throws LoadException;
+
+    /**
      * What {@code file}'s externs (kfuncs, ksyms, kconfig) and CO-RE relocations resolve to on the running kernel,
      * as {@link #load} would resolve them; nothing is created in the kernel.
      */
@@ -30,4 +36,8 @@ public interface StructOpsLoader {
      * anything fails, {@code current} stays attached and nothing of the new object is left.
      */
     LoadedObject swap(LoadedObject current, String mapName, Path file, LoadOptions options) throws LoadException;
+
+    /** As {@link #swap(LoadedObject, String, Path, LoadOptions)}, for an object whose bytes were read elsewhere. */
+    LoadedObject swap(LoadedObject current, String mapName, String name, byte[] contents, LoadOptions options)
+            throws LoadException;
 }

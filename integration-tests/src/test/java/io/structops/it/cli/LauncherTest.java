@@ -1,6 +1,7 @@
 package io.structops.it.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,6 +87,96 @@ class LauncherTest {
         r = Launcher.run("help");
         assertEquals(0, r.status());
         assertTrue(r.out().contains("inspect"), r.out());
+    }
+
+    /** One line on stderr, containing {@code expected}, and the status. */
+    private static void refused(Launcher.Result r, int status, String expected) {
+        assertEquals(status, r.status(), r.err());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.get(0).contains(expected), lines.get(0));
+    }
+
+    @Test
+    void argumentsReachTheCommandLiterallyAndBadOnesGetOnePreciseLine(@TempDir Path dir) throws Exception {
+        String object = Launcher.example("tcp_cc_link.bpf.o").toString();
+        Path quoted = dir.resolve("it's $HOME \"x\".bpf.o");
+        Files.copy(Path.of(object), quoted);
+        Launcher.Result r = Launcher.run("inspect", quoted.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("structops_fixed"), r.out());
+        // Launcher options count only in first position; after the command they are its arguments.
+        r = Launcher.run("inspect", object, "--no-shell");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().startsWith("structops inspect: bad arguments"), r.err());
+        refused(Launcher.run("--frobnicate"), 2, "structops: unknown option '--frobnicate'");
+        refused(Launcher.run("--deploy", "/dev/null"), 3, "structops: --deploy /dev/null: not a directory");
+        refused(Launcher.run("load", dir.toString()), 1, dir + ": is a directory, not a regular file");
+        refused(Launcher.run("inspect", "/dev/zero"), 1, "/dev/zero: is a character device, not a regular file");
+        refused(Launcher.run("load", "--set", "=1", object), 1, "'=1' is not NAME=VALUE");
+        refused(Launcher.run("load", "--set", ",,,", object), 1, "'' is not NAME=VALUE");
+        refused(Launcher.run("load", "--set", "x=1,x=2", object), 1, "x is set twice");
+        refused(Launcher.run("load", "--optional", "nosuch", object), 1,
+                "--optional nosuch: the object has no optional struct_ops map of that name (it has none)");
+        Path pins = dir.resolve("pins");
+        refused(Launcher.run("load", "--pin", pins.toString(), object), 1, "is not on a BPF file system");
+        refused(Launcher.run("load", "--pin", "../../..", object), 1, "../../.. is not an absolute path");
+        assertFalse(Files.exists(pins), "nothing is made outside bpffs");
+    }
+
+    @Test
+    void killingTheLauncherOutrightEndsTheRuntimeItStarted(@TempDir Path dir) throws Exception {
+        Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", dir.resolve("deploy").toString(),
+                "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line = out.readLine(); line != null && !line.contains("structops running headless");
+                    line = out.readLine()) {
+                // until the runtime is up
+            }
+            ProcessHandle jvm = p.descendants().findFirst().orElseThrow();
+            p.destroyForcibly(); // SIGKILL: the launcher cannot pass anything on
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            jvm.onExit().get(60, TimeUnit.SECONDS);
+            assertFalse(jvm.isAlive(), "the JVM followed its launcher");
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void withBundlesOffTheDeployDirectoryRefusesEvenATrustedJar(@TempDir Path dir) throws Exception {
+        Path deploy = Files.createDirectories(dir.resolve("deploy"));
+        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(),
+                "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true);
+        pb.environment().put("STRUCTOPS_JAVA_OPTS", "-Dstructops.deploy.bundles=false");
+        Process p = pb.start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line = out.readLine();
+            while (line != null && !line.contains("structops running headless")) {
+                line = out.readLine();
+            }
+            // The tcp handler's own jar, from the runtime jar that embeds it: root's, 0644, a real bundle.
+            Path jar = deploy.resolve("handler.jar");
+            try (java.util.zip.ZipFile runtime = new java.util.zip.ZipFile(Launcher.script().getParent()
+                    .resolve("../target/structops.jar").toFile())) {
+                var entry = runtime.stream().filter(e -> e.getName().startsWith("jar/io.structops.handler.tcpcc"))
+                        .findFirst().orElseThrow();
+                Files.write(deploy.resolve(".handler.jar.part"), runtime.getInputStream(entry).readAllBytes());
+            }
+            Files.move(deploy.resolve(".handler.jar.part"), jar);
+            while (line != null && !line.contains(jar + ": refused")) {
+                line = out.readLine();
+            }
+            assertTrue(line != null && line.contains("bundles are not deployed from this directory"
+                    + " (structops.deploy.bundles=false)"), String.valueOf(line));
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        }
     }
 
     @Test

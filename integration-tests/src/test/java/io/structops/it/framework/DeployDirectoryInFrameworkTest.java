@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -207,19 +208,9 @@ class DeployDirectoryInFrameworkTest {
     @Test
     void aHandlerBundleDroppedInIsInstalledAndGoesWithItsFile(@InjectService io.structops.handler.StructOpsHandlers
             handlers) throws Exception {
-        org.osgi.framework.Bundle shipped = null;
-        for (org.osgi.framework.Bundle b : context.getBundles()) {
-            if (HandlerLifecycleInFrameworkTest.HANDLER_BUNDLE.equals(b.getSymbolicName())) {
-                shipped = b;
-            }
-        }
+        org.osgi.framework.Bundle shipped = HandlerLifecycleInFrameworkTest.handlerBundle(context);
         String location = shipped.getLocation();
-        byte[] jar;
-        try (var in = new java.net.URI(location.replaceFirst("^reference:", "")).toURL().openStream()) {
-            jar = in.readAllBytes();
-        } catch (IllegalArgumentException | java.net.URISyntaxException e) {
-            jar = Files.readAllBytes(Path.of(location));
-        }
+        byte[] jar = HandlerLifecycleInFrameworkTest.handlerJar(context);
         shipped.uninstall();
         try {
             await("no tcp handler", () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT).isEmpty());
@@ -237,6 +228,72 @@ class DeployDirectoryInFrameworkTest {
         }
         await("the shipped handler is back", () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT)
                 .isPresent());
+    }
+
+    /**
+     * Writes {@code content} as {@code target}, owned by {@code uid} with {@code mode}, as an attacker or a careless
+     * admin would leave it: owner and mode are set under the temporary name, so the directory never sees it otherwise.
+     */
+    static void putAs(Path target, byte[] content, int uid, String mode) throws Exception {
+        Path temp = target.resolveSibling("." + target.getFileName() + ".part");
+        Files.write(temp, content);
+        Files.setAttribute(temp, "unix:uid", uid);
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(mode));
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private String awaitOutcome(Path file, String expected) throws InterruptedException {
+        await(file.getFileName() + "'s outcome says '" + expected + "' (" + deployment(file) + ")",
+                () -> deployment(file).map(d -> d.outcome().contains(expected)).orElse(false));
+        return deployment(file).orElseThrow().outcome();
+    }
+
+    @Test
+    void filesNotPlacedByRootOrTheRuntimeAreRefusedWithTheReasonAndNothingOfThemIsUsed() throws Exception {
+        Path dir = deployDir();
+        int nobody = 65534;
+        // A bundle anyone could have written: never installed, so none of its code runs.
+        Path jar = dir.resolve("evil.jar");
+        putAs(jar, HandlerLifecycleInFrameworkTest.handlerJar(context), nobody, "rw-rw-rw-");
+        String jarOutcome = awaitOutcome(jar, "refused, not trusted: it is owned by uid 65534");
+        assertEquals(null, context.getBundle("structops-deploy:" + jar), jarOutcome);
+        // Options anyone could have written, beside a trusted object: neither applied nor the object deployed
+        // without them.
+        Path object = dir.resolve("state.bpf.o");
+        putAs(dir.resolve("state.cfg"), "set.window = 99\n".getBytes(StandardCharsets.UTF_8), nobody, "rw-rw-rw-");
+        put(object, Files.readAllBytes(example("tcp_cc_state.bpf.o")));
+        String objectOutcome = awaitOutcome(object, "its options file state.cfg is refused, not trusted");
+        assertEquals(null, attached(object), objectOutcome);
+        awaitOutcome(dir.resolve("state.cfg"), "refused, not trusted: it is owned by uid 65534");
+        // A root-owned file that everyone may write, and a link (to a trusted object): refused as what they are.
+        Path writable = dir.resolve("writable.bpf.o");
+        putAs(writable, Files.readAllBytes(example("tcp_cc_link.bpf.o")), 0, "rw-rw-rw-");
+        awaitOutcome(writable, "it is writable by everyone (rw-rw-rw-)");
+        Path link = dir.resolve("link.bpf.o");
+        Files.createSymbolicLink(link, example("tcp_cc_link.bpf.o"));
+        awaitOutcome(link, "it is a symbolic link");
+        assertEquals(null, attached(writable));
+        assertEquals(null, attached(link));
+        assertFalse(HandlerLifecycleInFrameworkTest.available("structops_fixed"));
+    }
+
+    @Test
+    void aPinOutsideBpffsIsRefusedBeforeAnythingChangesAndTheRunningVersionStays() throws Exception {
+        Path dir = deployDir();
+        Path object = dir.resolve("state.bpf.o");
+        put(object, Files.readAllBytes(example("tcp_cc_state.bpf.o")));
+        awaitAttempt(object, 1);
+        LoadedMap running = attached(object);
+        assertTrue(running != null, String.valueOf(deployment(object)));
+        Path outside = Path.of("/etc/structops-pin-test");
+        put(dir.resolve("state.cfg"), ("pin = " + outside + "\n").getBytes(StandardCharsets.UTF_8));
+        String outcome = awaitOutcome(object, "is refused: pin = /etc/structops-pin-test is not on a BPF file system");
+        assertTrue(outcome.endsWith("the attached version stays"), outcome);
+        assertEquals(running.mapId(), attached(object).mapId(), "the running version is untouched");
+        assertFalse(Files.exists(outside), "nothing is made outside bpffs");
+        put(dir.resolve("state.cfg"), "pin = ../../..\n".getBytes(StandardCharsets.UTF_8));
+        awaitOutcome(object, "pin = ../../.. is not an absolute path");
+        assertEquals(running.mapId(), attached(object).mapId());
     }
 
     @Test

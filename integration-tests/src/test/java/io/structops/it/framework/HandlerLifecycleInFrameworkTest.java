@@ -10,6 +10,8 @@ import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.loader.StructOpsLoader;
 import io.structops.loader.StructOpsRegistry;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +37,26 @@ class HandlerLifecycleInFrameworkTest {
 
     @InjectBundleContext
     BundleContext context;
+
+    /** The tcp handler bundle the framework was started with. */
+    static Bundle handlerBundle(BundleContext context) {
+        for (Bundle b : context.getBundles()) {
+            if (HANDLER_BUNDLE.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no " + HANDLER_BUNDLE + " installed");
+    }
+
+    /** The tcp handler bundle's jar, as a user would drop it into a deploy directory. */
+    static byte[] handlerJar(BundleContext context) throws Exception {
+        String location = handlerBundle(context).getLocation();
+        try (var in = new URI(location.replaceFirst("^reference:", "")).toURL().openStream()) {
+            return in.readAllBytes();
+        } catch (IllegalArgumentException | URISyntaxException e) {
+            return Files.readAllBytes(Path.of(location));
+        }
+    }
 
     static boolean available(String cc) {
         try {

@@ -70,6 +70,47 @@ class HandlersOnKernelTest {
         }
     }
 
+    /**
+     * Eight processes load one object at once: one wins; every loser reads the handler's rule, whether it lost at
+     * validation or (registered by the winner in between) at the kernel's EEXIST, which the handler then explains.
+     */
+    @Test
+    void parallelLoadsOfOneObjectGiveEveryLoserTheHandlersRule() throws Exception {
+        List<Path> pins = new java.util.ArrayList<>();
+        try {
+            List<java.util.concurrent.CompletableFuture<Launcher.Result>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Path pin = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-race");
+                pins.add(pin);
+                runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin",
+                                pin.toString());
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            int won = 0;
+            for (var run : runs) {
+                Launcher.Result r = run.join();
+                if (r.status() == 0) {
+                    won++;
+                } else {
+                    assertEquals(1, r.status(), r.err());
+                    assertTrue(r.err().contains("a congestion control named structops_fixed is already registered"),
+                            "a loser reads the rule, not a bare errno: " + r.err());
+                }
+            }
+            assertEquals(1, won, "exactly one load wins");
+            assertEquals(0, Launcher.run("unload", "structops_fixed").status());
+        } finally {
+            for (Path pin : pins) {
+                removePins(pin);
+            }
+        }
+    }
+
     @Test
     void aShellSessionSwapsUnderItsHandlerAndListsIt() throws Exception {
         Set<Integer> before = programIds();
@@ -95,7 +136,9 @@ class HandlersOnKernelTest {
         assertEquals("io.structops.handler.tcpcc", listed.get("handler").get("bundle").asText());
         assertEquals("structops_fixed", listed.get("status").get("algorithm").asText());
         assertTrue(listed.get("status").get("available").asBoolean());
-        assertTrue(r.out().contains("structops_fixed from " + link + " stays attached"), r.out());
+        // Fed from a pipe, the shell reports a failed command as one line on stderr and goes on.
+        assertTrue(r.err().contains("structops swap: ") && r.err().contains("structops_fixed from " + link
+                + " stays attached"), r.err());
         // The swap kept the link and moved it to the new map.
         JsonNode swapped = docs.get(2);
         assertEquals(linkId, swapped.get("linkId").asInt());

@@ -1,27 +1,29 @@
 package io.structops.deploy.internal;
 
 import io.structops.deploy.DeployDirectory;
+import io.structops.deploy.internal.DeployTrust.UntrustedFileException;
 import io.structops.elf.BpfObjectReader;
 import io.structops.elf.StructOpsVariable;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
+import io.structops.loader.PinDirectory;
 import io.structops.loader.StructOpsLoader;
 import io.structops.loader.StructOpsRegistry;
 import java.io.File;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.apache.felix.fileinstall.ArtifactInstaller;
 import org.apache.felix.fileinstall.ArtifactListener;
+import org.osgi.framework.Constants;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationEvent;
@@ -36,11 +38,12 @@ import org.slf4j.LoggerFactory;
 /**
  * BPF objects in FileInstall's directory: a file dropped there is loaded and attached, a replaced one swapped in, a
  * removed one detached; the {@code NAME.cfg} beside {@code NAME.bpf.o} carries its {@link DeployOptions} (FileInstall
- * turns it into a ConfigAdmin configuration; a change to it redeploys the object). Jars and other files stay
- * FileInstall's. On stop, what this directory attached is detached in reverse order, except pinned links.
+ * turns it into a ConfigAdmin configuration; a change to it redeploys the object). Every file is read from the
+ * descriptor {@link DeployTrust} checked; jars are {@link DeployedBundles}', .cfg files {@link DeployedConfigurations}'. On stop, what this directory attached is detached in reverse order, except pinned links.
  */
 @Component(service = {DeployDirectory.class, ArtifactInstaller.class, ArtifactListener.class,
-        ConfigurationListener.class}, immediate = true)
+        ConfigurationListener.class}, immediate = true,
+        property = Constants.SERVICE_RANKING + ":Integer=" + DeployedBundles.RANKING)
 public class DeployedObjects implements DeployDirectory, ArtifactInstaller, ConfigurationListener {
     private static final Logger LOG = LoggerFactory.getLogger(DeployedObjects.class);
     static final String FILENAME = "felix.fileinstall.filename";
@@ -49,6 +52,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     static final long SETTLE_TIMEOUT_MILLIS = 30_000;
     /** How long to wait for FileInstall to turn a .cfg already beside the object into a configuration. */
     static final long CONFIG_WAIT_MILLIS = 5_000;
+    /** The largest object the directory reads (counted as read): real BPF objects are well under a few MB. */
+    static final long MAX_OBJECT_BYTES = 256L << 20;
 
     private final StructOpsLoader loader;
     private final StructOpsRegistry registry;
@@ -59,61 +64,43 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     private record Deployed(Path file, LoadedObject object, byte[] bytes, DeployOptions options) {
     }
 
-    /** Last outcome and attempt count per file, for {@link #deployments()}. */
-    private final Map<Path, String> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Path, Integer> attempts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final DeployLedger ledger;
 
     private void outcome(Path file, String text) {
-        outcomes.put(file, text);
-        attempts.merge(file, 1, Integer::sum);
+        ledger.record(file, text);
     }
 
+    /** Every file the directory acted on: its objects with what they attached, then its bundles and configurations. */
     @Override
     public synchronized List<Deployment> deployments() {
         List<Deployment> all = new ArrayList<>();
         for (Deployed d : deployed.values()) {
+            DeployLedger.Entry e = ledger.get(d.file());
             all.add(new Deployment(d.file(), Optional.ofNullable(d.object()).filter(LoadedObject::isOpen),
-                    outcomes.getOrDefault(d.file(), ""), attempts.getOrDefault(d.file(), 0)));
+                    e.outcome(), e.attempts()));
+        }
+        for (DeployLedger.Entry e : ledger.entries()) {
+            if (!deployed.containsKey(e.file())) {
+                all.add(new Deployment(e.file(), Optional.empty(), e.outcome(), e.attempts()));
+            }
         }
         return all;
     }
 
     private final Map<Path, Deployed> deployed = new LinkedHashMap<>();
 
-    /**
-     * Deployments run one at a time on a thread of their own, in the order FileInstall reported the files: waiting
-     * for a file to settle, or for the configuration FileInstall makes from its .cfg, must not hold up FileInstall's
-     * thread, which is the one that makes that configuration.
-     */
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "structops-deploy");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Deployments run one at a time on a thread of their own, in the order FileInstall reported the files. */
+    private final DeployWorker worker = new DeployWorker("structops-deploy", LOG, this);
 
-    /** Runs a deployment step on the worker; whatever goes wrong is logged in one line, naming the file. */
-    private void submit(Path file, String step, Step work) {
-        worker.execute(() -> {
-            synchronized (this) {
-                try {
-                    work.run();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Exception e) {
-                    LOG.error("{}: {} failed: {}", file, step, e.toString());
-                }
-            }
-        });
-    }
-
-    @FunctionalInterface
-    private interface Step {
-        void run() throws Exception;
+    private void submit(Path file, String step, DeployWorker.Step work) {
+        worker.submit(file, step, work);
     }
 
     @Activate
     public DeployedObjects(@Reference StructOpsLoader loader, @Reference StructOpsRegistry registry,
-            @Reference BpfObjectReader reader, @Reference ConfigurationAdmin configAdmin) {
+            @Reference BpfObjectReader reader, @Reference ConfigurationAdmin configAdmin,
+            @Reference DeployLedger ledger) {
+        this.ledger = ledger;
         this.loader = loader;
         this.registry = registry;
         this.reader = reader;
@@ -136,9 +123,23 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         return object.resolveSibling(base + ".cfg");
     }
 
-    /** The options for {@code object}: its .cfg's configuration, waited for briefly if the file is there first. */
-    DeployOptions options(Path object) throws InterruptedException {
+    /**
+     * The options for {@code object}: its .cfg's configuration, waited for briefly if the file is there first. A .cfg
+     * that is there but not trusted refuses the object: deployed without the options its owner wrote, it could run
+     * unpinned or with other values.
+     */
+    DeployOptions options(Path object) throws InterruptedException, LoadException {
         Path cfg = optionsFile(object).toAbsolutePath().normalize();
+        if (Files.exists(cfg, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                DeployTrust.read(cfg, DeployedConfigurations.MAX_CFG_BYTES);
+            } catch (UntrustedFileException e) {
+                throw new LoadException("its options file " + cfg.getFileName() + " is refused, not trusted: "
+                        + e.getMessage(), null, e);
+            } catch (IOException e) {
+                LOG.debug("{}: {}", cfg, e.toString()); // gone since: the object runs with the defaults
+            }
+        }
         long deadline = System.currentTimeMillis() + CONFIG_WAIT_MILLIS;
         do {
             Optional<Configuration> c = configurationOf(cfg);
@@ -146,6 +147,12 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 DeployOptions o = DeployOptions.from(c.get().getProperties());
                 for (String problem : o.problems()) {
                     LOG.warn("{}: {}: ignored", cfg, problem);
+                }
+                // A pin that would be refused later is refused now, before anything changes.
+                Optional<String> pin = o.pin().flatMap(PinDirectory::problem);
+                if (pin.isPresent()) {
+                    throw new LoadException("its options file " + cfg.getFileName() + " is refused: pin = "
+                            + pin.get(), null, null);
                 }
                 LOG.info("{}: options from {}: {}", object.getFileName(), cfg.getFileName(), o.describe());
                 return o;
@@ -185,9 +192,9 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     }
 
     /** The struct_ops maps {@code file} would create with {@code options}. */
-    private List<String> mapNames(Path file, DeployOptions options) throws Exception {
+    private List<String> mapNames(Path file, byte[] bytes, DeployOptions options) throws Exception {
         List<String> names = new ArrayList<>();
-        for (StructOpsVariable v : reader.read(file).structOps()) {
+        for (StructOpsVariable v : reader.read(file.toString(), bytes).structOps()) {
             if (!v.optional() || options.optionalMaps().contains(v.name())) {
                 names.add(v.name());
             }
@@ -209,7 +216,16 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             outcome(file, "failed: the file did not settle");
             return;
         }
-        deploy(file, options(file), null);
+        DeployOptions options;
+        try {
+            options = options(file);
+        } catch (LoadException e) {
+            LOG.error("{}: not deployed: {}", file, e.getMessage());
+            deployed.put(file, new Deployed(file, null, null, DeployOptions.DEFAULTS));
+            outcome(file, "failed: " + e.getMessage());
+            return;
+        }
+        deploy(file, options, null);
     }
 
     /**
@@ -218,14 +234,15 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
      * be swapped, and restored if the new file fails.
      */
     private void deploy(Path file, DeployOptions options, Deployed previous) throws Exception {
-        Optional<String> untrusted = DeployTrust.problem(file);
-        if (untrusted.isPresent()) {
-            throw new LoadException(file + ": refused, not trusted: " + untrusted.get(), null, null);
-        }
-        byte[] bytes = Files.readAllBytes(file);
         LoadedObject object = null;
         try {
-            List<String> names = mapNames(file, options);
+            byte[] bytes;
+            try {
+                bytes = DeployTrust.read(file, MAX_OBJECT_BYTES);
+            } catch (UntrustedFileException e) {
+                throw new LoadException("refused, not trusted: " + e.getMessage(), null, e);
+            }
+            List<String> names = mapNames(file, bytes, options);
             LoadedObject holder = null;
             for (String name : names) {
                 Optional<LoadedObject> owner = registry.owner(name);
@@ -245,7 +262,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 // The held map is the one of that name, or a replaced file's only one (a new version may rename it).
                 String held = holder.maps().stream().map(LoadedMap::name).filter(names.get(0)::equals).findFirst()
                         .orElse(holder.maps().get(0).name());
-                object = loader.swap(holder, held, file, options.loadOptions());
+                object = loader.swap(holder, held, file.toString(), bytes, options.loadOptions());
                 registry.replace(holder, object);
                 LOG.info("{}: swapped in for {} ({}), {}", file, names.get(0), holder.name(), gapText(object,
                         names.get(0)));
@@ -256,7 +273,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                     registry.unload(previous.object());
                 }
                 try {
-                    object = loader.load(file, options.loadOptions());
+                    object = loader.load(file.toString(), bytes, options.loadOptions());
                 } catch (LoadException e) {
                     if (previous != null && previous.bytes() != null && previous.object() != null) {
                         restore(previous);
@@ -270,7 +287,6 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 }
             }
             if (options.pin().isPresent()) {
-                Files.createDirectories(options.pin().get());
                 object.pinLinks(options.pin().get());
             }
             deployed.put(file, new Deployed(file, object, bytes, options));
@@ -309,17 +325,11 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     /** After a failed replacement that had to detach first: the previous bytes are loaded again. */
     private void restore(Deployed previous) {
         try {
-            Path copy = Files.createTempFile("structops-restore-", ".bpf.o");
-            try {
-                Files.write(copy, previous.bytes());
-                LoadedObject again = loader.load(copy, previous.options().loadOptions());
-                registry.add(again);
-                deployed.put(previous.file(), new Deployed(previous.file(), again, previous.bytes(),
-                        previous.options()));
-                LOG.warn("{}: the replacement failed; the previous version is attached again", previous.file());
-            } finally {
-                Files.deleteIfExists(copy);
-            }
+            LoadedObject again = loader.load(previous.file().toString(), previous.bytes(),
+                    previous.options().loadOptions());
+            registry.add(again);
+            deployed.put(previous.file(), new Deployed(previous.file(), again, previous.bytes(), previous.options()));
+            LOG.warn("{}: the replacement failed; the previous version is attached again", previous.file());
         } catch (Exception e) {
             LOG.error("{}: the replacement failed and the previous version could not be attached again: {}",
                     previous.file(), e.getMessage());
@@ -347,7 +357,15 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                     SETTLE_TIMEOUT_MILLIS / 1000);
             return;
         }
-        redeploy(file, options(file));
+        DeployOptions options;
+        try {
+            options = options(file);
+        } catch (LoadException e) {
+            LOG.error("{}: not deployed: {}; the attached version stays", file, e.getMessage());
+            outcome(file, "failed: " + e.getMessage() + "; the attached version stays");
+            return;
+        }
+        redeploy(file, options);
     }
 
     private void redeploy(Path file, DeployOptions options) throws Exception {
@@ -367,8 +385,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
 
     private void uninstall(Path file) {
         Deployed d = deployed.remove(file);
-        outcomes.remove(file);
-        attempts.remove(file);
+        ledger.forget(file);
         if (d != null && d.object() != null && d.object().isOpen()) {
             registry.unload(d.object());
             LOG.info("{}: removed; detached {}", file, d.object().name());
@@ -386,7 +403,14 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 if (!Files.exists(d.file())) {
                     continue;
                 }
-                DeployOptions options = options(d.file());
+                DeployOptions options;
+                try {
+                    options = options(d.file());
+                } catch (LoadException e) {
+                    LOG.error("{}: options not applied: {}; it runs as before", d.file(), e.getMessage());
+                    outcome(d.file(), "failed: " + e.getMessage() + "; the attached version stays");
+                    continue;
+                }
                 if (!options.equals(d.options())) {
                     LOG.info("{}: options changed ({}); deploying again", d.file(), optionsFile(d.file())
                             .getFileName());
@@ -400,10 +424,6 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     @Deactivate
     void deactivate() throws InterruptedException {
         worker.shutdown();
-        if (!worker.awaitTermination(60, TimeUnit.SECONDS)) {
-            LOG.warn("a deployment still runs after 60 s; stopping without it");
-            worker.shutdownNow();
-        }
         synchronized (this) {
             detachAll();
         }

@@ -2,6 +2,7 @@ package io.structops.loader.internal;
 
 import io.structops.handler.StructOpsHandlers;
 import io.structops.loader.LoadException;
+import io.structops.loader.PinDirectory;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.syscall.Bpf;
@@ -77,6 +78,7 @@ final class Loaded implements LoadedObject {
 
     @Override
     public synchronized void pinLinks(Path dir) throws LoadException {
+        PinDirectory.create(dir);
         for (MapHandle m : maps) {
             if (m.link == null) {
                 continue;

@@ -31,6 +31,7 @@ import io.structops.loader.StructOpsRegistry;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
+import io.structops.syscall.Errno;
 import io.structops.syscall.BpfFd;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -193,16 +194,32 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     private record Read(BpfObject object, Btf btf) {
     }
 
-    private Read read(Path file) throws LoadException {
-        String name = file.toString();
+    /** Parses {@code file} once; every later step works on what it read. */
+    private BpfObject parse(Path file) throws LoadException {
         try {
-            BpfObject object = objects.read(file);
-            return new Read(object, btfReader.read(object).orElseThrow(() -> new LoadException(name + ": read: the"
-                    + " object has no .BTF section (compile with clang -g)", null, null)));
+            return objects.read(file);
         } catch (IOException e) {
+            throw new LoadException(file + ": read: " + e.getMessage(), null, e);
+        } catch (ElfFormatException e) {
+            throw new LoadException(file + ": read: " + e.getMessage(), null, e);
+        }
+    }
+
+    /** Parses {@code contents}, read elsewhere (as the deploy directory reads a file it has checked). */
+    private BpfObject parse(String name, byte[] contents) throws LoadException {
+        try {
+            return objects.read(name, contents);
+        } catch (ElfFormatException e) {
             throw new LoadException(name + ": read: " + e.getMessage(), null, e);
-        } catch (ElfFormatException | BtfException e) {
-            throw new LoadException(name + ": read: " + e.getMessage(), null, e);
+        }
+    }
+
+    private Read read(BpfObject object) throws LoadException {
+        try {
+            return new Read(object, btfReader.read(object).orElseThrow(() -> new LoadException(object.name()
+                    + ": read: the object has no .BTF section (compile with clang -g)", null, null)));
+        } catch (BtfException e) {
+            throw new LoadException(object.name() + ": read: " + e.getMessage(), null, e);
         }
     }
 
@@ -224,7 +241,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     @Override
     public Resolutions resolve(Path file) throws LoadException {
-        Read read = read(file);
+        Read read = read(parse(file));
         BpfObject object = read.object();
         try {
             Btf vmlinux = kernel.vmlinux();
@@ -260,12 +277,29 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     @Override
     public LoadedObject load(Path file, LoadOptions options) throws LoadException {
-        return load(file, options, null, null);
+        return load(parse(file), options, null, null);
+    }
+
+    @Override
+    public LoadedObject load(String name, byte[] contents, LoadOptions options) throws LoadException {
+        return load(parse(name, contents), options, null, null);
     }
 
     @Override
     public LoadedObject swap(LoadedObject current, String mapName, Path file, LoadOptions options)
             throws LoadException {
+        return swap(current, mapName, parse(file), options);
+    }
+
+    @Override
+    public LoadedObject swap(LoadedObject current, String mapName, String name, byte[] contents,
+            LoadOptions options) throws LoadException {
+        return swap(current, mapName, parse(name, contents), options);
+    }
+
+    private LoadedObject swap(LoadedObject current, String mapName, BpfObject object, LoadOptions options)
+            throws LoadException {
+        String file = object.name();
         if (!(current instanceof Loaded old) || !old.isOpen()) {
             throw new LoadException(file + ": swap " + mapName + ": the current object is not one this loader holds",
                     null, null);
@@ -273,10 +307,10 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         Loaded.MapHandle oldHandle = old.handle(mapName).orElseThrow(() -> new LoadException(file + ": swap "
                 + mapName + ": " + old.name() + " has no attached link-based map of that name (legacy maps cannot"
                 + " be swapped without a gap)", null, null));
-        String newName = replacementName(file, mapName, options);
+        String newName = replacementName(object, mapName, options);
         // The new object is loaded, verified and its map filled, but not linked; until the link moves, the old
         // algorithm keeps running, and any failure so far leaves it as it was.
-        Loaded replacement = (Loaded) load(file, options, newName, oldHandle.view);
+        Loaded replacement = (Loaded) load(object, options, newName, oldHandle.view);
         try {
             Loaded.MapHandle newHandle = replacement.handle(newName, false).orElseThrow(() -> new LoadException(file
                     + ": swap " + mapName + ": the object's " + newName + " is not link-based", null, null));
@@ -350,16 +384,35 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     /**
-     * Which variable of {@code file} replaces {@code mapName}: the same-named one, or else the object's only
-     * struct_ops variable (another version of a scheduler under a new name, say).
+     * The struct_ops variables a load creates: every non-optional one and the optional ones named; a name that is not
+     * an optional variable of the object is refused, so that a typo does not silently leave a map out.
      */
-    private String replacementName(Path file, String mapName, LoadOptions options) throws LoadException {
-        List<String> names = new ArrayList<>();
-        for (StructOpsVariable v : read(file).object().structOps()) {
-            if (!v.optional() || options.optionalMaps().contains(v.name())) {
-                names.add(v.name());
+    private static List<StructOpsVariable> selected(BpfObject object, LoadOptions options) throws LoadException {
+        List<String> optional = object.structOps().stream().filter(StructOpsVariable::optional)
+                .map(StructOpsVariable::name).toList();
+        for (String wanted : options.optionalMaps()) {
+            if (!optional.contains(wanted)) {
+                throw new LoadException(object.name() + ": --optional " + wanted + ": the object has no optional"
+                        + " struct_ops map of that name (" + (optional.isEmpty() ? "it has none"
+                                : "its optional maps: " + String.join(", ", optional)) + ")", null, null);
             }
         }
+        List<StructOpsVariable> selected = new ArrayList<>();
+        for (StructOpsVariable v : object.structOps()) {
+            if (!v.optional() || options.optionalMaps().contains(v.name())) {
+                selected.add(v);
+            }
+        }
+        return selected;
+    }
+
+    /**
+     * Which variable of {@code object} replaces {@code mapName}: the same-named one, or else the object's only
+     * struct_ops variable (another version of a scheduler under a new name, say).
+     */
+    private String replacementName(BpfObject object, String mapName, LoadOptions options) throws LoadException {
+        String file = object.name();
+        List<String> names = selected(object, options).stream().map(StructOpsVariable::name).toList();
         if (names.contains(mapName)) {
             return mapName;
         }
@@ -372,21 +425,15 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     /**
-     * Loads {@code file}; the map named {@code unlinked} (a swap's) is filled but not linked, and its handler validates
-     * it as the replacement of {@code replacing}.
+     * Loads {@code object}; the map named {@code unlinked} (a swap's) is filled but not linked, and its handler
+     * validates it as the replacement of {@code replacing}.
      */
-    private LoadedObject load(Path file, LoadOptions options, String unlinked, StructOps replacing)
+    private LoadedObject load(BpfObject object, LoadOptions options, String unlinked, StructOps replacing)
             throws LoadException {
-        String name = file.toString();
-        Read read = read(file);
-        BpfObject object = read.object();
+        String name = object.name();
+        Read read = read(object);
         Btf btf = read.btf();
-        List<StructOpsVariable> selected = new ArrayList<>();
-        for (StructOpsVariable v : object.structOps()) {
-            if (!v.optional() || options.optionalMaps().contains(v.name())) {
-                selected.add(v);
-            }
-        }
+        List<StructOpsVariable> selected = selected(object, options);
         if (selected.isEmpty()) {
             throw new LoadException(name + ": the object has no struct_ops variable to load", null, null);
         }
@@ -541,6 +588,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                     bpf.mapUpdate(handle.map, new byte[4], value, BpfConstants.ANY);
                     handle.registered = !v.link();
                 } catch (BpfException e) {
+                    explainLostRace(e, handle.view);
                     throw new LoadException(where + ": " + (v.link() ? "fill map" : "register") + ": "
                             + e.getMessage(), null, e);
                 }
@@ -550,6 +598,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                                 0));
                         linkId = bpf.linkInfo(handle.link).id();
                     } catch (BpfException e) {
+                        explainLostRace(e, handle.view);
                         throw new LoadException(where + ": attach (create link): " + e.getMessage(), null, e);
                     }
                 }
@@ -569,6 +618,17 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 Loaded.MapHandle h = handle;
                 consult(handlers, h.view, "after attach", x -> x.afterAttach(h.view));
             }
+        }
+    }
+
+    /**
+     * EEXIST at registration means another loader registered the same thing between this load's validation and its
+     * attach (eight processes loading one object at once, say): the handler, asked again now that the other one is
+     * in the kernel, says which rule was broken, as it does for the loads it refuses up front.
+     */
+    private void explainLostRace(BpfException e, StructOps view) throws LoadException {
+        if (e.errno() == Errno.EEXIST) {
+            consult(handlers, view, "validate", h -> h.validate(view));
         }
     }
 

@@ -7,10 +7,10 @@ import io.structops.btf.BtfReader;
 import io.structops.elf.BpfObject;
 import io.structops.elf.BpfObjectReader;
 import io.structops.kernel.btf.KernelBtf;
+import io.structops.syscall.files.OpenFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -98,15 +98,18 @@ public class BtfCommand {
         return ids[0];
     }
 
+    /** A BTF file or object larger than this is refused, counting what is read (vmlinux's BTF is a few MB). */
+    static final long MAX_BTF_FILE = 256L << 20;
+
     private Btf load(String file) throws Exception {
         Path path = Path.of(file);
         byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
+        try (OpenFile open = OpenFile.open(path)) {
+            bytes = open.readAll(MAX_BTF_FILE);
         } catch (NoSuchFileException e) {
             throw new CommandFailure(file + ": no such file", e);
         } catch (IOException e) {
-            throw new CommandFailure(file + ": cannot read: " + e.getMessage(), e);
+            throw new CommandFailure("cannot read " + e.getMessage(), e);
         }
         if (bytes.length >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F') {
             BpfObject object = objects.read(file, bytes);

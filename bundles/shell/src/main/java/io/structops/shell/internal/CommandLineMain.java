@@ -23,6 +23,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.felix.service.command.CommandProcessor;
 import io.structops.loader.StructOpsRegistry;
+import io.structops.syscall.process.ParentDeath;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.osgi.framework.Bundle;
@@ -54,6 +55,8 @@ public class CommandLineMain implements Callable<Integer> {
     static final int USAGE = 2;
     static final String SCOPE = "structops";
     static final String ENABLE_PROPERTY = "structops.main";
+    /** Set by runtime/bin/structops: its own PID, which this JVM follows. */
+    static final String LAUNCHER_PID_PROPERTY = "structops.launcher.pid";
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLineMain.class);
 
@@ -79,9 +82,24 @@ public class CommandLineMain implements Callable<Integer> {
     void activate(BundleContext context) {
         this.context = context;
         if (Boolean.parseBoolean(context.getProperty(ENABLE_PROPERTY))) {
+            followLauncher(context.getProperty(LAUNCHER_PID_PROPERTY));
             Dictionary<String, Object> props = new Hashtable<>();
             props.put("main.thread", Boolean.TRUE);
             registration = context.registerService(Callable.class, this, props);
+        }
+    }
+
+    /**
+     * The launcher script runs this JVM as its child; if it is killed (kill -9 of the PID a supervisor or {@code $!}
+     * holds), the kernel sends this JVM SIGTERM, which stops the framework as a SIGTERM to the launcher would.
+     */
+    private void followLauncher(String launcherPid) {
+        if (launcherPid == null || !launcherPid.matches("\\d+")) {
+            return;
+        }
+        if (!ParentDeath.signalOnParentDeath(Long.parseLong(launcherPid), ParentDeath.SIGTERM)) {
+            LOG.warn("the launcher (pid {}) is gone; stopping", launcherPid);
+            Thread.ofPlatform().name("structops-stop").start(this::stopFramework);
         }
     }
 
@@ -100,8 +118,13 @@ public class CommandLineMain implements Callable<Integer> {
         if (args.isEmpty()) {
             return interactive();
         }
-        if (args.contains("--no-shell") || args.get(0).equals("--deploy")) {
+        // Launcher options count only in first position; anywhere else they are the command's arguments.
+        if (args.get(0).equals("--no-shell") || args.get(0).equals("--deploy")) {
             return headless(args);
+        }
+        if (args.get(0).startsWith("-") && !args.get(0).equals("--help") && !args.get(0).equals("-h")) {
+            STDERR.println("structops: unknown option '" + args.get(0) + "'; 'structops help' lists the forms");
+            return USAGE;
         }
         return oneShot(args, STDOUT, STDERR);
     }
@@ -265,24 +288,18 @@ public class CommandLineMain implements Callable<Integer> {
         }
     }
 
-    /** Quotes each argument so that Gogo passes it through literally. */
+    /**
+     * Quotes each argument so that Gogo passes it through literally: in single quotes, where nothing is special, and a
+     * quote inside as {@code '\''} (Gogo, like a POSIX shell, joins the pieces; it takes no ' inside double quotes).
+     */
     static String commandLine(List<String> args) {
         StringBuilder sb = new StringBuilder();
         for (String a : args) {
             sb.append(' ');
-            if (!a.isEmpty() && a.chars().allMatch(c -> Character.isLetterOrDigit(c) || "-_./=:,+@%".indexOf(c) >= 0)) {
+            if (!a.isEmpty() && a.chars().allMatch(c -> Character.isLetterOrDigit(c) || "-_./:,+@%".indexOf(c) >= 0)) {
                 sb.append(a);
-            } else if (a.indexOf('\'') < 0) {
-                sb.append('\'').append(a).append('\'');
             } else {
-                sb.append('"');
-                for (char c : a.toCharArray()) {
-                    if (c == '"' || c == '\\' || c == '$') {
-                        sb.append('\\');
-                    }
-                    sb.append(c);
-                }
-                sb.append('"');
+                sb.append('\'').append(a.replace("'", "'\\''")).append('\'');
             }
         }
         return sb.toString();

@@ -82,7 +82,7 @@ public class InspectCommand {
         } catch (AccessDeniedException e) {
             throw new CommandFailure(file + ": permission denied", e);
         } catch (IOException e) {
-            throw new CommandFailure(file + ": cannot read: " + e.getMessage(), e);
+            throw new CommandFailure("cannot read " + e.getMessage(), e);
         }
     }
 }

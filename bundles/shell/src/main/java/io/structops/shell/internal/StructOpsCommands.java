@@ -9,6 +9,7 @@ import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
+import io.structops.loader.PinDirectory;
 import io.structops.loader.StructOpsLoader;
 import io.structops.loader.StructOpsRegistry;
 import io.structops.syscall.Bpf;
@@ -59,14 +60,21 @@ public class StructOpsCommands {
     private StructOpsHandlers handlers;
 
     /** {@code --set NAME=VALUE,...} as a map. */
+    /** {@code --set}'s assignments, each NAME=VALUE once; an empty, nameless or repeated one is refused. */
     static Map<String, String> globals(String file, String set) throws CommandFailure {
         Map<String, String> globals = new LinkedHashMap<>();
-        for (String assignment : set.isEmpty() ? new String[0] : set.split(",")) {
+        if (set.isEmpty()) {
+            return globals;
+        }
+        for (String assignment : set.split(",", -1)) {
             int eq = assignment.indexOf('=');
-            if (eq <= 0) {
-                throw new CommandFailure(file + ": --set " + assignment + ": expected NAME=VALUE", null);
+            if (eq <= 0 || assignment.substring(0, eq).isBlank()) {
+                throw new CommandFailure(file + ": --set '" + set + "': '" + assignment + "' is not NAME=VALUE", null);
             }
-            globals.put(assignment.substring(0, eq).strip(), assignment.substring(eq + 1));
+            String name = assignment.substring(0, eq).strip();
+            if (globals.put(name, assignment.substring(eq + 1)) != null) {
+                throw new CommandFailure(file + ": --set '" + set + "': " + name + " is set twice", null);
+            }
         }
         return globals;
     }
@@ -83,11 +91,18 @@ public class StructOpsCommands {
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("BPF ELF object file") String file) throws Exception {
         Path path = Path.of(file);
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new CommandFailure(file + ": no such file", null);
         }
         Set<String> optionalMaps = optional.isEmpty() ? Set.of() : Set.of(optional.split(","));
         Map<String, String> globals = globals(file, set);
+        if (!pin.isEmpty()) {
+            // Refused before anything is loaded, and never made outside a bpffs.
+            Optional<String> problem = PinDirectory.problem(Path.of(pin));
+            if (problem.isPresent()) {
+                throw new CommandFailure(file + ": --pin: " + problem.get(), null);
+            }
+        }
         LoadedObject loaded;
         try {
             loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals));
@@ -99,9 +114,7 @@ public class StructOpsCommands {
         }
         if (!pin.isEmpty()) {
             try {
-                Path dir = Path.of(pin);
-                Files.createDirectories(dir);
-                loaded.pinLinks(dir);
+                loaded.pinLinks(Path.of(pin));
             } catch (Exception e) {
                 loaded.close();
                 throw new CommandFailure(file + ": pin: " + CommandLineMain.oneLine(e), e);
@@ -143,7 +156,7 @@ public class StructOpsCommands {
             @Descriptor("BPF ELF object file holding the replacement: its map of the same name, or its only one")
             String file) throws Exception {
         Path path = Path.of(file);
-        if (!Files.isRegularFile(path)) {
+        if (!Files.exists(path)) {
             throw new CommandFailure(file + ": no such file", null);
         }
         LoadedObject current = registry.owner(nameOrId).orElseThrow(() -> new CommandFailure("no struct_ops map"

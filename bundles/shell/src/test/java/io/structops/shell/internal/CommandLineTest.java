@@ -13,7 +13,7 @@ class CommandLineTest {
     void argumentsReachGogoLiterally() {
         assertEquals(" inspect a/b.o --json", CommandLineMain.commandLine(List.of("inspect", "a/b.o", "--json")));
         assertEquals(" 'my file.o' '$HOME' ''", CommandLineMain.commandLine(List.of("my file.o", "$HOME", "")));
-        assertEquals(" \"it's \\$x\"", CommandLineMain.commandLine(List.of("it's $x")));
+        assertEquals(" 'it'\\''s $x'", CommandLineMain.commandLine(List.of("it's $x")));
     }
 
     @Test
