@@ -2,7 +2,8 @@
 /*
  * A fixed-window congestion control that declares one BTF-defined map of each kind a struct_ops object commonly
  * keeps state in, and uses most of them from its callbacks: per-CPU and per-flow counters, a per-socket storage,
- * and a ring buffer of events. Task and inode storage and a user ring buffer are declared only: the loader creates
+ * and a ring buffer of events. Task and inode storage, a user ring buffer, a queue, a stack and a bloom filter (the
+ * last three keyless, their values typed with __type) are declared only: the loader creates
  * every map an object declares, used or not, as libbpf does. (An arena has an object of its own, tcp_cc_arena.bpf.c,
  * since some kernels refuse it.)
  */
@@ -18,6 +19,25 @@ struct flow_stats {
 	u64 acks;
 	u64 acked;
 };
+
+/* Keyless maps, their values typed as libbpf allows: the kernel refuses BTF for a queue's, so none is passed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 16);
+	__type(value, u64);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, 8);
+	__type(value, u32);
+} undo SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
+	__uint(max_entries, 64);
+	__type(value, u64);
+} seen SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

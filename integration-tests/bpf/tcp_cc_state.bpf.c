@@ -18,6 +18,12 @@ struct {
 
 const volatile u32 window = 10;
 u64 generation = 7;
+/* Not used by the programs: vars shows it through BTF, a struct as its fields and bytes that are not text as a list. */
+struct state_marks {
+	u32 first;
+	__u16 flags;
+	__u8 tags[3];
+} marks = { .first = 7, .flags = 3, .tags = { 1, 2, 250 } };
 u64 init_calls;
 u64 acked_calls;
 

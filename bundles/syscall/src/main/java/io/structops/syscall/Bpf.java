@@ -94,8 +94,15 @@ public interface Bpf {
             int btfVmlinuxValueTypeId, int btfId, int btfVmlinuxId, int btfValueTypeId) {
     }
 
+    /**
+     * What the kernel says of a program.
+     *
+     * @param name the kernel's name, cut to 15 characters
+     * @param btfId the program's BTF object (0 if loaded without BTF)
+     * @param tag the kernel's tag of the program's instructions, in hex
+     */
     record ProgInfo(int type, int id, String name, int btfId, long runTimeNs, long runCount, int attachBtfId,
-            int[] mapIds) {
+            String tag) {
     }
 
     record LinkInfo(int type, int id, int progId, int structOpsMapId) {
@@ -113,6 +120,12 @@ public interface Bpf {
     byte[] btfData(BpfFd btf) throws BpfException;
 
     ProgInfo progInfo(BpfFd prog) throws BpfException;
+
+    /**
+     * The FUNC type of the program's main function in its BTF object (its first func_info record), whose name is
+     * the program's full name where the kernel's is cut to 15 characters; 0 if it has none.
+     */
+    int mainFuncTypeId(BpfFd prog) throws BpfException;
 
     LinkInfo linkInfo(BpfFd link) throws BpfException;
 

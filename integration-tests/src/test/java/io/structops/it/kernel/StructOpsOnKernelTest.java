@@ -17,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -158,6 +160,8 @@ class StructOpsOnKernelTest {
                         e.getKey() + " in bpftool: " + peerDump.get(e.getKey()));
                 assertTrue(members.get(e.getKey()).asText().endsWith("(prog id " + e.getValue().asInt() + ")"),
                         members.toString());
+                // Full names, from the program's BTF, as bpftool gives them (fixed_cong_avoid, not fixed_cong_avoi).
+                assertEquals(asOurs(peerDump.get(e.getKey()).asText()), members.get(e.getKey()).asText());
             }
 
             Launcher.Result unload = Launcher.run("unload", "structops_fixed");
@@ -167,6 +171,13 @@ class StructOpsOnKernelTest {
             removePins(pins);
         }
         awaitGone(before);
+    }
+
+    /** bpftool's "u32 (struct sock *) fixed_cong_avoid/prog_id:149" as dump writes it: "fixed_cong_avoid (prog id 149)". */
+    static String asOurs(String bpftool) {
+        Matcher m = Pattern.compile("(\\w+)/prog_id:(\\d+)$").matcher(bpftool);
+        assertTrue(m.find(), bpftool);
+        return m.group(1) + " (prog id " + m.group(2) + ")";
     }
 
     @Test
@@ -197,6 +208,8 @@ class StructOpsOnKernelTest {
                         e.getKey() + " in bpftool: " + peerDump);
                 assertTrue(dump.get("members").get(e.getKey()).asText().endsWith("(prog id " + e.getValue().asInt()
                         + ")"), dump.toString());
+                assertEquals(asOurs(peerDump.get("data").get(e.getKey()).asText()),
+                        dump.get("members").get(e.getKey()).asText());
             }
             assertEquals("so_legacy", dump.get("members").get("name").asText().replace("\"", ""), dump.toString());
 
@@ -242,6 +255,9 @@ class StructOpsOnKernelTest {
             JsonNode v = vars("structops_state");
             assertEquals("10", v.get(".rodata (tcp_cc_s.rodata)").get("window").asText());
             assertEquals("7", v.get(".data (tcp_cc_s.data)").get("generation").asText());
+            // Typed through BTF: a struct as its fields, a byte array that is not text as a list of numbers.
+            JsonNode marks = v.get(".data (tcp_cc_s.data)").get("marks");
+            assertEquals("{\"first\":\"7\",\"flags\":\"3\",\"tags\":[\"1\",\"2\",\"250\"]}", marks.toString());
             assertTrue(v.get(".bss (tcp_cc_s.bss)").get("init_calls").asLong() >= 1, v.toString());
             assertTrue(v.get(".bss (tcp_cc_s.bss)").get("acked_calls").asLong() > 0, v.toString());
             assertEquals(0, Launcher.run("unload", "structops_state").status());

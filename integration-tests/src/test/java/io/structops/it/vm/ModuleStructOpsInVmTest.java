@@ -49,7 +49,7 @@ class ModuleStructOpsInVmTest {
         assertTrue(list.get(0).get("owned").asBoolean() && list.get(0).get("linkId").asInt() > 0, all);
         JsonNode members = JSON.readTree(v.get("dump")).get("members");
         assertTrue(members.get("transform").asText().startsWith("times_six (prog id "), all);
-        assertTrue(members.get("registered").asText().startsWith("remember_regist (prog id "), all);
+        assertTrue(members.get("registered").asText().startsWith("remember_registration (prog id "), all);
         assertEquals("42", members.get("bias").asText(), all);
         assertEquals("\"structops_demo\"", members.get("name").asText(), all);
         JsonNode vars = JSON.readTree(v.get("vars")).elements().next();

@@ -14,24 +14,27 @@ import java.util.Set;
 
 /**
  * How to deploy one object, from the {@code NAME.cfg} beside {@code NAME.bpf.o} (a ConfigAdmin configuration that
- * FileInstall made from the file):
+ * the deploy directory made from the file):
  * <pre>
  * set.window = 20             # a global's initial value, as `load --set window=20`
  * optional = alt_map,other    # optional (?-section) maps to create too
+ * only = dctcp                # create only these struct_ops maps (the object's others are left out)
  * pin = /sys/fs/bpf/mine      # pin each link there: it outlives the runtime and survives its stop
  * conflict = swap             # a map of that name is already held by this runtime: swap it (default: refuse)
  * </pre>
  *
  * @param globals {@code set.NAME} values
  * @param optionalMaps {@code optional}
+ * @param only {@code only}
  * @param pin {@code pin}, if set
  * @param swapOnConflict {@code conflict = swap}
  * @param problems keys or values that were not understood, for the log
  */
-record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Optional<Path> pin, boolean swapOnConflict,
-        List<String> problems) {
+record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<String> only, Optional<Path> pin,
+        boolean swapOnConflict, List<String> problems) {
 
-    static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), Set.of(), Optional.empty(), false, List.of());
+    static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), Set.of(), Set.of(), Optional.empty(), false,
+            List.of());
 
     /** Properties FileInstall and ConfigAdmin add to every configuration. */
     private static final Set<String> BOOKKEEPING = Set.of("service.pid", "service.factoryPid",
@@ -40,6 +43,7 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Opti
     static DeployOptions from(Dictionary<String, ?> properties) {
         Map<String, String> globals = new LinkedHashMap<>();
         Set<String> optional = new LinkedHashSet<>();
+        Set<String> only = new LinkedHashSet<>();
         Path pin = null;
         boolean swap = false;
         List<String> problems = new ArrayList<>();
@@ -48,10 +52,10 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Opti
             String value = String.valueOf(properties.get(key)).strip();
             if (key.startsWith("set.") && key.length() > 4) {
                 globals.put(key.substring(4), value);
-            } else if (key.equals("optional")) {
+            } else if (key.equals("optional") || key.equals("only")) {
                 for (String name : value.split(",")) {
                     if (!name.isBlank()) {
-                        optional.add(name.strip());
+                        (key.equals("only") ? only : optional).add(name.strip());
                     }
                 }
             } else if (key.equals("pin")) {
@@ -66,8 +70,8 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Opti
                 problems.add("unknown key " + key);
             }
         }
-        return new DeployOptions(Map.copyOf(globals), Set.copyOf(optional), Optional.ofNullable(pin), swap,
-                List.copyOf(problems));
+        return new DeployOptions(Map.copyOf(globals), Set.copyOf(optional), Set.copyOf(only),
+                Optional.ofNullable(pin), swap, List.copyOf(problems));
     }
 
     /** The options in the .cfg's own terms, for the log. */
@@ -77,12 +81,15 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Opti
         if (!optionalMaps.isEmpty()) {
             sb.append("optional=").append(String.join(",", optionalMaps)).append(' ');
         }
+        if (!only.isEmpty()) {
+            sb.append("only=").append(String.join(",", only)).append(' ');
+        }
         pin.ifPresent(p -> sb.append("pin=").append(p).append(' '));
         sb.append("conflict=").append(swapOnConflict ? "swap" : "refuse");
         return sb.toString();
     }
 
     LoadOptions loadOptions() {
-        return new LoadOptions(optionalMaps, true, globals);
+        return new LoadOptions(optionalMaps, true, globals, only);
     }
 }

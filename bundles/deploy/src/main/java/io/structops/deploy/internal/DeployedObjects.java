@@ -195,7 +195,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     private List<String> mapNames(Path file, byte[] bytes, DeployOptions options) throws Exception {
         List<String> names = new ArrayList<>();
         for (StructOpsVariable v : reader.read(file.toString(), bytes).structOps()) {
-            if (!v.optional() || options.optionalMaps().contains(v.name())) {
+            if (options.loadOptions().creates(v.name(), v.optional())) {
                 names.add(v.name());
             }
         }

@@ -202,6 +202,12 @@ final class BpfClassifier {
         ByteBuffer data = elf.data(s);
         Map<String, List<StructOpsSlot>> slots = new HashMap<>();
         for (ElfSymbol v : vars) {
+            // Its initial value is read from the section: it must lie inside the section's data in the file (a
+            // symbol's size is the object's word, and a forged one must not size an allocation).
+            if (v.value() < 0 || v.size() < 0 || v.value() > data.limit() || v.size() > data.limit() - v.value()) {
+                throw error(s.describe() + ", variable '" + v.name() + "'", "bytes " + v.value() + " to "
+                        + (v.value() + v.size()) + " lie outside the section's " + data.limit() + " bytes of data");
+            }
             slots.put(v.name(), new ArrayList<>());
         }
         List<ElfRelocation> relocations = elf.relocationsFor(s);

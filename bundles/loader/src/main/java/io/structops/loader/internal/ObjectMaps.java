@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The object's own maps: BTF-defined maps in {@code .maps} (their definition read from the BTF encoding of
@@ -32,6 +34,7 @@ import java.util.Set;
  * values as constants.
  */
 final class ObjectMaps {
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectMaps.class);
     static final int F_MMAPABLE = 1 << 10;
 
     /** A created map: where its symbol or section is, and its descriptor. */
@@ -195,11 +198,11 @@ final class ObjectMaps {
                 BpfFd fd;
                 if (d.ofMaps()) {
                     // The kernel learns the inner maps' shape from a template map, needed only while creating.
-                    try (BpfFd template = bpf.mapCreate(create(d.inner(), btfFd, 0))) {
-                        fd = loaded.own(bpf.mapCreate(create(d, btfFd, template.value())));
+                    try (BpfFd template = createMap(bpf, create(d.inner(), btfFd, 0), where)) {
+                        fd = loaded.own(createMap(bpf, create(d, btfFd, template.value()), where));
                     }
                 } else {
-                    fd = loaded.own(bpf.mapCreate(create(d, btfFd, 0)));
+                    fd = loaded.own(createMap(bpf, create(d, btfFd, 0), where));
                 }
                 created.put(d.name(), new Created(d.name(), ".maps", sym.value(), sym.size(), fd, false,
                         d.valueTypeId()));
@@ -262,9 +265,48 @@ final class ObjectMaps {
         return created;
     }
 
+    /**
+     * Map types whose key and value the kernel will not have described by BTF (it fails their creation): perf event,
+     * cgroup and stack-trace arrays, maps of maps, device, CPU, XSK and socket maps, queues, stacks and arenas.
+     * libbpf passes no BTF for these either, so {@code __type(value, ...)} on a queue works with both.
+     */
+    static final Set<Integer> TYPES_WITHOUT_BTF = Set.of(4, 7, 8, 12, 13, 14, 15, 16, 17, 18, 22, 23, 25, 33);
+
     private static Bpf.MapCreate create(Definition d, BpfFd btfFd, int innerMapFd) {
+        boolean btf = !TYPES_WITHOUT_BTF.contains(d.type());
         return new Bpf.MapCreate(d.type(), d.name(), d.keySize(), d.valueSize(), d.maxEntries(), d.flags(),
-                btfFd.value(), d.keyTypeId(), d.valueTypeId(), 0, 0, innerMapFd, d.numaNode(), d.mapExtra());
+                btf ? btfFd.value() : 0, btf ? d.keyTypeId() : 0, btf ? d.valueTypeId() : 0, 0, 0, innerMapFd,
+                d.numaNode(), d.mapExtra());
+    }
+
+    /** The same map with no BTF at all. */
+    private static Bpf.MapCreate withoutBtf(Bpf.MapCreate m) {
+        return new Bpf.MapCreate(m.mapType(), m.name(), m.keySize(), m.valueSize(), m.maxEntries(), m.mapFlags(), 0,
+                0, 0, 0, 0, m.innerMapFd(), m.numaNode(), m.mapExtra());
+    }
+
+    /**
+     * Creates the map; where the kernel refuses it with its key or value described by BTF (an older kernel that does
+     * not know the type's BTF rules), creates it again without, as libbpf does, and says so in the log.
+     */
+    private static BpfFd createMap(Bpf bpf, Bpf.MapCreate m, String where) throws BpfException {
+        try {
+            return bpf.mapCreate(m);
+        } catch (BpfException e) {
+            if (m.btfKeyTypeId() == 0 && m.btfValueTypeId() == 0) {
+                throw e;
+            }
+            BpfFd fd;
+            try {
+                fd = bpf.mapCreate(withoutBtf(m));
+            } catch (BpfException without) {
+                // The refusal with BTF is the one to report: the retry was only a fallback.
+                e.addSuppressed(without);
+                throw e;
+            }
+            LOG.warn("{}: the kernel refused the map with its BTF ({}); created without", where, e.getMessage());
+            return fd;
+        }
     }
 
     /** The object's initialiser of a map of maps ({@code .values = { [i] = &inner }}): relocations in .maps. */

@@ -384,8 +384,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     /**
-     * The struct_ops variables a load creates: every non-optional one and the optional ones named; a name that is not
-     * an optional variable of the object is refused, so that a typo does not silently leave a map out.
+     * The struct_ops variables a load creates: every non-optional one and the optional ones named, or only those
+     * {@code only} names; a name the object lacks is refused, so that a typo does not silently change what is made.
      */
     private static List<StructOpsVariable> selected(BpfObject object, LoadOptions options) throws LoadException {
         List<String> optional = object.structOps().stream().filter(StructOpsVariable::optional)
@@ -397,9 +397,16 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                                 : "its optional maps: " + String.join(", ", optional)) + ")", null, null);
             }
         }
+        List<String> all = object.structOps().stream().map(StructOpsVariable::name).toList();
+        for (String wanted : options.only()) {
+            if (!all.contains(wanted)) {
+                throw new LoadException(object.name() + ": --only " + wanted + ": the object has no struct_ops map"
+                        + " of that name (its maps: " + String.join(", ", all) + ")", null, null);
+            }
+        }
         List<StructOpsVariable> selected = new ArrayList<>();
         for (StructOpsVariable v : object.structOps()) {
-            if (!v.optional() || options.optionalMaps().contains(v.name())) {
+            if (options.creates(v.name(), v.optional())) {
                 selected.add(v);
             }
         }

@@ -139,16 +139,19 @@ class LoadOnKernelTest {
     void everyDeclaredMapIsCreatedAsDeclared() throws Exception {
         List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
         // name -> bpftool's type, key and value sizes, max_entries, flags: what the object's .maps section declares.
-        Map<String, String> declared = new java.util.TreeMap<>(Map.of(
-                "acks_per_cpu", "percpu_array 4 8 1 0",
-                "flows", "hash 8 16 64 0",
-                "states", "percpu_hash 4 8 16 0",
-                "recent", "lru_hash 8 4 32 0",
-                "events", "ringbuf 0 0 16384 0",
-                "commands", "user_ringbuf 0 0 16384 0",
-                "per_socket", "sk_storage 4 16 0 1",
-                "per_task", "task_storage 4 8 0 1",
-                "per_inode", "inode_storage 4 8 0 1"));
+        Map<String, String> declared = new java.util.TreeMap<>(Map.ofEntries(
+                Map.entry("acks_per_cpu", "percpu_array 4 8 1 0"),
+                Map.entry("flows", "hash 8 16 64 0"),
+                Map.entry("states", "percpu_hash 4 8 16 0"),
+                Map.entry("recent", "lru_hash 8 4 32 0"),
+                Map.entry("events", "ringbuf 0 0 16384 0"),
+                Map.entry("commands", "user_ringbuf 0 0 16384 0"),
+                Map.entry("per_socket", "sk_storage 4 16 0 1"),
+                Map.entry("per_task", "task_storage 4 8 0 1"),
+                Map.entry("per_inode", "inode_storage 4 8 0 1"),
+                Map.entry("pending", "queue 0 8 16 0"),
+                Map.entry("undo", "stack 0 4 8 0"),
+                Map.entry("seen", "bloom_filter 0 8 64 0")));
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_maps.bpf.o"),
                 new LoadOptions(Set.of(), false))) {
             // bpftool's text: "ID: TYPE  name NAME  flags 0xF" then "\tkey KB  value VB  max_entries N ...".
@@ -289,6 +292,21 @@ class LoadOnKernelTest {
         assertFalse(registered("structops_fixed"));
         assertGone(progsBefore, Bpf.ObjectType.PROG);
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
+    }
+
+    /** {@code --only}: the other struct_ops maps are not created (libbpf's autocreate off); a wrong name is refused. */
+    @Test
+    void onlyTheNamedStructOpsMapsAreCreated() throws Exception {
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_twice.bpf.o"),
+                LoadOptions.defaults().withOnly(Set.of("twice_b")))) {
+            assertEquals(List.of("twice_b"), o.maps().stream().map(LoadedMap::name).toList());
+        }
+        LoadException e = assertThrows(LoadException.class, () -> Loaders.LOADER.load(
+                Loaders.example("tcp_cc_twice.bpf.o"), LoadOptions.defaults().withOnly(Set.of("twice_c"))));
+        assertTrue(e.getMessage().endsWith("--only twice_c: the object has no struct_ops map of that name (its maps:"
+                + " twice_a, twice_b)"), e.getMessage());
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.structops.shell.internal;
 
 import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
+import io.structops.btf.BtfReader;
 import io.structops.btf.BtfType;
 import io.structops.handler.StructOpsHandlers;
 import io.structops.kernel.btf.KernelBtf;
@@ -16,6 +18,7 @@ import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -23,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,8 +62,21 @@ public class StructOpsCommands {
     private KernelBtf kernel;
     @Reference
     private StructOpsHandlers handlers;
+    @Reference
+    private BtfReader btfReader;
 
-    /** {@code --set NAME=VALUE,...} as a map. */
+    /** A comma-separated list of map names; an empty name is refused. */
+    static Set<String> names(String file, String option, String list) throws CommandFailure {
+        Set<String> names = new LinkedHashSet<>();
+        for (String name : list.isEmpty() ? new String[0] : list.split(",", -1)) {
+            if (name.isBlank()) {
+                throw new CommandFailure(file + ": " + option + " '" + list + "': an empty map name", null);
+            }
+            names.add(name.strip());
+        }
+        return names;
+    }
+
     /** {@code --set}'s assignments, each NAME=VALUE once; an empty, nameless or repeated one is refused. */
     static Map<String, String> globals(String file, String set) throws CommandFailure {
         Map<String, String> globals = new LinkedHashMap<>();
@@ -85,6 +102,8 @@ public class StructOpsCommands {
             @Parameter(names = "--pin", absentValue = "") String pin,
             @Descriptor("create this optional (?-section) struct_ops map too; comma-separated names")
             @Parameter(names = "--optional", absentValue = "") String optional,
+            @Descriptor("create only these struct_ops maps of the object, no others; comma-separated names")
+            @Parameter(names = "--only", absentValue = "") String only,
             @Descriptor("initial values of global variables, typed through BTF: NAME=VALUE[,NAME=VALUE...]")
             @Parameter(names = "--set", absentValue = "") String set,
             @Descriptor("print JSON instead of text")
@@ -94,7 +113,7 @@ public class StructOpsCommands {
         if (!Files.exists(path)) {
             throw new CommandFailure(file + ": no such file", null);
         }
-        Set<String> optionalMaps = optional.isEmpty() ? Set.of() : Set.of(optional.split(","));
+        Set<String> optionalMaps = names(file, "--optional", optional);
         Map<String, String> globals = globals(file, set);
         if (!pin.isEmpty()) {
             // Refused before anything is loaded, and never made outside a bpffs.
@@ -105,7 +124,7 @@ public class StructOpsCommands {
         }
         LoadedObject loaded;
         try {
-            loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals));
+            loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals, names(file, "--only", only)));
         } catch (LoadException e) {
             if (!e.log().isEmpty()) {
                 System.err.println(e.log());
@@ -405,6 +424,10 @@ public class StructOpsCommands {
         return sb.toString();
     }
 
+    /**
+     * A program's full name, as bpftool gives it: its main function's name in the program's BTF (the kernel's own
+     * name is cut to 15 characters), else the kernel's name; "?" if the program is gone.
+     */
     private String programName(int id) {
         try {
             Optional<BpfFd> fd = bpf.fdById(Bpf.ObjectType.PROG, id);
@@ -412,10 +435,29 @@ public class StructOpsCommands {
                 return "?";
             }
             try (BpfFd prog = fd.get()) {
-                return bpf.progInfo(prog).name();
+                Bpf.ProgInfo info = bpf.progInfo(prog);
+                int func = bpf.mainFuncTypeId(prog);
+                return func == 0 ? info.name() : btfName(info.btfId(), func).orElse(info.name());
             }
         } catch (BpfException e) {
             return "?";
+        }
+    }
+
+    /** The name of type {@code typeId} in kernel BTF object {@code btfId}, if it can be read. */
+    private Optional<String> btfName(int btfId, int typeId) {
+        try {
+            Optional<BpfFd> fd = bpf.fdById(Bpf.ObjectType.BTF, btfId);
+            if (fd.isEmpty()) {
+                return Optional.empty();
+            }
+            try (BpfFd btf = fd.get()) {
+                byte[] data = bpf.btfData(btf);
+                String name = btfReader.read("BTF " + btfId, MemorySegment.ofArray(data)).name(typeId);
+                return name == null || name.isEmpty() ? Optional.empty() : Optional.of(name);
+            }
+        } catch (BpfException | BtfException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 

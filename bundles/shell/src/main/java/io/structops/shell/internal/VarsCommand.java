@@ -89,7 +89,7 @@ public class VarsCommand {
             for (BtfType.VarInfo v : d.vars()) {
                 BtfType var = btf.type(v.type());
                 int type = var instanceof BtfType.Var vv ? vv.type() : v.type();
-                vars.put(var.name(), StructOpsTypes.format(btf, type, value, (int) v.offset(), (int) v.size(),
+                vars.put(var.name(), StructOpsTypes.value(btf, type, value, (int) v.offset(), (int) v.size(),
                         ByteOrder.nativeOrder()));
             }
             result.put(d.name() + " (" + m.name() + ")", vars);

@@ -331,8 +331,31 @@ public class BpfSyscalls implements Bpf {
     public ProgInfo progInfo(BpfFd prog) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
             Attr i = info(arena, prog, PROG_INFO_SIZE);
+            StringBuilder tag = new StringBuilder(16);
+            for (int b = 0; b < 8; b++) {
+                tag.append(String.format("%02x", i.seg.get(ValueLayout.JAVA_BYTE, PI_TAG + b)));
+            }
             return new ProgInfo(i.getU32(PI_TYPE), i.getU32(PI_ID), i.getName(PI_NAME, 16), i.getU32(PI_BTF_ID),
-                    i.getU64(PI_RUN_TIME_NS), i.getU64(PI_RUN_CNT), i.getU32(PI_ATTACH_BTF_ID), new int[0]);
+                    i.getU64(PI_RUN_TIME_NS), i.getU64(PI_RUN_CNT), i.getU32(PI_ATTACH_BTF_ID), tag.toString());
+        }
+    }
+
+    /** The first func_info record's type (the main function's FUNC): a first call says how many, a second reads one. */
+    @Override
+    public int mainFuncTypeId(BpfFd prog) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr first = info(arena, prog, PROG_INFO_SIZE);
+            int recSize = first.getU32(PI_FUNC_INFO_REC_SIZE);
+            if (first.getU32(PI_BTF_ID) == 0 || first.getU32(PI_NR_FUNC_INFO) == 0 || recSize < 8) {
+                return 0;
+            }
+            MemorySegment record = arena.allocate(recSize, 8);
+            Attr info = new Attr(arena, PROG_INFO_SIZE).u32(PI_NR_FUNC_INFO, 1).u32(PI_FUNC_INFO_REC_SIZE, recSize)
+                    .ptr(PI_FUNC_INFO, record);
+            Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, prog.value()).u32(IN_INFO_LEN, PROG_INFO_SIZE)
+                    .ptr(IN_INFO, info.seg);
+            call(BpfCommand.OBJ_GET_INFO_BY_FD, a, prog.description());
+            return record.get(ValueLayout.JAVA_INT, 4);
         }
     }
 

@@ -128,7 +128,11 @@ final class Layout {
     static final int PI_TYPE = 0;
     static final int PI_ID = 4;
     static final int PI_NAME = 64;
+    static final int PI_TAG = 8;
     static final int PI_BTF_ID = 128;
+    static final int PI_FUNC_INFO_REC_SIZE = 132;
+    static final int PI_FUNC_INFO = 136;
+    static final int PI_NR_FUNC_INFO = 144;
     static final int PI_RUN_TIME_NS = 192;
     static final int PI_RUN_CNT = 200;
     static final int PI_ATTACH_BTF_ID = 224;
