@@ -453,6 +453,22 @@ class StructOpsOnKernelTest {
         carriesTraffic(dir, "core_reads.bpf.o", "structops_core", () -> { });
     }
 
+    /**
+     * Fields reached through the kernel's anonymous unions and structs, and a bitfield, as objects built against a
+     * vmlinux.h read them (LibbpfPeerTest checks the relocated instructions equal libbpf's): the values the programs
+     * read are the loopback connection's.
+     */
+    @Test
+    void coreReadsThroughAnonymousMembersAndBitfieldsCarryTraffic(@TempDir Path dir) throws Exception {
+        carriesTraffic(dir, "core_anon.bpf.o", "structops_anon", () -> {
+            JsonNode bss = vars("structops_anon").get(".bss (core_ano.bss)");
+            assertEquals(0x0100007f, bss.get("last_daddr").asLong(), "127.0.0.1 in network order: " + bss);
+            assertTrue(bss.get("last_num").asLong() > 0 && bss.get("last_dport").asLong() > 0, bss.toString());
+            long state = bss.get("last_ca_state").asLong() - 100;
+            assertTrue(state >= 0 && state <= 4, "a TCP_CA_* state: " + bss);
+        });
+    }
+
     @Test
     void unresolvableCoreRelocationsFailOnlyWhereReached(@TempDir Path dir) throws Exception {
         // Guarded by bpf_core_field_exists(): the poisoned read is dead code, and the object runs.

@@ -92,8 +92,12 @@ final class CoreRelocator {
         }
     }
 
-    /** A relocation's value as compiled and on the kernel ({@code null}: no kernel type satisfies it). */
-    record Outcome(long local, Long kernel, String what) {
+    /**
+     * A relocation's value as compiled and on the kernel ({@code null}: no kernel type satisfies it); {@code validate}
+     * says whether the instruction must hold the compiled value. It need not for a bitfield: clang picks the load
+     * size and shifts of a bitfield read itself, and libbpf does not check them either.
+     */
+    record Outcome(long local, Long kernel, String what, boolean validate) {
     }
 
     /** Works out one relocation without touching any instruction. */
@@ -101,7 +105,8 @@ final class CoreRelocator {
         String access = local.string(relo.accessStringOffset());
         String what = where + ": CO-RE " + relo.kind() + " of " + local.name(relo.typeId()) + " '" + access + "'";
         try {
-            return new Outcome(value(local, relo, access, relo.typeId(), true), resolve(relo, access, what), what);
+            return new Outcome(value(local, relo, access, relo.typeId(), true), resolve(relo, access, what), what,
+                    !localBitfield(relo, access));
         } catch (BtfException e) {
             throw new LoadException(what + ": " + e.getMessage(), null, e);
         }
@@ -118,8 +123,19 @@ final class CoreRelocator {
             return relo.kind() + " " + accessPath(local, relo.typeId(), local.string(relo.accessStringOffset()),
                     relo.kind());
         }
-        patch(insns, at, o.local(), o.kernel(), o.what());
+        patch(insns, at, o.local(), o.kernel(), o.what(), o.validate());
         return null;
+    }
+
+    /** Whether a field relocation's local field is a bitfield. */
+    private boolean localBitfield(BtfExt.CoreRelo relo, String access) throws BtfException {
+        return switch (relo.kind()) {
+            case FIELD_BYTE_OFFSET, FIELD_BYTE_SIZE, FIELD_SIGNED, FIELD_LSHIFT_U64, FIELD_RSHIFT_U64 -> {
+                Field f = field(local, relo.typeId(), access, relo.typeId());
+                yield f != null && f.bitSize() != 0;
+            }
+            default -> false;
+        };
     }
 
     private Long resolve(BtfExt.CoreRelo relo, String access, String what) throws BtfException, LoadException {
@@ -244,6 +260,16 @@ final class CoreRelocator {
                 if (!(btf.type(type) instanceof BtfType.Composite tc)) {
                     return null;
                 }
+                if (btf != local && lm.name().isEmpty()) {
+                    // An anonymous struct or union: C reaches its members by their own names, and the kernel may
+                    // nest them otherwise; the next named member is looked up by name from here (libbpf likewise
+                    // keeps no accessor for an anonymous member).
+                    if (s == steps.length - 1) {
+                        return null;
+                    }
+                    localType = local.resolve(lm.type());
+                    continue;
+                }
                 BtfType.Member tm = btf == local ? lm : byName(btf, tc, lm.name());
                 if (tm == null) {
                     return null;
@@ -339,17 +365,17 @@ final class CoreRelocator {
         };
     }
 
-    private void patch(ByteBuffer insns, int at, long localValue, long targetValue, String what)
+    private void patch(ByteBuffer insns, int at, long localValue, long targetValue, String what, boolean validate)
             throws LoadException {
         int code = insns.get(at) & 0xff;
         int cls = code & 0x07;
         switch (cls) {
             case 0x04, 0x07 -> { // ALU, ALU64 with an immediate
-                checkOriginal(insns.getInt(at + 4), localValue, what);
+                checkOriginal(validate, insns.getInt(at + 4), localValue, what);
                 insns.putInt(at + 4, (int) targetValue);
             }
             case 0x01, 0x02, 0x03 -> { // LDX, ST, STX: the offset
-                checkOriginal(insns.getShort(at + 2), localValue, what);
+                checkOriginal(validate, insns.getShort(at + 2), localValue, what);
                 if (targetValue > Short.MAX_VALUE) {
                     throw new LoadException(what + ": offset " + targetValue + " does not fit an instruction", null,
                             null);
@@ -361,7 +387,7 @@ final class CoreRelocator {
                     throw new LoadException(what + ": unexpected instruction " + code, null, null);
                 }
                 long orig = Integer.toUnsignedLong(insns.getInt(at + 4)) | ((long) insns.getInt(at + 12) << 32);
-                checkOriginal(orig, localValue, what);
+                checkOriginal(validate, orig, localValue, what);
                 insns.putInt(at + 4, (int) targetValue);
                 insns.putInt(at + 12, (int) (targetValue >>> 32));
             }
@@ -369,8 +395,9 @@ final class CoreRelocator {
         }
     }
 
-    private static void checkOriginal(long actual, long expected, String what) throws LoadException {
-        if (actual != expected) {
+    private static void checkOriginal(boolean validate, long actual, long expected, String what)
+            throws LoadException {
+        if (validate && actual != expected) {
             throw new LoadException(what + ": the instruction holds " + actual + " where the object's BTF says "
                     + expected, null, null);
         }
