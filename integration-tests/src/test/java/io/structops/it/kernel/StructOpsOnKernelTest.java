@@ -469,6 +469,15 @@ class StructOpsOnKernelTest {
         });
     }
 
+    /** A callback handed to bpf_loop (an ld_imm64 of a .text function, BPF_PSEUDO_FUNC): it ran, four steps a call. */
+    @Test
+    void aCallbackPassedToBpfLoopRuns(@TempDir Path dir) throws Exception {
+        carriesTraffic(dir, "tcp_cc_loop.bpf.o", "structops_loop", () -> {
+            long steps = vars("structops_loop").get(".bss (tcp_cc_l.bss)").get("loop_steps").asLong();
+            assertTrue(steps > 0 && steps % 4 == 0, "the callback took four steps per cong_avoid: " + steps);
+        });
+    }
+
     @Test
     void unresolvableCoreRelocationsFailOnlyWhereReached(@TempDir Path dir) throws Exception {
         // Guarded by bpf_core_field_exists(): the poisoned read is dead code, and the object runs.

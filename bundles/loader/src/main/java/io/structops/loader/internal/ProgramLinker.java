@@ -31,6 +31,7 @@ final class ProgramLinker {
     static final int BPF_PSEUDO_CALL = 1;
     static final int BPF_PSEUDO_KFUNC_CALL = 2;
     static final int BPF_PSEUDO_BTF_ID = 3;
+    static final int BPF_PSEUDO_FUNC = 4;
     /** The helper number a call to a missing weak kfunc becomes, plus the extern's index (libbpf's choice). */
     static final int POISON_KFUNC = 2002000000;
 
@@ -117,7 +118,23 @@ final class ProgramLinker {
                 int at = (int) (r.offset() - piece.start());
                 ElfSymbol sym = r.symbol();
                 switch (r.type()) {
-                    case ElfRelocation.R_BPF_64_64 -> relocateLoad(insns, at, sym);
+                    case ElfRelocation.R_BPF_64_64 -> {
+                        if (isSubprogramAddress(insns, at, sym)) {
+                            // A callback (bpf_loop, bpf_for_each_map_elem, timers, rbtree less): the subprogram is
+                            // placed in the program like a called one, and the ld_imm64 holds its relative index.
+                            long targetOffset = sym.value() + insns.getInt(at + 4);
+                            BpfProgram sub = subprogramAt(targetOffset);
+                            Piece placed = place(sub, subprograms, pieces, queue,
+                                    object.elf().sections().get(sym.sectionIndex()), total);
+                            total = Math.max(total, placed.base() + sub.instructionCount());
+                            int index = piece.base() + at / INSN;
+                            int target = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
+                            insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_FUNC << 4)));
+                            insns.putInt(at + 4, target - (index + 1));
+                        } else {
+                            relocateLoad(insns, at, sym);
+                        }
+                    }
                     case ElfRelocation.R_BPF_64_32 -> {
                         int callIndex = piece.base() + at / INSN;
                         if (sym.isUndefined()) {
@@ -152,15 +169,8 @@ final class ProgramLinker {
                         }
                         long targetOffset = sym.value() + (long) (insns.getInt(at + 4) + 1) * INSN;
                         BpfProgram sub = subprogramAt(targetOffset);
-                        Piece placed = subprograms.get(sub.offset());
-                        if (placed == null) {
-                            placed = new Piece(target, sub.offset(), (long) sub.instructionCount() * INSN, total,
-                                    sub.name());
-                            total += sub.instructionCount();
-                            subprograms.put(sub.offset(), placed);
-                            pieces.add(placed);
-                            queue.add(placed);
-                        }
+                        Piece placed = place(sub, subprograms, pieces, queue, target, total);
+                        total = Math.max(total, placed.base() + sub.instructionCount());
                         int newTarget = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
                         insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_CALL << 4)));
                         insns.putInt(at + 4, newTarget - (callIndex + 1));
@@ -198,6 +208,29 @@ final class ProgramLinker {
                         + " kernel satisfies (guard it with bpf_core_field_exists() or a ___flavour)");
             }
         }
+    }
+
+    /**
+     * The subprogram's place in the program: where it was put already, or after everything placed so far (then its
+     * own relocations are worked through in turn).
+     */
+    private static Piece place(BpfProgram sub, Map<Long, Piece> subprograms, List<Piece> pieces, Deque<Piece> queue,
+            ElfSection text, int end) {
+        Piece placed = subprograms.get(sub.offset());
+        if (placed == null) {
+            placed = new Piece(text, sub.offset(), (long) sub.instructionCount() * INSN, end, sub.name());
+            subprograms.put(sub.offset(), placed);
+            pieces.add(placed);
+            queue.add(placed);
+        }
+        return placed;
+    }
+
+    /** An ld_imm64 of a .text function's address: a callback, which the kernel takes as BPF_PSEUDO_FUNC. */
+    private boolean isSubprogramAddress(ByteBuffer insns, int at, ElfSymbol sym) {
+        return (insns.get(at) & 0xff) == 0x18 && !sym.isUndefined() && sym.sectionIndex() > 0
+                && sym.sectionIndex() < object.elf().sections().size()
+                && object.elf().sections().get(sym.sectionIndex()).name().equals(".text");
     }
 
     private BpfProgram subprogramAt(long textOffset) throws LoadException {

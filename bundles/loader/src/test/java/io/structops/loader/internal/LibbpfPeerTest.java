@@ -157,7 +157,7 @@ class LibbpfPeerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tcp_cc_link.bpf.o", "tcp_cc_state.bpf.o", "dummy_ops.bpf.o", "tcp_cc_legacy.bpf.o",
-            "core_reads.bpf.o", "core_anon.bpf.o", "tcp_cc_externs.bpf.o", "tcp_cc_maps.bpf.o",
+            "core_reads.bpf.o", "core_anon.bpf.o", "tcp_cc_loop.bpf.o", "tcp_cc_externs.bpf.o", "tcp_cc_maps.bpf.o",
             "tcp_cc_tags.bpf.o", "tcp_cc_inner.bpf.o", "core_guarded.bpf.o",
             "tcp_cc_sections.bpf.o", "tcp_cc_full.bpf.o", "tcp_cc_module.bpf.o"})
     void relocatedInstructionsEqualLibbpfs(String name, @TempDir Path dir) throws Exception {
