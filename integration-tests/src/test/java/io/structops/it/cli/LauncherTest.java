@@ -126,9 +126,12 @@ class LauncherTest {
 
     @Test
     void killingTheLauncherOutrightEndsTheRuntimeItStarted(@TempDir Path dir) throws Exception {
-        Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", dir.resolve("deploy").toString(),
-                "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true).start();
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "--deploy", dir.resolve("deploy")
+                .toString(), "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true);
+        pb.environment().put("TMPDIR", tmp.toString()); // where the launcher makes its state directory
+        Process p = pb.start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
                 StandardCharsets.UTF_8))) {
             for (String line = out.readLine(); line != null && !line.contains("structops running headless");
@@ -140,6 +143,9 @@ class LauncherTest {
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             jvm.onExit().get(60, TimeUnit.SECONDS);
             assertFalse(jvm.isAlive(), "the JVM followed its launcher");
+            try (var left = Files.list(tmp)) {
+                assertEquals(List.of(), left.toList(), "the runtime removed the state directory its launcher made");
+            }
         } finally {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
         }

@@ -1,29 +1,34 @@
 package io.structops.shell.internal;
 
+import io.structops.loader.StructOpsRegistry;
+import io.structops.syscall.process.ParentDeath;
+import java.io.BufferedReader;
+import java.io.Console;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.BufferedReader;
-import java.io.Console;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.felix.service.command.CommandProcessor;
-import io.structops.loader.StructOpsRegistry;
-import io.structops.syscall.process.ParentDeath;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.osgi.framework.Bundle;
@@ -57,6 +62,8 @@ public class CommandLineMain implements Callable<Integer> {
     static final String ENABLE_PROPERTY = "structops.main";
     /** Set by runtime/bin/structops: its own PID, which this JVM follows. */
     static final String LAUNCHER_PID_PROPERTY = "structops.launcher.pid";
+    /** Set by runtime/bin/structops when it made a temporary state directory, which it removes unless killed. */
+    static final String TEMPORARY_STATE_PROPERTY = "structops.state.temporary";
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLineMain.class);
 
@@ -97,10 +104,31 @@ public class CommandLineMain implements Callable<Integer> {
         if (launcherPid == null || !launcherPid.matches("\\d+")) {
             return;
         }
+        removeStateIfOrphaned(Long.parseLong(launcherPid), context.getProperty(TEMPORARY_STATE_PROPERTY));
         if (!ParentDeath.signalOnParentDeath(Long.parseLong(launcherPid), ParentDeath.SIGTERM)) {
             LOG.warn("the launcher (pid {}) is gone; stopping", launcherPid);
             Thread.ofPlatform().name("structops-stop").start(this::stopFramework);
         }
+    }
+
+    /**
+     * The launcher removes the temporary state directory it made when the runtime ends; if the launcher was killed
+     * first, nobody would, so the runtime does as it exits (the framework has stopped by then).
+     */
+    private static void removeStateIfOrphaned(long launcherPid, String state) {
+        if (state == null || !Path.of(state).isAbsolute()) {
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            if (ProcessHandle.of(launcherPid).map(ProcessHandle::isAlive).orElse(false)) {
+                return;
+            }
+            try (Stream<Path> all = Files.walk(Path.of(state))) {
+                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | UncheckedIOException e) {
+                // nothing more to do on the way out
+            }
+        }));
     }
 
     @Deactivate
