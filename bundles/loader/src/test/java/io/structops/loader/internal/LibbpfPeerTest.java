@@ -10,7 +10,6 @@ import io.structops.kernvdata.internal.KernVdataBuilderComponent;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedObject;
 import io.structops.syscall.Bpf;
-import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
 import io.structops.syscall.internal.BpfSyscalls;
 import java.lang.reflect.Proxy;
