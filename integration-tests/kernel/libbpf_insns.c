@@ -7,12 +7,134 @@
  * <vmlinux value type id>".
  *
  * With --register first, it attaches every struct_ops map instead and exits leaving them in the kernel, as another
- * loader's process would: a legacy map stays registered, a link-based one ends with the process.
+ * loader's process would: a legacy map stays registered, a link-based one ends with the process. With --attach
+ * first, it attaches every struct_ops map, prints "attached <name>" for each, and detaches them again (the corpus
+ * test's "does libbpf load and attach it"). --only MAP (before the file) creates that struct_ops map and no other,
+ * as a skeleton's user does with bpf_map__set_autocreate(false). --list prints the object's struct_ops maps, one name
+ * a line, and loads nothing. Before loading, as a scheduler's own userspace would: --set NAME=VALUE[,...] gives
+ * integer globals their values, and every "__SCX_<X>" global gets the kernel's value of enumerator SCX_<X>
+ * (tools/sched_ext's SCX_ENUM_INIT). A failure is one line naming the object, the step
+ * and libbpf's first warning.
  */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static char last_warning[512];
+
+/* Keeps libbpf's first warning (where a failure began; the later ones only say what gave up), printing nothing. */
+static int keep_warning(enum libbpf_print_level level, const char *format, va_list args)
+{
+	if (level == LIBBPF_WARN && !last_warning[0]) {
+		vsnprintf(last_warning, sizeof(last_warning), format, args);
+		last_warning[strcspn(last_warning, "\n")] = 0;
+	}
+	return 0;
+}
+
+static int fail(const char *step, const char *file)
+{
+	fprintf(stderr, "libbpf_insns: %s: cannot %s: %s\n", file, step, last_warning);
+	return 1;
+}
+
+/* The kernel's value of enumerator NAME, if any of its enums has one. */
+static int kernel_enumerator(const struct btf *vmlinux, const char *name, __u64 *value)
+{
+	for (__u32 id = 1; vmlinux && id < btf__type_cnt(vmlinux); id++) {
+		const struct btf_type *t = btf__type_by_id(vmlinux, id);
+		__u16 n = btf_vlen(t);
+
+		for (__u16 i = 0; btf_is_enum(t) && i < n; i++) {
+			if (!strcmp(btf__name_by_offset(vmlinux, btf_enum(t)[i].name_off), name)) {
+				*value = (__u64)(__s64)btf_enum(t)[i].val;
+				return 1;
+			}
+		}
+		for (__u16 i = 0; btf_is_enum64(t) && i < n; i++) {
+			if (!strcmp(btf__name_by_offset(vmlinux, btf_enum64(t)[i].name_off), name)) {
+				*value = btf_enum64_value(&btf_enum64(t)[i]);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The value "NAME=VALUE" of SETS (comma-separated) gives NAME, if any. */
+static int setting(const char *sets, const char *name, __u64 *value)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = sets; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		if (!strncmp(p, name, len) && p[len] == '=') {
+			*value = strtoull(p + len + 1, NULL, 0);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Writes --set values and SCX_ENUM_INIT's enum copies into the global data maps' initial values. */
+static void prepare_globals(struct bpf_object *obj, const char *sets)
+{
+	struct btf *btf = bpf_object__btf(obj), *vmlinux = btf__load_vmlinux_btf();
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		size_t size;
+		char *data = bpf_map__initial_value(map, &size);
+		int sec_id = btf ? btf__find_by_name_kind(btf, bpf_map__name(map), BTF_KIND_DATASEC) : -1;
+		const char *sec_name = strchr(bpf_map__name(map), '.');
+		const struct btf_type *sec;
+
+		if (!data)
+			continue;
+		if (sec_id < 0 && sec_name)
+			sec_id = btf__find_by_name_kind(btf, sec_name, BTF_KIND_DATASEC);
+		if (sec_id < 0)
+			continue;
+		sec = btf__type_by_id(btf, sec_id);
+		for (__u16 i = 0; i < btf_vlen(sec); i++) {
+			const struct btf_var_secinfo *vi = &btf_var_secinfos(sec)[i];
+			const char *name = btf__name_by_offset(btf, btf__type_by_id(btf, vi->type)->name_off);
+			__u64 value;
+
+			if (!setting(sets, name, &value) &&
+			    !(!strncmp(name, "__SCX_", 6) && kernel_enumerator(vmlinux, name + 2, &value)))
+				continue;
+			if (vi->offset + vi->size <= size && vi->size <= 8)
+				memcpy(data + vi->offset, &value, vi->size); /* little-endian: the low bytes */
+		}
+	}
+	btf__free(vmlinux);
+}
+
+static int attach_and_detach(struct bpf_object *obj, const char *file)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		struct bpf_link *link;
+
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS || !bpf_map__autocreate(map))
+			continue;
+		link = bpf_map__attach_struct_ops(map);
+		if (!link) {
+			if (!last_warning[0])
+				snprintf(last_warning, sizeof(last_warning), "%s: %s", bpf_map__name(map), strerror(errno));
+			return fail("attach", file);
+		}
+		printf("attached %s\n", bpf_map__name(map));
+		bpf_link__destroy(link);
+	}
+	return 0;
+}
 
 static int register_struct_ops(struct bpf_object *obj, const char *file)
 {
@@ -41,23 +163,43 @@ int main(int argc, char **argv)
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_map *map;
+	int reg = 0, attach = 0, list = 0;
+	const char *only = NULL, *sets = NULL;
 
-	int reg = argc > 2 && !strcmp(argv[1], "--register");
-
-	if (reg)
-		argv++;
-	libbpf_set_print(NULL);
+	for (; argc > 2 && !strncmp(argv[1], "--", 2); argc--, argv++) {
+		if (!strcmp(argv[1], "--register"))
+			reg = 1;
+		else if (!strcmp(argv[1], "--attach"))
+			attach = 1;
+		else if (!strcmp(argv[1], "--list"))
+			list = 1;
+		else if (!strcmp(argv[1], "--only") && argc > 3)
+			only = (argc--, ++argv)[1];
+		else if (!strcmp(argv[1], "--set") && argc > 3)
+			sets = (argc--, ++argv)[1];
+		else
+			break;
+	}
+	libbpf_set_print(keep_warning);
 	obj = bpf_object__open_file(argv[1], NULL);
-	if (!obj) {
-		fprintf(stderr, "libbpf_insns: cannot open %s\n", argv[1]);
-		return 1;
+	if (!obj)
+		return fail("open", argv[1]);
+	bpf_object__for_each_map(map, obj) {
+		if (list && bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			printf("%s\n", bpf_map__name(map));
+		/* The map named is created even if the object marks it optional (SEC("?.struct_ops")). */
+		if (only && bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			bpf_map__set_autocreate(map, !strcmp(bpf_map__name(map), only));
 	}
-	if (bpf_object__load(obj)) {
-		fprintf(stderr, "libbpf_insns: cannot load %s\n", argv[1]);
-		return 1;
-	}
+	if (list)
+		return 0;
+	prepare_globals(obj, sets);
+	if (bpf_object__load(obj))
+		return fail("load", argv[1]);
 	if (reg)
 		return register_struct_ops(obj, argv[1]);
+	if (attach)
+		return attach_and_detach(obj, argv[1]);
 	bpf_object__for_each_program(prog, obj) {
 		const struct bpf_insn *insn = bpf_program__insns(prog);
 		size_t n = bpf_program__insn_cnt(prog);

@@ -3,7 +3,7 @@
 # the bookkeeping the host reads: /run/out/progress (one line per step, which vm-run watches and times) and
 # /run/out/<scenario>.txt (KEY=VALUE results; a value spanning lines is folded onto one).
 R=runtime/bin/structops
-OUT=/run/out
+OUT=${OUT:-/run/out}
 session_out=$OUT/session.out
 session_log=$OUT/session.log
 marker=0

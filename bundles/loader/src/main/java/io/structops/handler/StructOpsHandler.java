@@ -24,6 +24,14 @@ public interface StructOpsHandler {
     default void validate(StructOps ops) throws HandlerException {
     }
 
+    /**
+     * After {@link #validate} and before any map of the object is created: fills in what this struct's userspace
+     * conventions put into an object (globals the struct's loaders set, data members taken from the running
+     * kernel). Called once per struct_ops map of the object that this handler handles.
+     */
+    default void prepare(Preparation object) throws HandlerException {
+    }
+
     /** The programs are verified and the map is filled; the next step makes it live. */
     default void beforeAttach(StructOps ops) throws HandlerException {
     }

@@ -3,12 +3,11 @@ package io.structops.it.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
+import io.structops.it.corpus.Corpus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,14 +38,7 @@ final class VmSuite {
         if (o.failure() != null) {
             throw o.failure();
         }
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(o.out().resolve(name + ".txt"), StandardCharsets.UTF_8)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                values.put(line.substring(0, eq), line.substring(eq + 1).strip());
-            }
-        }
-        return values;
+        return Corpus.results(o.out().resolve(name + ".txt"));
     }
 
     /** What vm-run printed, for assertion messages. */
@@ -85,17 +77,17 @@ final class VmSuite {
         Path work = root.resolve("integration-tests/target/vm-suite");
         Path out = work.resolve("out");
         Files.createDirectories(out);
-        Path kernel = Path.of(lastLine(tool(List.of(root.resolve("integration-tests/vm/fetch-kernel").toString()))));
-        Path module = Path.of(lastLine(tool(List.of(root.resolve("integration-tests/vm/build-module").toString(),
-                kernel.toString()))));
+        Path kernel = Corpus.lastLine(Corpus.tool(List.of(script(root, "vm/fetch-kernel"))));
+        Path module = Corpus.lastLine(Corpus.tool(List.of(script(root, "vm/build-module"), kernel.toString())));
+        Path corpus = Corpus.lastLine(Corpus.tool(List.of(script(root, "corpus/build"), "vm", kernel.toString())));
         Path traffic = work.resolve("tcp_traffic");
-        tool(List.of("gcc", "-O2", root.resolve("integration-tests/kernel/tcp_traffic.c").toString(), "-o",
-                traffic.toString()));
+        Corpus.tool(List.of("gcc", "-O2", script(root, "kernel/tcp_traffic.c"), "-o", traffic.toString()));
         Path peer = work.resolve("libbpf_insns");
-        tool(List.of(root.resolve("integration-tests/kernel/build-libbpf-insns.sh").toString(), peer.toString()));
+        Corpus.tool(List.of(script(root, "kernel/build-libbpf-insns.sh"), peer.toString()));
         List<String> command = new ArrayList<>(List.of(root.resolve("integration-tests/vm/vm-run").toString(),
                 "--out", out.toString(), "--", "sh", "integration-tests/vm/guest/suite.sh",
-                kernel.resolve("modules").toString(), module.toString(), traffic.toString(), peer.toString()));
+                kernel.resolve("modules").toString(), module.toString(), traffic.toString(), peer.toString(),
+                corpus.toString()));
         // No time limit here: vm-run ends a VM that makes no progress and says in which step.
         Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
         String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -106,15 +98,7 @@ final class VmSuite {
         return new Outcome(out, report, failure);
     }
 
-    /** Runs a build tool; its output, or an error naming it. */
-    private static String tool(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, p.waitFor(), "failed: " + command);
-        return out;
-    }
-
-    private static String lastLine(String text) {
-        return text.lines().reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no output"));
+    private static String script(Path root, String name) {
+        return root.resolve("integration-tests").resolve(name).toString();
     }
 }

@@ -62,6 +62,14 @@ final class GlobalValues {
         if (unknown.isEmpty()) {
             return;
         }
+        Set<String> known = names(btf);
+        throw new LoadException(object + ": --set: no global variable " + String.join(", ", unknown)
+                + (known.isEmpty() ? " (the object has no global variables)" : "; its globals are "
+                        + String.join(", ", known)), null, null);
+    }
+
+    /** The object's global variables, sorted: every variable of a global data section. */
+    static Set<String> names(Btf btf) {
         Set<String> known = new TreeSet<>();
         for (int id = btf.firstId(); id < btf.typeCount(); id++) {
             if (btf.kind(id) == BtfKind.DATASEC && isGlobalData(btf.name(id))) {
@@ -72,9 +80,7 @@ final class GlobalValues {
                 }
             }
         }
-        throw new LoadException(object + ": --set: no global variable " + String.join(", ", unknown)
-                + (known.isEmpty() ? " (the object has no global variables)" : "; its globals are "
-                        + String.join(", ", known)), null, null);
+        return known;
     }
 
     static boolean isGlobalData(String section) {

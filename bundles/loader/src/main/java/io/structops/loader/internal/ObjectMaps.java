@@ -100,7 +100,7 @@ final class ObjectMaps {
                 case "numa_node" -> numa = uintOf(btf, f.type(), where);
                 case "key_size" -> keySize = uintOf(btf, f.type(), where);
                 case "value_size" -> valueSize = uintOf(btf, f.type(), where);
-                case "map_extra" -> extra = uintOf(btf, f.type(), where);
+                case "map_extra" -> extra = ulongOf(btf, f.type(), where);
                 case "pinning" -> {
                     if (uintOf(btf, f.type(), where) != 0) {
                         throw new LoadException(where + ": pinning by name is not supported yet", null, null);
@@ -155,6 +155,21 @@ final class ObjectMaps {
             return a.count();
         }
         throw new LoadException(where + ": a __uint() field is not encoded as a pointer to an array", null, null);
+    }
+
+    /**
+     * {@code map_extra} is 64 bits: {@code __uint(map_extra, N)}, or {@code __ulong(map_extra, N)}, an anonymous enum
+     * whose one enumerator is N (an arena's user-space address, a bloom filter's hash count).
+     */
+    private static long ulongOf(Btf btf, int type, String where) throws LoadException {
+        if (btf.type(btf.resolve(type)) instanceof BtfType.Enumeration e) {
+            if (e.values().size() != 1) {
+                throw new LoadException(where + ": a __ulong() field's enum has " + e.values().size()
+                        + " values, not one", null, null);
+            }
+            return e.values().get(0).value();
+        }
+        return uintOf(btf, type, where);
     }
 
     /** {@code __type(key, T)} is {@code T *key}. */

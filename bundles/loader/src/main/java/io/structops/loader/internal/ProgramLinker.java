@@ -14,10 +14,12 @@ import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Makes one program loadable: its instructions with every map and global-data reference pointing at the created
@@ -29,6 +31,10 @@ final class ProgramLinker {
     static final int BPF_PSEUDO_MAP_FD = 1;
     static final int BPF_PSEUDO_MAP_VALUE = 2;
     static final int BPF_PSEUDO_CALL = 1;
+    /** Where clang puts {@code __arena} globals: address space 1. */
+    static final String ARENA_DATA = ".addr_space.";
+    /** BPF_JMP | BPF_CALL. */
+    static final int BPF_JMP_CALL = 0x85;
     static final int BPF_PSEUDO_KFUNC_CALL = 2;
     static final int BPF_PSEUDO_BTF_ID = 3;
     static final int BPF_PSEUDO_FUNC = 4;
@@ -111,11 +117,13 @@ final class ProgramLinker {
             byte[] bytes = new byte[(int) piece.length()];
             object.elf().data(piece.section()).get((int) piece.start(), bytes);
             ByteBuffer insns = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            Set<Integer> relocated = new HashSet<>();
             for (ElfRelocation r : object.elf().relocationsFor(piece.section())) {
                 if (r.offset() < piece.start() || r.offset() >= piece.start() + piece.length()) {
                     continue;
                 }
                 int at = (int) (r.offset() - piece.start());
+                relocated.add(at);
                 ElfSymbol sym = r.symbol();
                 switch (r.type()) {
                     case ElfRelocation.R_BPF_64_64 -> {
@@ -179,6 +187,7 @@ final class ProgramLinker {
                             + sym.name() + "' is not one a program can have", null, null);
                 }
             }
+            total = linkLocalCalls(piece, insns, relocated, subprograms, pieces, queue, total);
             applyCoreRelocations(piece, insns);
             bodies.add(insns);
         }
@@ -214,6 +223,35 @@ final class ProgramLinker {
      * The subprogram's place in the program: where it was put already, or after everything placed so far (then its
      * own relocations are worked through in turn).
      */
+    /**
+     * Calls clang resolved itself: a call between functions of one section carries no relocation, only
+     * {@code src_reg} BPF_PSEUDO_CALL and the distance in the section (clang 19 does this within .text). The callee
+     * is placed like a relocated one and the distance recomputed for where it now lies.
+     *
+     * @return the program's length in instructions with the callees placed
+     */
+    private int linkLocalCalls(Piece piece, ByteBuffer insns, Set<Integer> relocated, Map<Long, Piece> subprograms,
+            List<Piece> pieces, Deque<Piece> queue, int total) throws LoadException {
+        for (int at = 0; at + INSN <= insns.capacity(); at += INSN) {
+            if (insns.get(at) != (byte) BPF_JMP_CALL || (insns.get(at + 1) >> 4 & 0x0f) != BPF_PSEUDO_CALL
+                    || relocated.contains(at)) {
+                continue;
+            }
+            long targetOffset = piece.start() + at + (long) (insns.getInt(at + 4) + 1) * INSN;
+            if (!piece.section().name().equals(".text")) {
+                throw new LoadException(where + ": load: calls a function of section '" + piece.section().name()
+                        + "' at offset " + targetOffset + "; subprograms must be in .text", null, null);
+            }
+            BpfProgram sub = subprogramAt(targetOffset);
+            Piece placed = place(sub, subprograms, pieces, queue, piece.section(), total);
+            total = Math.max(total, placed.base() + sub.instructionCount());
+            int callIndex = piece.base() + at / INSN;
+            int newTarget = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
+            insns.putInt(at + 4, newTarget - (callIndex + 1));
+        }
+        return total;
+    }
+
     private static Piece place(BpfProgram sub, Map<Long, Piece> subprograms, List<Piece> pieces, Deque<Piece> queue,
             ElfSection text, int end) {
         Piece placed = subprograms.get(sub.offset());
@@ -301,6 +339,11 @@ final class ProgramLinker {
             return;
         }
         ObjectMaps.Created data = maps.get(section.name());
+        if (section.name().startsWith(ARENA_DATA)) {
+            // libbpf places these in the object's arena map; structops does not yet.
+            throw new LoadException(where + ": load: refers to '" + sym.name() + "', a global variable in the arena"
+                    + " (section '" + section.name() + "', __arena); arena globals are not supported yet", null, null);
+        }
         if (data == null || !data.globalData()) {
             throw new LoadException(where + ": load: refers to '" + sym.name() + "' in section '" + section.name()
                     + "', which is neither a map nor global data", null, null);

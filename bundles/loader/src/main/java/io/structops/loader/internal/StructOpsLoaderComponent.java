@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
@@ -450,6 +451,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             }
         }
         Map<String, StructOpsView> views = new LinkedHashMap<>();
+        Set<String> globalNames = GlobalValues.names(btf);
+        Map<String, String> defaults = new LinkedHashMap<>();
         for (StructOpsVariable v : selected) {
             StructOpsPlan plan = plans.get(v.name());
             Btf kernelBtf;
@@ -461,10 +464,19 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             } catch (BtfException e) {
                 throw new LoadException(name + ": kernel BTF: " + e.getMessage(), null, e);
             }
-            StructOpsView view = new StructOpsView(name, v.link(), plan, kernelBtf,
-                    v.name().equals(unlinked) ? replacing : null);
-            views.put(v.name(), view);
+            StructOps replaced = v.name().equals(unlinked) ? replacing : null;
+            StructOpsView view = new StructOpsView(name, v.link(), plan, kernelBtf, replaced);
             consult(handlers, view, "validate", h -> h.validate(view));
+            Prepared prepared = new Prepared(view, plan, kernelBtf, globalNames, options.globals(), defaults);
+            consult(handlers, view, "prepare", h -> h.prepare(prepared));
+            plans.put(v.name(), prepared.plan());
+            views.put(v.name(), prepared.plan() == plan ? view
+                    : new StructOpsView(name, v.link(), prepared.plan(), kernelBtf, replaced));
+        }
+        if (!defaults.isEmpty()) {
+            LOG.debug("{}: globals the handlers set: {}", name, defaults);
+            defaults.putAll(options.globals());
+            options = new LoadOptions(options.optionalMaps(), options.attach(), defaults, options.only());
         }
         Loaded loaded = new Loaded(bpf, name, handlers, requester);
         boolean done = false;

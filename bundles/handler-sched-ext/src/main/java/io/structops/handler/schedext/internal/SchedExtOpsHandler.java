@@ -1,16 +1,19 @@
 package io.structops.handler.schedext.internal;
 
 import io.structops.btf.Btf;
+import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
 import io.structops.handler.GlobalVariable;
 import io.structops.handler.HandlerException;
+import io.structops.handler.Preparation;
 import io.structops.handler.StructOps;
 import io.structops.handler.StructOpsHandler;
 import io.structops.kernel.btf.KernelBtf;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +51,9 @@ public class SchedExtOpsHandler implements StructOpsHandler {
     static final long TIMEOUT_MAX_MS = 30_000;
     /** How long the kernel may take to switch tasks over to a new scheduler, or back. */
     static final long SETTLE_MILLIS = 10_000;
+
+    /** The globals {@code SCX_ENUM_INIT} fills: {@code __} and the kernel enumerator's name. */
+    static final String ENUM_COPY_PREFIX = "__SCX_";
 
     /** How often the watcher reads the state while a scheduler is attached. */
     static final long WATCH_MILLIS = 250;
@@ -190,6 +196,60 @@ public class SchedExtOpsHandler implements StructOpsHandler {
             LOG.debug("no scx_ops_flags in the kernel's BTF: {}", e.toString());
         }
         return OptionalLong.empty();
+    }
+
+    /**
+     * What a C scheduler's own loader (tools/sched_ext's {@code SCX_OPS_OPEN}) does between opening and loading,
+     * for objects that have no such loader here: every {@code __SCX_*} global the object declares gets the kernel's
+     * value of that enumerator ({@code SCX_ENUM_INIT}; without it {@code SCX_DSQ_LOCAL} reads 0 and the kernel
+     * throws the scheduler out), and {@code hotplug_seq} the kernel's count of CPU hotplug events, so that a CPU
+     * coming or going before attach makes the kernel refuse the scheduler rather than run it on a stale CPU set.
+     */
+    @Override
+    public void prepare(Preparation object) throws HandlerException {
+        Map<String, Long> enumerators = null;
+        for (String global : object.globals()) {
+            if (!global.startsWith(ENUM_COPY_PREFIX)) {
+                continue;
+            }
+            if (enumerators == null) {
+                enumerators = kernelEnumerators();
+            }
+            Long value = enumerators.get(global.substring(2));
+            if (value != null) {
+                object.global(global, "0x" + Long.toHexString(value));
+            }
+        }
+        Optional<String> seq = read("hotplug_seq");
+        if (seq.isPresent() && object.ops().integer("hotplug_seq").isPresent()) {
+            try {
+                object.member("hotplug_seq", Long.parseLong(seq.get()));
+            } catch (NumberFormatException e) {
+                throw new HandlerException("hotplug_seq: " + sysfs.resolve("hotplug_seq") + " holds '" + seq.get()
+                        + "', not a number");
+            }
+        }
+    }
+
+    /** Every {@code SCX_*} enumerator of the kernel's enums, by name. */
+    private Map<String, Long> kernelEnumerators() throws HandlerException {
+        Map<String, Long> values = new HashMap<>();
+        try {
+            Btf btf = kernel.vmlinux();
+            for (int id = 1; id < btf.typeCount(); id++) {
+                if (btf.kind(id) != BtfKind.ENUM && btf.kind(id) != BtfKind.ENUM64) {
+                    continue;
+                }
+                for (BtfType.EnumValue v : ((BtfType.Enumeration) btf.type(id)).values()) {
+                    if (v.name().startsWith("SCX_")) {
+                        values.putIfAbsent(v.name(), v.value());
+                    }
+                }
+            }
+        } catch (BtfException e) {
+            throw new HandlerException("the kernel's BTF: " + e.getMessage(), e);
+        }
+        return values;
     }
 
     @Override
