@@ -3,6 +3,7 @@ package io.structops.it.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.structops.it.corpus.Corpus;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ class CorpusOnKernelTest {
     @Test
     void structopsLoadsWhatLibbpfLoads() throws Exception {
         Path root = Path.of(System.getProperty("structops.examples")).getParent().getParent();
-        Path work = root.resolve("integration-tests/target/corpus");
+        Path work = Files.createDirectories(root.resolve("integration-tests/target/corpus"));
         Path corpus = Corpus.lastLine(Corpus.tool(List.of(root.resolve("integration-tests/corpus/build").toString(),
                 "host")));
         Path traffic = work.resolve("tcp_traffic");
