@@ -47,6 +47,14 @@ public interface BtfEditor {
     BtfEditor fixExterns() throws BtfException;
 
     /**
+     * Marks the global FUNCs named static, as libbpf does for global functions of hidden visibility
+     * ({@code __attribute__((visibility("hidden")))}, scx's {@code __hidden}): the verifier then checks them in
+     * their callers' context, as static functions, instead of on their own (where, say, a function returning an
+     * arena pointer is refused).
+     */
+    BtfEditor makeStatic(java.util.Set<String> functions);
+
+    /**
      * Replaces kinds a kernel lacks with ones it accepts, keeping ids, sizes and layout, as libbpf does for older
      * kernels: DECL_TAG becomes a one-byte INT, TYPE_TAG a CONST, FLOAT a member-less STRUCT of its size, ENUM64 a
      * member-less UNION of its size, VAR an INT of its size, DATASEC a STRUCT with one member per variable, FUNC a

@@ -14,6 +14,9 @@ public record ElfSymbol(int index, String name, long value, long size, int type,
     public static final int STB_GLOBAL = 1;
     public static final int STB_WEAK = 2;
 
+    /** {@code visibility("hidden")}: global to the object's own code only. */
+    public static final int STV_HIDDEN = 2;
+
     public static final int SHN_UNDEF = 0;
     public static final int SHN_ABS = 0xfff1;
     public static final int SHN_COMMON = 0xfff2;

@@ -4,5 +4,5 @@
  * each of their function-pointer slots. Obtain a {@link io.structops.elf.BpfObjectReader} from the service registry.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.structops.elf;

@@ -20,6 +20,17 @@ public interface LoadedObject extends AutoCloseable {
      */
     void pinLinks(Path dir) throws LoadException;
 
+    /**
+     * Pins what keeps each attached struct_ops map attached past this process (a pinned link, or a legacy map
+     * itself; an unpinned link ends with the process and is not recorded) at {@code dir/<prefix><map>-link|-map},
+     * replacing what is there: a record from which a later runtime can detach it with
+     * {@link StructOpsLoader#detachRecorded} when nobody holds it any more. {@code dir} must pass
+     * {@link PinDirectory#problem}.
+     */
+    default void record(Path dir, String prefix) throws LoadException {
+        throw new LoadException(name() + ": cannot be recorded", null, null);
+    }
+
     /** Detaches and releases everything: links detached, legacy maps unregistered, descriptors closed. */
     @Override
     void close();

@@ -1,6 +1,7 @@
 package io.structops.loader;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** Loads struct_ops objects. Offered as an OSGi service; thread-safe. */
 @org.osgi.annotation.versioning.ProviderType
@@ -40,4 +41,21 @@ public interface StructOpsLoader {
     /** As {@link #swap(LoadedObject, String, Path, LoadOptions)}, for an object whose bytes were read elsewhere. */
     LoadedObject swap(LoadedObject current, String mapName, String name, byte[] contents, LoadOptions options)
             throws LoadException;
+
+    /**
+     * Takes over what an earlier runtime attached from this object and left in the kernel when it ended (SIGKILL, a
+     * crash, an upgrade, or a stop that kept pinned links): for each struct_ops map of {@code contents} (as
+     * {@code options} select them), a link pinned at {@code pins/<map>}, or else a legacy registration of that name
+     * and kernel struct that this runtime does not hold. Empty when none is found. To compare, the object is loaded
+     * without attaching (its programs verified, so their tags are the kernel's own) and released again.
+     */
+    Optional<Adoption> adopt(String name, byte[] contents, LoadOptions options, Optional<Path> pins)
+            throws LoadException;
+
+    /**
+     * Detaches what {@link LoadedObject#record} pinned at {@code pin} (a link is detached, a legacy map
+     * unregistered), if it is still attached, and removes the pin. For a runtime that finds a record of something
+     * its deploy directory no longer holds.
+     */
+    void detachRecorded(Path pin) throws LoadException;
 }

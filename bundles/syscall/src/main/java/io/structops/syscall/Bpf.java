@@ -127,6 +127,9 @@ public interface Bpf {
      */
     int mainFuncTypeId(BpfFd prog) throws BpfException;
 
+    /** The ids of the maps the program uses, as the kernel recorded them at load. */
+    List<Integer> progMapIds(BpfFd prog) throws BpfException;
+
     LinkInfo linkInfo(BpfFd link) throws BpfException;
 
     /** Opens the file descriptors this process has open, as a count: used to prove nothing leaks. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.structops.it.cli.Launcher;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -16,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -28,7 +31,16 @@ class ServiceOnKernelTest {
     /** Reads the service's log until each of {@code markers} has appeared in some line. */
     static void awaitLog(BufferedReader err, List<String> seen, String... markers) throws Exception {
         String line;
+        long deadline = System.nanoTime() + 120_000_000_000L;
         while (!List.of(markers).stream().allMatch(m -> seen.stream().anyMatch(l -> l.contains(m)))) {
+            if (!err.ready()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the service did not log " + List.of(markers) + " in 120 s:\n"
+                            + String.join("\n", seen));
+                }
+                Thread.sleep(50);
+                continue;
+            }
             if ((line = err.readLine()) == null) {
                 throw new AssertionError("the service ended before logging " + List.of(markers) + ":\n"
                         + String.join("\n", seen));
@@ -69,7 +81,21 @@ class ServiceOnKernelTest {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     }
 
-    static void cleanUp(Path pins) throws Exception {
+    /**
+     * Removes what the deploy directory's journal recorded on the bpffs (DeployJournal): a test's directory goes
+     * away with the test, and its records would otherwise keep what they pin.
+     */
+    static void removeJournal(Path deploy) throws Exception {
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(deploy.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+        Path journal = Path.of("/sys/fs/bpf/structops/deploy-" + java.util.HexFormat.of().formatHex(digest, 0, 8));
+        if (Files.isDirectory(journal)) {
+            removePins(journal);
+        }
+    }
+
+    static void cleanUp(Path pins, Path deploy) throws Exception {
+        removeJournal(deploy);
         if (available("structops_kfunc")) {
             Launcher.run("unload", "structops_kfunc");
         }
@@ -90,7 +116,7 @@ class ServiceOnKernelTest {
             Process p = runUntilSigterm(deploy, pins, log);
             checkStop(log, p);
         } finally {
-            cleanUp(pins);
+            cleanUp(pins, deploy);
         }
         awaitGone(before);
     }
@@ -108,15 +134,9 @@ class ServiceOnKernelTest {
         try {
             Process p = startService(deploy);
             List<String> log = new ArrayList<>();
-            try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader err = reader(p)) {
                 awaitLog(err, log, "legacy.bpf.o: deployed", "link.bpf.o: deployed", "kfunc.bpf.o: deployed");
-                List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
-                all.add(p.toHandle());
-                all.forEach(ProcessHandle::destroyForcibly); // SIGKILL, the JVM first
-                for (ProcessHandle h : all) {
-                    h.onExit().get(60, TimeUnit.SECONDS);
-                }
+                kill(p);
             }
             // The kernel releases the dead process's descriptors as it reaps it; the link detaches with them.
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -135,9 +155,111 @@ class ServiceOnKernelTest {
             System.out.println("SIGKILL: the unpinned link detached with the process; the pinned link and the legacy"
                     + " registration stayed until `structops unload`");
         } finally {
-            cleanUp(pins);
+            cleanUp(pins, deploy);
         }
         awaitGone(before);
+    }
+
+    /**
+     * A restarted service takes back what the killed one left attached, with no detach: the pinned link and the
+     * legacy registration keep their map ids and are listed as adopted; the unpinned link, gone with the process,
+     * is deployed anew. From then on they are managed: removing the legacy object's file detaches it.
+     */
+    @Test
+    void restartAdoptsWhatTheKilledServiceLeftAttached(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        Path deploy = deployThree(dir, pins);
+        try {
+            List<String> log = new ArrayList<>();
+            Process p = startService(deploy);
+            BufferedReader err = reader(p);
+            awaitLog(err, log, "legacy.bpf.o: deployed", "link.bpf.o: deployed", "kfunc.bpf.o: deployed");
+            Map<String, Integer> ids = structOpsMapIds();
+            kill(p);
+            List<String> again = new ArrayList<>();
+            Process restarted = startService(deploy);
+            BufferedReader err2 = reader(restarted);
+            awaitLog(err2, again, "legacy.bpf.o: adopted", "kfunc.bpf.o: adopted", "link.bpf.o: deployed");
+            Map<String, Integer> now = structOpsMapIds();
+            // The kernel names the legacy map structops_legac (15 characters); its algorithm is so_legacy.
+            assertTrue(ids.containsKey("structops_legac"), ids.toString());
+            assertEquals(ids.get("structops_legac"), now.get("structops_legac"), "the legacy map was kept");
+            assertEquals(ids.get("structops_kfunc"), now.get("structops_kfunc"), "the pinned link's map was kept");
+            Files.delete(deploy.resolve("legacy.bpf.o"));
+            awaitLog(err2, again, "legacy.bpf.o: removed");
+            assertFalse(available("so_legacy"), "an adopted map is managed: removing its file detaches it");
+            restarted.toHandle().destroy();
+            assertTrue(restarted.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(available("structops_kfunc"), "the adopted pinned link stays pinned on stop");
+            System.out.println("RESTART: adopted the pinned link (map id " + now.get("structops_kfunc")
+                    + ") and the legacy registration (map id " + now.get("structops_legac") + ") the killed service left");
+        } finally {
+            cleanUp(pins, deploy);
+        }
+        awaitGone(before);
+    }
+
+    /**
+     * What the killed service left attached but the file no longer matches (a new version arrived while it was
+     * down) is replaced through a swap: the pinned link moves to the new version's map, never detached.
+     */
+    @Test
+    void restartSwapsASurvivorTheFileNoLongerMatches(@TempDir Path dir) throws Exception {
+        Set<Integer> before = programIds();
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
+        Path deploy = Files.createDirectories(dir.resolve("deploy"));
+        try {
+            Files.writeString(deploy.resolve("fixed.cfg"), "pin = " + pins + "\n");
+            Files.copy(Launcher.example("tcp_cc_link.bpf.o"), deploy.resolve("fixed.bpf.o"));
+            List<String> log = new ArrayList<>();
+            Process p = startService(deploy);
+            awaitLog(reader(p), log, "fixed.bpf.o: deployed");
+            int linkMap = structOpsMapIds().get("structops_fixed");
+            kill(p);
+            Files.copy(Launcher.example("tcp_cc_link_v2.bpf.o"), deploy.resolve("fixed.bpf.o"),
+                    StandardCopyOption.REPLACE_EXISTING);
+            List<String> again = new ArrayList<>();
+            Process restarted = startService(deploy);
+            awaitLog(reader(restarted), again, "was left attached by an earlier run, but", "fixed.bpf.o: swapped in");
+            assertTrue(available("structops_fixed"));
+            assertTrue(structOpsMapIds().get("structops_fixed") != linkMap, "the new version's map is attached");
+            restarted.toHandle().destroy();
+            assertTrue(restarted.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(available("structops_fixed"), "the pinned link stays on stop:\n" + String.join("\n", again));
+        } finally {
+            if (available("structops_fixed")) {
+                Launcher.run("unload", "structops_fixed");
+            }
+            removePins(pins);
+            removeJournal(deploy);
+        }
+        awaitGone(before);
+    }
+
+    static BufferedReader reader(Process p) {
+        return new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+    }
+
+    /** SIGKILL to the service's JVM and its launcher, and waits until both are gone. */
+    static void kill(Process p) throws Exception {
+        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+        all.add(p.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : all) {
+            h.onExit().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The kernel's struct_ops maps, by (kernel) name. */
+    static Map<String, Integer> structOpsMapIds() throws Exception {
+        Map<String, Integer> ids = new HashMap<>();
+        for (JsonNode m : StructOpsOnKernelTest.bpftool("map", "show")) {
+            if (m.path("type").asText().equals("struct_ops")) {
+                ids.put(m.path("name").asText(), m.path("id").asInt());
+            }
+        }
+        return ids;
     }
 
     /** Starts the service on {@code deploy}, waits for its three objects, sends SIGTERM and reads its log to the end. */

@@ -8,11 +8,13 @@ import io.structops.btf.BtfReader;
 import io.structops.elf.BpfObject;
 import io.structops.elf.ElfSection;
 import io.structops.elf.ElfSymbol;
+import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.lang.foreign.MemorySegment;
 import java.util.Optional;
+import java.util.Set;
 import org.osgi.service.component.annotations.Component;
 
 /** The BTF reader as a DS service; stateless. */
@@ -57,14 +59,18 @@ public class BtfReaderComponent implements BtfReader {
         for (ElfSection s : sections) {
             sizes.put(s.name(), s.size());
         }
+        Set<String> hidden = new HashSet<>();
         for (ElfSymbol sym : object.elf().symbols()) {
             if (sym.isInSection() && sym.sectionIndex() < sections.size() && !sym.name().isEmpty()
                     && sym.type() != ElfSymbol.STT_SECTION) {
                 symbols.computeIfAbsent(sections.get(sym.sectionIndex()).name(), k -> new HashMap<>())
                         .put(sym.name(), sym.value());
             }
+            if (sym.type() == ElfSymbol.STT_FUNC && sym.isGlobal() && sym.visibility() == ElfSymbol.STV_HIDDEN) {
+                hidden.add(sym.name());
+            }
         }
-        return btf.edit().fixDataSections(sizes, symbols).fixExterns();
+        return btf.edit().fixDataSections(sizes, symbols).fixExterns().makeStatic(hidden);
     }
 
     @Override

@@ -130,6 +130,17 @@ final class Editor implements BtfEditor {
     }
 
     @Override
+    public BtfEditor makeStatic(java.util.Set<String> functions) {
+        for (int id = original.firstId; id < typeCount(); id++) {
+            if (type(id) instanceof BtfType.Func f && f.linkage() == BtfType.Func.GLOBAL
+                    && functions.contains(f.name())) {
+                replace(new BtfType.Func(id, f.nameOffset(), f.name(), f.proto(), BtfType.Func.STATIC));
+            }
+        }
+        return this;
+    }
+
+    @Override
     public BtfEditor fixExterns() throws BtfException {
         int placeholder = -1;
         for (int id = original.firstId; id < typeCount(); id++) {

@@ -4,6 +4,7 @@ import io.structops.deploy.DeployDirectory;
 import io.structops.deploy.internal.DeployTrust.UntrustedFileException;
 import io.structops.elf.BpfObjectReader;
 import io.structops.elf.StructOpsVariable;
+import io.structops.loader.Adoption;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.felix.fileinstall.ArtifactInstaller;
 import org.apache.felix.fileinstall.ArtifactListener;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -65,6 +67,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     }
 
     private final DeployLedger ledger;
+    /** The framework property naming the directory FileInstall watches. */
+    static final String DEPLOY_DIR = "felix.fileinstall.dir";
+    /** What the directory attached, recorded where it outlives this runtime; empty without a bpffs. */
+    private final Optional<DeployJournal> journal;
 
     private void outcome(Path file, String text) {
         ledger.record(file, text);
@@ -99,12 +105,16 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     @Activate
     public DeployedObjects(@Reference StructOpsLoader loader, @Reference StructOpsRegistry registry,
             @Reference BpfObjectReader reader, @Reference ConfigurationAdmin configAdmin,
-            @Reference DeployLedger ledger) {
+            @Reference DeployLedger ledger, BundleContext context) {
         this.ledger = ledger;
         this.loader = loader;
         this.registry = registry;
         this.reader = reader;
         this.configAdmin = configAdmin;
+        this.journal = DeployJournal.open(context.getProperty(DEPLOY_DIR), loader);
+        // First on the worker, before any file of the directory: what an earlier runtime attached for files that
+        // are gone is detached.
+        journal.ifPresent(j -> worker.submit(Path.of(context.getProperty(DEPLOY_DIR)), "sweep", j::sweep));
     }
 
     @Override
@@ -210,6 +220,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
 
     private void install(Path file) throws Exception {
         if (!StableFile.await(file, QUIET_MILLIS, SETTLE_TIMEOUT_MILLIS)) {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                LOG.info("{}: gone before it settled; nothing to deploy", file);
+                return;
+            }
             LOG.warn("{}: still changing (or gone) after {} s; not deployed until it is replaced again", file,
                     SETTLE_TIMEOUT_MILLIS / 1000);
             deployed.put(file, new Deployed(file, null, null, DeployOptions.DEFAULTS));
@@ -255,6 +269,26 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                     holder = owner.get();
                 }
             }
+            if (holder == null && previous == null) {
+                Optional<Adoption> adoption = loader.adopt(file.toString(), bytes, options.loadOptions(),
+                        options.pin());
+                if (adoption.isPresent()) {
+                    LoadedObject taken = adoption.get().object();
+                    registry.add(taken);
+                    if (adoption.get().difference().isEmpty()) {
+                        deployed.put(file, new Deployed(file, taken, bytes, options));
+                        journal.ifPresent(j -> j.record(file, taken));
+                        LOG.info("{}: adopted {}, left attached by an earlier run and the same as the file", file,
+                                describe(taken));
+                        outcome(file, "adopted: " + describe(taken));
+                        return;
+                    }
+                    LOG.info("{}: {} was left attached by an earlier run, but {}; replacing it", file,
+                            describe(taken), adoption.get().difference().get());
+                    // Replaced as an earlier version of the file is: swapped where it can be, else detached first.
+                    previous = new Deployed(file, taken, null, options);
+                }
+            }
             if (previous != null && previous.object() != null && swappable(previous.object(), names)) {
                 holder = previous.object();
             }
@@ -290,6 +324,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 object.pinLinks(options.pin().get());
             }
             deployed.put(file, new Deployed(file, object, bytes, options));
+            LoadedObject recorded = object;
+            journal.ifPresent(j -> j.record(file, recorded));
             LOG.info("{}: deployed {}", file, describe(object));
             outcome(file, (holder != null ? "swapped in, " + gapText(object, names.get(0)) + ": " : "deployed: ")
                     + describe(object));
@@ -304,6 +340,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             Deployed now = deployed.get(file);
             if (now == null || now.object() == null || !now.object().isOpen()) {
                 deployed.put(file, new Deployed(file, null, null, options));
+                journal.ifPresent(j -> j.forget(file));
             }
         }
     }
@@ -329,6 +366,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                     previous.options().loadOptions());
             registry.add(again);
             deployed.put(previous.file(), new Deployed(previous.file(), again, previous.bytes(), previous.options()));
+            journal.ifPresent(j -> j.record(previous.file(), again));
             LOG.warn("{}: the replacement failed; the previous version is attached again", previous.file());
         } catch (Exception e) {
             LOG.error("{}: the replacement failed and the previous version could not be attached again: {}",
@@ -387,8 +425,24 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         Deployed d = deployed.remove(file);
         ledger.forget(file);
         if (d != null && d.object() != null && d.object().isOpen()) {
+            List<LoadedMap> maps = d.object().maps();
             registry.unload(d.object());
             LOG.info("{}: removed; detached {}", file, d.object().name());
+            d.options().pin().ifPresent(dir -> unpin(file, dir, maps));
+            journal.ifPresent(j -> j.forget(file));
+        }
+    }
+
+    /** The pins of a removed object's links name detached links now; the directory made them, so it removes them. */
+    private static void unpin(Path file, Path dir, List<LoadedMap> maps) {
+        for (LoadedMap m : maps) {
+            if (m.linkBased()) {
+                try {
+                    Files.deleteIfExists(dir.resolve(m.name()));
+                } catch (IOException e) {
+                    LOG.warn("{}: could not remove the pin {}: {}", file, dir.resolve(m.name()), e.toString());
+                }
+            }
         }
     }
 
@@ -441,6 +495,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 LOG.info("{}: released; its links stay attached, pinned in {}", d.file(), d.options().pin().get());
             } else {
                 registry.unload(d.object());
+                journal.ifPresent(j -> j.forget(d.file()));
                 LOG.info("{}: detached on stop", d.file());
             }
         }

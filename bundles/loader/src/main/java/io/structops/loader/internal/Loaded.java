@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 final class Loaded implements LoadedObject {
     private static final Logger LOG = LoggerFactory.getLogger(Loaded.class);
     private static final byte[] KEY0 = new byte[4];
+    /** How {@link #record} names what it pins: the kind of kernel object, which its descriptor does not tell. */
+    static final String RECORDED_LINK = "-link";
+    static final String RECORDED_MAP = "-map";
 
     /** A struct_ops map and what goes with it. */
     static final class MapHandle {
@@ -49,6 +52,12 @@ final class Loaded implements LoadedObject {
     final List<BpfFd> descriptors = new ArrayList<>();
     final List<MapHandle> maps = new ArrayList<>();
     private volatile boolean open = true;
+    /** The programs it loaded, in {@link #descriptors} too. */
+    final List<BpfFd> programs = new ArrayList<>();
+    /** What it created for its struct_ops maps before survivors took their place (adoption): closed unused. */
+    final List<BpfFd> replaced = new ArrayList<>();
+    /** The object's global data maps, as its views read them. */
+    volatile ObjectGlobals globals;
     private final java.util.Map<String, java.time.Duration> swapGaps = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Who asked for the load, as the loader's log names it. */
@@ -84,11 +93,33 @@ final class Loaded implements LoadedObject {
                 continue;
             }
             Path path = dir.resolve(m.name);
+            if (path.equals(m.pin)) {
+                continue; // pinned there already (a swap moved the pin along, or the link was adopted from it)
+            }
             try {
                 bpf.objPin(m.link, path);
                 m.pin = path;
             } catch (BpfException e) {
                 throw new LoadException(name + ": map " + m.name + ": pin link at " + path + ": " + e.getMessage(),
+                        null, e);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void record(Path dir, String prefix) throws LoadException {
+        PinDirectory.create(dir);
+        for (MapHandle m : maps) {
+            // An unpinned link ends with this process; a record must not keep it attached past that.
+            if (!m.attached || (m.link != null && m.pin == null)) {
+                continue;
+            }
+            Path path = dir.resolve(prefix + m.name + (m.link != null ? RECORDED_LINK : RECORDED_MAP));
+            try {
+                java.nio.file.Files.deleteIfExists(path);
+                bpf.objPin(m.link != null ? m.link : m.map, path);
+            } catch (BpfException | java.io.IOException e) {
+                throw new LoadException(name + ": map " + m.name + ": record at " + path + ": " + e.getMessage(),
                         null, e);
             }
         }
@@ -145,6 +176,24 @@ final class Loaded implements LoadedObject {
                 to.view.loaded(to.info);
             }
         }
+    }
+
+    /**
+     * After adoption: the programs and struct_ops maps this object created only to compare with the survivors are
+     * closed now, so that the kernel does not hold a second, unattached copy of each until the object is closed; the
+     * programs only if every map was taken over ({@code programsToo}), as a map that was not still needs them.
+     */
+    synchronized void dropUnused(boolean programsToo) {
+        List<BpfFd> unused = new ArrayList<>(replaced);
+        if (programsToo) {
+            unused.addAll(programs);
+            programs.clear();
+        }
+        for (BpfFd fd : unused) {
+            descriptors.remove(fd);
+            fd.close();
+        }
+        replaced.clear();
     }
 
     @Override

@@ -5,8 +5,10 @@ import io.structops.btf.BtfType;
 import io.structops.handler.GlobalVariable;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfException;
+import io.structops.syscall.BpfFd;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -23,6 +25,20 @@ final class ObjectGlobals {
         this.bpf = bpf;
         this.btf = btf;
         this.maps = maps.stream().filter(ObjectMaps.Created::globalData).toList();
+    }
+
+    /**
+     * The same variables, read from other maps of the same kernel names: an adopted object's, whose programs use
+     * the maps an earlier runtime created.
+     */
+    ObjectGlobals rebound(Map<String, BpfFd> byKernelName) throws BpfException {
+        List<ObjectMaps.Created> now = new ArrayList<>();
+        for (ObjectMaps.Created m : maps) {
+            BpfFd fd = byKernelName.get(bpf.mapInfo(m.fd()).name());
+            now.add(fd == null ? m : new ObjectMaps.Created(m.name(), m.section(), m.offset(), m.size(), fd, true,
+                    m.btfValueTypeId()));
+        }
+        return new ObjectGlobals(bpf, btf, now);
     }
 
     List<GlobalVariable> read() {

@@ -19,6 +19,7 @@ import io.structops.kernel.btf.KernelBtf;
 import io.structops.kernvdata.KernVdataBuilder;
 import io.structops.kernvdata.KernVdataException;
 import io.structops.kernvdata.StructOpsPlan;
+import io.structops.loader.Adoption;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedMap;
@@ -284,6 +285,113 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     @Override
+    public Optional<Adoption> adopt(String name, byte[] contents, LoadOptions options, Optional<Path> pins)
+            throws LoadException {
+        BpfObject object = parse(name, contents);
+        Adopter adopter = new Adopter(bpf);
+        Map<String, Adopter.Survivor> survivors;
+        try {
+            survivors = new LinkedHashMap<>(adopter.find(selected(object, options), pins, heldMapIds()));
+        } catch (BpfException e) {
+            throw new LoadException(name + ": looking for what an earlier run left attached: " + e.getMessage(),
+                    null, e);
+        }
+        if (survivors.isEmpty()) {
+            return Optional.empty();
+        }
+        Loaded ours = null;
+        boolean done = false;
+        try {
+            ours = (Loaded) load(object, new LoadOptions(options.optionalMaps(), false, options.globals(),
+                    options.only()), null, null, false);
+            Optional<String> difference = takeOver(adopter, ours, survivors);
+            done = true;
+            LOG.info("{}: took over {} left attached by an earlier run{}", name, ours.maps(),
+                    difference.map(d -> ", which differs from the file: " + d).orElse(""));
+            return Optional.of(new Adoption(ours, difference));
+        } catch (BpfException e) {
+            throw new LoadException(name + ": taking over what an earlier run left attached: " + e.getMessage(),
+                    null, e);
+        } finally {
+            survivors.values().forEach(Adopter.Survivor::close);
+            if (!done && ours != null) {
+                // Released, not closed: what the earlier run attached stays attached.
+                ours.release();
+            }
+        }
+    }
+
+    /**
+     * Moves each survivor into {@code ours} (removing it from {@code survivors}), then its globals and handlers;
+     * returns the first difference between what is attached and what {@code ours} would attach.
+     */
+    private Optional<String> takeOver(Adopter adopter, Loaded ours, Map<String, Adopter.Survivor> survivors)
+            throws BpfException {
+        Optional<String> difference = Optional.empty();
+        Map<String, Integer> programs = new LinkedHashMap<>();
+        List<Loaded.MapHandle> adopted = new ArrayList<>();
+        synchronized (ours) {
+            for (int i = 0; i < ours.maps.size(); i++) {
+                Loaded.MapHandle h = ours.maps.get(i);
+                Adopter.Survivor s = survivors.remove(h.name);
+                if (s == null) {
+                    difference = difference.or(() -> Optional.of("map " + h.name + " is not attached"));
+                    continue;
+                }
+                if (difference.isEmpty()) {
+                    difference = adopter.difference(h, s);
+                }
+                Loaded.MapHandle taken = adopter.takeOver(ours, h, s);
+                ours.maps.set(i, taken);
+                adopted.add(taken);
+                taken.info.programIds().forEach((m, id) -> programs.put(h.name + "." + m, id));
+            }
+            if (ours.globals != null) {
+                ours.globals = ours.globals.rebound(adopter.dataMaps(ours, programs));
+                adopted.forEach(h -> h.view.globals(ours.globals));
+            }
+            ours.dropUnused(adopted.size() == ours.maps.size());
+        }
+        for (Loaded.MapHandle h : adopted) {
+            try {
+                consult(handlers, h.view, "after attach", x -> x.afterAttach(h.view));
+            } catch (LoadException e) {
+                difference = difference.or(() -> Optional.of(e.getMessage()));
+            }
+        }
+        return difference;
+    }
+
+    @Override
+    public void detachRecorded(Path pin) throws LoadException {
+        try {
+            try (BpfFd fd = bpf.objGet(pin)) {
+                new Adopter(bpf).detach(fd, pin.getFileName().toString().endsWith(Loaded.RECORDED_LINK));
+            }
+            java.nio.file.Files.deleteIfExists(pin);
+        } catch (BpfException | java.io.IOException e) {
+            throw new LoadException(pin + ": detach what it records: " + e.getMessage(), null, e);
+        }
+        LOG.info("{}: detached what it recorded, and removed it", pin);
+    }
+
+    /** The struct_ops maps this runtime holds: never another's survivors. */
+    private Set<Integer> heldMapIds() {
+        Set<Integer> ids = new java.util.HashSet<>();
+        StructOpsRegistry r = registry;
+        List<LoadedObject> held = new ArrayList<>(created);
+        if (r != null) {
+            held.addAll(r.objects());
+        }
+        for (LoadedObject o : held) {
+            if (o.isOpen()) {
+                o.maps().forEach(m -> ids.add(m.mapId()));
+            }
+        }
+        return ids;
+    }
+
+    @Override
     public LoadedObject swap(LoadedObject current, String mapName, Path file, LoadOptions options)
             throws LoadException {
         return swap(current, mapName, parse(file), options);
@@ -435,6 +543,12 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
      */
     private LoadedObject load(BpfObject object, LoadOptions options, String unlinked, StructOps replacing)
             throws LoadException {
+        return load(object, options, unlinked, replacing, true);
+    }
+
+    /** As above; {@code validate} false skips the handlers' validation (a load that will not attach, to compare). */
+    private LoadedObject load(BpfObject object, LoadOptions options, String unlinked, StructOps replacing,
+            boolean validate) throws LoadException {
         String name = object.name();
         Read read = read(object);
         Btf btf = read.btf();
@@ -466,7 +580,9 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             }
             StructOps replaced = v.name().equals(unlinked) ? replacing : null;
             StructOpsView view = new StructOpsView(name, v.link(), plan, kernelBtf, replaced);
-            consult(handlers, view, "validate", h -> h.validate(view));
+            if (validate) {
+                consult(handlers, view, "validate", h -> h.validate(view));
+            }
             Prepared prepared = new Prepared(view, plan, kernelBtf, globalNames, options.globals(), defaults);
             consult(handlers, view, "prepare", h -> h.prepare(prepared));
             plans.put(v.name(), prepared.plan());
@@ -534,6 +650,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             typeBtfs.handTo(loaded);
         }
         ObjectGlobals globals = new ObjectGlobals(bpf, laidOut, List.copyOf(maps.values()));
+        loaded.globals = globals;
         views.values().forEach(v -> v.globals(globals));
         // One program load per (program, kernel struct, member index): the kernel ties a struct_ops program to one
         // member of one struct, so a program bound to two members is loaded twice, and maps of one type share it.
@@ -560,6 +677,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                     BpfFd fd = loadProgram(object, btf, ext, p, plan, slot, btfFd, maps, externs, functions,
                             moduleBtfs, typeBtfFds.getOrDefault(plan.kernelType().module(), 0), loaded);
                     programs.put(key, fd);
+                    loaded.programs.add(fd);
                     try {
                         programIds.put(key, bpf.progInfo(fd).id());
                     } catch (BpfException e) {

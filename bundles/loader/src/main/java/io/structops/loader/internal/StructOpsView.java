@@ -38,6 +38,11 @@ final class StructOpsView implements StructOps {
         this.programMembers = Set.copyOf(members);
     }
 
+    /** What the kernel is (or will be) given for this map. */
+    StructOpsPlan plan() {
+        return plan;
+    }
+
     void loaded(LoadedMap map) {
         loaded = map;
     }

@@ -14,6 +14,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
@@ -356,6 +358,29 @@ public class BpfSyscalls implements Bpf {
                     .ptr(IN_INFO, info.seg);
             call(BpfCommand.OBJ_GET_INFO_BY_FD, a, prog.description());
             return record.get(ValueLayout.JAVA_INT, 4);
+        }
+    }
+
+    /** A first call says how many maps, a second reads their ids. */
+    @Override
+    public List<Integer> progMapIds(BpfFd prog) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            int count = info(arena, prog, PROG_INFO_SIZE).getU32(PI_NR_MAP_IDS);
+            if (count == 0) {
+                return List.of();
+            }
+            MemorySegment ids = arena.allocate(4L * count, 4);
+            Attr info = new Attr(arena, PROG_INFO_SIZE).u32(PI_NR_MAP_IDS, count).ptr(PI_MAP_IDS, ids);
+            Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, prog.value()).u32(IN_INFO_LEN, PROG_INFO_SIZE)
+                    .ptr(IN_INFO, info.seg);
+            call(BpfCommand.OBJ_GET_INFO_BY_FD, a, prog.description());
+            // The kernel writes no more ids than asked for, and says how many there are now.
+            int now = Math.min(count, info.getU32(PI_NR_MAP_IDS));
+            List<Integer> result = new ArrayList<>(now);
+            for (int i = 0; i < now; i++) {
+                result.add(ids.getAtIndex(ValueLayout.JAVA_INT, i));
+            }
+            return List.copyOf(result);
         }
     }
 

@@ -127,6 +127,8 @@ final class Layout {
     static final int PROG_INFO_SIZE = 232;
     static final int PI_TYPE = 0;
     static final int PI_ID = 4;
+    static final int PI_NR_MAP_IDS = 52;
+    static final int PI_MAP_IDS = 56;
     static final int PI_NAME = 64;
     static final int PI_TAG = 8;
     static final int PI_BTF_ID = 128;

@@ -100,6 +100,8 @@ class LayoutMatchesUapiTest {
         fields.put("PI_BTF_ID", "struct bpf_prog_info, btf_id");
         fields.put("PI_RUN_TIME_NS", "struct bpf_prog_info, run_time_ns");
         fields.put("PI_RUN_CNT", "struct bpf_prog_info, run_cnt");
+        fields.put("PI_NR_MAP_IDS", "struct bpf_prog_info, nr_map_ids");
+        fields.put("PI_MAP_IDS", "struct bpf_prog_info, map_ids");
         fields.put("PI_ATTACH_BTF_ID", "struct bpf_prog_info, attach_btf_id");
         fields.put("LI_TYPE", "struct bpf_link_info, type");
         fields.put("LI_ID", "struct bpf_link_info, id");

@@ -1,0 +1,133 @@
+package io.structops.deploy.internal;
+
+import io.structops.loader.LoadException;
+import io.structops.loader.LoadedObject;
+import io.structops.loader.PinDirectory;
+import io.structops.loader.StructOpsLoader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the deploy directory attached, recorded on the bpffs, where it outlives the runtime: each object file's
+ * links (or legacy maps) pinned under {@code /sys/fs/bpf/structops/deploy-<hash of the directory's path>/} as
+ * {@code <file name in hex>_<map>-link|-map}. A runtime that starts looks there first: what belongs to a file that
+ * is no longer in the directory (removed while no runtime ran, or while one was being killed) is detached, so that
+ * what stays attached is what the directory holds; what belongs to a file still there is adopted when the file is
+ * deployed (StructOpsLoader.adopt), and recorded again.
+ */
+final class DeployJournal {
+    private static final Logger LOG = LoggerFactory.getLogger(DeployJournal.class);
+    static final Path ROOT = Path.of("/sys/fs/bpf/structops");
+
+    private final Path deployDir;
+    private final Path dir;
+    private final StructOpsLoader loader;
+
+    private DeployJournal(Path deployDir, Path dir, StructOpsLoader loader) {
+        this.deployDir = deployDir;
+        this.dir = dir;
+        this.loader = loader;
+    }
+
+    /** The journal of {@code deployDir}; empty (with a warning) where there is no bpffs to keep it on. */
+    static Optional<DeployJournal> open(String deployDir, StructOpsLoader loader) {
+        if (deployDir == null || deployDir.isBlank()) {
+            return Optional.empty();
+        }
+        Path deploy = Path.of(deployDir).toAbsolutePath().normalize();
+        Path dir = ROOT.resolve("deploy-" + hash(deploy.toString()));
+        Optional<String> problem = PinDirectory.problem(dir);
+        if (problem.isPresent()) {
+            LOG.warn("{}: what it attaches is not recorded ({}): objects removed while the runtime is down stay"
+                    + " attached", deploy, problem.get());
+            return Optional.empty();
+        }
+        return Optional.of(new DeployJournal(deploy, dir, loader));
+    }
+
+    private static String hash(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Entries of a file begin with its name in hex: bpffs names may not hold the dots file names have. */
+    private static String prefix(Path file) {
+        return HexFormat.of().formatHex(file.getFileName().toString().getBytes(StandardCharsets.UTF_8)) + "_";
+    }
+
+    /** Records what {@code object}, deployed from {@code file}, attached, in place of what was recorded for it. */
+    void record(Path file, LoadedObject object) {
+        forget(file);
+        try {
+            object.record(dir, prefix(file));
+        } catch (LoadException e) {
+            LOG.warn("{}: not recorded, so not detached if removed while the runtime is down: {}", file,
+                    e.getMessage());
+        }
+    }
+
+    /** Removes what was recorded for {@code file} (after it was detached, or when it stays attached elsewhere). */
+    void forget(Path file) {
+        String prefix = prefix(file);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                if (entry.getFileName().toString().startsWith(prefix)) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // nothing recorded yet
+        } catch (IOException e) {
+            LOG.warn("{}: could not remove its records in {}: {}", file, dir, e.toString());
+        }
+    }
+
+    /** At start: detaches what was recorded for files no longer in the directory. */
+    void sweep() {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                int cut = name.indexOf('_');
+                Optional<Path> file = cut <= 0 ? Optional.empty() : fileOf(name.substring(0, cut));
+                if (file.isPresent() && Files.exists(file.get(), LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try {
+                    loader.detachRecorded(entry);
+                    LOG.info("{}: gone from the directory while no runtime watched it; detached what it had"
+                            + " attached ({})", file.map(Path::toString).orElse(name), name);
+                } catch (LoadException e) {
+                    LOG.warn("{}: {}", name, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("{}: could not read what was recorded in {}: {}", deployDir, dir, e.toString());
+        }
+    }
+
+    private Optional<Path> fileOf(String hex) {
+        try {
+            String name = new String(HexFormat.of().parseHex(hex), StandardCharsets.UTF_8);
+            return name.contains("/") ? Optional.empty() : Optional.of(deployDir.resolve(name));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+}
