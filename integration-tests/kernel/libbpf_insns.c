@@ -13,7 +13,8 @@
  * as a skeleton's user does with bpf_map__set_autocreate(false). --list prints the object's struct_ops maps, one name
  * a line, and loads nothing. Before loading, as a scheduler's own userspace would: --set NAME=VALUE[,...] gives
  * integer globals their values, and every "__SCX_<X>" global gets the kernel's value of enumerator SCX_<X>
- * (tools/sched_ext's SCX_ENUM_INIT). A failure is one line naming the object, the step
+ * (tools/sched_ext's SCX_ENUM_INIT); --resize NAME=N[,...] gives the array NAME, the last variable of its global data
+ * section, N elements (bpf_map__set_value_size, as scx's RESIZE_ARRAY). A failure is one line naming the object, the step
  * and libbpf's first warning.
  */
 #include <bpf/bpf.h>
@@ -26,20 +27,56 @@
 #include <string.h>
 
 static char last_warning[512];
+static char verifier_log[4096];
 
-/* Keeps libbpf's first warning (where a failure began; the later ones only say what gave up), printing nothing. */
+/*
+ * Keeps libbpf's first warning (where a failure began; the later ones only say what gave up) and the verifier's log
+ * of a refused program, printing nothing.
+ */
 static int keep_warning(enum libbpf_print_level level, const char *format, va_list args)
 {
-	if (level == LIBBPF_WARN && !last_warning[0]) {
-		vsnprintf(last_warning, sizeof(last_warning), format, args);
+	char text[sizeof(verifier_log)];
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(text, sizeof(text), format, args);
+	if (strstr(text, "PROG LOAD LOG") && !verifier_log[0])
+		snprintf(verifier_log, sizeof(verifier_log), "%s", text);
+	if (!last_warning[0]) {
+		snprintf(last_warning, sizeof(last_warning), "%s", text);
 		last_warning[strcspn(last_warning, "\n")] = 0;
 	}
 	return 0;
 }
 
+/* The verifier's last words: the two lines before the log's end marker (or its end). */
+static void print_verifier_tail(void)
+{
+	char *end = strstr(verifier_log, "-- END PROG LOAD LOG --");
+	char *p;
+	int lines = 0;
+
+	if (!verifier_log[0])
+		return;
+	if (end)
+		*end = 0;
+	p = verifier_log + strlen(verifier_log);
+	while (p > verifier_log && (p[-1] == '\n' || p[-1] == ' '))
+		*--p = 0;
+	while (p > verifier_log && lines < 2)
+		if (*--p == '\n')
+			lines++;
+	for (char *c = p; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	fprintf(stderr, "; verifier:%s", p);
+}
+
 static int fail(const char *step, const char *file)
 {
-	fprintf(stderr, "libbpf_insns: %s: cannot %s: %s\n", file, step, last_warning);
+	fprintf(stderr, "libbpf_insns: %s: cannot %s: %s", file, step, last_warning);
+	print_verifier_tail();
+	fprintf(stderr, "\n");
 	return 1;
 }
 
@@ -74,6 +111,39 @@ static int setting(const char *sets, const char *name, __u64 *value)
 	for (const char *p = sets; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
 		if (!strncmp(p, name, len) && p[len] == '=') {
 			*value = strtoull(p + len + 1, NULL, 0);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Sizes the arrays --resize names: each the last variable of its section's map. */
+static int resize_arrays(struct bpf_object *obj, const char *resizes)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *sec_name = strchr(bpf_map__name(map), '.');
+		int sec_id = btf && sec_name ? btf__find_by_name_kind(btf, sec_name, BTF_KIND_DATASEC) : -1;
+		const struct btf_type *sec;
+		const struct btf_var_secinfo *last;
+		const struct btf_type *var;
+		const struct btf_array *array;
+		__u64 count;
+
+		if (sec_id < 0)
+			continue;
+		sec = btf__type_by_id(btf, sec_id);
+		if (!btf_vlen(sec))
+			continue;
+		last = &btf_var_secinfos(sec)[btf_vlen(sec) - 1];
+		var = btf__type_by_id(btf, last->type);
+		if (!setting(resizes, btf__name_by_offset(btf, var->name_off), &count))
+			continue;
+		array = btf_array(btf__type_by_id(btf, var->type));
+		if (bpf_map__set_value_size(map, last->offset + last->size / array->nelems * count)) {
+			fprintf(stderr, "libbpf_insns: --resize of %s failed\n", bpf_map__name(map));
 			return 1;
 		}
 	}
@@ -164,7 +234,7 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	int reg = 0, attach = 0, list = 0;
-	const char *only = NULL, *sets = NULL;
+	const char *only = NULL, *sets = NULL, *resizes = NULL;
 
 	for (; argc > 2 && !strncmp(argv[1], "--", 2); argc--, argv++) {
 		if (!strcmp(argv[1], "--register"))
@@ -177,6 +247,8 @@ int main(int argc, char **argv)
 			only = (argc--, ++argv)[1];
 		else if (!strcmp(argv[1], "--set") && argc > 3)
 			sets = (argc--, ++argv)[1];
+		else if (!strcmp(argv[1], "--resize") && argc > 3)
+			resizes = (argc--, ++argv)[1];
 		else
 			break;
 	}
@@ -193,6 +265,8 @@ int main(int argc, char **argv)
 	}
 	if (list)
 		return 0;
+	if (resize_arrays(obj, resizes))
+		return 1;
 	prepare_globals(obj, sets);
 	if (bpf_object__load(obj))
 		return fail("load", argv[1]);

@@ -49,6 +49,12 @@ public interface Btf {
     /** Follows TYPEDEF, VOLATILE, CONST, RESTRICT and TYPE_TAG to the type underneath. */
     int resolve(int id);
 
+    /** Whether {@code type} (through typedefs and modifiers) is a pointer to a function prototype. */
+    default boolean isFunctionPointer(int type) {
+        int r = resolve(type);
+        return kind(r) == BtfKind.PTR && kind(resolve(((BtfType.Reference) type(r)).type())) == BtfKind.FUNC_PROTO;
+    }
+
     /** Follows only VOLATILE, CONST, RESTRICT and TYPE_TAG. */
     int skipQualifiers(int id);
 

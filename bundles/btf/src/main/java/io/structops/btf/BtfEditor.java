@@ -55,6 +55,16 @@ public interface BtfEditor {
     BtfEditor makeStatic(java.util.Set<String> functions);
 
     /**
+     * Gives the array {@code variable}, the last variable of DATASEC {@code section}, {@code elements} elements and
+     * the section the size that follows, as libbpf's {@code bpf_map__set_value_size} does for a global data map (scx's
+     * {@code RESIZABLE_ARRAY}, in {@code .data.NAME} and the like, sized to the CPU count by its userspace). The array
+     * gets a type of its own, so that other users of the old one keep it.
+     *
+     * @throws BtfException if the section's last variable is not {@code variable}, or not an array with elements
+     */
+    BtfEditor resizeArray(String section, String variable, int elements) throws BtfException;
+
+    /**
      * Replaces kinds a kernel lacks with ones it accepts, keeping ids, sizes and layout, as libbpf does for older
      * kernels: DECL_TAG becomes a one-byte INT, TYPE_TAG a CONST, FLOAT a member-less STRUCT of its size, ENUM64 a
      * member-less UNION of its size, VAR an INT of its size, DATASEC a STRUCT with one member per variable, FUNC a

@@ -1,5 +1,8 @@
 package io.structops.loader;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
@@ -13,12 +16,21 @@ import java.util.Set;
  * @param only if not empty, the struct_ops variables to create, and no others (optional or not), as libbpf's
  *     {@code bpf_map__set_autocreate(false)} leaves the rest out: for objects that ship a deliberately incomplete
  *     variant beside the real one
+ * @param arrays element counts for global array variables, each the last of its section (scx's
+ *     {@code RESIZABLE_ARRAY}), which their section's map grows to hold, as libbpf's {@code bpf_map__set_value_size}
+ *     lets a scheduler's userspace size them to the CPU count
  */
-public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only) {
+public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only,
+        Map<String, Integer> arrays) {
     public LoadOptions {
         optionalMaps = Set.copyOf(optionalMaps);
         globals = Map.copyOf(globals);
         only = Set.copyOf(only);
+        arrays = Map.copyOf(arrays);
+    }
+
+    public LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only) {
+        this(optionalMaps, attach, globals, only, Map.of());
     }
 
     public LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals) {
@@ -35,7 +47,46 @@ public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, 
 
     /** The same options, creating only the struct_ops variables named. */
     public LoadOptions withOnly(Set<String> names) {
-        return new LoadOptions(optionalMaps, attach, globals, names);
+        return new LoadOptions(optionalMaps, attach, globals, names, arrays);
+    }
+
+    /** The same options, with these array sizes. */
+    public LoadOptions withArrays(Map<String, Integer> counts) {
+        return new LoadOptions(optionalMaps, attach, globals, only, counts);
+    }
+
+    /** The file the kernel lists its possible CPUs in ({@code 0-3}, {@code 0,2-5}). */
+    static final Path POSSIBLE_CPUS = Path.of("/sys/devices/system/cpu/possible");
+
+    /**
+     * An array size as {@code load --resize NAME=COUNT} and a deploy {@code .cfg}'s {@code resize.NAME = COUNT} spell
+     * it: a positive number, or {@code cpus} for the number of possible CPUs (what scx schedulers size their per-CPU
+     * arrays to).
+     *
+     * @throws IllegalArgumentException naming what is wrong with {@code text}
+     */
+    public static int arrayCount(String text) {
+        String t = text.strip();
+        if (t.equals("cpus")) {
+            try {
+                int highest = 0;
+                for (String range : Files.readString(POSSIBLE_CPUS).strip().split(",")) {
+                    highest = Math.max(highest, Integer.parseInt(range.substring(range.indexOf('-') + 1)));
+                }
+                return highest + 1;
+            } catch (IOException | NumberFormatException e) {
+                throw new IllegalArgumentException("cpus: cannot read " + POSSIBLE_CPUS + ": " + e.getMessage());
+            }
+        }
+        try {
+            int n = Integer.parseInt(t);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("'" + text + "' is not a positive number of elements or 'cpus'");
     }
 
     /** Whether a load with these options creates the struct_ops variable {@code name}. */

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The service SIGKILLed at random moments of deploying, replacing and removing objects, and started again each
- * time: once it has settled, the congestion controls in the kernel are exactly those of the files in its deploy
+ * The service SIGKILLed at random moments of deploying, replacing and removing objects (and now and then a file
+ * changed while it is down), and started again each time: once it has settled, the congestion controls in the kernel are exactly those of the files in its deploy
  * directory (a pinned link, whose two versions are swapped, a legacy map and an unpinned link), whatever the kill
  * interrupted; at the end nothing is left in the kernel. Prints "SOAK kills=N adopted=N replaced=N swept=N
  * leaked=0".
@@ -65,6 +65,9 @@ class RestartSoakOnKernelTest {
                 change(deploy, random);
                 Thread.sleep(random.nextInt(1500));
                 kill(p);
+                if (random.nextInt(3) == 0) {
+                    change(deploy, random); // while no service runs
+                }
             }
             p = startService(deploy);
             drain(p, log, adopted, replaced, swept);

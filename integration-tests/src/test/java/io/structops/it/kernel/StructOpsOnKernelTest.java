@@ -413,13 +413,27 @@ class StructOpsOnKernelTest {
         });
     }
 
+    /**
+     * Globals in sections of their own, and a per-CPU array sized at load ({@code --resize}, as an scx scheduler's
+     * userspace sizes its arrays to the CPU count): the verifier accepts indexes up to the CPU count only because
+     * the map grew, and the traffic's acks land in the CPUs' slots.
+     */
     @Test
     void customDataSectionsAreGlobalsToo(@TempDir Path dir) throws Exception {
+        String possible = Files.readString(Path.of("/sys/devices/system/cpu/possible")).strip();
+        int cpus = Integer.parseInt(possible.substring(possible.lastIndexOf('-') + 1)) + 1;
         carriesTraffic(dir, "tcp_cc_sections.bpf.o", "structops_sect", () -> {
             JsonNode v = vars("structops_sect");
             assertEquals("2", v.get(".data.tuning (.data.tuning)").get("extra_window").asText(), v.toString());
             assertEquals("12", v.get(".rodata.limits (.rodata.limits)").get("base_window").asText(), v.toString());
-        }, "--set", "extra_window=2,base_window=12");
+            JsonNode acks = v.get(".data.per_cpu (.data.per_cpu)").get("acks_per_cpu");
+            assertEquals(cpus, acks.size(), "one slot per possible CPU: " + v);
+            long sum = 0;
+            for (JsonNode a : acks) {
+                sum += a.asLong();
+            }
+            assertTrue(sum > 0, "acks counted per CPU: " + acks);
+        }, "--set", "extra_window=2,base_window=12,nr_cpus=" + cpus, "--resize", "acks_per_cpu=cpus");
     }
 
     /** The "done when": maps, globals, kfuncs, CO-RE and kconfig in one object that runs and reports. */

@@ -130,6 +130,32 @@ final class Editor implements BtfEditor {
     }
 
     @Override
+    public BtfEditor resizeArray(String section, String variable, int elements) throws BtfException {
+        String where = section + " " + variable;
+        for (int id = original.firstId; id < typeCount(); id++) {
+            if (!(type(id) instanceof BtfType.Datasec d) || !d.name().equals(section) || d.vars().isEmpty()) {
+                continue;
+            }
+            BtfType.VarInfo last = d.vars().get(d.vars().size() - 1);
+            if (!(type(last.type()) instanceof BtfType.Var v) || !v.name().equals(variable)) {
+                throw new BtfException(where, "not the last variable of its section, so it cannot grow");
+            }
+            if (!(type(v.type()) instanceof BtfType.Array a) || a.count() == 0 || elements <= 0) {
+                throw new BtfException(where, "not an array with elements to size it by");
+            }
+            long element = last.size() / a.count();
+            int array = add(new BtfType.Array(0, 0, "", a.elementType(), a.indexType(), elements));
+            replace(new BtfType.Var(v.id(), v.nameOffset(), v.name(), array, v.linkage()));
+            List<BtfType.VarInfo> vars = new ArrayList<>(d.vars());
+            vars.set(vars.size() - 1, new BtfType.VarInfo(last.type(), last.offset(), element * elements));
+            replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) (last.offset() + element * elements),
+                    vars));
+            return this;
+        }
+        throw new BtfException(where, "no DATASEC " + section);
+    }
+
+    @Override
     public BtfEditor makeStatic(java.util.Set<String> functions) {
         for (int id = original.firstId; id < typeCount(); id++) {
             if (type(id) instanceof BtfType.Func f && f.linkage() == BtfType.Func.GLOBAL

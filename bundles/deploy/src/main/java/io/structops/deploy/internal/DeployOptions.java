@@ -19,6 +19,7 @@ import java.util.Set;
  * set.window = 20             # a global's initial value, as `load --set window=20`
  * optional = alt_map,other    # optional (?-section) maps to create too
  * only = dctcp                # create only these struct_ops maps (the object's others are left out)
+ * resize.cpu_ctx = cpus       # a global array's element count, as `load --resize cpu_ctx=cpus`
  * pin = /sys/fs/bpf/mine      # pin each link there: it outlives the runtime and survives its stop
  * conflict = swap             # a map of that name is already held by this runtime: swap it (default: refuse)
  * </pre>
@@ -26,15 +27,16 @@ import java.util.Set;
  * @param globals {@code set.NAME} values
  * @param optionalMaps {@code optional}
  * @param only {@code only}
+ * @param arrays {@code resize.NAME} counts
  * @param pin {@code pin}, if set
  * @param swapOnConflict {@code conflict = swap}
  * @param problems keys or values that were not understood, for the log
  */
-record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<String> only, Optional<Path> pin,
-        boolean swapOnConflict, List<String> problems) {
+record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<String> only,
+        Map<String, Integer> arrays, Optional<Path> pin, boolean swapOnConflict, List<String> problems) {
 
-    static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), Set.of(), Set.of(), Optional.empty(), false,
-            List.of());
+    static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), Set.of(), Set.of(), Map.of(), Optional.empty(),
+            false, List.of());
 
     /** Properties FileInstall and ConfigAdmin add to every configuration. */
     private static final Set<String> BOOKKEEPING = Set.of("service.pid", "service.factoryPid",
@@ -44,6 +46,7 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
         Map<String, String> globals = new LinkedHashMap<>();
         Set<String> optional = new LinkedHashSet<>();
         Set<String> only = new LinkedHashSet<>();
+        Map<String, Integer> arrays = new LinkedHashMap<>();
         Path pin = null;
         boolean swap = false;
         List<String> problems = new ArrayList<>();
@@ -52,6 +55,12 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
             String value = String.valueOf(properties.get(key)).strip();
             if (key.startsWith("set.") && key.length() > 4) {
                 globals.put(key.substring(4), value);
+            } else if (key.startsWith("resize.") && key.length() > 7) {
+                try {
+                    arrays.put(key.substring(7), LoadOptions.arrayCount(value));
+                } catch (IllegalArgumentException e) {
+                    problems.add(key + ": " + e.getMessage());
+                }
             } else if (key.equals("optional") || key.equals("only")) {
                 for (String name : value.split(",")) {
                     if (!name.isBlank()) {
@@ -70,7 +79,7 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
                 problems.add("unknown key " + key);
             }
         }
-        return new DeployOptions(Map.copyOf(globals), Set.copyOf(optional), Set.copyOf(only),
+        return new DeployOptions(Map.copyOf(globals), Set.copyOf(optional), Set.copyOf(only), Map.copyOf(arrays),
                 Optional.ofNullable(pin), swap, List.copyOf(problems));
     }
 
@@ -78,6 +87,7 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
     String describe() {
         StringBuilder sb = new StringBuilder();
         globals.forEach((k, v) -> sb.append("set.").append(k).append('=').append(v).append(' '));
+        arrays.forEach((k, v) -> sb.append("resize.").append(k).append('=').append(v).append(' '));
         if (!optionalMaps.isEmpty()) {
             sb.append("optional=").append(String.join(",", optionalMaps)).append(' ');
         }
@@ -90,6 +100,6 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
     }
 
     LoadOptions loadOptions() {
-        return new LoadOptions(optionalMaps, true, globals, only);
+        return new LoadOptions(optionalMaps, true, globals, only, arrays);
     }
 }

@@ -3,6 +3,7 @@ package io.structops.kernvdata.internal;
 import io.structops.btf.Btf;
 import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
+import io.structops.btf.BtfNames;
 import io.structops.btf.BtfType;
 import io.structops.elf.BpfObject;
 import io.structops.elf.StructOpsSlot;
@@ -22,10 +23,6 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = KernVdataBuilder.class)
 public class KernVdataBuilderComponent implements KernVdataBuilder {
 
-    static String stripFlavour(String name) {
-        return io.structops.btf.BtfNames.withoutFlavour(name);
-    }
-
     @Override
     public StructOpsPlan plan(BpfObject object, Btf btf, StructOpsVariable variable, KernelBtf kernel)
             throws KernVdataException {
@@ -36,14 +33,14 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
         }
         try {
             int userType = userType(btf, variable, where);
-            String typeName = stripFlavour(btf.name(userType));
+            String typeName = BtfNames.withoutFlavour(btf.name(userType));
             Optional<StructOpsType> offered = kernel.structOpsType(typeName);
             if (offered.isEmpty()) {
                 throw new KernVdataException(where + ": the kernel has no struct_ops type '" + typeName
                         + "' (no bpf_struct_ops_" + typeName + " in vmlinux or a module's BTF)");
             }
             StructOpsType kt = offered.get();
-            Btf kbtf = kt.module().equals("vmlinux") ? kernel.vmlinux() : kernel.module(kt.module()).orElseThrow();
+            Btf kbtf = kernel.btf(kt.module()).orElseThrow();
             List<BtfType.Member> kernelMembers = kbtf.members(kt.typeId());
             byte[] user = variable.initialValue();
             byte[] value = new byte[(int) kt.valueSize()];
@@ -56,7 +53,7 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
                 }
                 long off = m.byteOffset();
                 Optional<StructOpsSlot> bound = variable.slots().stream().filter(s -> s.offset() == off).findFirst();
-                boolean userFn = isFunctionPointer(btf, m.type());
+                boolean userFn = btf.isFunctionPointer(m.type());
                 long size = userFn ? 8 : btf.size(m.type());
                 if (!userFn && (off < 0 || size < 0 || off + size > user.length)) {
                     // The BTF describes a bigger struct than the section holds for the variable: a malformed object.
@@ -74,7 +71,7 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
                     continue;
                 }
                 BtfType.Member km = kernelMembers.get(index);
-                boolean kernelFn = isFunctionPointer(kbtf, km.type());
+                boolean kernelFn = kbtf.isFunctionPointer(km.type());
                 if (userFn != kernelFn) {
                     throw new KernVdataException(where + ": member '" + member + "' is "
                             + (userFn ? "a function pointer" : "data (" + typeName(btf, m.type()) + ")")
@@ -136,12 +133,6 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
             }
         }
         return -1;
-    }
-
-    static boolean isFunctionPointer(Btf btf, int type) {
-        int r = btf.resolve(type);
-        return btf.kind(r) == BtfKind.PTR
-                && btf.kind(btf.resolve(((BtfType.Reference) btf.type(r)).type())) == BtfKind.FUNC_PROTO;
     }
 
     private static boolean allZero(byte[] b, long from, long len) {

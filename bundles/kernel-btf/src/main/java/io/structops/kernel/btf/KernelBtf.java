@@ -27,6 +27,14 @@ public interface KernelBtf {
     /** A module's split BTF on top of vmlinux, parsed on first use. */
     Optional<Btf> module(String name) throws BtfException;
 
+    /**
+     * The BTF a kernel type named by its home lives in: vmlinux's for {@code "vmlinux"}, else the module's; empty if
+     * no module of that name has BTF (it was unloaded, say).
+     */
+    default Optional<Btf> btf(String vmlinuxOrModule) throws BtfException {
+        return vmlinuxOrModule.equals("vmlinux") ? Optional.of(vmlinux()) : module(vmlinuxOrModule);
+    }
+
     /** Every {@code bpf_struct_ops_<name>} wrapper in vmlinux and in the modules. */
     List<StructOpsType> structOpsTypes() throws BtfException;
 

@@ -3,5 +3,5 @@
  * on demand, and the struct_ops types the kernel offers.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.structops.kernel.btf;

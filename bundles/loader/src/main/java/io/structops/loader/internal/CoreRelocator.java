@@ -367,29 +367,28 @@ final class CoreRelocator {
 
     private void patch(ByteBuffer insns, int at, long localValue, long targetValue, String what, boolean validate)
             throws LoadException {
-        int code = insns.get(at) & 0xff;
+        int code = Insn.code(insns, at);
         int cls = code & 0x07;
         switch (cls) {
             case 0x04, 0x07 -> { // ALU, ALU64 with an immediate
-                checkOriginal(validate, insns.getInt(at + 4), localValue, what);
-                insns.putInt(at + 4, (int) targetValue);
+                checkOriginal(validate, Insn.imm(insns, at), localValue, what);
+                Insn.imm(insns, at, (int) targetValue);
             }
             case 0x01, 0x02, 0x03 -> { // LDX, ST, STX: the offset
-                checkOriginal(validate, insns.getShort(at + 2), localValue, what);
+                checkOriginal(validate, Insn.off(insns, at), localValue, what);
                 if (targetValue > Short.MAX_VALUE) {
                     throw new LoadException(what + ": offset " + targetValue + " does not fit an instruction", null,
                             null);
                 }
-                insns.putShort(at + 2, (short) targetValue);
+                Insn.off(insns, at, (short) targetValue);
             }
             case 0x00 -> { // LD_IMM64
-                if (code != 0x18) {
+                if (code != Insn.LD_IMM64) {
                     throw new LoadException(what + ": unexpected instruction " + code, null, null);
                 }
-                long orig = Integer.toUnsignedLong(insns.getInt(at + 4)) | ((long) insns.getInt(at + 12) << 32);
+                long orig = Insn.imm64(insns, at);
                 checkOriginal(validate, orig, localValue, what);
-                insns.putInt(at + 4, (int) targetValue);
-                insns.putInt(at + 12, (int) (targetValue >>> 32));
+                Insn.imm64(insns, at, targetValue);
             }
             default -> throw new LoadException(what + ": cannot relocate instruction class " + cls, null, null);
         }
@@ -404,6 +403,6 @@ final class CoreRelocator {
     }
 
     private static void poison(ByteBuffer insns, int at) {
-        insns.put(at, (byte) 0x85).put(at + 1, (byte) 0).putShort(at + 2, (short) 0).putInt(at + 4, POISON_HELPER);
+        Insn.poisonCall(insns, at, POISON_HELPER);
     }
 }

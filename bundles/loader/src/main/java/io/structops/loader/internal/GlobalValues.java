@@ -1,6 +1,8 @@
 package io.structops.loader.internal;
 
 import io.structops.btf.Btf;
+import io.structops.btf.BtfEditor;
+import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
 import io.structops.loader.LoadException;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -66,6 +69,32 @@ final class GlobalValues {
         throw new LoadException(object + ": --set: no global variable " + String.join(", ", unknown)
                 + (known.isEmpty() ? " (the object has no global variables)" : "; its globals are "
                         + String.join(", ", known)), null, null);
+    }
+
+    /**
+     * Sizes the global arrays named in {@code counts} ({@code load --resize}): each must be the last variable of its
+     * global data section, which grows (or shrinks) with it.
+     */
+    static void resizeArrays(String object, Btf btf, BtfEditor edit, Map<String, Integer> counts)
+            throws LoadException, BtfException {
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            String section = sectionOf(btf, e.getKey()).orElseThrow(() -> new LoadException(object + ": --resize "
+                    + e.getKey() + ": the object has no global variable of that name", null, null));
+            edit.resizeArray(section, e.getKey(), e.getValue());
+        }
+    }
+
+    private static Optional<String> sectionOf(Btf btf, String variable) {
+        for (int id = btf.firstId(); id < btf.typeCount(); id++) {
+            if (btf.kind(id) == BtfKind.DATASEC && isGlobalData(btf.name(id))) {
+                for (BtfType.VarInfo vi : ((BtfType.Datasec) btf.type(id)).vars()) {
+                    if (btf.type(vi.type()) instanceof BtfType.Var var && var.name().equals(variable)) {
+                        return Optional.of(btf.name(id));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** The object's global variables, sorted: every variable of a global data section. */

@@ -237,13 +237,17 @@ final class ObjectMaps {
             String where = object.name() + ": map " + name;
             boolean rodata = m.section().startsWith(".rodata");
             int datasec = btf.find(m.section(), BtfKind.DATASEC).orElse(0);
+            // The section's size, or its DATASEC's where an array at its end was resized (load --resize).
+            int size = datasec != 0 ? ((BtfType.Datasec) btf.type(datasec)).size() : (int) section.size();
             try {
                 BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4,
-                        (int) section.size(), 1, F_MMAPABLE | (rodata ? BpfConstants.F_RDONLY_PROG : 0),
+                        size, 1, F_MMAPABLE | (rodata ? BpfConstants.F_RDONLY_PROG : 0),
                         btfFd.value(), 0, datasec, 0, 0, 0, 0, 0)));
-                byte[] value = new byte[(int) section.size()];
+                byte[] value = new byte[size];
                 if (section.hasFileData()) {
-                    object.elf().data(section).get(value);
+                    byte[] initial = new byte[(int) section.size()];
+                    object.elf().data(section).get(initial);
+                    System.arraycopy(initial, 0, value, 0, Math.min(initial.length, size));
                 }
                 GlobalValues.apply(object.name(), btf, m.section(), value, object.elf().byteOrder(), overrides,
                         applied);
@@ -254,7 +258,7 @@ final class ObjectMaps {
                 if (rodata) {
                     bpf.mapFreeze(fd);
                 }
-                created.put(m.section(), new Created(name, m.section(), 0, section.size(), fd, true, datasec));
+                created.put(m.section(), new Created(name, m.section(), 0, size, fd, true, datasec));
             } catch (BpfException e) {
                 throw new LoadException(where + ": create global data map: " + e.getMessage(), null, e);
             }

@@ -33,8 +33,6 @@ final class ProgramLinker {
     static final int BPF_PSEUDO_CALL = 1;
     /** Where clang puts {@code __arena} globals: address space 1. */
     static final String ARENA_DATA = ".addr_space.";
-    /** BPF_JMP | BPF_CALL. */
-    static final int BPF_JMP_CALL = 0x85;
     static final int BPF_PSEUDO_KFUNC_CALL = 2;
     static final int BPF_PSEUDO_BTF_ID = 3;
     static final int BPF_PSEUDO_FUNC = 4;
@@ -130,15 +128,15 @@ final class ProgramLinker {
                         if (isSubprogramAddress(insns, at, sym)) {
                             // A callback (bpf_loop, bpf_for_each_map_elem, timers, rbtree less): the subprogram is
                             // placed in the program like a called one, and the ld_imm64 holds its relative index.
-                            long targetOffset = sym.value() + insns.getInt(at + 4);
+                            long targetOffset = sym.value() + Insn.imm(insns, at);
                             BpfProgram sub = subprogramAt(targetOffset);
                             Piece placed = place(sub, subprograms, pieces, queue,
                                     object.elf().sections().get(sym.sectionIndex()), total);
                             total = Math.max(total, placed.base() + sub.instructionCount());
                             int index = piece.base() + at / INSN;
                             int target = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
-                            insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_FUNC << 4)));
-                            insns.putInt(at + 4, target - (index + 1));
+                            Insn.src(insns, at, BPF_PSEUDO_FUNC);
+                            Insn.imm(insns, at, target - (index + 1));
                         } else {
                             relocateLoad(insns, at, sym);
                         }
@@ -156,18 +154,18 @@ final class ProgramLinker {
                                 // A missing weak kfunc: a call to a helper no kernel has, numbered after the extern
                                 // as libbpf numbers it. The verifier only objects if the call is reachable (not
                                 // guarded by bpf_ksym_exists()), and then the load names the function.
-                                insns.put(at + 1, (byte) (insns.get(at + 1) & 0x0f));
-                                insns.putShort(at + 2, (short) 0);
-                                insns.putInt(at + 4, POISON_KFUNC + functions.externIndex(sym.name()));
+                                Insn.src(insns, at, 0);
+                                Insn.off(insns, at, (short) 0);
+                                Insn.imm(insns, at, POISON_KFUNC + functions.externIndex(sym.name()));
                                 poisoned.put(callIndex, "calls kernel function '" + sym.name() + "', which this"
                                         + " kernel does not have (it is __weak: guard the call with"
                                         + " bpf_ksym_exists())");
                                 continue;
                             }
                             // A module's function names its module's fd_array slot in the offset.
-                            insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_KFUNC_CALL << 4)));
-                            insns.putShort(at + 2, (short) f.get().slot());
-                            insns.putInt(at + 4, f.get().btfId());
+                            Insn.src(insns, at, BPF_PSEUDO_KFUNC_CALL);
+                            Insn.off(insns, at, (short) f.get().slot());
+                            Insn.imm(insns, at, f.get().btfId());
                             continue;
                         }
                         ElfSection target = object.elf().sections().get(sym.sectionIndex());
@@ -175,13 +173,13 @@ final class ProgramLinker {
                             throw new LoadException(where + ": load: calls into section '" + target.name()
                                     + "'; subprograms must be in .text", null, null);
                         }
-                        long targetOffset = sym.value() + (long) (insns.getInt(at + 4) + 1) * INSN;
+                        long targetOffset = sym.value() + (long) (Insn.imm(insns, at) + 1) * INSN;
                         BpfProgram sub = subprogramAt(targetOffset);
                         Piece placed = place(sub, subprograms, pieces, queue, target, total);
                         total = Math.max(total, placed.base() + sub.instructionCount());
                         int newTarget = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
-                        insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_CALL << 4)));
-                        insns.putInt(at + 4, newTarget - (callIndex + 1));
+                        Insn.src(insns, at, BPF_PSEUDO_CALL);
+                        Insn.imm(insns, at, newTarget - (callIndex + 1));
                     }
                     default -> throw new LoadException(where + ": load: relocation type " + r.type() + " against '"
                             + sym.name() + "' is not one a program can have", null, null);
@@ -233,11 +231,11 @@ final class ProgramLinker {
     private int linkLocalCalls(Piece piece, ByteBuffer insns, Set<Integer> relocated, Map<Long, Piece> subprograms,
             List<Piece> pieces, Deque<Piece> queue, int total) throws LoadException {
         for (int at = 0; at + INSN <= insns.capacity(); at += INSN) {
-            if (insns.get(at) != (byte) BPF_JMP_CALL || (insns.get(at + 1) >> 4 & 0x0f) != BPF_PSEUDO_CALL
+            if (Insn.code(insns, at) != Insn.CALL || Insn.src(insns, at) != BPF_PSEUDO_CALL
                     || relocated.contains(at)) {
                 continue;
             }
-            long targetOffset = piece.start() + at + (long) (insns.getInt(at + 4) + 1) * INSN;
+            long targetOffset = piece.start() + at + (long) (Insn.imm(insns, at) + 1) * INSN;
             if (!piece.section().name().equals(".text")) {
                 throw new LoadException(where + ": load: calls a function of section '" + piece.section().name()
                         + "' at offset " + targetOffset + "; subprograms must be in .text", null, null);
@@ -247,7 +245,7 @@ final class ProgramLinker {
             total = Math.max(total, placed.base() + sub.instructionCount());
             int callIndex = piece.base() + at / INSN;
             int newTarget = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
-            insns.putInt(at + 4, newTarget - (callIndex + 1));
+            Insn.imm(insns, at, newTarget - (callIndex + 1));
         }
         return total;
     }
@@ -266,7 +264,7 @@ final class ProgramLinker {
 
     /** An ld_imm64 of a .text function's address: a callback, which the kernel takes as BPF_PSEUDO_FUNC. */
     private boolean isSubprogramAddress(ByteBuffer insns, int at, ElfSymbol sym) {
-        return (insns.get(at) & 0xff) == 0x18 && !sym.isUndefined() && sym.sectionIndex() > 0
+        return Insn.code(insns, at) == Insn.LD_IMM64 && !sym.isUndefined() && sym.sectionIndex() > 0
                 && sym.sectionIndex() < object.elf().sections().size()
                 && object.elf().sections().get(sym.sectionIndex()).name().equals(".text");
     }
@@ -283,7 +281,7 @@ final class ProgramLinker {
 
     /** ld_imm64 of a map (its descriptor) or of a global variable (its map's descriptor and the offset in it). */
     private void relocateLoad(ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
-        if ((insns.get(at) & 0xff) != 0x18) {
+        if (Insn.code(insns, at) != Insn.LD_IMM64) {
             throw new LoadException(where + ": load: a 64-bit relocation against '" + sym.name()
                     + "' is not on an ld_imm64 instruction", null, null);
         }
@@ -291,21 +289,21 @@ final class ProgramLinker {
             java.util.OptionalLong kconfig = externs.kconfigOffset(sym.name());
             if (kconfig.isPresent()) {
                 ObjectMaps.Created map = maps.get(KernelExterns.KCONFIG);
-                insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_MAP_VALUE << 4)));
-                insns.putInt(at + 4, map.fd().value());
-                insns.putInt(at + INSN + 4, (int) (kconfig.getAsLong() + insns.getInt(at + 4 + INSN)));
+                Insn.src(insns, at, BPF_PSEUDO_MAP_VALUE);
+                Insn.imm(insns, at, map.fd().value());
+                Insn.imm2(insns, at, (int) (kconfig.getAsLong() + Insn.imm2(insns, at)));
                 return;
             }
             if (isVariable(sym.name())) {
                 Optional<KernelExterns.Ksym> ksym = externs.ksym(sym.name(), where + ": load");
                 int src = ksym.isPresent() && ksym.get().typed() ? BPF_PSEUDO_BTF_ID : 0;
                 long address = ksym.map(KernelExterns.Ksym::address).orElse(0L);
-                insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (src << 4)));
+                Insn.src(insns, at, src);
                 // A typed ksym is its VAR's BTF id and, in the second half, the descriptor of the module BTF object
                 // that holds it (0: vmlinux); a typeless one its address; a missing weak one 0.
                 boolean typed = ksym.isPresent() && ksym.get().typed();
-                insns.putInt(at + 4, typed ? ksym.get().btfId() : (int) address);
-                insns.putInt(at + INSN + 4, typed ? ksym.get().inModule() ? moduleBtfs.fd(ksym.get().module()) : 0
+                Insn.imm(insns, at, typed ? ksym.get().btfId() : (int) address);
+                Insn.imm2(insns, at, typed ? ksym.get().inModule() ? moduleBtfs.fd(ksym.get().module()) : 0
                         : (int) (address >>> 32));
                 return;
             }
@@ -313,15 +311,15 @@ final class ProgramLinker {
             if (f.isPresent()) {
                 // The address of a kernel function (bpf_ksym_exists() and callbacks): its BTF id, and the
                 // descriptor of its module's BTF object (0 for vmlinux) itself, not a slot.
-                insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_BTF_ID << 4)));
-                insns.putInt(at + 4, f.get().btfId());
-                insns.putInt(at + INSN + 4, moduleBtfs.fd(f.get().slot()));
+                Insn.src(insns, at, BPF_PSEUDO_BTF_ID);
+                Insn.imm(insns, at, f.get().btfId());
+                Insn.imm2(insns, at, moduleBtfs.fd(f.get().slot()));
                 return;
             }
             if (sym.isWeak()) {
-                insns.put(at + 1, (byte) (insns.get(at + 1) & 0x0f));
-                insns.putInt(at + 4, 0);
-                insns.putInt(at + INSN + 4, 0);
+                Insn.src(insns, at, 0);
+                Insn.imm(insns, at, 0);
+                Insn.imm2(insns, at, 0);
                 return;
             }
             throw new LoadException(where + ": load: refers to kernel function '" + sym.name()
@@ -334,8 +332,8 @@ final class ProgramLinker {
                     .findFirst()
                     .orElseThrow(() -> new LoadException(where + ": load: no map at .maps+" + sym.value() + " ('"
                             + sym.name() + "')", null, null));
-            insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_MAP_FD << 4)));
-            insns.putInt(at + 4, map.fd().value());
+            Insn.src(insns, at, BPF_PSEUDO_MAP_FD);
+            Insn.imm(insns, at, map.fd().value());
             return;
         }
         ObjectMaps.Created data = maps.get(section.name());
@@ -348,10 +346,10 @@ final class ProgramLinker {
             throw new LoadException(where + ": load: refers to '" + sym.name() + "' in section '" + section.name()
                     + "', which is neither a map nor global data", null, null);
         }
-        long offset = (sym.type() == ElfSymbol.STT_SECTION ? 0 : sym.value()) + insns.getInt(at + 4);
-        insns.put(at + 1, (byte) ((insns.get(at + 1) & 0x0f) | (BPF_PSEUDO_MAP_VALUE << 4)));
-        insns.putInt(at + 4, data.fd().value());
-        insns.putInt(at + INSN + 4, (int) offset);
+        long offset = (sym.type() == ElfSymbol.STT_SECTION ? 0 : sym.value()) + Insn.imm(insns, at);
+        Insn.src(insns, at, BPF_PSEUDO_MAP_VALUE);
+        Insn.imm(insns, at, data.fd().value());
+        Insn.imm2(insns, at, (int) offset);
     }
 
     private byte[] funcInfo(List<Piece> pieces) {

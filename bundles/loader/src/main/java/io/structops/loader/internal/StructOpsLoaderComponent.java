@@ -303,7 +303,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         boolean done = false;
         try {
             ours = (Loaded) load(object, new LoadOptions(options.optionalMaps(), false, options.globals(),
-                    options.only()), null, null, false);
+                    options.only(), options.arrays()), null, null, false);
             Optional<String> difference = takeOver(adopter, ours, survivors);
             done = true;
             LOG.info("{}: took over {} left attached by an earlier run{}", name, ours.maps(),
@@ -572,9 +572,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             Btf kernelBtf;
             try {
                 // The BTF the plan's type ids are in: vmlinux's, or the module's (split on vmlinux's).
-                kernelBtf = plan.kernelType().module().equals("vmlinux") ? kernel.vmlinux()
-                        : kernel.module(plan.kernelType().module()).orElseThrow(() -> new BtfException(
-                                plan.kernelType().module(), "the module's BTF is gone (was it unloaded?)"));
+                kernelBtf = kernel.btf(plan.kernelType().module()).orElseThrow(() -> new BtfException(
+                        plan.kernelType().module(), "the module's BTF is gone (was it unloaded?)"));
             } catch (BtfException e) {
                 throw new LoadException(name + ": kernel BTF: " + e.getMessage(), null, e);
             }
@@ -592,7 +591,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         if (!defaults.isEmpty()) {
             LOG.debug("{}: globals the handlers set: {}", name, defaults);
             defaults.putAll(options.globals());
-            options = new LoadOptions(options.optionalMaps(), options.attach(), defaults, options.only());
+            options = new LoadOptions(options.optionalMaps(), options.attach(), defaults, options.only(),
+                    options.arrays());
         }
         Loaded loaded = new Loaded(bpf, name, handlers, requester);
         boolean done = false;
@@ -618,6 +618,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         Btf laidOut;
         try {
             BtfEditor edit = btfReader.editForLoad(object, btf);
+            GlobalValues.resizeArrays(name, btf, edit, options.arrays());
             // clang leaves every DATASEC's offsets and size 0 for the loader to fill in from the symbols: the global
             // data maps are typed and initialised through this laid-out form, before any kind is sanitised away.
             laidOut = asLoaded(object, btf, edit.encode(ByteOrder.nativeOrder()));

@@ -96,6 +96,19 @@ public class StructOpsCommands {
         return globals;
     }
 
+    /** {@code --resize}'s NAME=COUNT assignments, COUNT a number or {@code cpus}. */
+    static Map<String, Integer> arrays(String file, String resize) throws CommandFailure {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : globals(file, resize).entrySet()) {
+            try {
+                counts.put(e.getKey(), LoadOptions.arrayCount(e.getValue()));
+            } catch (IllegalArgumentException x) {
+                throw new CommandFailure(file + ": --resize " + e.getKey() + ": " + x.getMessage(), null);
+            }
+        }
+        return counts;
+    }
+
     @Descriptor("load and attach every struct_ops map of a BPF object")
     public String load(
             @Descriptor("pin each link in this directory (on a bpffs) so that it outlives the runtime")
@@ -106,6 +119,9 @@ public class StructOpsCommands {
             @Parameter(names = "--only", absentValue = "") String only,
             @Descriptor("initial values of global variables, typed through BTF: NAME=VALUE[,NAME=VALUE...]")
             @Parameter(names = "--set", absentValue = "") String set,
+            @Descriptor("element counts of global arrays at the end of their section (scx's RESIZABLE_ARRAY):"
+                    + " NAME=COUNT[,...], COUNT a number or 'cpus' (the possible CPUs)")
+            @Parameter(names = "--resize", absentValue = "") String resize,
             @Descriptor("print JSON instead of text")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("BPF ELF object file") String file) throws Exception {
@@ -115,6 +131,7 @@ public class StructOpsCommands {
         }
         Set<String> optionalMaps = names(file, "--optional", optional);
         Map<String, String> globals = globals(file, set);
+        Map<String, Integer> arrays = arrays(file, resize);
         if (!pin.isEmpty()) {
             // Refused before anything is loaded, and never made outside a bpffs.
             Optional<String> problem = PinDirectory.problem(Path.of(pin));
@@ -124,7 +141,8 @@ public class StructOpsCommands {
         }
         LoadedObject loaded;
         try {
-            loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals, names(file, "--only", only)));
+            loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals, names(file, "--only", only),
+                    arrays));
         } catch (LoadException e) {
             if (!e.log().isEmpty()) {
                 System.err.println(e.log());
@@ -252,7 +270,7 @@ public class StructOpsCommands {
         if (fd.isPresent()) {
             try (BpfFd b = fd.get()) {
                 Bpf.BtfInfo info = bpf.btfInfo(b);
-                btf = info.name().equals("vmlinux") ? kernel.vmlinux() : kernel.module(info.name()).orElse(null);
+                btf = kernel.btf(info.name()).orElse(null);
             }
         }
         cache.put(btfObjectId, btf);

@@ -3,6 +3,7 @@ package io.structops.shell.internal;
 import io.structops.btf.Btf;
 import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
+import io.structops.btf.BtfNames;
 import io.structops.btf.BtfType;
 import io.structops.elf.StructOpsSlot;
 import io.structops.elf.StructOpsVariable;
@@ -36,10 +37,6 @@ final class StructOpsTypes {
     record Description(String type, List<Member> members, KernelView kernel) {
     }
 
-    static String stripFlavour(String name) {
-        return io.structops.btf.BtfNames.withoutFlavour(name);
-    }
-
     static Optional<Description> describe(StructOpsVariable v, Btf btf, ByteOrder order, KernelBtf kernel)
             throws BtfException {
         Optional<Integer> typeId = variableType(v, btf);
@@ -51,13 +48,13 @@ final class StructOpsTypes {
             throw new BtfException(btf.source(), id, "struct_ops variable '" + v.name() + "' is a " + btf.kind(id)
                     + ", not a struct");
         }
-        String type = stripFlavour(btf.name(id));
+        String type = BtfNames.withoutFlavour(btf.name(id));
         byte[] value = v.initialValue();
         List<Member> members = new ArrayList<>();
         for (BtfType.Member m : btf.members(id)) {
             long off = m.byteOffset();
             Optional<StructOpsSlot> slot = v.slots().stream().filter(s -> s.offset() == off).findFirst();
-            if (slot.isPresent() && isFunctionPointer(btf, m.type())) {
+            if (slot.isPresent() && btf.isFunctionPointer(m.type())) {
                 members.add(new Member(m.name(), off, true, slot.get().program().name(), null, 8));
                 continue;
             }
@@ -83,8 +80,7 @@ final class StructOpsTypes {
             if (offered.isEmpty()) {
                 return new KernelView(false, null, List.of(), List.of());
             }
-            Btf kbtf = offered.get().module().equals("vmlinux") ? kernel.vmlinux()
-                    : kernel.module(offered.get().module()).orElseThrow();
+            Btf kbtf = kernel.btf(offered.get().module()).orElseThrow();
             List<String> kernelMembers = kbtf.members(offered.get().typeId()).stream().map(BtfType.Member::name)
                     .toList();
             List<String> rejected = new ArrayList<>();
@@ -112,12 +108,6 @@ final class StructOpsTypes {
             }
         }
         return Optional.empty();
-    }
-
-    private static boolean isFunctionPointer(Btf btf, int type) {
-        int r = btf.resolve(type);
-        return btf.kind(r) == BtfKind.PTR
-                && btf.kind(btf.resolve(((BtfType.Reference) btf.type(r)).type())) == BtfKind.FUNC_PROTO;
     }
 
     private static boolean allZero(byte[] b, int from, int len) {
