@@ -3,7 +3,8 @@
  * A FIFO scheduler that gives up on purpose: after fail_after dispatches (set at load with --set) it calls
  * scx_bpf_error(), and the kernel throws it out. ops.exit records the kernel's reason and message in .data, where
  * user space finds them (the user-exit-info convention), unless record_exit is set to 0 at load: then only the kernel
- * log tells why.
+ * log tells why. With the record goes the kernel's debug dump, in an array that the sched_ext handler sizes at load
+ * to exit_record_dump_len, as UEI_DEFINE and UEI_SET_SIZE do for scx schedulers.
  */
 #include "structops_sched.h"
 
@@ -18,6 +19,8 @@ char fail_format[] = "structops_fail gives up after %llu dispatches, as asked";
 
 u64 dispatched;
 struct sched_exit_record exit_record SEC(".data");
+char exit_record_dump[1] SEC(".data.exit_record_dump");
+const volatile u32 exit_record_dump_len;
 
 SEC("struct_ops/fail_enqueue")
 void BPF_PROG(fail_enqueue, struct task_struct *p, u64 enq_flags)
@@ -44,8 +47,10 @@ s32 BPF_PROG(fail_init)
 SEC("struct_ops/fail_exit")
 void BPF_PROG(fail_exit, struct scx_exit_info *ei)
 {
-	if (record_exit)
+	if (record_exit) {
 		SCHED_RECORD_EXIT(exit_record, ei);
+		bpf_probe_read_kernel_str(exit_record_dump, exit_record_dump_len, ei->dump);
+	}
 }
 
 SEC(".struct_ops.link")

@@ -33,6 +33,7 @@ struct scx_exit_info {
 	s64 exit_code;
 	const char *reason;
 	char *msg;
+	char *dump;
 } __attribute__((preserve_access_index));
 
 struct sched_ext_ops {

@@ -31,4 +31,9 @@ public interface GlobalVariable {
 
     /** A {@code char[]} member as a C string (up to its first NUL); empty if there is no such text member. */
     Optional<String> string(String member);
+
+    /** The variable itself as a C string, if it is a {@code char[]} (up to its first NUL); empty otherwise. */
+    default Optional<String> string() {
+        return Optional.empty();
+    }
 }

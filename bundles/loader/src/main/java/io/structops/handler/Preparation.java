@@ -24,6 +24,14 @@ public interface Preparation {
     void global(String name, String value) throws HandlerException;
 
     /**
+     * Sizes a global array that ends its section to {@code elements} elements, as {@code load --resize} does, unless
+     * the user sized it.
+     *
+     * @throws HandlerException if the object has no such global
+     */
+    void array(String name, int elements) throws HandlerException;
+
+    /**
      * Gives an integer member of the struct_ops value its value (replacing what the object's variable holds).
      *
      * @throws HandlerException if the kernel's struct has no such integer member

@@ -111,6 +111,8 @@ class SchedExtInVmTest {
                 out);
         JsonNode status = failStatus(v, "recorded", out);
         assertEquals("SCX_EXIT_ERROR_BPF", status.path("exit").path("kind").asText(), status.toString());
+        // The kernel's debug dump, in the array the handler sized at load (UEI_SET_SIZE's 32 KiB).
+        assertTrue(status.path("exit").path("dump").asText().contains("structops_fail"), status.toString());
         assertTrue(status.path("exit").path("message").asText().contains("gives up after 200 dispatches"),
                 status.toString());
         assertTrue(status.path("disabled_by_kernel").asText().contains("gives up"), status.toString());

@@ -90,9 +90,49 @@ final class DeployJournal {
                 }
             }
         } catch (java.nio.file.NoSuchFileException e) {
-            // nothing recorded yet
+            return; // nothing recorded yet
         } catch (IOException e) {
             LOG.warn("{}: could not remove its records in {}: {}", file, dir, e.toString());
+        }
+        removeIfEmpty();
+    }
+
+    /** A journal with nothing in it goes, so that directories that come and go leave nothing on the bpffs. */
+    private void removeIfEmpty() {
+        try {
+            Files.delete(dir);
+        } catch (IOException e) {
+            // not empty (or already gone)
+        }
+    }
+
+    /**
+     * {@code file} is gone, but this runtime never deployed it (it vanished before it settled, or while an earlier
+     * runtime was being killed): what an earlier runtime recorded for it is detached.
+     */
+    void detachGone(Path file) {
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String prefix = prefix(file);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                if (entry.getFileName().toString().startsWith(prefix)) {
+                    detach(entry, file.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("{}: could not read what was recorded in {}: {}", file, dir, e.toString());
+        }
+    }
+
+    private void detach(Path entry, String file) {
+        try {
+            loader.detachRecorded(entry);
+            LOG.info("{}: gone from the directory while no runtime watched it; detached what it had attached ({})",
+                    file, entry.getFileName());
+        } catch (LoadException e) {
+            LOG.warn("{}: {}", entry.getFileName(), e.getMessage());
         }
     }
 
@@ -109,17 +149,12 @@ final class DeployJournal {
                 if (file.isPresent() && Files.exists(file.get(), LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
-                try {
-                    loader.detachRecorded(entry);
-                    LOG.info("{}: gone from the directory while no runtime watched it; detached what it had"
-                            + " attached ({})", file.map(Path::toString).orElse(name), name);
-                } catch (LoadException e) {
-                    LOG.warn("{}: {}", name, e.getMessage());
-                }
+                detach(entry, file.map(Path::toString).orElse(name));
             }
         } catch (IOException e) {
             LOG.warn("{}: could not read what was recorded in {}: {}", deployDir, dir, e.toString());
         }
+        removeIfEmpty();
     }
 
     private Optional<Path> fileOf(String hex) {

@@ -222,6 +222,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         if (!StableFile.await(file, QUIET_MILLIS, SETTLE_TIMEOUT_MILLIS)) {
             if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 LOG.info("{}: gone before it settled; nothing to deploy", file);
+                journal.ifPresent(j -> j.detachGone(file));
                 return;
             }
             LOG.warn("{}: still changing (or gone) after {} s; not deployed until it is replaced again", file,
@@ -430,6 +431,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             LOG.info("{}: removed; detached {}", file, d.object().name());
             d.options().pin().ifPresent(dir -> unpin(file, dir, maps));
             journal.ifPresent(j -> j.forget(file));
+        } else {
+            journal.ifPresent(j -> j.detachGone(file));
         }
     }
 

@@ -135,6 +135,11 @@ final class ObjectGlobals {
         }
 
         @Override
+        public Optional<String> string() {
+            return TypedValues.string(btf, type, value, at);
+        }
+
+        @Override
         public String toString() {
             return section + " " + name;
         }

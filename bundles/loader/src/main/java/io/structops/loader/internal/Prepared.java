@@ -8,6 +8,7 @@ import io.structops.handler.HandlerException;
 import io.structops.handler.Preparation;
 import io.structops.handler.StructOps;
 import io.structops.kernvdata.StructOpsPlan;
+import io.structops.loader.LoadOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
@@ -15,8 +16,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One struct_ops map's {@link Preparation}: globals a handler fills go into {@code defaults} (unless the user set
- * them), integer members into a copy of the plan's value.
+ * One struct_ops map's {@link Preparation}: globals and array sizes a handler gives go into {@code defaults} and
+ * {@code arrayDefaults} (unless the user gave them), integer members into a copy of the plan's value.
  */
 final class Prepared implements Preparation {
     private final StructOps ops;
@@ -24,18 +25,22 @@ final class Prepared implements Preparation {
     private final Set<String> globals;
     private final Map<String, String> userGlobals;
     private final Map<String, String> defaults;
+    private final Map<String, Integer> userArrays;
+    private final Map<String, Integer> arrayDefaults;
     private final StructOpsPlan plan;
     private final byte[] value;
     private boolean changed;
 
-    Prepared(StructOps ops, StructOpsPlan plan, Btf kernelBtf, Set<String> globals, Map<String, String> userGlobals,
-            Map<String, String> defaults) {
+    Prepared(StructOps ops, StructOpsPlan plan, Btf kernelBtf, Set<String> globals, LoadOptions user,
+            Map<String, String> defaults, Map<String, Integer> arrayDefaults) {
         this.ops = ops;
         this.plan = plan;
         this.kernelBtf = kernelBtf;
         this.globals = globals;
-        this.userGlobals = userGlobals;
+        this.userGlobals = user.globals();
         this.defaults = defaults;
+        this.userArrays = user.arrays();
+        this.arrayDefaults = arrayDefaults;
         this.value = plan.value();
     }
 
@@ -56,6 +61,16 @@ final class Prepared implements Preparation {
         }
         if (!userGlobals.containsKey(name)) {
             defaults.put(name, text);
+        }
+    }
+
+    @Override
+    public void array(String name, int elements) throws HandlerException {
+        if (!globals.contains(name)) {
+            throw new HandlerException("the object has no global variable " + name);
+        }
+        if (!userArrays.containsKey(name)) {
+            arrayDefaults.put(name, elements);
         }
     }
 

@@ -567,6 +567,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         Map<String, StructOpsView> views = new LinkedHashMap<>();
         Set<String> globalNames = GlobalValues.names(btf);
         Map<String, String> defaults = new LinkedHashMap<>();
+        Map<String, Integer> arrayDefaults = new LinkedHashMap<>();
         for (StructOpsVariable v : selected) {
             StructOpsPlan plan = plans.get(v.name());
             Btf kernelBtf;
@@ -582,17 +583,18 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             if (validate) {
                 consult(handlers, view, "validate", h -> h.validate(view));
             }
-            Prepared prepared = new Prepared(view, plan, kernelBtf, globalNames, options.globals(), defaults);
+            Prepared prepared = new Prepared(view, plan, kernelBtf, globalNames, options, defaults, arrayDefaults);
             consult(handlers, view, "prepare", h -> h.prepare(prepared));
             plans.put(v.name(), prepared.plan());
             views.put(v.name(), prepared.plan() == plan ? view
                     : new StructOpsView(name, v.link(), prepared.plan(), kernelBtf, replaced));
         }
-        if (!defaults.isEmpty()) {
-            LOG.debug("{}: globals the handlers set: {}", name, defaults);
+        if (!defaults.isEmpty() || !arrayDefaults.isEmpty()) {
+            LOG.debug("{}: globals the handlers set: {}, arrays they sized: {}", name, defaults, arrayDefaults);
             defaults.putAll(options.globals());
+            arrayDefaults.putAll(options.arrays());
             options = new LoadOptions(options.optionalMaps(), options.attach(), defaults, options.only(),
-                    options.arrays());
+                    arrayDefaults);
         }
         Loaded loaded = new Loaded(bpf, name, handlers, requester);
         boolean done = false;

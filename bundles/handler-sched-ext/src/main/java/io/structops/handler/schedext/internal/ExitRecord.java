@@ -12,8 +12,11 @@ import java.util.Optional;
  * {@code scx_exit_info} into it. Any global of that shape counts, whatever its name ({@code uei} in scx).
  *
  * @param kindName the kernel's name for {@code kind} ({@code SCX_EXIT_ERROR_BPF}), or the number if unknown
+ * @param dump the kernel's debug dump (runqueues, tasks) that {@code UEI_RECORD} copied into {@code <variable>_dump}
+ *     when the exit was an error; empty if none
  */
-record ExitRecord(String variable, long kind, String kindName, long exitCode, String reason, String message) {
+record ExitRecord(String variable, long kind, String kindName, long exitCode, String reason, String message,
+        String dump) {
 
     static boolean isExitRecord(GlobalVariable v) {
         List<String> m = v.members();
@@ -25,8 +28,10 @@ record ExitRecord(String variable, long kind, String kindName, long exitCode, St
         for (GlobalVariable v : globals) {
             if (isExitRecord(v) && v.integer("kind").orElse(0) != 0) {
                 long kind = v.integer("kind").getAsLong();
+                String dump = globals.stream().filter(d -> d.name().equals(v.name() + "_dump")).findFirst()
+                        .flatMap(GlobalVariable::string).orElse("");
                 return Optional.of(new ExitRecord(v.name(), kind, names.apply(kind), v.integer("exit_code").orElse(0),
-                        v.string("reason").orElse(""), v.string("msg").orElse("")));
+                        v.string("reason").orElse(""), v.string("msg").orElse(""), dump));
             }
         }
         return Optional.empty();
@@ -43,6 +48,9 @@ record ExitRecord(String variable, long kind, String kindName, long exitCode, St
         m.put("exit_code", exitCode);
         m.put("reason", reason);
         m.put("message", message);
+        if (!dump.isEmpty()) {
+            m.put("dump", dump);
+        }
         return m;
     }
 

@@ -52,6 +52,10 @@ public class SchedExtOpsHandler implements StructOpsHandler {
     /** How long the kernel may take to switch tasks over to a new scheduler, or back. */
     static final long SETTLE_MILLIS = 10_000;
 
+    /** What {@code UEI_DEFINE(x)} names the length of its dump buffer {@code x_dump}. */
+    static final String DUMP_LEN = "_dump_len";
+    /** The kernel's SCX_EXIT_DUMP_DFL_LEN: how much it dumps when ops.exit_dump_len is 0. */
+    static final int EXIT_DUMP_DEFAULT = 32768;
     /** The globals {@code SCX_ENUM_INIT} fills: {@code __} and the kernel enumerator's name. */
     static final String ENUM_COPY_PREFIX = "__SCX_";
 
@@ -122,6 +126,8 @@ public class SchedExtOpsHandler implements StructOpsHandler {
                 thrownOut.put(ops, why);
                 LOG.warn("sched_ext scheduler {} ({}) was disabled by the kernel: {}. Its map stays attached here"
                         + " until it is unloaded or swapped.", name, ops.object(), why);
+                ExitRecord.find(ops.globals(), this::exitKindName).map(ExitRecord::dump).filter(d -> !d.isEmpty())
+                        .ifPresent(d -> LOG.warn("sched_ext scheduler {}: the kernel's dump at exit:\n{}", name, d));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -148,20 +154,26 @@ public class SchedExtOpsHandler implements StructOpsHandler {
 
     /** The kernel's name for an {@code scx_exit_kind} value, from its BTF; the number if it does not say. */
     String exitKindName(long kind) {
+        return kernelEnum("scx_exit_kind").entrySet().stream().filter(e -> e.getValue() == kind)
+                .map(Map.Entry::getKey).findFirst().orElse(Long.toString(kind));
+    }
+
+    /** The enumerators of one of the kernel's enums, by name, in order; empty if its BTF has no such enum. */
+    Map<String, Long> kernelEnum(String name) {
+        Map<String, Long> values = new LinkedHashMap<>();
         try {
             Btf btf = kernel.vmlinux();
-            OptionalInt id = btf.find("scx_exit_kind", BtfKind.ENUM);
+            OptionalInt id = btf.find(name, BtfKind.ENUM);
+            if (id.isEmpty()) {
+                id = btf.find(name, BtfKind.ENUM64);
+            }
             if (id.isPresent() && btf.type(id.getAsInt()) instanceof BtfType.Enumeration e) {
-                for (BtfType.EnumValue v : e.values()) {
-                    if (v.value() == kind) {
-                        return v.name();
-                    }
-                }
+                e.values().forEach(v -> values.put(v.name(), v.value()));
             }
         } catch (Exception e) {
-            LOG.debug("no scx_exit_kind in the kernel's BTF: {}", e.toString());
+            LOG.debug("no enum {} in the kernel's BTF: {}", name, e.toString());
         }
-        return Long.toString(kind);
+        return values;
     }
 
     private Optional<String> read(String file) {
@@ -179,23 +191,8 @@ public class SchedExtOpsHandler implements StructOpsHandler {
 
     /** The kernel's SCX_OPS_ALL_FLAGS, from its BTF; empty if its BTF does not say. */
     OptionalLong allFlags() {
-        try {
-            Btf btf = kernel.vmlinux();
-            OptionalInt id = btf.find("scx_ops_flags", BtfKind.ENUM);
-            if (id.isEmpty()) {
-                id = btf.find("scx_ops_flags", BtfKind.ENUM64);
-            }
-            if (id.isPresent() && btf.type(id.getAsInt()) instanceof BtfType.Enumeration e) {
-                for (BtfType.EnumValue v : e.values()) {
-                    if (v.name().equals("SCX_OPS_ALL_FLAGS")) {
-                        return OptionalLong.of(v.value());
-                    }
-                }
-            }
-        } catch (Exception e) {
-            LOG.debug("no scx_ops_flags in the kernel's BTF: {}", e.toString());
-        }
-        return OptionalLong.empty();
+        Long all = kernelEnum("scx_ops_flags").get("SCX_OPS_ALL_FLAGS");
+        return all == null ? OptionalLong.empty() : OptionalLong.of(all);
     }
 
     /**
@@ -203,7 +200,8 @@ public class SchedExtOpsHandler implements StructOpsHandler {
      * for objects that have no such loader here: every {@code __SCX_*} global the object declares gets the kernel's
      * value of that enumerator ({@code SCX_ENUM_INIT}; without it {@code SCX_DSQ_LOCAL} reads 0 and the kernel
      * throws the scheduler out), and {@code hotplug_seq} the kernel's count of CPU hotplug events, so that a CPU
-     * coming or going before attach makes the kernel refuse the scheduler rather than run it on a stale CPU set.
+     * coming or going before attach makes the kernel refuse the scheduler rather than run it on a stale CPU set; and a
+     * {@code UEI_DEFINE} exit record's dump buffer is sized to the kernel's dump length ({@code UEI_SET_SIZE}).
      */
     @Override
     public void prepare(Preparation object) throws HandlerException {
@@ -218,6 +216,17 @@ public class SchedExtOpsHandler implements StructOpsHandler {
             Long value = enumerators.get(global.substring(2));
             if (value != null) {
                 object.global(global, "0x" + Long.toHexString(value));
+            }
+        }
+        for (String global : object.globals()) {
+            // UEI_DEFINE(uei): the struct, a resizable char array uei_dump and its length uei_dump_len, which a
+            // scheduler's userspace sizes (UEI_SET_SIZE) to what the kernel writes when it throws the scheduler out.
+            String base = global.endsWith(DUMP_LEN) ? global.substring(0, global.length() - DUMP_LEN.length()) : "";
+            if (!base.isEmpty() && object.globals().contains(base) && object.globals().contains(base + "_dump")) {
+                long asked = object.ops().integer("exit_dump_len").orElse(0);
+                int length = asked > 0 ? (int) Math.min(asked, Integer.MAX_VALUE) : EXIT_DUMP_DEFAULT;
+                object.global(global, Integer.toString(length));
+                object.array(base + "_dump", length);
             }
         }
         Optional<String> seq = read("hotplug_seq");
@@ -272,8 +281,14 @@ public class SchedExtOpsHandler implements StructOpsHandler {
         long flags = ops.integer("flags").orElse(0);
         OptionalLong all = allFlags();
         if (all.isPresent() && (flags & ~all.getAsLong()) != 0) {
-            throw new HandlerException(String.format("flags 0x%x has bits this kernel does not know (0x%x; its"
-                    + " SCX_OPS_ALL_FLAGS is 0x%x)", flags, flags & ~all.getAsLong(), all.getAsLong()));
+            StringBuilder known = new StringBuilder();
+            kernelEnum("scx_ops_flags").forEach((n, v) -> {
+                if (!n.equals("SCX_OPS_ALL_FLAGS")) {
+                    known.append(known.isEmpty() ? "" : ", ").append(n).append(String.format("=0x%x", v));
+                }
+            });
+            throw new HandlerException(String.format("flags 0x%x has bits this kernel does not know: 0x%x (it"
+                    + " knows %s)", flags, flags & ~all.getAsLong(), known));
         }
         long timeout = ops.integer("timeout_ms").orElse(0);
         if (timeout > TIMEOUT_MAX_MS) {
