@@ -5,13 +5,14 @@ import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A parsed, validated BTF blob: an object's {@code .BTF}, vmlinux, or a module's split BTF on top of a base. Types
  * are decoded on demand from the underlying bytes; lookups by name use a hash index built at parse time. Immutable
  * and thread-safe.
  */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface Btf {
 
     /** What was parsed: a file name, {@code OBJECT(.BTF)} or {@code vmlinux}. */

@@ -1,10 +1,15 @@
 package io.structops.btf;
 
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.Set;
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * Changes to a copy of a BTF blob, as the loader makes them before BPF_BTF_LOAD: DATASEC sizes and VAR offsets
  * fixed from the ELF, kinds the running kernel lacks replaced by ones it accepts. Not thread-safe.
  */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface BtfEditor {
 
     /** Adds a string (or finds it) and returns its offset. */
@@ -26,7 +31,7 @@ public interface BtfEditor {
     byte[] encode();
 
     /** Encodes the edited BTF in the given byte order (the kernel wants its own). */
-    byte[] encode(java.nio.ByteOrder order);
+    byte[] encode(ByteOrder order);
 
     /**
      * Fills in what clang leaves zero in an object's BTF: each DATASEC's size from its ELF section, and each of its
@@ -37,8 +42,8 @@ public interface BtfEditor {
      * @param symbolOffsets symbol values by name, for symbols defined in the DATASEC's section
      * @throws BtfException if a variable of a DATASEC has no symbol in its section
      */
-    BtfEditor fixDataSections(java.util.Map<String, Long> sectionSizes,
-            java.util.Map<String, java.util.Map<String, Long>> symbolOffsets) throws BtfException;
+    BtfEditor fixDataSections(Map<String, Long> sectionSizes,
+            Map<String, Map<String, Long>> symbolOffsets) throws BtfException;
 
     /**
      * Makes extern declarations acceptable to BPF_BTF_LOAD, which refuses them: extern FUNCs (kfuncs) become static,
@@ -52,7 +57,7 @@ public interface BtfEditor {
      * their callers' context, as static functions, instead of on their own (where, say, a function returning an
      * arena pointer is refused).
      */
-    BtfEditor makeStatic(java.util.Set<String> functions);
+    BtfEditor makeStatic(Set<String> functions);
 
     /**
      * Gives the array {@code variable}, the last variable of DATASEC {@code section}, {@code elements} elements and
@@ -70,5 +75,5 @@ public interface BtfEditor {
      * member-less UNION of its size, VAR an INT of its size, DATASEC a STRUCT with one member per variable, FUNC a
      * TYPEDEF, FUNC_PROTO a member-less ENUM.
      */
-    BtfEditor sanitize(java.util.Set<BtfKind> unsupported) throws BtfException;
+    BtfEditor sanitize(Set<BtfKind> unsupported) throws BtfException;
 }

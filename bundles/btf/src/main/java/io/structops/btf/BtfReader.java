@@ -3,9 +3,10 @@ package io.structops.btf;
 import io.structops.elf.BpfObject;
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** Parses BTF. Offered as an OSGi service; thread-safe. */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface BtfReader {
 
     /**

@@ -1,6 +1,7 @@
 package io.structops.btf;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One BTF type, decoded. Values are immutable snapshots; {@code nameOffset} is kept next to the decoded name so that
@@ -102,7 +103,7 @@ public sealed interface BtfType {
             members = List.copyOf(members);
         }
 
-        public java.util.Optional<Member> member(String memberName) {
+        public Optional<Member> member(String memberName) {
             return members.stream().filter(m -> m.name().equals(memberName)).findFirst();
         }
     }

@@ -4,9 +4,10 @@ import io.structops.loader.LoadedObject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** The files of the deploy directory and what became of each. Offered as an OSGi service. */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface DeployDirectory {
 
     /**

@@ -2,9 +2,10 @@ package io.structops.elf;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** Reads BPF ELF objects. Offered as an OSGi service; thread-safe. */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface BpfObjectReader {
 
     /**

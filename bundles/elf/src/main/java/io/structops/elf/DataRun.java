@@ -1,5 +1,6 @@
 package io.structops.elf;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
 /**
@@ -35,6 +36,6 @@ public record DataRun(long offset, byte[] bytes) {
                 return null;
             }
         }
-        return end == 0 ? null : new String(bytes, 0, end, java.nio.charset.StandardCharsets.US_ASCII);
+        return end == 0 ? null : new String(bytes, 0, end, StandardCharsets.US_ASCII);
     }
 }

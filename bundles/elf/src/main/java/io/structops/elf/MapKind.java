@@ -1,5 +1,7 @@
 package io.structops.elf;
 
+import java.util.Locale;
+
 /** How a map comes out of an object. */
 public enum MapKind {
     /** A BTF-defined map in {@code .maps}; its type and sizes come from the object's BTF. */
@@ -12,6 +14,6 @@ public enum MapKind {
     STRUCT_OPS_LINK;
 
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,6 +1,7 @@
 package io.structops.elf;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The program type a {@code SEC()} name asks for, matched by prefix as libbpf does. Recognising a type does not mean
@@ -44,7 +45,7 @@ public enum ProgramType {
 
     /** The lower-case name used in tables and JSON, e.g. {@code struct_ops}. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /**

@@ -4,9 +4,10 @@ import io.structops.btf.Btf;
 import io.structops.elf.BpfObject;
 import io.structops.elf.StructOpsVariable;
 import io.structops.kernel.btf.KernelBtf;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** Builds struct_ops map values. Offered as an OSGi service; stateless. */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface KernVdataBuilder {
 
     /**

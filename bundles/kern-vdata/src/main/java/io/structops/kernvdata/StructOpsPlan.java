@@ -1,7 +1,10 @@
 package io.structops.kernvdata;
 
 import io.structops.kernel.btf.StructOpsType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
+import java.util.function.ToIntFunction;
 
 /**
  * What the loader needs to create a struct_ops map: the kernel type, the value with every data member in place,
@@ -39,8 +42,8 @@ public record StructOpsPlan(String variable, StructOpsType kernelType, byte[] va
     }
 
     /** The value with each slot holding its program's descriptor. */
-    public byte[] valueWith(java.util.function.ToIntFunction<Slot> fds, java.nio.ByteOrder order) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(value.clone()).order(order);
+    public byte[] valueWith(ToIntFunction<Slot> fds, ByteOrder order) {
+        ByteBuffer b = ByteBuffer.wrap(value.clone()).order(order);
         for (Slot s : slots) {
             b.putLong((int) s.valueOffset(), fds.applyAsInt(s));
         }

@@ -3,13 +3,14 @@ package io.structops.handler;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * One global variable of a loaded object ({@code .data}, {@code .bss}, {@code .rodata}, {@code .data.*}), as its
  * global data map held it when {@link StructOps#globals()} was called. Handlers read a scheduler's counters or the
  * exit record its {@code ops.exit} filled from here, typed through the object's own BTF.
  */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface GlobalVariable {
 
     String name();

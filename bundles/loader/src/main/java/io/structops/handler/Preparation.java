@@ -1,13 +1,14 @@
 package io.structops.handler;
 
 import java.util.Set;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * An object about to be loaded, as {@link StructOpsHandler#prepare} sees it: what its struct's userspace would fill
  * in between opening and loading it (a sched_ext scheduler's loader sets the kernel's enum values and the hotplug
  * sequence). What the user gave ({@code load --set}, a deploy {@code .cfg}) is never overridden.
  */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface Preparation {
 
     /** The struct_ops map being prepared, read as before attach. */

@@ -5,12 +5,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * One struct_ops map as a handler sees it: the value the kernel is (or will be) given, read by kernel member name,
  * before and after it is attached.
  */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface StructOps {
 
     /** The object file the map comes from. */

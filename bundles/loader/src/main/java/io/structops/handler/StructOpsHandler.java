@@ -1,6 +1,7 @@
 package io.structops.handler;
 
 import java.util.Map;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Policy for one kernel struct_ops type, registered as a service with the {@value #STRUCT} property naming the struct
@@ -11,7 +12,7 @@ import java.util.Map;
  * <p>A hook that throws {@link HandlerException} before attach stops the load with nothing created or left behind;
  * one that throws after attach makes the loader undo the attach (or the swap) and report the message.
  */
-@org.osgi.annotation.versioning.ConsumerType
+@ConsumerType
 public interface StructOpsHandler {
 
     /** Service property: the kernel struct this handler handles. */

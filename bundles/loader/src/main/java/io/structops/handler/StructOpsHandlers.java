@@ -5,9 +5,10 @@ import io.structops.loader.LoadedObject;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** The handlers registered now. Offered as an OSGi service by the loader bundle. */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface StructOpsHandlers {
 
     /**

@@ -1,6 +1,7 @@
 package io.structops.loader;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * What an object's externs and CO-RE relocations resolve to on the running kernel, worked out as a load would
@@ -37,6 +38,6 @@ public record Resolutions(List<Extern> externs, List<CoreRelocation> coreRelocat
      * @param kernel the kernel's value, or empty if no kernel type satisfies it (the instruction is poisoned)
      */
     public record CoreRelocation(String section, int instruction, String kind, String type, String access,
-            String path, long local, java.util.OptionalLong kernel) {
+            String path, long local, OptionalLong kernel) {
     }
 }

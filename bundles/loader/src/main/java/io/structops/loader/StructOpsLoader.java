@@ -2,9 +2,10 @@ package io.structops.loader;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** Loads struct_ops objects. Offered as an OSGi service; thread-safe. */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface StructOpsLoader {
 
     /**

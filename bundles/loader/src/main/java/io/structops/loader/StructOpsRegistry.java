@@ -2,12 +2,13 @@ package io.structops.loader;
 
 import java.util.List;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * What this runtime loaded and still holds. Offered as an OSGi service. When the runtime stops, it detaches what it
  * holds, newest first, except objects whose links are pinned: those are released and stay attached.
  */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface StructOpsRegistry {
 
     void add(LoadedObject object);

@@ -1,15 +1,20 @@
 package io.structops.syscall;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * The bpf(2) commands structops uses. Every method either succeeds or throws a {@link BpfException} naming the
  * command and the errno; descriptors returned are the caller's to close. Offered as an OSGi service; thread-safe.
  */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface Bpf {
 
     /** Loads BTF; on failure the exception carries the kernel's BTF log. */
@@ -35,8 +40,8 @@ public interface Bpf {
      * data), mapped read-only and shared: reads see what programs write, as they write it. Unmapped when
      * {@code arena} closes; an IOException names the errno when the kernel refuses (a map not made mmapable).
      */
-    java.lang.foreign.MemorySegment mapMmapReadOnly(BpfFd map, long size, java.lang.foreign.Arena arena)
-            throws java.io.IOException;
+    MemorySegment mapMmapReadOnly(BpfFd map, long size, Arena arena)
+            throws IOException;
 
     void mapFreeze(BpfFd map) throws BpfException;
 
@@ -80,7 +85,7 @@ public interface Bpf {
 
     /** Every id of a kind, in order. */
     default List<Integer> ids(ObjectType type) throws BpfException {
-        List<Integer> ids = new java.util.ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
         for (OptionalInt id = nextId(type, 0); id.isPresent(); id = nextId(type, id.getAsInt())) {
             ids.add(id.getAsInt());
         }

@@ -4,8 +4,10 @@ import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -338,8 +340,8 @@ final class CDump {
      * Layout questions are asked once per type: malformed BTF answers them with an exception each time, and a dump
      * asks again for every member of that type.
      */
-    private final java.util.Map<Integer, Integer> alignments = new java.util.HashMap<>();
-    private final java.util.Map<Integer, Long> sizes = new java.util.HashMap<>();
+    private final Map<Integer, Integer> alignments = new HashMap<>();
+    private final Map<Integer, Long> sizes = new HashMap<>();
 
     private int alignment(int id) {
         Integer known = alignments.get(id);

@@ -5,13 +5,16 @@ import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
 import java.io.ByteArrayOutputStream;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** A mutable copy of one BTF blob's own types and strings, encoded the way clang and the kernel lay BTF out. */
 final class Editor implements BtfEditor {
@@ -39,7 +42,7 @@ final class Editor implements BtfEditor {
             StringBuilder cur = new StringBuilder();
             long startOff = off;
             for (; p < end; p++, off++) {
-                byte b = original.seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, p);
+                byte b = original.seg.get(ValueLayout.JAVA_BYTE, p);
                 if (b == 0) {
                     stringIndex.putIfAbsent(cur.toString(), (int) startOff);
                     cur.setLength(0);
@@ -156,7 +159,7 @@ final class Editor implements BtfEditor {
     }
 
     @Override
-    public BtfEditor makeStatic(java.util.Set<String> functions) {
+    public BtfEditor makeStatic(Set<String> functions) {
         for (int id = original.firstId; id < typeCount(); id++) {
             if (type(id) instanceof BtfType.Func f && f.linkage() == BtfType.Func.GLOBAL
                     && functions.contains(f.name())) {
@@ -258,7 +261,7 @@ final class Editor implements BtfEditor {
             int varType = var.type();
             entries.add(new Entry(v, var.name(), original.alignment(varType), original.size(varType)));
         }
-        entries.sort(java.util.Comparator.comparingInt((Entry e) -> -e.align()).thenComparingLong(Entry::size)
+        entries.sort(Comparator.comparingInt((Entry e) -> -e.align()).thenComparingLong(Entry::size)
                 .thenComparing(Entry::name));
         long offset = 0;
         for (Entry e : entries) {
@@ -270,7 +273,7 @@ final class Editor implements BtfEditor {
     }
 
     @Override
-    public BtfEditor sanitize(java.util.Set<BtfKind> unsupported) throws BtfException {
+    public BtfEditor sanitize(Set<BtfKind> unsupported) throws BtfException {
         if (unsupported.isEmpty()) {
             return this;
         }

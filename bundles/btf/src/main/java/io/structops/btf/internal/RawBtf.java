@@ -13,8 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * BTF read in place: the bytes stay where they are (a heap array or a private mapping) and only a per-id offset
@@ -237,12 +241,12 @@ final class RawBtf implements Btf {
                 int mid = Arrays.binarySearch(offsets, 0, n, (int) (len / 2));
                 mid = Math.max(1, Math.min(n - 1, mid < 0 ? -mid - 1 : mid));
                 int split = mid;
-                java.util.concurrent.CompletableFuture<long[]> other =
-                        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<long[]> other =
+                        CompletableFuture.supplyAsync(() -> {
                             try {
                                 return check(split, n);
                             } catch (BtfException e) {
-                                throw new java.util.concurrent.CompletionException(e);
+                                throw new CompletionException(e);
                             }
                         });
                 long[] mine;
@@ -252,7 +256,7 @@ final class RawBtf implements Btf {
                     long[] theirs;
                     try {
                         theirs = other.join();
-                    } catch (java.util.concurrent.CompletionException e) {
+                    } catch (CompletionException e) {
                         if (e.getCause() instanceof BtfException b) {
                             throw b;
                         }
@@ -536,7 +540,7 @@ final class RawBtf implements Btf {
         for (int k : new int[] {K_STRUCT, K_UNION, K_DATASEC, K_ENUM, K_ENUM64, K_FUNC_PROTO}) {
             HAS_LIST[k] = 1;
         }
-        java.util.Arrays.fill(NEXT_AT, 8);
+        Arrays.fill(NEXT_AT, 8);
         NEXT_AT[K_ARRAY] = TYPE_HEADER;
         REF_MASK[K_ARRAY] = 0xffffffffL;
     }
@@ -947,7 +951,7 @@ final class RawBtf implements Btf {
      * contains itself, which no C type can and which would otherwise recurse until the stack runs out.
      */
     static final int MAX_NESTING = 32;
-    private final java.util.Map<Integer, Integer> alignments = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, Integer> alignments = new ConcurrentHashMap<>();
 
     private BtfException tooDeep(int id) {
         return new BtfException(source, id, "types nest deeper than " + MAX_NESTING + " levels by value (does a"

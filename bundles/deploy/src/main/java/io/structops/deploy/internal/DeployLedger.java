@@ -4,13 +4,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * What became of each file the deploy directory acted on (objects, bundles, configurations): the last outcome in
  * words and how many times the file was processed, in the order the files came. Shared by the directory's handlers
  * within this bundle; {@code deployed} shows it.
  */
-@org.osgi.service.component.annotations.Component(service = DeployLedger.class)
+@Component(service = DeployLedger.class)
 public class DeployLedger {
     /** A file's last outcome and how many times it was processed. */
     record Entry(Path file, String outcome, int attempts) {

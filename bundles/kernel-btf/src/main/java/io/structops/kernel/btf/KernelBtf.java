@@ -4,12 +4,13 @@ import io.structops.btf.Btf;
 import io.structops.btf.BtfException;
 import java.util.List;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A kernel's BTF: by default the running kernel's ({@code /sys/kernel/btf}), or a file named in configuration for
  * offline work. Parsed once and shared. Where several are registered, the highest service ranking wins.
  */
-@org.osgi.annotation.versioning.ProviderType
+@ProviderType
 public interface KernelBtf {
 
     /** Where the BTF comes from: {@code /sys/kernel/btf/vmlinux} or a file's path. */

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -159,7 +160,7 @@ final class GlobalValues {
                         throw new LoadException(where + ": " + s.length + " bytes do not fit in char[" + a.count()
                                 + "] with its terminating NUL", null, null);
                     }
-                    return java.util.Arrays.copyOf(s, size);
+                    return Arrays.copyOf(s, size);
                 }
                 default -> throw new LoadException(where + ": a " + t.kind() + " global cannot be set from text"
                         + " (ints, bools, enums, floats and char arrays can)", null, null);

@@ -94,7 +94,7 @@ final class KernelExterns {
 
     /** The offset of a kconfig extern in the {@code .kconfig} map's value, if it is one. */
     OptionalLong kconfigOffset(String name) {
-        for (BtfType.VarInfo vi : kconfigSection().map(BtfType.Datasec::vars).orElse(java.util.List.of())) {
+        for (BtfType.VarInfo vi : kconfigSection().map(BtfType.Datasec::vars).orElse(List.of())) {
             if (asLoaded.type(vi.type()).name().equals(name)) {
                 return OptionalLong.of(vi.offset());
             }

@@ -2,16 +2,22 @@ package io.structops.loader.internal;
 
 import io.structops.handler.StructOpsHandlers;
 import io.structops.loader.LoadException;
-import io.structops.loader.PinDirectory;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
+import io.structops.loader.PinDirectory;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +64,7 @@ final class Loaded implements LoadedObject {
     final List<BpfFd> replaced = new ArrayList<>();
     /** The object's global data maps, as its views read them. */
     volatile ObjectGlobals globals;
-    private final java.util.Map<String, java.time.Duration> swapGaps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Duration> swapGaps = new ConcurrentHashMap<>();
 
     /** Who asked for the load, as the loader's log names it. */
     private final String requester;
@@ -82,7 +88,7 @@ final class Loaded implements LoadedObject {
 
     @Override
     public synchronized List<LoadedMap> maps() {
-        return maps.stream().map(m -> m.info).filter(java.util.Objects::nonNull).toList();
+        return maps.stream().map(m -> m.info).filter(Objects::nonNull).toList();
     }
 
     @Override
@@ -116,9 +122,9 @@ final class Loaded implements LoadedObject {
             }
             Path path = dir.resolve(prefix + m.name + (m.link != null ? RECORDED_LINK : RECORDED_MAP));
             try {
-                java.nio.file.Files.deleteIfExists(path);
+                Files.deleteIfExists(path);
                 bpf.objPin(m.link != null ? m.link : m.map, path);
-            } catch (BpfException | java.io.IOException e) {
+            } catch (BpfException | IOException e) {
                 throw new LoadException(name + ": map " + m.name + ": record at " + path + ": " + e.getMessage(),
                         null, e);
             }
@@ -252,11 +258,11 @@ final class Loaded implements LoadedObject {
     }
 
     @Override
-    public Optional<java.time.Duration> swapGap(String mapName) {
+    public Optional<Duration> swapGap(String mapName) {
         return Optional.ofNullable(swapGaps.get(mapName));
     }
 
-    void swapGap(String mapName, java.time.Duration gap) {
+    void swapGap(String mapName, Duration gap) {
         swapGaps.put(mapName, gap);
     }
 
@@ -265,7 +271,7 @@ final class Loaded implements LoadedObject {
      * (pinned where the old one was). If that fails, {@code from}'s map is linked again and the failure rethrown.
      * Returns how long neither was attached.
      */
-    static java.time.Duration detachThenAttach(Bpf bpf, Loaded fromObject, MapHandle from, Loaded toObject,
+    static Duration detachThenAttach(Bpf bpf, Loaded fromObject, MapHandle from, Loaded toObject,
             MapHandle to) throws BpfException {
         synchronized (fromObject) {
             synchronized (toObject) {
@@ -292,7 +298,7 @@ final class Loaded implements LoadedObject {
                     repin(bpf, from);
                     throw e;
                 }
-                java.time.Duration gap = java.time.Duration.ofNanos(System.nanoTime() - detached);
+                Duration gap = Duration.ofNanos(System.nanoTime() - detached);
                 toObject.descriptors.add(link);
                 to.link = link;
                 to.attached = true;
@@ -319,7 +325,7 @@ final class Loaded implements LoadedObject {
             return;
         }
         try {
-            java.nio.file.Files.deleteIfExists(m.pin);
+            Files.deleteIfExists(m.pin);
             bpf.objPin(m.link, m.pin);
         } catch (Exception e) {
             LOG.warn("map {}: the new link could not be pinned at {}: {}", m.name, m.pin, e.toString());

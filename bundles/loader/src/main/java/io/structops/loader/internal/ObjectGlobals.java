@@ -8,6 +8,7 @@ import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -104,7 +105,7 @@ final class ObjectGlobals {
                 BtfType t = btf.type(btf.resolve(type));
                 String n = t.name() == null ? "" : t.name();
                 return t instanceof BtfType.Composite c && !n.isEmpty()
-                        ? c.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + n : n;
+                        ? c.kind().name().toLowerCase(Locale.ROOT) + " " + n : n;
             } catch (RuntimeException e) {
                 return "";
             }

@@ -17,7 +17,9 @@ import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -183,7 +185,7 @@ final class ObjectMaps {
 
     /** The map name the kernel gets for a global data section: libbpf's, so bpftool users see the same. */
     static String globalDataName(BpfObject object, String section) {
-        String base = java.nio.file.Path.of(object.name()).getFileName().toString();
+        String base = Path.of(object.name()).getFileName().toString();
         int dot = base.indexOf('.');
         base = (dot > 0 ? base.substring(0, dot) : base);
         String suffix = section.startsWith(".") ? section : "." + section;
@@ -205,7 +207,7 @@ final class ObjectMaps {
         ElfSection mapsSection = object.elf().section(".maps").orElse(null);
         // Maps of maps last: their initial slots name maps created before them.
         List<Definition> ordered = new ArrayList<>(defs.values());
-        ordered.sort(java.util.Comparator.comparing(Definition::ofMaps));
+        ordered.sort(Comparator.comparing(Definition::ofMaps));
         for (Definition d : ordered) {
             String where = object.name() + ": map " + d.name();
             ElfSymbol sym = symbol(object, d.name(), mapsSection);

@@ -13,13 +13,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Makes one program loadable: its instructions with every map and global-data reference pointing at the created
@@ -48,7 +51,7 @@ final class ProgramLinker {
     record Linked(byte[] instructions, byte[] funcInfo, byte[] lineInfo, Map<Integer, String> poisoned) {
     }
 
-    private final Map<Integer, String> poisoned = new java.util.TreeMap<>();
+    private final Map<Integer, String> poisoned = new TreeMap<>();
 
     /** A piece of code placed in the program: the main function or a subprogram. */
     private record Piece(ElfSection section, long start, long length, int base, String name) {
@@ -286,7 +289,7 @@ final class ProgramLinker {
                     + "' is not on an ld_imm64 instruction", null, null);
         }
         if (sym.isUndefined()) {
-            java.util.OptionalLong kconfig = externs.kconfigOffset(sym.name());
+            OptionalLong kconfig = externs.kconfigOffset(sym.name());
             if (kconfig.isPresent()) {
                 ObjectMaps.Created map = maps.get(KernelExterns.KCONFIG);
                 Insn.src(insns, at, BPF_PSEUDO_MAP_VALUE);
@@ -364,7 +367,7 @@ final class ProgramLinker {
                 }
             }
         }
-        return java.util.Arrays.copyOf(b.array(), b.position());
+        return Arrays.copyOf(b.array(), b.position());
     }
 
     private byte[] lineInfo(List<Piece> pieces) {
@@ -384,6 +387,6 @@ final class ProgramLinker {
                 }
             }
         }
-        return java.util.Arrays.copyOf(b.array(), b.position());
+        return Arrays.copyOf(b.array(), b.position());
     }
 }

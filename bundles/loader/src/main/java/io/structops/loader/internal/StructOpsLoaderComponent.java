@@ -30,23 +30,36 @@ import io.structops.loader.StructOpsRegistry;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
-import io.structops.syscall.Errno;
 import io.structops.syscall.BpfFd;
+import io.structops.syscall.Errno;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ServiceScope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * Bundle-scoped: each bundle that uses the loader gets its own instance, which knows who it serves, so that every
  * attach, swap and detach is logged with who asked for it (the shell, the deploy directory, or an API caller).
  */
-@Component(service = StructOpsLoader.class, scope = org.osgi.service.component.annotations.ServiceScope.BUNDLE)
+@Component(service = StructOpsLoader.class, scope = ServiceScope.BUNDLE)
 public class StructOpsLoaderComponent implements StructOpsLoader {
     private static final Logger LOG = LoggerFactory.getLogger(StructOpsLoaderComponent.class);
 
@@ -78,16 +91,16 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     /** Who this instance serves, as log lines name it. */
     private volatile String requester = "a caller outside OSGi";
     /** The runtime's registry: objects handed to it are its to detach, not this instance's. */
-    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL)
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL)
     private volatile StructOpsRegistry registry;
     /** What this instance loaded for its bundle, oldest first; closed ones are dropped as new ones come. */
-    private final List<Loaded> created = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Loaded> created = new CopyOnWriteArrayList<>();
 
     public StructOpsLoaderComponent() {
     }
 
-    @org.osgi.service.component.annotations.Activate
-    void activate(org.osgi.service.component.ComponentContext context) {
+    @Activate
+    void activate(ComponentContext context) {
         requester = requester(context.getUsingBundle());
     }
 
@@ -96,7 +109,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
      * what it loaded and kept to itself, without handing it to the registry, has no one left to detach it, so it is
      * detached now (pinned links are released and stay) rather than left attached and unseen until the JVM ends.
      */
-    @org.osgi.service.component.annotations.Deactivate
+    @Deactivate
     void deactivate() {
         StructOpsRegistry r = registry;
         List<LoadedObject> kept = r == null ? List.of() : r.objects();
@@ -116,7 +129,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         created.clear();
     }
 
-    static String requester(org.osgi.framework.Bundle b) {
+    static String requester(Bundle b) {
         if (b == null) {
             return "an unknown caller";
         }
@@ -266,7 +279,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                             o.kernel() == null ? OptionalLong.empty() : OptionalLong.of(o.kernel())));
                 }
             }
-            core.sort(java.util.Comparator.comparing(Resolutions.CoreRelocation::section)
+            core.sort(Comparator.comparing(Resolutions.CoreRelocation::section)
                     .thenComparingInt(Resolutions.CoreRelocation::instruction));
             return new Resolutions(ex, core);
         } catch (BtfException e) {
@@ -368,8 +381,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
             try (BpfFd fd = bpf.objGet(pin)) {
                 new Adopter(bpf).detach(fd, pin.getFileName().toString().endsWith(Loaded.RECORDED_LINK));
             }
-            java.nio.file.Files.deleteIfExists(pin);
-        } catch (BpfException | java.io.IOException e) {
+            Files.deleteIfExists(pin);
+        } catch (BpfException | IOException e) {
             throw new LoadException(pin + ": detach what it records: " + e.getMessage(), null, e);
         }
         LOG.info("{}: detached what it recorded, and removed it", pin);
@@ -377,7 +390,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     /** The struct_ops maps this runtime holds: never another's survivors. */
     private Set<Integer> heldMapIds() {
-        Set<Integer> ids = new java.util.HashSet<>();
+        Set<Integer> ids = new HashSet<>();
         StructOpsRegistry r = registry;
         List<LoadedObject> held = new ArrayList<>(created);
         if (r != null) {
@@ -449,7 +462,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                     // This struct cannot be updated in place (sched_ext): detach, then attach, and say for how long
                     // nothing was attached. If the new map will not attach, the old one is linked again.
                     try {
-                        java.time.Duration gap = Loaded.detachThenAttach(bpf, old, oldHandle, replacement, newHandle);
+                        Duration gap = Loaded.detachThenAttach(bpf, old, oldHandle, replacement, newHandle);
                         LOG.info("{}: {} cannot be updated in place; detached the old map and attached the new one:"
                                 + " none was attached for {} us, asked by {}", file, oldHandle.info.type(),
                                 gap.toNanos() / 1000, requester);
@@ -785,7 +798,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         if (poisoned.isEmpty()) {
             return null;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d+): \\(85\\) call unknown#\\d+\\b")
+        Matcher m = Pattern.compile("(?m)^(\\d+): \\(85\\) call unknown#\\d+\\b")
                 .matcher(log);
         while (m.find()) {
             String why = poisoned.get(Integer.parseInt(m.group(1)));

@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
@@ -65,7 +66,7 @@ public class BtfCommand {
                 ids = new int[] {preferred(btf, ids)};
             }
         } else if (format.equals("c")) {
-            ids = java.util.stream.IntStream.range(btf.firstId(), btf.typeCount()).filter(id -> switch (btf.kind(id)) {
+            ids = IntStream.range(btf.firstId(), btf.typeCount()).filter(id -> switch (btf.kind(id)) {
                 case STRUCT, UNION, ENUM, ENUM64, TYPEDEF -> !btf.name(id).isEmpty();
                 default -> false;
             }).toArray();

@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -223,7 +224,7 @@ public class StructOpsCommands {
         j.put("linkId", now.linkId());
         j.put("previous", Map.of("object", current.name(), "mapId", old.mapId()));
         j.put("current", Map.of("object", replacement.name(), "mapId", now.mapId()));
-        java.util.Optional<java.time.Duration> gap = replacement.swapGap(now.name());
+        Optional<Duration> gap = replacement.swapGap(now.name());
         j.put("gapMicros", gap.map(d -> d.toNanos() / 1000).orElse(0L));
         j.put("tookMicros", micros);
         if (json) {

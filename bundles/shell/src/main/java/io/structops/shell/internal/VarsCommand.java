@@ -6,6 +6,7 @@ import io.structops.btf.BtfType;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfFd;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -116,7 +117,7 @@ public class VarsCommand {
         if ((m.mapFlags() & BPF_F_MMAPABLE) != 0) {
             try (Arena arena = Arena.ofConfined()) {
                 return bpf.mapMmapReadOnly(fd, m.valueSize(), arena).toArray(ValueLayout.JAVA_BYTE);
-            } catch (java.io.IOException refused) {
+            } catch (IOException refused) {
                 // A kernel that refuses the mapping still answers a lookup, below.
             }
         }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongFunction;
 
 /**
  * Why a scheduler stopped, as its {@code ops.exit} wrote it: scx schedulers keep a user-exit-info struct in
@@ -24,7 +25,7 @@ record ExitRecord(String variable, long kind, String kindName, long exitCode, St
     }
 
     /** The record, if the object has one and {@code ops.exit} filled it (kind not SCX_EXIT_NONE). */
-    static Optional<ExitRecord> find(List<GlobalVariable> globals, java.util.function.LongFunction<String> names) {
+    static Optional<ExitRecord> find(List<GlobalVariable> globals, LongFunction<String> names) {
         for (GlobalVariable v : globals) {
             if (isExitRecord(v) && v.integer("kind").orElse(0) != 0) {
                 long kind = v.integer("kind").getAsLong();

@@ -9,8 +9,11 @@ import io.structops.kernel.btf.KernelBtf;
 import io.structops.kernel.btf.StructOpsType;
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +72,7 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
                 b = vmlinux;
                 if (b == null) {
                     // The running kernel verified its own BTF at boot; a file named in configuration is checked fully.
-                    java.lang.foreign.MemorySegment bytes = mapped(vmlinuxFile, "vmlinux");
+                    MemorySegment bytes = mapped(vmlinuxFile, "vmlinux");
                     vmlinux = b = running ? reader.readKernelVerified("vmlinux", bytes, null)
                             : reader.read("vmlinux", bytes);
                 }
@@ -78,10 +81,10 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
         return b;
     }
 
-    private java.lang.foreign.MemorySegment mapped(Path file, String what) throws BtfException {
+    private MemorySegment mapped(Path file, String what) throws BtfException {
         try {
             return PrivateMapping.map(file, arena);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new BtfException(file.toString(), "no " + what + " BTF here" + (running
                     ? " (the kernel was built without CONFIG_DEBUG_INFO_BTF)" : ""));
         } catch (IOException e) {
@@ -114,7 +117,7 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
             synchronized (this) {
                 p = modules.get(name);
                 if (p == null || !p.file().equals(key)) {
-                    java.lang.foreign.MemorySegment bytes = mapped(file, "module " + name);
+                    MemorySegment bytes = mapped(file, "module " + name);
                     Btf b = running ? reader.readKernelVerified(name, bytes, vmlinux())
                             : reader.readSplit(name, bytes, vmlinux());
                     p = new Parsed(key, b);
@@ -131,8 +134,8 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
      */
     private static Object identity(Path file) {
         try {
-            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
-                    java.nio.file.attribute.BasicFileAttributes.class);
+            BasicFileAttributes a = Files.readAttributes(file,
+                    BasicFileAttributes.class);
             return a.fileKey() != null ? List.of(a.fileKey(), a.size())
                     : List.of(a.lastModifiedTime(), a.size());
         } catch (IOException e) {
