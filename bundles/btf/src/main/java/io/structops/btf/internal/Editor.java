@@ -132,6 +132,9 @@ final class Editor implements BtfEditor {
         return this;
     }
 
+    /** A resized section's bound: far above what the kernel's array maps take per value (4 MiB), far below int. */
+    static final long MAX_RESIZED_SECTION = 64L << 20;
+
     @Override
     public BtfEditor resizeArray(String section, String variable, int elements) throws BtfException {
         String where = section + " " + variable;
@@ -147,6 +150,10 @@ final class Editor implements BtfEditor {
                 throw new BtfException(where, "not an array with elements to size it by");
             }
             long element = last.size() / a.count();
+            if (last.offset() + element * elements > MAX_RESIZED_SECTION) {
+                throw new BtfException(where, elements + " elements make the section larger than "
+                        + (MAX_RESIZED_SECTION >> 20) + " MiB");
+            }
             int array = add(new BtfType.Array(0, 0, "", a.elementType(), a.indexType(), elements));
             replace(new BtfType.Var(v.id(), v.nameOffset(), v.name(), array, v.linkage()));
             List<BtfType.VarInfo> vars = new ArrayList<>(d.vars());

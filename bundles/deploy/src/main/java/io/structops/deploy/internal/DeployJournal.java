@@ -4,6 +4,7 @@ import io.structops.loader.LoadException;
 import io.structops.loader.LoadedObject;
 import io.structops.loader.PinDirectory;
 import io.structops.loader.StructOpsLoader;
+import io.structops.syscall.files.OpenFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -72,6 +73,9 @@ final class DeployJournal {
 
     /** Records what {@code object}, deployed from {@code file}, attached, in place of what was recorded for it. */
     void record(Path file, LoadedObject object) {
+        if (!trusted()) {
+            return;
+        }
         forget(file);
         try {
             object.record(dir, prefix(file));
@@ -112,7 +116,8 @@ final class DeployJournal {
      * runtime was being killed): what an earlier runtime recorded for it is detached.
      */
     void detachGone(Path file) {
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                || !trusted()) {
             return;
         }
         String prefix = prefix(file);
@@ -137,9 +142,34 @@ final class DeployJournal {
         }
     }
 
+    /**
+     * Whether the records may be acted on: the journal and the directory above it are root's (or the runtime's
+     * user's) and writable by no one else, so that nobody else could have planted an entry to be detached.
+     */
+    private boolean trusted() {
+        try {
+            int uid = DeployTrust.runtimeUid();
+            for (Path d : new Path[] {dir.getParent(), dir}) {
+                if (!Files.exists(d, LinkOption.NOFOLLOW_LINKS)) {
+                    continue; // made by this runtime when it first records
+                }
+                Optional<String> problem = DeployTrust.directoryProblem("the deploy journal", d,
+                        OpenFile.statusOf(d), uid);
+                if (problem.isPresent()) {
+                    LOG.warn("{}: its records are not used: {}", deployDir, problem.get());
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            LOG.warn("{}: its records are not used: {}", deployDir, e.toString());
+            return false;
+        }
+    }
+
     /** At start: detaches what was recorded for files no longer in the directory. */
     void sweep() {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !trusted()) {
             return;
         }
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {

@@ -37,7 +37,7 @@ final class DeployTrust {
     static byte[] read(Path file, long limit) throws IOException {
         int uid = runtimeUid();
         Path dir = file.toAbsolutePath().getParent();
-        Optional<String> dirProblem = directoryProblem(dir, OpenFile.statusOf(dir), uid);
+        Optional<String> dirProblem = directoryProblem("the deploy directory", dir, OpenFile.statusOf(dir), uid);
         if (dirProblem.isPresent()) {
             throw new UntrustedFileException(dirProblem.get());
         }
@@ -59,13 +59,14 @@ final class DeployTrust {
         }
     }
 
-    static Optional<String> directoryProblem(Path dir, FileStatus status, int runtimeUid) {
+    /** Why what {@code dir} holds is not to be trusted ({@code what} names it: "the deploy directory"); empty if it is. */
+    static Optional<String> directoryProblem(String what, Path dir, FileStatus status, int runtimeUid) {
         if (status.writableByOthers()) {
-            return Optional.of("the deploy directory " + dir + " is writable by everyone (" + status.permissions()
+            return Optional.of(what + " " + dir + " is writable by everyone (" + status.permissions()
                     + "); make it writable by root and the runtime's user only (chmod o-w)");
         }
         if (status.uid() != 0 && status.uid() != runtimeUid) {
-            return Optional.of("the deploy directory " + dir + " is owned by uid " + status.uid()
+            return Optional.of(what + " " + dir + " is owned by uid " + status.uid()
                     + ", neither root nor the runtime's user (uid " + runtimeUid + ")");
         }
         return Optional.empty();
