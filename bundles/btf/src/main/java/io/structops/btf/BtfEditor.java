@@ -34,6 +34,12 @@ public interface BtfEditor {
     byte[] encode(ByteOrder order);
 
     /**
+     * The edited BTF as a {@link Btf}, laid out as {@link #encode()} lays it out (type ids and DATASEC offsets as
+     * the kernel will see them), named {@code source}; later edits do not change it.
+     */
+    Btf view(String source) throws BtfException;
+
+    /**
      * Fills in what clang leaves zero in an object's BTF: each DATASEC's size from its ELF section, and each of its
      * variables' offsets from the ELF symbol of the same name. DATASECs without an ELF section of that name (such as
      * {@code .ksyms} and {@code .kconfig}, which the loader creates) are left as they are.

@@ -1,10 +1,13 @@
 package io.structops.btf.internal;
 
+import io.structops.btf.Btf;
 import io.structops.btf.BtfEditor;
 import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
 import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -326,6 +329,14 @@ final class Editor implements BtfEditor {
 
     private long sizeOf(int id) throws io.structops.btf.BtfException {
         return original.size(id);
+    }
+
+    @Override
+    public Btf view(String source) throws BtfException {
+        byte[] encoded = encode(original.order);
+        MemorySegment copy = Arena.ofAuto().allocate(encoded.length, 8);
+        copy.copyFrom(MemorySegment.ofArray(encoded));
+        return RawBtf.parse(source, copy, original.base, false);
     }
 
     @Override

@@ -2,12 +2,11 @@ package io.structops.deploy.internal;
 
 import io.structops.deploy.DeployDirectory;
 import io.structops.deploy.internal.DeployTrust.UntrustedFileException;
-import io.structops.elf.BpfObjectReader;
-import io.structops.elf.StructOpsVariable;
 import io.structops.loader.Adoption;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
+import io.structops.loader.ObjectSpec;
 import io.structops.loader.PinDirectory;
 import io.structops.loader.StructOpsLoader;
 import io.structops.loader.StructOpsRegistry;
@@ -59,11 +58,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
 
     private final StructOpsLoader loader;
     private final StructOpsRegistry registry;
-    private final BpfObjectReader reader;
     private final ConfigurationAdmin configAdmin;
 
-    /** One deployed file: what it loaded (null if its last attempt failed) and its bytes, to restore it. */
-    private record Deployed(Path file, LoadedObject object, byte[] bytes, DeployOptions options) {
+    /** One deployed file: what it loaded (null if its last attempt failed) and its parse, to restore it. */
+    private record Deployed(Path file, LoadedObject object, ObjectSpec spec, DeployOptions options) {
     }
 
     private final DeployLedger ledger;
@@ -104,12 +102,11 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
 
     @Activate
     public DeployedObjects(@Reference StructOpsLoader loader, @Reference StructOpsRegistry registry,
-            @Reference BpfObjectReader reader, @Reference ConfigurationAdmin configAdmin,
+            @Reference ConfigurationAdmin configAdmin,
             @Reference DeployLedger ledger, BundleContext context) {
         this.ledger = ledger;
         this.loader = loader;
         this.registry = registry;
-        this.reader = reader;
         this.configAdmin = configAdmin;
         this.journal = DeployJournal.open(context.getProperty(DEPLOY_DIR), loader);
         // First on the worker, before any file of the directory: what an earlier runtime attached for files that
@@ -201,17 +198,6 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         }
     }
 
-    /** The struct_ops maps {@code file} would create with {@code options}. */
-    private List<String> mapNames(Path file, byte[] bytes, DeployOptions options) throws Exception {
-        List<String> names = new ArrayList<>();
-        for (StructOpsVariable v : reader.read(file.toString(), bytes).structOps()) {
-            if (options.loadOptions().creates(v.name(), v.optional())) {
-                names.add(v.name());
-            }
-        }
-        return names;
-    }
-
     @Override
     public void install(File artifact) {
         Path file = artifact.toPath().toAbsolutePath().normalize();
@@ -257,7 +243,9 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             } catch (UntrustedFileException e) {
                 throw new LoadException("refused, not trusted: " + e.getMessage(), null, e);
             }
-            List<String> names = mapNames(file, bytes, options);
+            // Parsed once: every step below (adoption, swap, load, a later restore) works on this spec.
+            ObjectSpec spec = loader.open(file.toString(), bytes);
+            List<String> names = spec.selected(options.loadOptions());
             LoadedObject holder = null;
             for (String name : names) {
                 Optional<LoadedObject> owner = registry.owner(name);
@@ -271,13 +259,13 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 }
             }
             if (holder == null && previous == null) {
-                Optional<Adoption> adoption = loader.adopt(file.toString(), bytes, options.loadOptions(),
+                Optional<Adoption> adoption = loader.adopt(spec, options.loadOptions(),
                         options.pin());
                 if (adoption.isPresent()) {
                     LoadedObject taken = adoption.get().object();
                     registry.add(taken);
                     if (adoption.get().difference().isEmpty()) {
-                        deployed.put(file, new Deployed(file, taken, bytes, options));
+                        deployed.put(file, new Deployed(file, taken, spec, options));
                         journal.ifPresent(j -> j.record(file, taken));
                         LOG.info("{}: adopted {}, left attached by an earlier run and the same as the file", file,
                                 describe(taken));
@@ -297,7 +285,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 // The held map is the one of that name, or a replaced file's only one (a new version may rename it).
                 String held = holder.maps().stream().map(LoadedMap::name).filter(names.get(0)::equals).findFirst()
                         .orElse(holder.maps().get(0).name());
-                object = loader.swap(holder, held, file.toString(), bytes, options.loadOptions());
+                object = loader.swap(holder, held, spec, options.loadOptions());
                 registry.replace(holder, object);
                 LOG.info("{}: swapped in for {} ({}), {}", file, names.get(0), holder.name(), gapText(object,
                         names.get(0)));
@@ -308,9 +296,9 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                     registry.unload(previous.object());
                 }
                 try {
-                    object = loader.load(file.toString(), bytes, options.loadOptions());
+                    object = loader.load(spec, options.loadOptions());
                 } catch (LoadException e) {
-                    if (previous != null && previous.bytes() != null && previous.object() != null) {
+                    if (previous != null && previous.spec() != null && previous.object() != null) {
                         restore(previous);
                     }
                     throw e;
@@ -324,7 +312,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             if (options.pin().isPresent()) {
                 object.pinLinks(options.pin().get());
             }
-            deployed.put(file, new Deployed(file, object, bytes, options));
+            deployed.put(file, new Deployed(file, object, spec, options));
             LoadedObject recorded = object;
             journal.ifPresent(j -> j.record(file, recorded));
             LOG.info("{}: deployed {}", file, describe(object));
@@ -360,13 +348,12 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         return names.size() == 1 && maps.size() == 1 && maps.get(0).linkBased();
     }
 
-    /** After a failed replacement that had to detach first: the previous bytes are loaded again. */
+    /** After a failed replacement that had to detach first: the previous version is loaded again. */
     private void restore(Deployed previous) {
         try {
-            LoadedObject again = loader.load(previous.file().toString(), previous.bytes(),
-                    previous.options().loadOptions());
+            LoadedObject again = loader.load(previous.spec(), previous.options().loadOptions());
             registry.add(again);
-            deployed.put(previous.file(), new Deployed(previous.file(), again, previous.bytes(), previous.options()));
+            deployed.put(previous.file(), new Deployed(previous.file(), again, previous.spec(), previous.options()));
             journal.ifPresent(j -> j.record(previous.file(), again));
             LOG.warn("{}: the replacement failed; the previous version is attached again", previous.file());
         } catch (Exception e) {

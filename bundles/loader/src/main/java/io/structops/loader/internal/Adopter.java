@@ -193,7 +193,7 @@ final class Adopter {
         for (StructOpsPlan.Slot slot : plan.slots()) {
             int theirId = (int) ids.getLong((int) slot.valueOffset());
             String theirTag = tag(theirId);
-            String ourTag = tag(ours.info.programIds().get(slot.member()));
+            String ourTag = tag(ours.info().programIds().get(slot.member()));
             if (!ourTag.equals(theirTag)) {
                 return Optional.of("program " + slot.program() + " (" + slot.member() + ") differs: tag " + theirTag
                         + " in the kernel, " + ourTag + " from the object");
@@ -221,25 +221,15 @@ final class Adopter {
      * among its descriptors until it is released.
      */
     Loaded.MapHandle takeOver(Loaded loaded, Loaded.MapHandle ours, Survivor s) throws BpfException {
-        loaded.replaced.add(ours.map);
-        Loaded.MapHandle h = new Loaded.MapHandle(ours.name, loaded.own(s.map()), ours.view);
-        if (s.link() != null) {
-            h.link = loaded.own(s.link());
-            h.pin = s.pin();
-        }
-        h.registered = s.link() == null;
         ByteBuffer value = ByteBuffer.wrap(bpf.mapLookup(s.map(), KEY0, s.info().valueSize()).orElseThrow())
                 .order(ByteOrder.nativeOrder());
         Map<String, Integer> programs = new LinkedHashMap<>();
         for (StructOpsPlan.Slot slot : ours.view.plan().slots()) {
             programs.put(slot.member(), (int) value.getLong((int) slot.valueOffset()));
         }
-        int linkId = h.link == null ? 0 : bpf.linkInfo(h.link).id();
-        h.info = new LoadedMap(ours.name, ours.info.type(), s.info().id(), linkId, programs);
-        h.attached = true;
-        h.view.loaded(h.info);
-        h.view.attached(true);
-        return h;
+        int linkId = s.link() == null ? 0 : bpf.linkInfo(s.link()).id();
+        LoadedMap info = new LoadedMap(ours.name, ours.info().type(), s.info().id(), linkId, programs);
+        return loaded.adopt(ours, s.map(), s.link(), s.pin(), info);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.loader.PinDirectory;
 import io.structops.syscall.Bpf;
+import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
 import java.io.IOException;
@@ -32,23 +33,38 @@ final class Loaded implements LoadedObject {
     static final String RECORDED_LINK = "-link";
     static final String RECORDED_MAP = "-map";
 
-    /** A struct_ops map and what goes with it. */
+    /**
+     * A struct_ops map and what goes with it. Only {@link Loaded} changes it (under the object's lock): what is
+     * attached and who holds the link must agree with the object's descriptors.
+     */
     static final class MapHandle {
         final String name;
         final BpfFd map;
         final StructOpsView view;
-        BpfFd link;
-        boolean registered;
+        private BpfFd link;
+        private boolean registered;
         /** Where its link is pinned on a bpffs, or null. */
-        Path pin;
+        private Path pin;
         /** Live in the kernel through this object (registered, or its link is held here). */
-        boolean attached;
-        LoadedMap info;
+        private boolean attached;
+        private LoadedMap info;
 
         MapHandle(String name, BpfFd map, StructOpsView view) {
             this.name = name;
             this.map = map;
             this.view = view;
+        }
+
+        BpfFd link() {
+            return link;
+        }
+
+        boolean attached() {
+            return attached;
+        }
+
+        LoadedMap info() {
+            return info;
         }
     }
 
@@ -56,12 +72,12 @@ final class Loaded implements LoadedObject {
     private final String name;
     private final StructOpsHandlers handlers;
     final List<BpfFd> descriptors = new ArrayList<>();
-    final List<MapHandle> maps = new ArrayList<>();
+    private final List<MapHandle> maps = new ArrayList<>();
     private volatile boolean open = true;
     /** The programs it loaded, in {@link #descriptors} too. */
     final List<BpfFd> programs = new ArrayList<>();
     /** What it created for its struct_ops maps before survivors took their place (adoption): closed unused. */
-    final List<BpfFd> replaced = new ArrayList<>();
+    private final List<BpfFd> replaced = new ArrayList<>();
     /** The object's global data maps, as its views read them. */
     volatile ObjectGlobals globals;
     private final Map<String, Duration> swapGaps = new ConcurrentHashMap<>();
@@ -79,6 +95,58 @@ final class Loaded implements LoadedObject {
     BpfFd own(BpfFd fd) {
         descriptors.add(fd);
         return fd;
+    }
+
+    /** A struct_ops map this object created, not yet filled; its descriptor is owned already. */
+    synchronized MapHandle addMap(String mapName, BpfFd map, StructOpsView view) {
+        MapHandle h = new MapHandle(mapName, map, view);
+        maps.add(h);
+        return h;
+    }
+
+    /** The struct_ops maps, in creation order. */
+    synchronized List<MapHandle> handles() {
+        return List.copyOf(maps);
+    }
+
+    /** A legacy map's update registered it: closing unregisters it. */
+    synchronized void registered(MapHandle h) {
+        h.registered = true;
+    }
+
+    /** {@code h}'s map got a link, owned from now on. */
+    synchronized void linked(MapHandle h, BpfFd link) {
+        h.link = own(link);
+    }
+
+    /** What the kernel says of {@code h} now, as callers and its handler see it. */
+    synchronized void describe(MapHandle h, LoadedMap info) {
+        h.info = info;
+        h.view.loaded(info);
+    }
+
+    /** {@code h} is live in the kernel through this object. */
+    synchronized void attached(MapHandle h) {
+        h.attached = true;
+        h.view.attached(true);
+    }
+
+    /**
+     * Adoption: a survivor's map (and link, pinned at {@code pin}) takes the place of {@code ours}, attached, with
+     * what the kernel says of it. What was created for {@code ours} is kept aside for {@link #dropUnused}.
+     */
+    synchronized MapHandle adopt(MapHandle ours, BpfFd map, BpfFd link, Path pin, LoadedMap info) {
+        replaced.add(ours.map);
+        MapHandle h = new MapHandle(ours.name, own(map), ours.view);
+        if (link != null) {
+            h.link = own(link);
+            h.pin = pin;
+        }
+        h.registered = link == null;
+        maps.set(maps.indexOf(ours), h);
+        describe(h, info);
+        attached(h);
+        return h;
     }
 
     @Override
@@ -234,7 +302,7 @@ final class Loaded implements LoadedObject {
         release();
         for (MapHandle m : detached) {
             m.attached = false;
-            StructOpsLoaderComponent.notify(handlers, m.view, "after detach", h -> h.afterDetach(m.view));
+            HandlerSteps.notify(handlers, m.view, "after detach", h -> h.afterDetach(m.view));
         }
     }
 
@@ -283,9 +351,9 @@ final class Loaded implements LoadedObject {
                 from.attached = false;
                 BpfFd link;
                 try {
-                    link = bpf.linkCreate(to.map, 0, io.structops.syscall.BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
+                    link = bpf.linkCreate(to.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
                 } catch (BpfException e) {
-                    BpfFd again = bpf.linkCreate(from.map, 0, io.structops.syscall.BpfConstants.ATTACH_TYPE_STRUCT_OPS,
+                    BpfFd again = bpf.linkCreate(from.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS,
                             0);
                     fromObject.descriptors.add(again);
                     from.link = again;

@@ -68,32 +68,22 @@ final class ProgramLinker {
     private final CoreRelocator.Modules modules;
     private final String where;
 
-    private ProgramLinker(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel, CoreRelocator.Modules modules, Btf localBtf, KernelExterns externs,
-            KernelFunctions functions, ModuleBtfs moduleBtfs) {
-        this.modules = modules;
-        this.localBtf = localBtf;
-        this.externs = externs;
-        this.functions = functions;
-        this.moduleBtfs = moduleBtfs;
-        this.object = object;
-        this.maps = maps;
-        this.ext = ext;
-        this.kernel = kernel;
+    private ProgramLinker(LinkContext context, BpfProgram program) {
+        this.modules = context.modules();
+        this.localBtf = context.localBtf();
+        this.externs = context.externs();
+        this.functions = context.functions();
+        this.moduleBtfs = context.moduleBtfs();
+        this.object = context.object();
+        this.maps = context.maps();
+        this.ext = context.ext();
+        this.kernel = context.kernel();
         this.where = object.name() + ": program " + program.name();
     }
 
-    /**
-     * @param kernel vmlinux's BTF
-     * @param modules the loaded modules' BTF, for CO-RE relocations vmlinux has no candidate for
-     * @param functions the object's kernel functions, in vmlinux or in modules
-     * @param moduleBtfs the modules' BTF descriptors, in the slots {@code functions} gave them
-     */
-    static Linked link(BpfObject object, BpfProgram program, Map<String, ObjectMaps.Created> maps,
-            Optional<BtfExt> ext, Btf kernel, CoreRelocator.Modules modules, Btf localBtf, KernelExterns externs,
-            KernelFunctions functions, ModuleBtfs moduleBtfs) throws LoadException {
-        return new ProgramLinker(object, program, maps, ext, kernel, modules, localBtf, externs, functions,
-                moduleBtfs).link(program);
+    /** Links {@code program} against what {@code context} created and resolved. */
+    static Linked link(LinkContext context, BpfProgram program) throws LoadException {
+        return new ProgramLinker(context, program).link(program);
     }
 
     /** Whether the object declares this extern as a variable (a ksym), not a function. */
