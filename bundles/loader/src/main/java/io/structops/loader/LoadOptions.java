@@ -1,8 +1,7 @@
 package io.structops.loader;
 
+import io.structops.syscall.PossibleCpus;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 
@@ -55,9 +54,6 @@ public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, 
         return new LoadOptions(optionalMaps, attach, globals, only, counts);
     }
 
-    /** The file the kernel lists its possible CPUs in ({@code 0-3}, {@code 0,2-5}). */
-    static final Path POSSIBLE_CPUS = Path.of("/sys/devices/system/cpu/possible");
-
     /**
      * An array size as {@code load --resize NAME=COUNT} and a deploy {@code .cfg}'s {@code resize.NAME = COUNT} spell
      * it: a positive number, or {@code cpus} for the number of possible CPUs (what scx schedulers size their per-CPU
@@ -69,13 +65,9 @@ public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, 
         String t = text.strip();
         if (t.equals("cpus")) {
             try {
-                int highest = 0;
-                for (String range : Files.readString(POSSIBLE_CPUS).strip().split(",")) {
-                    highest = Math.max(highest, Integer.parseInt(range.substring(range.indexOf('-') + 1)));
-                }
-                return highest + 1;
-            } catch (IOException | NumberFormatException e) {
-                throw new IllegalArgumentException("cpus: cannot read " + POSSIBLE_CPUS + ": " + e.getMessage());
+                return PossibleCpus.count();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cpus: " + e.getMessage());
             }
         }
         try {

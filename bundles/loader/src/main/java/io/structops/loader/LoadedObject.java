@@ -2,7 +2,9 @@ package io.structops.loader;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The kernel objects one load created. Thread-safe. */
@@ -12,6 +14,17 @@ public interface LoadedObject extends AutoCloseable {
     String name();
 
     List<LoadedMap> maps();
+
+    /**
+     * Every map this load created, by its name in the object ({@code flows}, {@code .bss}, the struct_ops maps'
+     * variable names), to its kernel map id: what a host opens with {@code KernelMaps.open(id)} to read and write
+     * them. In the object's order: its {@code .maps}, its global data, then its struct_ops maps.
+     */
+    default Map<String, Integer> objectMaps() {
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        maps().forEach(m -> ids.put(m.name(), m.mapId()));
+        return ids;
+    }
 
     /**
      * Pins each map's link ({@code DIR/<map>}) so that it outlives this process, like {@code bpftool struct_ops

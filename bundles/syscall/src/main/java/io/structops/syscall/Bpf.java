@@ -36,12 +36,53 @@ public interface Bpf {
     void mapDelete(BpfFd map, byte[] key) throws BpfException;
 
     /**
+     * The key after {@code key} (BPF_MAP_GET_NEXT_KEY), or the first key when {@code key} is null; empty after the
+     * last. Keys deleted meanwhile make the kernel start again from the first, as for bpftool.
+     */
+    Optional<byte[]> mapNextKey(BpfFd map, byte[] key, int keySize) throws BpfException;
+
+    /**
+     * One batch of entries (BPF_MAP_LOOKUP_BATCH).
+     *
+     * @param keys the keys read, each {@code keySize} bytes
+     * @param values their values, each {@code valueSize} bytes (all possible CPUs' values for a per-CPU map)
+     * @param next the position to continue from, for the next call
+     * @param done whether the map has no entries after these
+     */
+    record Batch(List<byte[]> keys, List<byte[]> values, byte[] next, boolean done) {
+    }
+
+    /**
+     * Up to {@code count} entries from {@code position} (null for the start), as one BPF_MAP_LOOKUP_BATCH call.
+     * {@code positionSize} is the map's batch token size: the key size for hash maps, 4 for arrays. Kernels or map
+     * types without batch operations fail with EINVAL or ENOTSUPP; callers fall back to {@link #mapNextKey}.
+     */
+    Batch mapLookupBatch(BpfFd map, byte[] position, int positionSize, int keySize, int valueSize, int count)
+            throws BpfException;
+
+    /**
      * The first {@code size} bytes of an mmapable map's values (one created with BPF_F_MMAPABLE, such as global
      * data), mapped read-only and shared: reads see what programs write, as they write it. Unmapped when
      * {@code arena} closes; an IOException names the errno when the kernel refuses (a map not made mmapable).
      */
     MemorySegment mapMmapReadOnly(BpfFd map, long size, Arena arena)
             throws IOException;
+
+    /**
+     * {@code size} bytes of a map's memory from {@code offset} (a multiple of the page size), mapped shared, and
+     * writable if asked: what a ring buffer's consumer maps (its consumer position page writable, the producer page
+     * and data read-only). Unmapped when {@code arena} closes.
+     */
+    MemorySegment mapMmap(BpfFd map, long offset, long size, boolean writable, Arena arena) throws IOException;
+
+    /**
+     * Waits until {@code map} has something to read (a ring buffer with records, BPF's poll), at most
+     * {@code timeoutMillis}; true if it has.
+     */
+    boolean mapPoll(BpfFd map, int timeoutMillis) throws IOException;
+
+    /** The size of a memory page, the unit of {@link #mapMmap}'s offsets. */
+    int pageSize();
 
     void mapFreeze(BpfFd map) throws BpfException;
 
@@ -57,11 +98,6 @@ public interface Bpf {
      */
     BpfFd progLoad(ProgLoad spec) throws BpfException;
 
-    /** Result of BPF_PROG_TEST_RUN. */
-    record TestRun(int retval, int durationNs) {
-    }
-
-    TestRun progTestRun(BpfFd prog, byte[] ctxIn) throws BpfException;
 
     /** Creates a link: for struct_ops, {@code progOrMapFd} is the map and attach type BPF_STRUCT_OPS. */
     BpfFd linkCreate(BpfFd progOrMap, int targetFd, int attachType, int flags) throws BpfException;
@@ -96,7 +132,7 @@ public interface Bpf {
     Optional<BpfFd> fdById(ObjectType type, int id) throws BpfException;
 
     record MapInfo(int type, int id, int keySize, int valueSize, int maxEntries, int mapFlags, String name,
-            int btfVmlinuxValueTypeId, int btfId, int btfVmlinuxId, int btfValueTypeId) {
+            int btfVmlinuxValueTypeId, int btfId, int btfVmlinuxId, int btfValueTypeId, int btfKeyTypeId) {
     }
 
     /**
@@ -118,6 +154,12 @@ public interface Bpf {
     }
 
     MapInfo mapInfo(BpfFd map) throws BpfException;
+
+    /**
+     * Turns on the kernel's run-time statistics of every program (BPF_ENABLE_STATS, BPF_STATS_RUN_TIME) for as long
+     * as the returned descriptor is open: {@link ProgInfo#runCount} and {@link ProgInfo#runTimeNs} count only then.
+     */
+    BpfFd enableStats() throws BpfException;
 
     BtfInfo btfInfo(BpfFd btf) throws BpfException;
 

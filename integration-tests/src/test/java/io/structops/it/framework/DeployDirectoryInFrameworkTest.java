@@ -119,7 +119,7 @@ class DeployDirectoryInFrameworkTest {
         LoadedMap first = attached(object);
         assertTrue(first != null, String.valueOf(deployment(object)));
         String vars = command(processor, "structops:vars --json " + first.name());
-        assertTrue(vars.contains("\"window\": \"12\"") && vars.contains("\"generation\": \"9\""), vars);
+        assertTrue(vars.contains("\"window\": 12") && vars.contains("\"generation\": 9"), vars);
 
         put(dir.resolve("state.cfg"), "set.window = 14\nconflict = refuse\n".getBytes(StandardCharsets.UTF_8));
         awaitAttempt(object, 2);
@@ -127,7 +127,7 @@ class DeployDirectoryInFrameworkTest {
         assertEquals(first.linkId(), second.linkId(), "the new options were swapped in on the same link");
         assertTrue(second.mapId() != first.mapId());
         vars = command(processor, "structops:vars --json " + second.name());
-        assertTrue(vars.contains("\"window\": \"14\""), vars);
+        assertTrue(vars.contains("\"window\": 14"), vars);
 
         Files.delete(object);
         await("state.bpf.o is gone", () -> deployment(object).isEmpty());

@@ -11,7 +11,7 @@ import io.structops.elf.ElfFormatException;
 import io.structops.elf.StructOpsVariable;
 import io.structops.elf.internal.BpfObjectReaderComponent;
 import io.structops.kernel.btf.KernelBtf;
-import io.structops.kernel.btf.internal.KernelBtfAccess;
+import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.KernVdataBuilder;
 import io.structops.kernvdata.KernVdataException;
 import io.structops.kernvdata.internal.KernVdataBuilderComponent;
@@ -30,7 +30,7 @@ class ObjectFuzzTest {
     static final BpfObjectReader ELF = new BpfObjectReaderComponent();
     static final BtfReader BTF = new BtfReaderComponent();
     static final KernVdataBuilder VDATA = new KernVdataBuilderComponent();
-    static final KernelBtf KERNEL = KernelBtfAccess.running(BTF);
+    static final KernelBtf KERNEL = KernelBtfSource.running(BTF);
 
     static {
         try {

@@ -254,9 +254,10 @@ class StructOpsOnKernelTest {
             JsonNode v = vars("structops_state");
             assertEquals("10", v.get(".rodata (tcp_cc_s.rodata)").get("window").asText());
             assertEquals("7", v.get(".data (tcp_cc_s.data)").get("generation").asText());
-            // Typed through BTF: a struct as its fields, a byte array that is not text as a list of numbers.
+            // Typed through BTF as bpftool's formatted dump types it: a struct as its fields, numbers as numbers, a
+            // byte array that is not text as a list of numbers.
             JsonNode marks = v.get(".data (tcp_cc_s.data)").get("marks");
-            assertEquals("{\"first\":\"7\",\"flags\":\"3\",\"tags\":[\"1\",\"2\",\"250\"]}", marks.toString());
+            assertEquals("{\"first\":7,\"flags\":3,\"tags\":[1,2,250]}", marks.toString());
             assertTrue(v.get(".bss (tcp_cc_s.bss)").get("init_calls").asLong() >= 1, v.toString());
             assertTrue(v.get(".bss (tcp_cc_s.bss)").get("acked_calls").asLong() > 0, v.toString());
             assertEquals(0, Launcher.run("unload", "structops_state").status());

@@ -33,7 +33,7 @@ final class Fixtures {
     }
 
     static BpfObject object(String name) throws Exception {
-        return new io.structops.elf.internal.BpfObjectReaderComponentAccess().read(example(name));
+        return new io.structops.elf.internal.BpfObjectReaderComponent().read(example(name));
     }
 
     static Btf objectBtf(String name) throws Exception {

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.structops.btf.Btf;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
-import io.structops.btf.internal.BtfReaderAccess;
+import io.structops.btf.internal.BtfReaderComponent;
 import io.structops.elf.BpfObject;
-import io.structops.elf.internal.ElfReaderAccess;
+import io.structops.elf.internal.BpfObjectReaderComponent;
 import io.structops.kernel.btf.KernelBtf;
-import io.structops.kernel.btf.internal.KernelBtfAccess;
+import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.KernVdataException;
 import io.structops.kernvdata.StructOpsPlan;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +24,12 @@ import org.junit.jupiter.api.Test;
 
 /** Plans against the running kernel's BTF, with the kernel's layout taken from bpftool's dump as the reference. */
 class KernVdataBuilderTest {
-    private static final BtfReaderAccess BTF = new BtfReaderAccess();
-    private static final KernelBtf KERNEL = KernelBtfAccess.running(BTF);
+    private static final BtfReaderComponent BTF = new BtfReaderComponent();
+    private static final KernelBtf KERNEL = KernelBtfSource.running(BTF);
     private final KernVdataBuilderComponent builder = new KernVdataBuilderComponent();
 
     private static BpfObject object(String name) throws Exception {
-        return new ElfReaderAccess().read(Path.of(System.getProperty("structops.examples"), name));
+        return new BpfObjectReaderComponent().read(Path.of(System.getProperty("structops.examples"), name));
     }
 
     private StructOpsPlan plan(String file) throws Exception {

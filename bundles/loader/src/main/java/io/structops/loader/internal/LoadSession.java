@@ -233,6 +233,15 @@ final class LoadSession {
     /** Step: the {@code .maps} maps and the global data maps, filled; the views read globals through them. */
     private void createDataMaps() throws LoadException {
         dataMaps = ObjectMaps.create(bpf, spec.object(), laidOut, btfFd, loaded, options.globals(), externs);
+        Map<String, Loaded.DataMap> ids = new LinkedHashMap<>();
+        for (Map.Entry<String, ObjectMaps.Created> e : dataMaps.entrySet()) {
+            try {
+                ids.put(e.getKey(), new Loaded.DataMap(e.getValue().name(), bpf.mapInfo(e.getValue().fd()).id()));
+            } catch (BpfException x) {
+                throw new LoadException(name + ": map " + e.getKey() + ": info: " + x.getMessage(), null, x);
+            }
+        }
+        loaded.dataMaps(ids);
         ObjectGlobals globals = new ObjectGlobals(bpf, laidOut, List.copyOf(dataMaps.values()));
         loaded.globals = globals;
         views.values().forEach(v -> v.globals(globals));

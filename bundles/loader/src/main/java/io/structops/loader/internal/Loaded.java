@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -78,6 +79,12 @@ final class Loaded implements LoadedObject {
     final List<BpfFd> programs = new ArrayList<>();
     /** What it created for its struct_ops maps before survivors took their place (adoption): closed unused. */
     private final List<BpfFd> replaced = new ArrayList<>();
+    /** A map the load created besides its struct_ops maps: its name in the kernel (cut, prefixed) and id. */
+    record DataMap(String kernelName, int id) {
+    }
+
+    /** The maps the load created besides its struct_ops maps, by name in the object. */
+    private final Map<String, DataMap> dataMaps = new LinkedHashMap<>();
     /** The object's global data maps, as its views read them. */
     volatile ObjectGlobals globals;
     private final Map<String, Duration> swapGaps = new ConcurrentHashMap<>();
@@ -95,6 +102,29 @@ final class Loaded implements LoadedObject {
     BpfFd own(BpfFd fd) {
         descriptors.add(fd);
         return fd;
+    }
+
+    /** The {@code .maps} and global data maps the load created, by name, to their ids. */
+    synchronized void dataMaps(Map<String, DataMap> created) {
+        dataMaps.putAll(created);
+    }
+
+    /** After adoption: the maps the survivors' programs use, by kernel name, replace those this load created. */
+    synchronized void rebindDataMaps(Map<String, Integer> idsByKernelName) {
+        dataMaps.replaceAll((name, m) -> new DataMap(m.kernelName(), idsByKernelName.getOrDefault(m.kernelName(),
+                m.id())));
+    }
+
+    @Override
+    public synchronized Map<String, Integer> objectMaps() {
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        dataMaps.forEach((name, m) -> ids.put(name, m.id()));
+        for (MapHandle m : maps) {
+            if (m.info != null) {
+                ids.put(m.name, m.info.mapId());
+            }
+        }
+        return ids;
     }
 
     /** A struct_ops map this object created, not yet filled; its descriptor is owned already. */

@@ -243,7 +243,7 @@ final class ObjectMaps {
             int size = datasec != 0 ? ((BtfType.Datasec) btf.type(datasec)).size() : (int) section.size();
             try {
                 BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4,
-                        size, 1, F_MMAPABLE | (rodata ? BpfConstants.F_RDONLY_PROG : 0),
+                        size, 1, (mmapable(btf, datasec) ? F_MMAPABLE : 0) | (rodata ? BpfConstants.F_RDONLY_PROG : 0),
                         btfFd.value(), 0, datasec, 0, 0, 0, 0, 0)));
                 byte[] value = new byte[size];
                 if (section.hasFileData()) {
@@ -291,6 +291,24 @@ final class ObjectMaps {
      * cgroup and stack-trace arrays, maps of maps, device, CPU, XSK and socket maps, queues, stacks and arenas.
      * libbpf passes no BTF for these either, so {@code __type(value, ...)} on a queue works with both.
      */
+    /**
+     * Whether a global data map is made mmapable: when its section holds a variable user space can name (one that is
+     * not static), as libbpf decides; a section of string literals or static constants is not.
+     */
+    static boolean mmapable(Btf btf, int datasec) {
+        if (datasec == 0) {
+            return false;
+        }
+        for (BtfType.VarInfo v : ((BtfType.Datasec) btf.type(datasec)).vars()) {
+            if (btf.type(v.type()) instanceof BtfType.Var var && var.linkage() != BTF_VAR_STATIC) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static final int BTF_VAR_STATIC = 0;
+
     static final Set<Integer> TYPES_WITHOUT_BTF = Set.of(4, 7, 8, 12, 13, 14, 15, 16, 17, 18, 22, 23, 25, 33);
 
     private static Bpf.MapCreate create(Definition d, BpfFd btfFd, int innerMapFd) {

@@ -271,8 +271,14 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
                 adopted.add(taken);
                 taken.info().programIds().forEach((m, id) -> programs.put(h.name + "." + m, id));
             }
+            Map<String, BpfFd> survivorData = adopter.dataMaps(ours, programs);
+            Map<String, Integer> survivorIds = new LinkedHashMap<>();
+            for (Map.Entry<String, BpfFd> e : survivorData.entrySet()) {
+                survivorIds.put(e.getKey(), bpf.mapInfo(e.getValue()).id());
+            }
+            ours.rebindDataMaps(survivorIds);
             if (ours.globals != null) {
-                ours.globals = ours.globals.rebound(adopter.dataMaps(ours, programs));
+                ours.globals = ours.globals.rebound(survivorData);
                 adopted.forEach(h -> h.view.globals(ours.globals));
             }
             ours.dropUnused(adopted.size() == handles.size());

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.structops.btf.Btf;
 import io.structops.btf.BtfKind;
-import io.structops.btf.internal.BtfReaderAccess;
-import io.structops.kernel.btf.internal.KernelBtfAccess;
+import io.structops.btf.internal.BtfReaderComponent;
+import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.internal.KernVdataBuilderComponent;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedObject;
@@ -15,7 +15,7 @@ import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfCommand;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.internal.BpfSyscalls;
-import io.structops.elf.internal.ElfReaderAccess;
+import io.structops.elf.internal.BpfObjectReaderComponent;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Proxy;
@@ -56,9 +56,9 @@ class BtfFeatureProbeTest {
                         throw e.getCause();
                     }
                 });
-        BtfReaderAccess btf = new BtfReaderAccess();
-        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(new ElfReaderAccess(), btf,
-                KernelBtfAccess.running(btf), new KernVdataBuilderComponent(), older);
+        BtfReaderComponent btf = new BtfReaderComponent();
+        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(new BpfObjectReaderComponent(), btf,
+                KernelBtfSource.running(btf), new KernVdataBuilderComponent(), older);
         try (LoadedObject o = loader.load(Loaders.example("tcp_cc_tags.bpf.o"), new LoadOptions(Set.of(), false))) {
             assertEquals(1, o.maps().size());
         }
@@ -72,7 +72,7 @@ class BtfFeatureProbeTest {
         }
         assertFalse(kinds.contains(BtfKind.DECL_TAG) || kinds.contains(BtfKind.FLOAT), kinds.toString());
         // Same ids: the object's own BTF had them, in the same places.
-        Btf own = btf.read(new ElfReaderAccess().read(Loaders.example("tcp_cc_tags.bpf.o"))).orElseThrow();
+        Btf own = btf.read(new BpfObjectReaderComponent().read(Loaders.example("tcp_cc_tags.bpf.o"))).orElseThrow();
         assertTrue(own.typeCount() <= sent.typeCount());
         assertEquals(BtfKind.DECL_TAG, own.kind(17));
         assertEquals(BtfKind.INT, sent.kind(17));

@@ -3,8 +3,8 @@ package io.structops.loader.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.structops.elf.internal.ElfReaderAccess;
-import io.structops.kernel.btf.internal.KernelBtfAccess;
+import io.structops.elf.internal.BpfObjectReaderComponent;
+import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.internal.KernVdataBuilderComponent;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
@@ -82,7 +82,9 @@ class FaultInjectionSweepTest {
             case "mapDelete" -> BpfCommand.MAP_DELETE_ELEM;
             case "mapFreeze" -> BpfCommand.MAP_FREEZE;
             case "progLoad" -> BpfCommand.PROG_LOAD;
-            case "progTestRun" -> BpfCommand.PROG_TEST_RUN;
+            case "mapNextKey" -> BpfCommand.MAP_GET_NEXT_KEY;
+            case "mapLookupBatch" -> BpfCommand.MAP_LOOKUP_BATCH;
+            case "enableStats" -> BpfCommand.ENABLE_STATS;
             case "linkCreate" -> BpfCommand.LINK_CREATE;
             case "linkUpdate" -> BpfCommand.LINK_UPDATE;
             case "linkDetach" -> BpfCommand.LINK_DETACH;
@@ -96,7 +98,7 @@ class FaultInjectionSweepTest {
     }
 
     static StructOpsLoaderComponent loader(Bpf bpf) {
-        return new StructOpsLoaderComponent(new ElfReaderAccess(), Loaders.BTF, KernelBtfAccess.running(Loaders.BTF),
+        return new StructOpsLoaderComponent(new BpfObjectReaderComponent(), Loaders.BTF, KernelBtfSource.running(Loaders.BTF),
                 new KernVdataBuilderComponent(), bpf);
     }
 

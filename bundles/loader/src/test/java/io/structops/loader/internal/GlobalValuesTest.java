@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.structops.btf.Btf;
 import io.structops.elf.BpfObject;
-import io.structops.elf.internal.ElfReaderAccess;
+import io.structops.elf.internal.BpfObjectReaderComponent;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -23,7 +23,7 @@ class GlobalValuesTest {
 
     @Test
     void eachVariableOfASectionGetsItsOwnBytes() throws Exception {
-        BpfObject object = new ElfReaderAccess().read(Loaders.example("sched_fail.bpf.o"));
+        BpfObject object = new BpfObjectReaderComponent().read(Loaders.example("sched_fail.bpf.o"));
         Btf raw = Loaders.BTF.read(object).orElseThrow();
         byte[] encoded = Loaders.BTF.editForLoad(object, raw).encode(ByteOrder.nativeOrder());
         MemorySegment copy = Arena.ofAuto().allocate(encoded.length, 8);

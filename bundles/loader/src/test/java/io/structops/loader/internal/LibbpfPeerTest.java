@@ -3,9 +3,9 @@ package io.structops.loader.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.structops.btf.internal.BtfReaderAccess;
-import io.structops.elf.internal.ElfReaderAccess;
-import io.structops.kernel.btf.internal.KernelBtfAccess;
+import io.structops.btf.internal.BtfReaderComponent;
+import io.structops.elf.internal.BpfObjectReaderComponent;
+import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.internal.KernVdataBuilderComponent;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedObject;
@@ -85,9 +85,9 @@ class LibbpfPeerTest {
                     }
                     return result;
                 });
-        BtfReaderAccess btf = new BtfReaderAccess();
-        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(new ElfReaderAccess(), btf,
-                KernelBtfAccess.running(btf), new KernVdataBuilderComponent(), recording);
+        BtfReaderComponent btf = new BtfReaderComponent();
+        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(new BpfObjectReaderComponent(), btf,
+                KernelBtfSource.running(btf), new KernVdataBuilderComponent(), recording);
         try (LoadedObject o = loader.load(object, new LoadOptions(java.util.Set.of(), false))) {
             assertTrue(!refused, "the kernel took it");
             return programs;
@@ -124,7 +124,7 @@ class LibbpfPeerTest {
     @org.junit.jupiter.api.Test
     void kfuncCallsCarryTheKernelsBtfIds() throws Exception {
         Map<String, List<String>> ours = structops(Loaders.example("tcp_cc_kfunc.bpf.o"));
-        io.structops.btf.Btf vmlinux = KernelBtfAccess.running(new BtfReaderAccess()).vmlinux();
+        io.structops.btf.Btf vmlinux = KernelBtfSource.running(new BtfReaderComponent()).vmlinux();
         int ssthresh = vmlinux.find("tcp_reno_ssthresh", io.structops.btf.BtfKind.FUNC).orElseThrow();
         int congAvoid = vmlinux.find("tcp_reno_cong_avoid", io.structops.btf.BtfKind.FUNC).orElseThrow();
         // code 133 = BPF_JMP|BPF_CALL; src 2 = BPF_PSEUDO_KFUNC_CALL; imm = the kernel function's BTF id.
@@ -145,7 +145,7 @@ class LibbpfPeerTest {
      */
     @org.junit.jupiter.api.Test
     void typedKsymsCarryTheKernelsBtfIds() throws Exception {
-        io.structops.btf.Btf vmlinux = KernelBtfAccess.running(new BtfReaderAccess()).vmlinux();
+        io.structops.btf.Btf vmlinux = KernelBtfSource.running(new BtfReaderComponent()).vmlinux();
         int active = vmlinux.find("bpf_prog_active", io.structops.btf.BtfKind.VAR).orElseThrow();
         boolean kallsymsAll = java.nio.file.Files.readString(Path.of("/proc/kallsyms")).contains(" bpf_prog_active");
         List<String> init = structops(Loaders.example("tcp_cc_ksym.bpf.o"), !kallsymsAll).get("ks_init");

@@ -136,6 +136,25 @@ class LoadOnKernelTest {
     }
 
     @Test
+    void objectMapsNamesEveryMapTheLoadCreatedWithItsKernelId() throws Exception {
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_report.bpf.o"),
+                new LoadOptions(Set.of(), false))) {
+            Map<String, Integer> ids = o.objectMaps();
+            assertEquals(List.of("flow_stats", "counters", "cpu_acks", "recent", "events"),
+                    List.copyOf(ids.keySet()).subList(0, 5), "the .maps first, in the object's order: " + ids);
+            assertTrue(ids.containsKey(".bss") && ids.containsKey("structops_report"), ids.toString());
+            for (Map.Entry<String, Integer> e : ids.entrySet()) {
+                try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, e.getValue()).orElseThrow()) {
+                    String kernelName = Loaders.BPF.mapInfo(fd).name();
+                    // A global data map's kernel name is prefixed with the object's; a long name is cut to 15.
+                    assertTrue(e.getKey().startsWith(kernelName) || kernelName.endsWith(e.getKey()),
+                            e + " is " + kernelName);
+                }
+            }
+        }
+    }
+
+    @Test
     void everyDeclaredMapIsCreatedAsDeclared() throws Exception {
         List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
         // name -> bpftool's type, key and value sizes, max_entries, flags: what the object's .maps section declares.

@@ -1,8 +1,8 @@
 package io.structops.loader.internal;
 
-import io.structops.btf.internal.BtfReaderAccess;
-import io.structops.elf.internal.ElfReaderAccess;
-import io.structops.kernel.btf.internal.KernelBtfAccess;
+import io.structops.btf.internal.BtfReaderComponent;
+import io.structops.elf.internal.BpfObjectReaderComponent;
+import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.internal.KernVdataBuilderComponent;
 import io.structops.syscall.internal.BpfSyscalls;
 import java.nio.file.Path;
@@ -10,9 +10,9 @@ import java.nio.file.Path;
 /** The loader wired by hand, as DS wires it in the runtime. */
 final class Loaders {
     static final BpfSyscalls BPF = new BpfSyscalls();
-    static final BtfReaderAccess BTF = new BtfReaderAccess();
-    static final StructOpsLoaderComponent LOADER = new StructOpsLoaderComponent(new ElfReaderAccess(), BTF,
-            KernelBtfAccess.running(BTF), new KernVdataBuilderComponent(), BPF);
+    static final BtfReaderComponent BTF = new BtfReaderComponent();
+    static final StructOpsLoaderComponent LOADER = new StructOpsLoaderComponent(new BpfObjectReaderComponent(), BTF,
+            KernelBtfSource.running(BTF), new KernVdataBuilderComponent(), BPF);
 
     private Loaders() {
     }

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.structops.kernel.btf.internal.KernelBtfAccess;
+import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.internal.KernVdataBuilderComponent;
-import io.structops.elf.internal.ElfReaderAccess;
+import io.structops.elf.internal.BpfObjectReaderComponent;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedObject;
@@ -49,7 +49,7 @@ class SwapWithoutLinkUpdateTest {
                         throw e.getCause();
                     }
                 });
-        return new StructOpsLoaderComponent(new ElfReaderAccess(), Loaders.BTF, KernelBtfAccess.running(Loaders.BTF),
+        return new StructOpsLoaderComponent(new BpfObjectReaderComponent(), Loaders.BTF, KernelBtfSource.running(Loaders.BTF),
                 new KernVdataBuilderComponent(), bpf);
     }
 

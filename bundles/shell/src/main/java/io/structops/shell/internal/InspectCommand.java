@@ -56,7 +56,7 @@ public class InspectCommand {
         if (btf.isPresent()) {
             KernelBtf k = kernel;
             for (StructOpsVariable v : object.structOps()) {
-                StructOpsTypes.describe(v, btf.get(), object.elf().byteOrder(), k)
+                StructOpsTypes.describe(v, btf.get(), k)
                         .ifPresent(d -> types.put(v.name(), d));
             }
         }

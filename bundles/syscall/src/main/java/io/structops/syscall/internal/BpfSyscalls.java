@@ -120,6 +120,89 @@ public class BpfSyscalls implements Bpf {
     }
 
     @Override
+    public MemorySegment mapMmap(BpfFd map, long offset, long size, boolean writable, Arena arena)
+            throws IOException {
+        MemorySegment[] out = new MemorySegment[1];
+        Syscall.Result r = Syscall.mmap(map.value(), offset, size, writable, arena, out);
+        if (r.failed()) {
+            throw new IOException("mmap of " + map.description() + ": " + Errno.name(r.errno()) + " ("
+                    + Errno.describe(r.errno()) + ")");
+        }
+        return out[0];
+    }
+
+    @Override
+    public boolean mapPoll(BpfFd map, int timeoutMillis) throws IOException {
+        Syscall.Result r = Syscall.pollIn(map.value(), timeoutMillis);
+        if (r.failed() && r.errno() != Errno.EINTR) {
+            throw new IOException("poll of " + map.description() + ": " + Errno.name(r.errno()) + " ("
+                    + Errno.describe(r.errno()) + ")");
+        }
+        return r.value() > 0;
+    }
+
+    @Override
+    public int pageSize() {
+        return Syscall.pageSize();
+    }
+
+    @Override
+    public Optional<byte[]> mapNextKey(BpfFd map, byte[] key, int keySize) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment next = arena.allocate(Math.max(keySize, 1), 8);
+            Attr a = new Attr(arena, ELEM_SIZE).u32(EL_MAP_FD, map.value()).ptr(EL_VALUE, next);
+            if (key != null) {
+                a.ptr(EL_KEY, key);
+            }
+            Syscall.Result r = Syscall.bpf(BpfCommand.MAP_GET_NEXT_KEY.number(), a.seg);
+            if (r.failed()) {
+                if (r.errno() == Errno.ENOENT) {
+                    return Optional.empty();
+                }
+                throw new BpfException(BpfCommand.MAP_GET_NEXT_KEY, r.errno(), map.description(), null);
+            }
+            return Optional.of(next.asSlice(0, keySize).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @Override
+    public Batch mapLookupBatch(BpfFd map, byte[] position, int positionSize, int keySize, int valueSize,
+            int count) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(Math.max(positionSize, 1), 8);
+            MemorySegment keys = arena.allocate((long) Math.max(keySize, 1) * count, 8);
+            MemorySegment values = arena.allocate((long) Math.max(valueSize, 1) * count, 8);
+            Attr a = new Attr(arena, BATCH_SIZE).ptr(BA_OUT_BATCH, out).ptr(BA_KEYS, keys).ptr(BA_VALUES, values)
+                    .u32(BA_COUNT, count).u32(BA_MAP_FD, map.value());
+            if (position != null) {
+                a.ptr(BA_IN_BATCH, position);
+            }
+            Syscall.Result r = Syscall.bpf(BpfCommand.MAP_LOOKUP_BATCH.number(), a.seg);
+            // ENOENT: the last entries were read (count says how many), or there were none.
+            boolean done = r.failed() && r.errno() == Errno.ENOENT;
+            if (r.failed() && !done) {
+                throw new BpfException(BpfCommand.MAP_LOOKUP_BATCH, r.errno(), map.description(), null);
+            }
+            int read = a.getU32(BA_COUNT);
+            List<byte[]> k = new ArrayList<>(read);
+            List<byte[]> v = new ArrayList<>(read);
+            for (int i = 0; i < read; i++) {
+                k.add(keys.asSlice((long) i * keySize, keySize).toArray(ValueLayout.JAVA_BYTE));
+                v.add(values.asSlice((long) i * valueSize, valueSize).toArray(ValueLayout.JAVA_BYTE));
+            }
+            return new Batch(k, v, out.asSlice(0, positionSize).toArray(ValueLayout.JAVA_BYTE), done);
+        }
+    }
+
+    @Override
+    public BpfFd enableStats() throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            Attr a = new Attr(arena, ENABLE_STATS_SIZE).u32(ES_TYPE, BPF_STATS_RUN_TIME);
+            return fd(call(BpfCommand.ENABLE_STATS, a, "run-time statistics"), "run-time statistics");
+        }
+    }
+
+    @Override
     public void mapFreeze(BpfFd map) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
             call(BpfCommand.MAP_FREEZE, new Attr(arena, FD_ONLY_SIZE).u32(0, map.value()), map.description());
@@ -183,16 +266,6 @@ public class BpfSyscalls implements Bpf {
             n++;
         }
         return new String(log.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public TestRun progTestRun(BpfFd prog, byte[] ctxIn) throws BpfException {
-        try (Arena arena = Arena.ofConfined()) {
-            Attr a = new Attr(arena, TEST_RUN_SIZE).u32(TR_PROG_FD, prog.value()).ptr(TR_CTX_IN, ctxIn)
-                    .u32(TR_CTX_SIZE_IN, ctxIn == null ? 0 : ctxIn.length);
-            call(BpfCommand.PROG_TEST_RUN, a, prog.description());
-            return new TestRun(a.getU32(TR_RETVAL), a.getU32(TR_DURATION));
-        }
     }
 
     @Override
@@ -299,7 +372,7 @@ public class BpfSyscalls implements Bpf {
             return new MapInfo(i.getU32(MI_TYPE), i.getU32(MI_ID), i.getU32(MI_KEY_SIZE), i.getU32(MI_VALUE_SIZE),
                     i.getU32(MI_MAX_ENTRIES), i.getU32(MI_MAP_FLAGS), i.getName(MI_NAME, 16),
                     i.getU32(MI_BTF_VMLINUX_VALUE_TYPE_ID), i.getU32(MI_BTF_ID), i.getU32(MI_BTF_VMLINUX_ID),
-                    i.getU32(MI_BTF_VALUE_TYPE_ID));
+                    i.getU32(MI_BTF_VALUE_TYPE_ID), i.getU32(MI_BTF_KEY_TYPE_ID));
         }
     }
 

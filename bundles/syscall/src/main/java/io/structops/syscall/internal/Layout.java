@@ -67,13 +67,19 @@ final class Layout {
     static final int OBJ_BPF_FD = 8;
     static final int OBJ_FILE_FLAGS = 12;
 
-    // BPF_PROG_TEST_RUN
-    static final int TEST_RUN_SIZE = 80;
-    static final int TR_PROG_FD = 0;
-    static final int TR_RETVAL = 4;
-    static final int TR_DURATION = 36;
-    static final int TR_CTX_SIZE_IN = 40;
-    static final int TR_CTX_IN = 48;
+    // BPF_MAP_LOOKUP_BATCH
+    static final int BATCH_SIZE = 56;
+    static final int BA_IN_BATCH = 0;
+    static final int BA_OUT_BATCH = 8;
+    static final int BA_KEYS = 16;
+    static final int BA_VALUES = 24;
+    static final int BA_COUNT = 32;
+    static final int BA_MAP_FD = 36;
+
+    // BPF_ENABLE_STATS
+    static final int ENABLE_STATS_SIZE = 4;
+    static final int ES_TYPE = 0;
+    static final int BPF_STATS_RUN_TIME = 0;
 
     // BPF_*_GET_NEXT_ID, BPF_*_GET_FD_BY_ID
     static final int ID_SIZE = 12;
@@ -119,6 +125,7 @@ final class Layout {
     static final int MI_NAME = 24;
     static final int MI_BTF_VMLINUX_VALUE_TYPE_ID = 44;
     static final int MI_BTF_ID = 64;
+    static final int MI_BTF_KEY_TYPE_ID = 68;
     static final int MI_BTF_VALUE_TYPE_ID = 72;
     static final int MI_BTF_VMLINUX_ID = 76;
     static final int BI_BTF = 0;

@@ -31,7 +31,11 @@ final class Syscall {
     private static final MethodHandle CLOSE;
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
+    private static final MethodHandle POLL;
+    private static final MethodHandle GETPAGESIZE;
     static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final short POLLIN = 1;
     static final int MAP_SHARED = 1;
 
     static {
@@ -50,6 +54,12 @@ final class Syscall {
                 Linker.Option.captureCallState("errno"));
         MUNMAP = linker.downcallHandle(libc.find("munmap").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        GETPAGESIZE = linker.downcallHandle(libc.find("getpagesize").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        POLL = linker.downcallHandle(libc.find("poll").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT),
+                Linker.Option.captureCallState("errno"));
     }
 
     private Syscall() {
@@ -77,18 +87,46 @@ final class Syscall {
      * result's value is 0 and the segment set on success, or -1 with errno.
      */
     static Result mmapReadOnly(int fd, long size, Arena arena, MemorySegment[] out) {
+        return mmap(fd, 0, size, false, arena, out);
+    }
+
+    /** As {@link #mmapReadOnly}, from {@code offset} (a multiple of the page size), and writable if asked. */
+    static Result mmap(int fd, long offset, long size, boolean writable, Arena arena, MemorySegment[] out) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment capture = temp.allocate(CAPTURE);
-            MemorySegment addr = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, size, PROT_READ,
-                    MAP_SHARED, fd, 0L);
+            MemorySegment addr = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, size,
+                    writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, offset);
             if (addr.address() == -1L) {
                 return new Result(-1, (int) ERRNO.get(capture, 0L));
             }
             // Read-only in Java too: a write through a PROT_READ mapping would be a SIGSEGV, not an exception.
-            out[0] = addr.reinterpret(size, arena, Syscall::unmap).asReadOnly();
+            MemorySegment mapped = addr.reinterpret(size, arena, Syscall::unmap);
+            out[0] = writable ? mapped : mapped.asReadOnly();
             return new Result(0, 0);
         } catch (Throwable t) {
             throw new IllegalStateException("mmap(2) could not be called", t);
+        }
+    }
+
+    static int pageSize() {
+        try {
+            return (int) GETPAGESIZE.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("getpagesize(3) could not be called", t);
+        }
+    }
+
+    /** poll(2) of one descriptor for input: 1 when readable, 0 on timeout, -1 with errno. */
+    static Result pollIn(int fd, int timeoutMillis) {
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment capture = temp.allocate(CAPTURE);
+            MemorySegment pollfd = temp.allocate(8, 4);
+            pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
+            int r = (int) POLL.invokeExact(capture, pollfd, 1L, timeoutMillis);
+            return new Result(r, r < 0 ? (int) ERRNO.get(capture, 0L) : 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException("poll(2) could not be called", t);
         }
     }
 

@@ -37,6 +37,13 @@ class LayoutMatchesUapiTest {
         fields.put("EL_KEY", "union bpf_attr, key");
         fields.put("EL_VALUE", "union bpf_attr, value");
         fields.put("EL_FLAGS", "union bpf_attr, flags");
+        fields.put("BA_IN_BATCH", "union bpf_attr, batch.in_batch");
+        fields.put("BA_OUT_BATCH", "union bpf_attr, batch.out_batch");
+        fields.put("BA_KEYS", "union bpf_attr, batch.keys");
+        fields.put("BA_VALUES", "union bpf_attr, batch.values");
+        fields.put("BA_COUNT", "union bpf_attr, batch.count");
+        fields.put("BA_MAP_FD", "union bpf_attr, batch.map_fd");
+        fields.put("ES_TYPE", "union bpf_attr, enable_stats.type");
         fields.put("PL_PROG_TYPE", "union bpf_attr, prog_type");
         fields.put("PL_INSN_CNT", "union bpf_attr, insn_cnt");
         fields.put("PL_INSNS", "union bpf_attr, insns");
@@ -62,11 +69,6 @@ class LayoutMatchesUapiTest {
         fields.put("OBJ_PATHNAME", "union bpf_attr, pathname");
         fields.put("OBJ_BPF_FD", "union bpf_attr, bpf_fd");
         fields.put("OBJ_FILE_FLAGS", "union bpf_attr, file_flags");
-        fields.put("TR_PROG_FD", "union bpf_attr, test.prog_fd");
-        fields.put("TR_RETVAL", "union bpf_attr, test.retval");
-        fields.put("TR_DURATION", "union bpf_attr, test.duration");
-        fields.put("TR_CTX_SIZE_IN", "union bpf_attr, test.ctx_size_in");
-        fields.put("TR_CTX_IN", "union bpf_attr, test.ctx_in");
         fields.put("ID_START_ID", "union bpf_attr, start_id");
         fields.put("ID_NEXT_ID", "union bpf_attr, next_id");
         fields.put("ID_OPEN_FLAGS", "union bpf_attr, open_flags");
@@ -94,6 +96,7 @@ class LayoutMatchesUapiTest {
         fields.put("MI_NAME", "struct bpf_map_info, name");
         fields.put("MI_BTF_VMLINUX_VALUE_TYPE_ID", "struct bpf_map_info, btf_vmlinux_value_type_id");
         fields.put("MI_BTF_ID", "struct bpf_map_info, btf_id");
+        fields.put("MI_BTF_KEY_TYPE_ID", "struct bpf_map_info, btf_key_type_id");
         fields.put("PI_TYPE", "struct bpf_prog_info, type");
         fields.put("PI_ID", "struct bpf_prog_info, id");
         fields.put("PI_NAME", "struct bpf_prog_info, name");

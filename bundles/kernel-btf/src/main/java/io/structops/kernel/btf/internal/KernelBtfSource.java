@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * is no longer the one parsed (a module reloaded gets new type ids), and the struct_ops types are collected again
  * when the set of modules changes.
  */
-final class KernelBtfSource implements KernelBtf, AutoCloseable {
+public final class KernelBtfSource implements KernelBtf, AutoCloseable {
     static final String WRAPPER_PREFIX = "bpf_struct_ops_";
 
     private final BtfReader reader;
@@ -52,6 +52,15 @@ final class KernelBtfSource implements KernelBtf, AutoCloseable {
         this.vmlinuxFile = vmlinuxFile;
         this.modulesDir = modulesDir;
         this.running = running;
+    }
+
+    /**
+     * The running kernel's BTF without a framework (tests, benchmarks, fuzzers): what the DS component offers, from
+     * {@code /sys/kernel/btf}.
+     */
+    public static KernelBtfSource running(BtfReader reader) {
+        Path sysfs = Path.of("/sys/kernel/btf");
+        return new KernelBtfSource(reader, sysfs.resolve("vmlinux"), sysfs, true);
     }
 
     @Override

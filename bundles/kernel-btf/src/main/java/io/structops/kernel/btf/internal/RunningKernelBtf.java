@@ -2,7 +2,6 @@ package io.structops.kernel.btf.internal;
 
 import io.structops.btf.BtfReader;
 import io.structops.kernel.btf.KernelBtf;
-import java.nio.file.Path;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -11,14 +10,13 @@ import org.osgi.service.component.annotations.Reference;
 /** The running kernel's BTF from {@code /sys/kernel/btf}; the default provider (ranking 0). */
 @Component(service = KernelBtf.class, immediate = true, property = "service.ranking:Integer=0")
 public class RunningKernelBtf extends DelegatingKernelBtf {
-    static final Path SYSFS = Path.of("/sys/kernel/btf");
 
     @Reference
     private BtfReader reader;
 
     @Activate
     void activate() {
-        open(new KernelBtfSource(reader, SYSFS.resolve("vmlinux"), SYSFS, true));
+        open(KernelBtfSource.running(reader));
     }
 
     @Deactivate

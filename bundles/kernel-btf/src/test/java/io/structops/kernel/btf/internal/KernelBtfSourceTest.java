@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
-import io.structops.btf.internal.BtfReaderAccess;
+import io.structops.btf.internal.BtfReaderComponent;
 import io.structops.kernel.btf.StructOpsType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KernelBtfSourceTest {
 
     private static KernelBtfSource running() {
-        return new KernelBtfSource(new BtfReaderAccess(), Path.of("/sys/kernel/btf/vmlinux"),
+        return new KernelBtfSource(new BtfReaderComponent(), Path.of("/sys/kernel/btf/vmlinux"),
                 Path.of("/sys/kernel/btf"), true);
     }
 
@@ -82,11 +82,11 @@ class KernelBtfSourceTest {
     void fileSourceForOfflineWork(@TempDir Path dir) throws Exception {
         Path copy = dir.resolve("vmlinux");
         Files.copy(Path.of("/sys/kernel/btf/vmlinux"), copy);
-        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderAccess(), copy, null, false)) {
+        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderComponent(), copy, null, false)) {
             assertTrue(k.structOpsType("tcp_congestion_ops").isPresent());
             assertEquals(List.of(), k.modules());
         }
-        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderAccess(), dir.resolve("missing"), null, false)) {
+        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderComponent(), dir.resolve("missing"), null, false)) {
             BtfException e = assertThrows(BtfException.class, k::vmlinux);
             assertTrue(e.getMessage().contains("no vmlinux BTF here"), e.getMessage());
         }
@@ -125,7 +125,7 @@ class KernelBtfSourceTest {
     @Test
     void moduleBtfIsReadAgainWhenTheModuleComesGoesOrIsReplaced(@TempDir Path dir) throws Exception {
         Path modules = Files.createDirectory(dir.resolve("modules"));
-        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderAccess(), Path.of("/sys/kernel/btf/vmlinux"),
+        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderComponent(), Path.of("/sys/kernel/btf/vmlinux"),
                 modules, false)) {
             assertTrue(k.structOpsType("structops_mod_ops").isEmpty());
             Files.write(modules.resolve("structops_mod"), moduleBtf(k.vmlinux(), true));
