@@ -49,3 +49,47 @@ python3 -c 'import sys; print("RATIO struct-ops-load-attach structops/libbpf = %
 
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -XX:+UseSerialGC \
   -cp "$jar" io.structops.kernel.btf.internal.RetainedHeap
+
+# One-shot commands as whole processes, side by side with bpftool in this run (median of 5 after one warm-up run):
+#   RATIO cli-<command> structops/bpftool = <x>             standalone: a fresh runtime per command
+#   RATIO cli-service-<command> structops/bpftool = <x>     handed to a running service over its command socket
+"$root/runtime/bin/build" -o -q >/dev/null 2>&1 || "$root/runtime/bin/build" >/dev/null
+mkdir -p "$work/deploy"
+python3 - "$root/runtime/bin/structops" "$work" <<'PY'
+import os, statistics, subprocess, sys, time
+structops, work = sys.argv[1], sys.argv[2]
+socket = os.path.join(work, "run", "structops.sock")
+def median(cmd, env=None, runs=5):
+    e = dict(os.environ, **(env or {}))
+    subprocess.run(cmd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+def report(name, ours, peer, env, how):
+    a, b = median(ours, env), median(peer)
+    print("%s: structops %.3f s, bpftool %.3f s (%s, median of 5)" % (name, a, b, how))
+    print("RATIO %s structops/bpftool = %.1f" % (name, a / b))
+vmlinux = "/sys/kernel/btf/vmlinux"
+peer_list = ["bpftool", "struct_ops", "list"]
+standalone = {"STRUCTOPS_STANDALONE": "1"}
+report("cli-list", [structops, "list"], peer_list, standalone, "whole process, fresh runtime")
+report("cli-status", [structops, "status"], peer_list, standalone, "whole process, fresh runtime")
+report("cli-btf-dump-raw", [structops, "btf", "dump", vmlinux, "--format", "raw"],
+       ["bpftool", "btf", "dump", "file", vmlinux, "format", "raw"], standalone, "whole process, fresh runtime")
+service = subprocess.Popen([structops, "--deploy", os.path.join(work, "deploy"), "--no-shell"],
+                           env=dict(os.environ, STRUCTOPS_SOCKET=socket), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    deadline = time.time() + 120
+    while not os.path.exists(socket) and time.time() < deadline:
+        time.sleep(0.2)
+    served = {"STRUCTOPS_SOCKET": socket, "STRUCTOPS_STANDALONE": "0"}
+    for command in ["list", "status", "deployed", "handlers"]:
+        report("cli-service-" + command, [structops, command], peer_list, served, "whole process, service running")
+finally:
+    service.terminate()
+    service.wait(60)
+PY

@@ -3,6 +3,9 @@
 # the bookkeeping the host reads: /run/out/progress (one line per step, which vm-run watches and times) and
 # /run/out/<scenario>.txt (KEY=VALUE results; a value spanning lines is folded onto one).
 R=runtime/bin/structops
+# The guest's commands each start their own runtime, as they did before the command socket: the scenarios check
+# what a fresh runtime sees beside the session's.
+export STRUCTOPS_STANDALONE=1
 OUT=${OUT:-/run/out}
 session_out=$OUT/session.out
 session_log=$OUT/session.log

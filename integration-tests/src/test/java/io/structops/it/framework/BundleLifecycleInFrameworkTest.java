@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
@@ -33,6 +35,8 @@ import org.osgi.test.common.annotation.InjectBundleContext;
  * agree: an algorithm is attached exactly when whoever holds it still says so (the caller's object is open, the
  * registry lists it, the deploy directory lists it). Nothing may stay attached with no one to see or detach it.
  */
+@Tag("kernel")
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs the kernel: root")
 class BundleLifecycleInFrameworkTest {
     static final List<String> BUNDLES = List.of("io.structops.shell", "io.structops.handler.tcpcc",
             "io.structops.deploy", "io.structops.kernvdata", "io.structops.btf", "io.structops.elf",

@@ -25,7 +25,9 @@ import java.util.function.BooleanSupplier;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.BundleContext;
 import org.osgi.test.common.annotation.InjectBundleContext;
@@ -35,6 +37,8 @@ import org.osgi.test.common.annotation.InjectService;
  * Objects dropped into, replaced in and removed from FileInstall's directory, as a user does it: written under a
  * temporary name and renamed into place.
  */
+@Tag("kernel")
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs the kernel: root")
 class DeployDirectoryInFrameworkTest {
 
     @InjectBundleContext

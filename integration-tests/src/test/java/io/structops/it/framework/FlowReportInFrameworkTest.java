@@ -12,7 +12,9 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -29,6 +31,8 @@ import org.osgi.test.common.annotation.InjectService;
  * kernel: {@code tcp_cc_report.bpf.o} carries traffic, and each of its flows arrives as an OSGi event whose
  * properties are the flow's key and value members.
  */
+@Tag("kernel")
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs the kernel: root")
 class FlowReportInFrameworkTest {
     static final String TOPIC = "io/structops/flowreport/FLOW";
 

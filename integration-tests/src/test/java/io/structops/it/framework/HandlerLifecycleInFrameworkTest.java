@@ -19,7 +19,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -30,6 +32,8 @@ import org.osgi.test.common.annotation.InjectService;
  * A handler bundle updated, uninstalled and installed again while a congestion control it manages is attached and
  * carries traffic: the kernel object never goes away; only who manages it changes.
  */
+@Tag("kernel")
+@EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs the kernel: root")
 class HandlerLifecycleInFrameworkTest {
     static final String STRUCT = "tcp_congestion_ops";
     static final String HANDLER_BUNDLE = "io.structops.handler.tcpcc";

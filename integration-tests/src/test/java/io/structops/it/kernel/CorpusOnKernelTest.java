@@ -6,6 +6,7 @@ import io.structops.it.corpus.Corpus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * runtime (integration-tests/corpus/check-host): whatever libbpf loads and attaches, structops loads, runs under
  * traffic, dumps and unloads; whatever libbpf refuses, structops refuses. Nothing is left in the kernel.
  */
+@Tag("kernel")
 class CorpusOnKernelTest {
     @Test
     void structopsLoadsWhatLibbpfLoads() throws Exception {

@@ -17,12 +17,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The tcp_congestion_ops handler and live swap, through the launcher as a user runs them: one-shot commands and a
  * shell session fed on stdin.
  */
+@Tag("kernel")
 class HandlersOnKernelTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -12,12 +12,14 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code inspect} says what an object's externs and CO-RE relocations become on this kernel. Its answers are checked
  * against bpftool's reading of the kernel's BTF, the kernel's own config and {@code /proc/kallsyms}.
  */
+@Tag("kernel")
 class InspectOnKernelTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static JsonNode vmlinux;

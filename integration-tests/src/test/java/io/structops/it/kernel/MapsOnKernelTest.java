@@ -34,6 +34,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * maps are listed, dumped, changed and followed through the commands and through the Java API, with bpftool's dumps
  * of the same maps as the peer.
  */
+@Tag("kernel")
 class MapsOnKernelTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MAP = "structops_report";

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * interrupted; at the end nothing is left in the kernel. Prints "SOAK kills=N adopted=N replaced=N swept=N
  * leaked=0".
  */
+@Tag("kernel")
 class RestartSoakOnKernelTest {
     private static final int KILLS = 40;
     /** Each file of the directory, the example it is copied from, the algorithm it registers and its map. */

@@ -22,10 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The runtime as a service: a deploy directory, then SIGTERM. */
+@Tag("kernel")
 class ServiceOnKernelTest {
 
     /** Reads the service's log until each of {@code markers} has appeared in some line. */

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * struct_ops on this machine's kernel, through runtime/bin/structops as a user runs it: a congestion control that
  * carries traffic, bpftool as the peer for what the kernel holds, and failures that leave nothing behind.
  */
+@Tag("kernel")
 class StructOpsOnKernelTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path AVAILABLE = Path.of("/proc/sys/net/ipv4/tcp_available_congestion_control");

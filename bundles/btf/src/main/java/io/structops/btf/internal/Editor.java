@@ -181,71 +181,86 @@ final class Editor implements BtfEditor {
 
     @Override
     public BtfEditor fixExterns() throws BtfException {
-        int placeholder = -1;
         for (int id = original.firstId; id < typeCount(); id++) {
-            BtfType t = type(id);
-            if (t instanceof BtfType.Func f && f.linkage() == BtfType.Func.EXTERN) {
-                replace(new BtfType.Func(id, f.nameOffset(), f.name(), f.proto(), BtfType.Func.STATIC));
-                // The kernel wants every parameter of a FUNC named; declarations often leave them unnamed.
-                if (type(f.proto()) instanceof BtfType.FuncProto p
-                        && p.params().stream().anyMatch(q -> q.nameOffset() == 0 && q.type() != 0)) {
-                    List<BtfType.Param> named = new ArrayList<>();
-                    for (int i = 0; i < p.params().size(); i++) {
-                        BtfType.Param q = p.params().get(i);
-                        named.add(q.nameOffset() != 0 || q.type() == 0 ? q
-                                : new BtfType.Param(addString("arg" + i), "arg" + i, q.type()));
-                    }
-                    replace(new BtfType.FuncProto(p.id(), p.nameOffset(), p.name(), p.returnType(), named));
-                }
+            if (type(id) instanceof BtfType.Func f && f.linkage() == BtfType.Func.EXTERN) {
+                staticFunction(f);
             }
         }
-        int intType = -1;
         for (int id = original.firstId; id < typeCount(); id++) {
-            if (!(type(id) instanceof BtfType.Datasec d)) {
-                continue;
-            }
-            boolean hasExtern = d.vars().stream().anyMatch(v -> isExtern(type(v.type())));
-            if (!hasExtern) {
+            if (!(type(id) instanceof BtfType.Datasec d) || d.vars().stream().noneMatch(v -> isExtern(type(v.type())))) {
                 continue;
             }
             if (d.name().equals(KCONFIG)) {
-                // The loader fills a map laid out by this DATASEC, so the kconfig values keep their types.
-                List<BtfType.VarInfo> layout = new ArrayList<>();
-                long size = layOutKconfig(d, layout);
-                replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) size, layout));
-                for (BtfType.VarInfo v : d.vars()) {
-                    if (type(v.type()) instanceof BtfType.Var var && var.linkage() == BtfType.Var.EXTERN) {
-                        replace(new BtfType.Var(var.id(), var.nameOffset(), var.name(), var.type(),
-                                BtfType.Var.GLOBAL_ALLOCATED));
-                    }
-                }
-                continue;
+                layOutKconfigSection(id, d);
+            } else {
+                layOutKsymsSection(id, d);
             }
-            if (placeholder < 0) {
-                intType = add(new BtfType.Int(0, addString("int"), "int", 4, BtfType.Int.SIGNED, 0, 32));
-                placeholder = add(new BtfType.Var(0, addString("structops_ksym_placeholder"),
-                        "structops_ksym_placeholder", intType, BtfType.Var.GLOBAL_ALLOCATED));
-            }
-            // No ELF section backs .ksyms: lay its entries out one after another so it has a size. Kernel functions
-            // and variables are resolved by the loader, so the kernel sees placeholders here.
-            List<BtfType.VarInfo> vars = new ArrayList<>();
-            long offset = 0;
-            for (BtfType.VarInfo v : d.vars()) {
-                boolean extern = isExtern(type(v.type()));
-                long size = extern ? 4 : Math.max(v.size(), 1);
-                offset = (offset + 3) & ~3L;
-                vars.add(new BtfType.VarInfo(extern ? placeholder : v.type(), offset, size));
-                offset += size;
-                if (type(v.type()) instanceof BtfType.Var var && var.linkage() == BtfType.Var.EXTERN) {
-                    // BPF_BTF_LOAD refuses extern linkage, and a typeless ksym's VAR has no type at all.
-                    replace(new BtfType.Var(var.id(), var.nameOffset(), var.name(),
-                            var.type() == 0 || original.resolve(var.type()) == 0 ? intType : var.type(),
-                            BtfType.Var.GLOBAL_ALLOCATED));
-                }
-            }
-            replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) offset, vars));
         }
         return this;
+    }
+
+    /** The int type and VAR that stand for every ksym in a laid-out .ksyms section, added on first use. */
+    private int placeholderInt = -1;
+    private int placeholderVar = -1;
+
+    private void addPlaceholders() {
+        if (placeholderInt < 0) {
+            placeholderInt = add(new BtfType.Int(0, addString("int"), "int", 4, BtfType.Int.SIGNED, 0, 32));
+            placeholderVar = add(new BtfType.Var(0, addString("structops_ksym_placeholder"),
+                    "structops_ksym_placeholder", placeholderInt, BtfType.Var.GLOBAL_ALLOCATED));
+        }
+    }
+
+    /** An extern function made static; the kernel wants every parameter of a FUNC named, so unnamed ones get one. */
+    private void staticFunction(BtfType.Func f) {
+        replace(new BtfType.Func(f.id(), f.nameOffset(), f.name(), f.proto(), BtfType.Func.STATIC));
+        if (type(f.proto()) instanceof BtfType.FuncProto p
+                && p.params().stream().anyMatch(q -> q.nameOffset() == 0 && q.type() != 0)) {
+            List<BtfType.Param> named = new ArrayList<>();
+            for (int i = 0; i < p.params().size(); i++) {
+                BtfType.Param q = p.params().get(i);
+                named.add(q.nameOffset() != 0 || q.type() == 0 ? q
+                        : new BtfType.Param(addString("arg" + i), "arg" + i, q.type()));
+            }
+            replace(new BtfType.FuncProto(p.id(), p.nameOffset(), p.name(), p.returnType(), named));
+        }
+    }
+
+    /** The loader fills a map laid out by the .kconfig DATASEC, so the kconfig values keep their types. */
+    private void layOutKconfigSection(int id, BtfType.Datasec d) throws BtfException {
+        List<BtfType.VarInfo> layout = new ArrayList<>();
+        long size = layOutKconfig(d, layout);
+        replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) size, layout));
+        for (BtfType.VarInfo v : d.vars()) {
+            if (type(v.type()) instanceof BtfType.Var var && var.linkage() == BtfType.Var.EXTERN) {
+                replace(new BtfType.Var(var.id(), var.nameOffset(), var.name(), var.type(),
+                        BtfType.Var.GLOBAL_ALLOCATED));
+            }
+        }
+    }
+
+    /**
+     * No ELF section backs .ksyms: its entries are laid out one after another so it has a size. Kernel functions and
+     * variables are resolved by the loader, so the kernel sees placeholders here.
+     */
+    private void layOutKsymsSection(int id, BtfType.Datasec d) {
+        addPlaceholders();
+        List<BtfType.VarInfo> vars = new ArrayList<>();
+        long offset = 0;
+        for (BtfType.VarInfo v : d.vars()) {
+            boolean extern = isExtern(type(v.type()));
+            long size = extern ? 4 : Math.max(v.size(), 1);
+            offset = (offset + 3) & ~3L;
+            vars.add(new BtfType.VarInfo(extern ? placeholderVar : v.type(), offset, size));
+            offset += size;
+            if (type(v.type()) instanceof BtfType.Var var && var.linkage() == BtfType.Var.EXTERN) {
+                // BPF_BTF_LOAD refuses extern linkage, and a typeless ksym's VAR has no type at all.
+                replace(new BtfType.Var(var.id(), var.nameOffset(), var.name(),
+                        var.type() == 0 || original.resolve(var.type()) == 0 ? placeholderInt : var.type(),
+                        BtfType.Var.GLOBAL_ALLOCATED));
+            }
+        }
+        replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) offset, vars));
     }
 
     static final String KCONFIG = ".kconfig";

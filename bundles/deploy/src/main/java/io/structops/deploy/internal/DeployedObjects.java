@@ -237,100 +237,144 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     private void deploy(Path file, DeployOptions options, Deployed previous) throws Exception {
         LoadedObject object = null;
         try {
-            byte[] bytes;
-            try {
-                bytes = DeployTrust.read(file, MAX_OBJECT_BYTES);
-            } catch (UntrustedFileException e) {
-                throw new LoadException("refused, not trusted: " + e.getMessage(), null, e);
-            }
-            // Parsed once: every step below (adoption, swap, load, a later restore) works on this spec.
-            ObjectSpec spec = loader.open(file.toString(), bytes);
+            ObjectSpec spec = open(file);
             List<String> names = spec.selected(options.loadOptions());
-            LoadedObject holder = null;
-            for (String name : names) {
-                Optional<LoadedObject> owner = registry.owner(name);
-                if (owner.isPresent() && (previous == null || owner.get() != previous.object())) {
-                    if (!options.swapOnConflict() || names.size() != 1) {
-                        throw new LoadException(file + ": map " + name + " is already attached by this runtime (from "
-                                + owner.get().name() + "); refused" + (names.size() == 1 ? " (set conflict = swap in "
-                                + optionsFile(file).getFileName() + " to replace it)" : ""), null, null);
-                    }
-                    holder = owner.get();
-                }
-            }
+            LoadedObject holder = holder(file, names, options, previous);
             if (holder == null && previous == null) {
-                Optional<Adoption> adoption = loader.adopt(spec, options.loadOptions(),
-                        options.pin());
-                if (adoption.isPresent()) {
-                    LoadedObject taken = adoption.get().object();
-                    registry.add(taken);
-                    if (adoption.get().difference().isEmpty()) {
-                        deployed.put(file, new Deployed(file, taken, spec, options));
-                        journal.ifPresent(j -> j.record(file, taken));
-                        LOG.info("{}: adopted {}, left attached by an earlier run and the same as the file", file,
-                                describe(taken));
-                        outcome(file, "adopted: " + describe(taken));
-                        return;
-                    }
-                    LOG.info("{}: {} was left attached by an earlier run, but {}; replacing it", file,
-                            describe(taken), adoption.get().difference().get());
-                    // Replaced as an earlier version of the file is: swapped where it can be, else detached first.
-                    previous = new Deployed(file, taken, null, options);
+                Adopted adopted = adopt(file, spec, options);
+                if (adopted.done()) {
+                    return;
                 }
+                previous = adopted.previous();
             }
             if (previous != null && previous.object() != null && swappable(previous.object(), names)) {
                 holder = previous.object();
             }
-            if (holder != null) {
-                // The held map is the one of that name, or a replaced file's only one (a new version may rename it).
-                String held = holder.maps().stream().map(LoadedMap::name).filter(names.get(0)::equals).findFirst()
-                        .orElse(holder.maps().get(0).name());
-                object = loader.swap(holder, held, spec, options.loadOptions());
-                registry.replace(holder, object);
-                LOG.info("{}: swapped in for {} ({}), {}", file, names.get(0), holder.name(), gapText(object,
-                        names.get(0)));
-            } else {
-                long gapStart = 0;
-                if (previous != null && previous.object() != null) {
-                    gapStart = System.nanoTime();
-                    registry.unload(previous.object());
-                }
-                try {
-                    object = loader.load(spec, options.loadOptions());
-                } catch (LoadException e) {
-                    if (previous != null && previous.spec() != null && previous.object() != null) {
-                        restore(previous);
-                    }
-                    throw e;
-                }
-                registry.add(object);
-                if (gapStart != 0) {
-                    LOG.info("{}: replaced by detaching the old maps and attaching the new ones; nothing was attached"
-                            + " for {} us", file, (System.nanoTime() - gapStart) / 1000);
-                }
-            }
-            if (options.pin().isPresent()) {
-                object.pinLinks(options.pin().get());
-            }
-            deployed.put(file, new Deployed(file, object, spec, options));
-            LoadedObject recorded = object;
-            journal.ifPresent(j -> j.record(file, recorded));
-            LOG.info("{}: deployed {}", file, describe(object));
-            outcome(file, (holder != null ? "swapped in, " + gapText(object, names.get(0)) + ": " : "deployed: ")
-                    + describe(object));
+            object = holder != null ? swapIn(file, holder, names.get(0), spec, options)
+                    : replace(file, previous, spec, options);
+            settled(file, object, spec, options, holder != null ? "swapped in, " + gapText(object, names.get(0))
+                    + ": " : "deployed: ");
         } catch (Exception e) {
-            boolean kept = previous != null && previous.object() != null && previous.object().isOpen();
-            LOG.error("{}: not deployed: {}{}", file, e.getMessage(), kept ? "; the attached version stays" : "");
-            outcome(file, "failed: " + e.getMessage() + (kept ? "; the attached version stays" : ""));
-            if (object != null) {
-                // Loaded but not recorded (pinning failed): not left attached behind the directory's back.
-                registry.unload(object);
+            failed(file, options, previous, object, e);
+        }
+    }
+
+    /** The file's bytes, read from the descriptor that passed the trust check, parsed once for every later step. */
+    private ObjectSpec open(Path file) throws LoadException, IOException {
+        byte[] bytes;
+        try {
+            bytes = DeployTrust.read(file, MAX_OBJECT_BYTES);
+        } catch (UntrustedFileException e) {
+            throw new LoadException("refused, not trusted: " + e.getMessage(), null, e);
+        }
+        return loader.open(file.toString(), bytes);
+    }
+
+    /**
+     * Who already holds a map of {@code names} in this runtime (other than the file's previous version): refused,
+     * or with {@code conflict = swap} the holder whose map is swapped for the new one. Null when nobody does.
+     */
+    private LoadedObject holder(Path file, List<String> names, DeployOptions options, Deployed previous)
+            throws LoadException {
+        LoadedObject holder = null;
+        for (String name : names) {
+            Optional<LoadedObject> owner = registry.owner(name);
+            if (owner.isPresent() && (previous == null || owner.get() != previous.object())) {
+                if (!options.swapOnConflict() || names.size() != 1) {
+                    throw new LoadException(file + ": map " + name + " is already attached by this runtime (from "
+                            + owner.get().name() + "); refused" + (names.size() == 1 ? " (set conflict = swap in "
+                            + optionsFile(file).getFileName() + " to replace it)" : ""), null, null);
+                }
+                holder = owner.get();
             }
-            Deployed now = deployed.get(file);
-            if (now == null || now.object() == null || !now.object().isOpen()) {
-                deployed.put(file, new Deployed(file, null, null, options));
-                journal.ifPresent(j -> j.forget(file));
+        }
+        return holder;
+    }
+
+    /** What an earlier run left of a file: taken over as it is ({@code done}), or the previous version to replace. */
+    private record Adopted(boolean done, Deployed previous) {
+    }
+
+    private Adopted adopt(Path file, ObjectSpec spec, DeployOptions options) throws LoadException {
+        Optional<Adoption> adoption = loader.adopt(spec, options.loadOptions(), options.pin());
+        if (adoption.isEmpty()) {
+            return new Adopted(false, null);
+        }
+        LoadedObject taken = adoption.get().object();
+        registry.add(taken);
+        if (adoption.get().difference().isEmpty()) {
+            deployed.put(file, new Deployed(file, taken, spec, options));
+            journal.ifPresent(j -> j.record(file, taken));
+            LOG.info("{}: adopted {}, left attached by an earlier run and the same as the file", file, describe(taken));
+            outcome(file, "adopted: " + describe(taken));
+            return new Adopted(true, null);
+        }
+        LOG.info("{}: {} was left attached by an earlier run, but {}; replacing it", file, describe(taken),
+                adoption.get().difference().get());
+        // Replaced as an earlier version of the file is: swapped where it can be, else detached first.
+        return new Adopted(false, new Deployed(file, taken, null, options));
+    }
+
+    /** The held map is the one of that name, or a replaced file's only one (a new version may rename it). */
+    private LoadedObject swapIn(Path file, LoadedObject holder, String name, ObjectSpec spec, DeployOptions options)
+            throws LoadException {
+        String held = holder.maps().stream().map(LoadedMap::name).filter(name::equals).findFirst()
+                .orElse(holder.maps().get(0).name());
+        LoadedObject object = loader.swap(holder, held, spec, options.loadOptions());
+        registry.replace(holder, object);
+        LOG.info("{}: swapped in for {} ({}), {}", file, name, holder.name(), gapText(object, name));
+        return object;
+    }
+
+    /** Loads the file, the previous version detached first; if the load fails, the previous one is restored. */
+    private LoadedObject replace(Path file, Deployed previous, ObjectSpec spec, DeployOptions options)
+            throws LoadException {
+        long gapStart = 0;
+        if (previous != null && previous.object() != null) {
+            gapStart = System.nanoTime();
+            registry.unload(previous.object());
+        }
+        LoadedObject object;
+        try {
+            object = loader.load(spec, options.loadOptions());
+        } catch (LoadException e) {
+            if (previous != null && previous.spec() != null && previous.object() != null) {
+                restore(previous);
             }
+            throw e;
+        }
+        registry.add(object);
+        if (gapStart != 0) {
+            LOG.info("{}: replaced by detaching the old maps and attaching the new ones; nothing was attached for {}"
+                    + " us", file, (System.nanoTime() - gapStart) / 1000);
+        }
+        return object;
+    }
+
+    /** Pinned as the options say, recorded in the journal, and reported. */
+    private void settled(Path file, LoadedObject object, ObjectSpec spec, DeployOptions options, String how)
+            throws LoadException {
+        if (options.pin().isPresent()) {
+            object.pinLinks(options.pin().get());
+        }
+        deployed.put(file, new Deployed(file, object, spec, options));
+        journal.ifPresent(j -> j.record(file, object));
+        LOG.info("{}: deployed {}", file, describe(object));
+        outcome(file, how + describe(object));
+    }
+
+    private void failed(Path file, DeployOptions options, Deployed previous, LoadedObject object, Exception e) {
+        boolean kept = previous != null && previous.object() != null && previous.object().isOpen();
+        LOG.error("{}: not deployed: {}{}", file, e.getMessage(), kept ? "; the attached version stays" : "");
+        outcome(file, "failed: " + e.getMessage() + (kept ? "; the attached version stays" : ""));
+        if (object != null) {
+            // Loaded but not recorded (pinning failed): not left attached behind the directory's back.
+            registry.unload(object);
+        }
+        Deployed now = deployed.get(file);
+        if (now == null || now.object() == null || !now.object().isOpen()) {
+            deployed.put(file, new Deployed(file, null, null, options));
+            journal.ifPresent(j -> j.forget(file));
         }
     }
 

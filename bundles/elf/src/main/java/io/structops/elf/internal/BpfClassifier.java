@@ -212,45 +212,8 @@ final class BpfClassifier {
         }
         List<ElfRelocation> relocations = elf.relocationsFor(s);
         for (int i = 0; i < relocations.size(); i++) {
-            ElfRelocation r = relocations.get(i);
-            String where = "relocation " + i + " of " + s.describe();
-            if (r.type() != ElfRelocation.R_BPF_64_ABS64) {
-                throw error(where, "type " + r.type() + " where a function pointer needs R_BPF_64_ABS64 (2)");
-            }
-            ElfSymbol owner = vars.stream()
-                    .filter(v -> r.offset() >= v.value() && r.offset() < v.value() + v.size())
-                    .findFirst()
-                    .orElseThrow(() -> error(where, "offset " + r.offset() + " is inside no struct_ops variable"));
-            long slot = r.offset() - owner.value();
-            if (r.offset() < 0 || r.offset() + 8 > data.limit()) {
-                throw error(where, "offset " + r.offset() + " lies outside the section's " + data.limit()
-                        + " bytes");
-            }
-            if (slot % 8 != 0 || slot + 8 > owner.size()) {
-                throw error(where, "function pointer at offset " + slot + " of '" + owner.name()
-                        + "' is not an aligned 8-byte slot inside it");
-            }
-            ElfSymbol target = r.symbol();
-            long targetOffset;
-            if (target.type() == ElfSymbol.STT_FUNC) {
-                targetOffset = target.value() + r.addend();
-            } else if (target.type() == ElfSymbol.STT_SECTION) {
-                // A section-relative pointer: the implicit addend in the slot says where in the section.
-                targetOffset = r.explicitAddend() ? r.addend() : data.getLong((int) r.offset());
-            } else {
-                throw error(where, "'" + owner.name() + "' +" + slot + " points to symbol '" + target.name()
-                        + "', which is not a function");
-            }
-            BpfProgram program = programs.stream()
-                    .filter(p -> p.sectionIndex() == target.sectionIndex() && p.offset() == targetOffset)
-                    .findFirst()
-                    .orElseThrow(() -> error(where, "'" + owner.name() + "' +" + slot + " points to '"
-                            + target.name() + "', which is not a program in a SEC(\"struct_ops...\") section"));
-            if (program.type() != ProgramType.STRUCT_OPS) {
-                throw error(where, "'" + owner.name() + "' +" + slot + " points to program '" + program.name()
-                        + "' in section '" + program.section() + "', which is not a struct_ops program");
-            }
-            slots.get(owner.name()).add(new StructOpsSlot(slot, program));
+            Bound bound = slot(relocations.get(i), "relocation " + i + " of " + s.describe(), vars, data, programs);
+            slots.get(bound.variable()).add(bound.slot());
         }
         List<StructOpsVariable> result = new ArrayList<>();
         for (ElfSymbol v : vars) {
@@ -270,6 +233,52 @@ final class BpfClassifier {
                     vSlots, dataRuns(value, vSlots), value));
         }
         return result;
+    }
+
+    /** A function pointer of a struct_ops variable, bound to a program. */
+    private record Bound(String variable, StructOpsSlot slot) {
+    }
+
+    /** The slot one relocation of a struct_ops section fills: which variable, where in it, which program. */
+    private Bound slot(ElfRelocation r, String where, List<ElfSymbol> vars, ByteBuffer data,
+            List<BpfProgram> programs) throws ElfFormatException {
+        if (r.type() != ElfRelocation.R_BPF_64_ABS64) {
+            throw error(where, "type " + r.type() + " where a function pointer needs R_BPF_64_ABS64 (2)");
+        }
+        ElfSymbol owner = vars.stream()
+                .filter(v -> r.offset() >= v.value() && r.offset() < v.value() + v.size())
+                .findFirst()
+                .orElseThrow(() -> error(where, "offset " + r.offset() + " is inside no struct_ops variable"));
+        long slot = r.offset() - owner.value();
+        if (r.offset() < 0 || r.offset() + 8 > data.limit()) {
+            throw error(where, "offset " + r.offset() + " lies outside the section's " + data.limit()
+                    + " bytes");
+        }
+        if (slot % 8 != 0 || slot + 8 > owner.size()) {
+            throw error(where, "function pointer at offset " + slot + " of '" + owner.name()
+                    + "' is not an aligned 8-byte slot inside it");
+        }
+        ElfSymbol target = r.symbol();
+        long targetOffset;
+        if (target.type() == ElfSymbol.STT_FUNC) {
+            targetOffset = target.value() + r.addend();
+        } else if (target.type() == ElfSymbol.STT_SECTION) {
+            // A section-relative pointer: the implicit addend in the slot says where in the section.
+            targetOffset = r.explicitAddend() ? r.addend() : data.getLong((int) r.offset());
+        } else {
+            throw error(where, "'" + owner.name() + "' +" + slot + " points to symbol '" + target.name()
+                    + "', which is not a function");
+        }
+        BpfProgram program = programs.stream()
+                .filter(p -> p.sectionIndex() == target.sectionIndex() && p.offset() == targetOffset)
+                .findFirst()
+                .orElseThrow(() -> error(where, "'" + owner.name() + "' +" + slot + " points to '"
+                        + target.name() + "', which is not a program in a SEC(\"struct_ops...\") section"));
+        if (program.type() != ProgramType.STRUCT_OPS) {
+            throw error(where, "'" + owner.name() + "' +" + slot + " points to program '" + program.name()
+                    + "' in section '" + program.section() + "', which is not a struct_ops program");
+        }
+        return new Bound(owner.name(), new StructOpsSlot(slot, program));
     }
 
     /** Non-zero aligned 8-byte words outside the slots, merged when adjacent. */

@@ -39,77 +39,104 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
                 throw new KernVdataException(where + ": the kernel has no struct_ops type '" + typeName
                         + "' (no bpf_struct_ops_" + typeName + " in vmlinux or a module's BTF)");
             }
-            StructOpsType kt = offered.get();
-            Btf kbtf = kernel.btf(kt.module()).orElseThrow();
-            List<BtfType.Member> kernelMembers = kbtf.members(kt.typeId());
-            byte[] user = variable.initialValue();
-            byte[] value = new byte[(int) kt.valueSize()];
-            List<StructOpsPlan.Slot> slots = new ArrayList<>();
-            List<String> ignored = new ArrayList<>();
+            Matching match = new Matching(where, btf, variable, offered.get(), kernel.btf(offered.get().module())
+                    .orElseThrow(), typeName);
             for (BtfType.Member m : btf.members(userType)) {
-                String member = m.name();
-                if (member.isEmpty()) {
-                    continue;
+                if (!m.name().isEmpty()) {
+                    match.member(m);
                 }
-                long off = m.byteOffset();
-                Optional<StructOpsSlot> bound = variable.slots().stream().filter(s -> s.offset() == off).findFirst();
-                boolean userFn = btf.isFunctionPointer(m.type());
-                long size = userFn ? 8 : btf.size(m.type());
-                if (!userFn && (off < 0 || size < 0 || off + size > user.length)) {
-                    // The BTF describes a bigger struct than the section holds for the variable: a malformed object.
-                    throw new KernVdataException(where + ": member '" + member + "' (" + size + " bytes at offset "
-                            + off + ") lies outside the variable's " + user.length + " bytes of data");
-                }
-                boolean set = bound.isPresent() || !allZero(user, off, size);
-                int index = indexOf(kernelMembers, member);
-                if (index < 0) {
-                    if (set) {
-                        throw new KernVdataException(where + ": member '" + member + "' is set, but the kernel's "
-                                + "struct " + typeName + " has no such member");
-                    }
-                    ignored.add(member);
-                    continue;
-                }
-                BtfType.Member km = kernelMembers.get(index);
-                boolean kernelFn = kbtf.isFunctionPointer(km.type());
-                if (userFn != kernelFn) {
-                    throw new KernVdataException(where + ": member '" + member + "' is "
-                            + (userFn ? "a function pointer" : "data (" + typeName(btf, m.type()) + ")")
-                            + " in the object but " + (kernelFn ? "a function pointer" : "data ("
-                            + typeName(kbtf, km.type()) + ")") + " in the kernel");
-                }
-                long kernelOff = kt.dataOffset() + km.byteOffset();
-                if (userFn) {
-                    if (bound.isPresent()) {
-                        slots.add(new StructOpsPlan.Slot(member, index, kernelOff, bound.get().program().name()));
-                    }
-                    continue;
-                }
-                if (!set) {
-                    continue;
-                }
-                if (m.isBitfield() || km.isBitfield()) {
-                    throw new KernVdataException(where + ": member '" + member + "' is a bitfield; bitfields of "
-                            + "struct_ops values are not supported");
-                }
-                long kernelSize = kbtf.size(km.type());
-                BtfKind userKind = btf.kind(btf.resolve(m.type()));
-                BtfKind kernelKind = kbtf.kind(kbtf.resolve(km.type()));
-                if (kernelSize != size || userKind != kernelKind) {
-                    throw new KernVdataException(where + ": member '" + member + "' is " + typeName(btf, m.type())
-                            + " (" + size + " bytes) in the object but " + typeName(kbtf, km.type()) + " ("
-                            + kernelSize + " bytes) in the kernel");
-                }
-                if (kernelOff + size > value.length) {
-                    throw new KernVdataException(where + ": member '" + member + "' lies outside the kernel's "
-                            + value.length + "-byte value");
-                }
-                System.arraycopy(user, (int) off, value, (int) kernelOff, (int) size);
             }
-            slots.sort((a, b) -> Integer.compare(a.memberIndex(), b.memberIndex()));
-            return new StructOpsPlan(variable.name(), kt, value, slots, ignored);
+            match.slots.sort((a, b) -> Integer.compare(a.memberIndex(), b.memberIndex()));
+            return new StructOpsPlan(variable.name(), match.kt, match.value, match.slots, match.ignored);
         } catch (BtfException e) {
             throw new KernVdataException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One variable matched member by member with the kernel's struct, into its value and program slots. */
+    private static final class Matching {
+        final String where;
+        final Btf btf;
+        final StructOpsVariable variable;
+        final StructOpsType kt;
+        final Btf kbtf;
+        final String typeName;
+        final List<BtfType.Member> kernelMembers;
+        final byte[] user;
+        final byte[] value;
+        final List<StructOpsPlan.Slot> slots = new ArrayList<>();
+        final List<String> ignored = new ArrayList<>();
+
+        Matching(String where, Btf btf, StructOpsVariable variable, StructOpsType kt, Btf kbtf, String typeName) {
+            this.where = where;
+            this.btf = btf;
+            this.variable = variable;
+            this.kt = kt;
+            this.kbtf = kbtf;
+            this.typeName = typeName;
+            this.kernelMembers = kbtf.members(kt.typeId());
+            this.user = variable.initialValue();
+            this.value = new byte[(int) kt.valueSize()];
+        }
+
+        /** One member of the object's struct: ignored, a program slot, or data copied to the kernel's offset. */
+        void member(BtfType.Member m) throws KernVdataException, BtfException {
+            String member = m.name();
+            long off = m.byteOffset();
+            Optional<StructOpsSlot> bound = variable.slots().stream().filter(s -> s.offset() == off).findFirst();
+            boolean userFn = btf.isFunctionPointer(m.type());
+            long size = userFn ? 8 : btf.size(m.type());
+            if (!userFn && (off < 0 || size < 0 || off + size > user.length)) {
+                // The BTF describes a bigger struct than the section holds for the variable: a malformed object.
+                throw new KernVdataException(where + ": member '" + member + "' (" + size + " bytes at offset " + off
+                        + ") lies outside the variable's " + user.length + " bytes of data");
+            }
+            boolean set = bound.isPresent() || !allZero(user, off, size);
+            int index = indexOf(kernelMembers, member);
+            if (index < 0) {
+                if (set) {
+                    throw new KernVdataException(where + ": member '" + member + "' is set, but the kernel's struct "
+                            + typeName + " has no such member");
+                }
+                ignored.add(member);
+                return;
+            }
+            BtfType.Member km = kernelMembers.get(index);
+            boolean kernelFn = kbtf.isFunctionPointer(km.type());
+            if (userFn != kernelFn) {
+                throw new KernVdataException(where + ": member '" + member + "' is " + (userFn ? "a function pointer"
+                        : "data (" + typeName(btf, m.type()) + ")") + " in the object but " + (kernelFn
+                                ? "a function pointer" : "data (" + typeName(kbtf, km.type()) + ")") + " in the kernel");
+            }
+            long kernelOff = kt.dataOffset() + km.byteOffset();
+            if (userFn && bound.isPresent()) {
+                slots.add(new StructOpsPlan.Slot(member, index, kernelOff, bound.get().program().name()));
+            } else if (!userFn && set) {
+                copy(m, km, off, size, kernelOff);
+            }
+        }
+
+        /** A data member set in the object: same kind and size in the kernel, copied to the kernel's offset. */
+        private void copy(BtfType.Member m, BtfType.Member km, long off, long size, long kernelOff)
+                throws KernVdataException, BtfException {
+            String member = m.name();
+            if (m.isBitfield() || km.isBitfield()) {
+                throw new KernVdataException(where + ": member '" + member + "' is a bitfield; bitfields of "
+                        + "struct_ops values are not supported");
+            }
+            long kernelSize = kbtf.size(km.type());
+            BtfKind userKind = btf.kind(btf.resolve(m.type()));
+            BtfKind kernelKind = kbtf.kind(kbtf.resolve(km.type()));
+            if (kernelSize != size || userKind != kernelKind) {
+                throw new KernVdataException(where + ": member '" + member + "' is " + typeName(btf, m.type()) + " ("
+                        + size + " bytes) in the object but " + typeName(kbtf, km.type()) + " (" + kernelSize
+                        + " bytes) in the kernel");
+            }
+            if (kernelOff + size > value.length) {
+                throw new KernVdataException(where + ": member '" + member + "' lies outside the kernel's "
+                        + value.length + "-byte value");
+            }
+            System.arraycopy(user, (int) off, value, (int) kernelOff, (int) size);
         }
     }
 

@@ -81,6 +81,19 @@ final class ObjectMaps {
         return defs;
     }
 
+    /** {@code __array(values, struct inner)}: a flexible array of pointers to the inner maps' definition. */
+    private static Definition innerDefinition(Btf btf, String name, BtfType.Member values, String where)
+            throws LoadException, BtfException {
+        if (!(btf.type(btf.resolve(values.type())) instanceof BtfType.Array a)
+                || !(btf.type(btf.resolve(a.elementType())) instanceof BtfType.Reference ptr)
+                || ptr.kind() != BtfKind.PTR
+                || btf.kind(btf.resolve(ptr.type())) != BtfKind.STRUCT) {
+            throw new LoadException(where + ": 'values' is not __array(values, struct ...); program arrays of"
+                    + " functions are not supported yet", null, null);
+        }
+        return definition(btf, name + ".inner", btf.resolve(ptr.type()), where + " (inner map)", false);
+    }
+
     private static Definition definition(Btf btf, String name, int struct, String where, boolean outer)
             throws LoadException, BtfException {
         int type = 0;
@@ -117,18 +130,10 @@ final class ObjectMaps {
                     valueSize = (int) btf.size(valueType);
                 }
                 case "values" -> {
-                    // __array(values, struct inner): a flexible array of pointers to the inner maps' definition.
                     if (!outer) {
                         throw new LoadException(where + ": an inner map cannot itself hold maps", null, null);
                     }
-                    if (!(btf.type(btf.resolve(f.type())) instanceof BtfType.Array a)
-                            || !(btf.type(btf.resolve(a.elementType())) instanceof BtfType.Reference ptr)
-                            || ptr.kind() != BtfKind.PTR
-                            || btf.kind(btf.resolve(ptr.type())) != BtfKind.STRUCT) {
-                        throw new LoadException(where + ": 'values' is not __array(values, struct ...); program"
-                                + " arrays of functions are not supported yet", null, null);
-                    }
-                    inner = definition(btf, name + ".inner", btf.resolve(ptr.type()), where + " (inner map)", false);
+                    inner = innerDefinition(btf, name, f, where);
                     valuesOffset = f.bitOffset() / 8;
                 }
                 default -> throw new LoadException(where + ": unknown map definition field '" + f.name()
@@ -201,39 +206,57 @@ final class ObjectMaps {
     /** Creates every BTF-defined map and global data map; the descriptors are owned by {@code loaded}. */
     static Map<String, Created> create(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded,
             Map<String, String> overrides, KernelExterns externs) throws LoadException {
+        Creation c = new Creation(bpf, object, btf, btfFd, loaded, new LinkedHashMap<>());
+        c.declared();
         Set<String> applied = new HashSet<>();
-        Map<String, Created> created = new LinkedHashMap<>();
-        Map<String, Definition> defs = definitions(object, btf);
-        ElfSection mapsSection = object.elf().section(".maps").orElse(null);
-        // Maps of maps last: their initial slots name maps created before them.
-        List<Definition> ordered = new ArrayList<>(defs.values());
-        ordered.sort(Comparator.comparing(Definition::ofMaps));
-        for (Definition d : ordered) {
-            String where = object.name() + ": map " + d.name();
-            ElfSymbol sym = symbol(object, d.name(), mapsSection);
-            try {
-                BpfFd fd;
-                if (d.ofMaps()) {
-                    // The kernel learns the inner maps' shape from a template map, needed only while creating.
-                    try (BpfFd template = createMap(bpf, create(d.inner(), btfFd, 0), where)) {
-                        fd = loaded.own(createMap(bpf, create(d, btfFd, template.value()), where));
-                    }
-                } else {
-                    fd = loaded.own(createMap(bpf, create(d, btfFd, 0), where));
-                }
-                created.put(d.name(), new Created(d.name(), ".maps", sym.value(), sym.size(), fd, false,
-                        d.valueTypeId()));
-                if (d.ofMaps()) {
-                    fillSlots(bpf, object, d, sym, mapsSection, created, fd, where);
-                }
-            } catch (BpfException e) {
-                throw new LoadException(where + ": create map: " + e.getMessage(), null, e);
+        for (BpfMap m : object.maps()) {
+            if (m.kind() == MapKind.GLOBAL_DATA && m.size() > 0) {
+                c.globalData(m, overrides, applied);
             }
         }
-        for (BpfMap m : object.maps()) {
-            if (m.kind() != MapKind.GLOBAL_DATA || m.size() == 0) {
-                continue;
+        GlobalValues.requireAllApplied(object.name(), btf, overrides, applied);
+        c.kconfig(externs);
+        return c.created();
+    }
+
+    /** One load's map creation: what it needs, and what it created so far, by name. */
+    private record Creation(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded,
+            Map<String, Created> created) {
+
+        /** The {@code .maps} section's maps; maps of maps last, as their initial slots name maps made before. */
+        void declared() throws LoadException {
+            ElfSection mapsSection = object.elf().section(".maps").orElse(null);
+            List<Definition> ordered = new ArrayList<>(definitions(object, btf).values());
+            ordered.sort(Comparator.comparing(Definition::ofMaps));
+            for (Definition d : ordered) {
+                String where = object.name() + ": map " + d.name();
+                ElfSymbol sym = symbol(object, d.name(), mapsSection);
+                try {
+                    BpfFd fd;
+                    if (d.ofMaps()) {
+                        // The kernel learns the inner maps' shape from a template map, needed only while creating.
+                        try (BpfFd template = createMap(bpf, create(d.inner(), btfFd, 0), where)) {
+                            fd = loaded.own(createMap(bpf, create(d, btfFd, template.value()), where));
+                        }
+                    } else {
+                        fd = loaded.own(createMap(bpf, create(d, btfFd, 0), where));
+                    }
+                    created.put(d.name(), new Created(d.name(), ".maps", sym.value(), sym.size(), fd, false,
+                            d.valueTypeId()));
+                    if (d.ofMaps()) {
+                        fillSlots(bpf, object, d, sym, mapsSection, created, fd, where);
+                    }
+                } catch (BpfException e) {
+                    throw new LoadException(where + ": create map: " + e.getMessage(), null, e);
+                }
             }
+        }
+
+        /**
+         * A global data section's map: one value, the section's bytes with the overrides applied, typed by its
+         * DATASEC; {@code .rodata} frozen so that the verifier sees constants.
+         */
+        void globalData(BpfMap m, Map<String, String> overrides, Set<String> applied) throws LoadException {
             ElfSection section = object.elf().section(m.section()).orElseThrow();
             String name = globalDataName(object, m.section());
             String where = object.name() + ": map " + name;
@@ -241,21 +264,20 @@ final class ObjectMaps {
             int datasec = btf.find(m.section(), BtfKind.DATASEC).orElse(0);
             // The section's size, or its DATASEC's where an array at its end was resized (load --resize).
             int size = datasec != 0 ? ((BtfType.Datasec) btf.type(datasec)).size() : (int) section.size();
+            if (object.elf().byteOrder() != ByteOrder.nativeOrder()) {
+                throw new LoadException(where + ": the object's byte order is not this kernel's", null, null);
+            }
+            byte[] value = new byte[size];
+            if (section.hasFileData()) {
+                byte[] initial = new byte[(int) section.size()];
+                object.elf().data(section).get(initial);
+                System.arraycopy(initial, 0, value, 0, Math.min(initial.length, size));
+            }
+            GlobalValues.apply(object.name(), btf, m.section(), value, object.elf().byteOrder(), overrides, applied);
+            int flags = (mmapable(btf, datasec) ? F_MMAPABLE : 0) | (rodata ? BpfConstants.F_RDONLY_PROG : 0);
             try {
-                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4,
-                        size, 1, (mmapable(btf, datasec) ? F_MMAPABLE : 0) | (rodata ? BpfConstants.F_RDONLY_PROG : 0),
-                        btfFd.value(), 0, datasec, 0, 0, 0, 0, 0)));
-                byte[] value = new byte[size];
-                if (section.hasFileData()) {
-                    byte[] initial = new byte[(int) section.size()];
-                    object.elf().data(section).get(initial);
-                    System.arraycopy(initial, 0, value, 0, Math.min(initial.length, size));
-                }
-                GlobalValues.apply(object.name(), btf, m.section(), value, object.elf().byteOrder(), overrides,
-                        applied);
-                if (object.elf().byteOrder() != ByteOrder.nativeOrder()) {
-                    throw new LoadException(where + ": the object's byte order is not this kernel's", null, null);
-                }
+                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4, size, 1,
+                        flags, btfFd.value(), 0, datasec, 0, 0, 0, 0, 0)));
                 bpf.mapUpdate(fd, new byte[4], value, BpfConstants.ANY);
                 if (rodata) {
                     bpf.mapFreeze(fd);
@@ -265,10 +287,13 @@ final class ObjectMaps {
                 throw new LoadException(where + ": create global data map: " + e.getMessage(), null, e);
             }
         }
-        GlobalValues.requireAllApplied(object.name(), btf, overrides, applied);
-        Optional<BtfType.Datasec> kconfig = externs.kconfigSection();
-        if (kconfig.isPresent() && kconfig.get().size() > 0) {
-            // Like .rodata: the values are the kernel's, written once and frozen, so the verifier sees constants.
+
+        /** Like .rodata: the kconfig values are the kernel's, written once and frozen, so the verifier sees them. */
+        void kconfig(KernelExterns externs) throws LoadException {
+            Optional<BtfType.Datasec> kconfig = externs.kconfigSection();
+            if (kconfig.isEmpty() || kconfig.get().size() == 0) {
+                return;
+            }
             String name = globalDataName(object, KernelExterns.KCONFIG);
             try {
                 BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4,
@@ -283,7 +308,6 @@ final class ObjectMaps {
                         null, e);
             }
         }
-        return created;
     }
 
     /**

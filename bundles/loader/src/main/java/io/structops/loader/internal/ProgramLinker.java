@@ -67,6 +67,12 @@ final class ProgramLinker {
     private final ModuleBtfs moduleBtfs;
     private final CoreRelocator.Modules modules;
     private final String where;
+    /** The program's layout as it grows: its pieces in order, subprograms by .text offset, those left to relocate. */
+    private final List<Piece> pieces = new ArrayList<>();
+    private final Map<Long, Piece> subprograms = new LinkedHashMap<>();
+    private final Deque<Piece> queue = new ArrayDeque<>();
+    /** Instructions placed so far: where the next subprogram goes. */
+    private int total;
 
     private ProgramLinker(LinkContext context, BpfProgram program) {
         this.modules = context.modules();
@@ -94,98 +100,110 @@ final class ProgramLinker {
     private Linked link(BpfProgram program) throws LoadException {
         ElfSection main = object.elf().sections().get(program.sectionIndex());
         long mainLength = (long) program.instructionCount() * INSN;
-        List<Piece> pieces = new ArrayList<>();
-        Map<Long, Piece> subprograms = new LinkedHashMap<>();
-        Deque<Piece> queue = new ArrayDeque<>();
         Piece first = new Piece(main, program.offset(), mainLength, 0, program.name());
         pieces.add(first);
         queue.add(first);
-        int total = (int) (mainLength / INSN);
-        ByteArrayOutputStream code = new ByteArrayOutputStream();
+        total = (int) (mainLength / INSN);
         List<ByteBuffer> bodies = new ArrayList<>();
         while (!queue.isEmpty()) {
-            Piece piece = queue.poll();
-            byte[] bytes = new byte[(int) piece.length()];
-            object.elf().data(piece.section()).get((int) piece.start(), bytes);
-            ByteBuffer insns = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            Set<Integer> relocated = new HashSet<>();
-            for (ElfRelocation r : object.elf().relocationsFor(piece.section())) {
-                if (r.offset() < piece.start() || r.offset() >= piece.start() + piece.length()) {
-                    continue;
-                }
-                int at = (int) (r.offset() - piece.start());
-                relocated.add(at);
-                ElfSymbol sym = r.symbol();
-                switch (r.type()) {
-                    case ElfRelocation.R_BPF_64_64 -> {
-                        if (isSubprogramAddress(insns, at, sym)) {
-                            // A callback (bpf_loop, bpf_for_each_map_elem, timers, rbtree less): the subprogram is
-                            // placed in the program like a called one, and the ld_imm64 holds its relative index.
-                            long targetOffset = sym.value() + Insn.imm(insns, at);
-                            BpfProgram sub = subprogramAt(targetOffset);
-                            Piece placed = place(sub, subprograms, pieces, queue,
-                                    object.elf().sections().get(sym.sectionIndex()), total);
-                            total = Math.max(total, placed.base() + sub.instructionCount());
-                            int index = piece.base() + at / INSN;
-                            int target = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
-                            Insn.src(insns, at, BPF_PSEUDO_FUNC);
-                            Insn.imm(insns, at, target - (index + 1));
-                        } else {
-                            relocateLoad(insns, at, sym);
-                        }
-                    }
-                    case ElfRelocation.R_BPF_64_32 -> {
-                        int callIndex = piece.base() + at / INSN;
-                        if (sym.isUndefined()) {
-                            Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
-                            if (f.isEmpty() && !sym.isWeak()) {
-                                throw new LoadException(where + ": load: calls kernel function '" + sym.name()
-                                        + "', which this kernel does not have (no FUNC of that name in the BTF of"
-                                        + " vmlinux or of a loaded module)", null, null);
-                            }
-                            if (f.isEmpty()) {
-                                // A missing weak kfunc: a call to a helper no kernel has, numbered after the extern
-                                // as libbpf numbers it. The verifier only objects if the call is reachable (not
-                                // guarded by bpf_ksym_exists()), and then the load names the function.
-                                Insn.src(insns, at, 0);
-                                Insn.off(insns, at, (short) 0);
-                                Insn.imm(insns, at, POISON_KFUNC + functions.externIndex(sym.name()));
-                                poisoned.put(callIndex, "calls kernel function '" + sym.name() + "', which this"
-                                        + " kernel does not have (it is __weak: guard the call with"
-                                        + " bpf_ksym_exists())");
-                                continue;
-                            }
-                            // A module's function names its module's fd_array slot in the offset.
-                            Insn.src(insns, at, BPF_PSEUDO_KFUNC_CALL);
-                            Insn.off(insns, at, (short) f.get().slot());
-                            Insn.imm(insns, at, f.get().btfId());
-                            continue;
-                        }
-                        ElfSection target = object.elf().sections().get(sym.sectionIndex());
-                        if (!target.name().equals(".text")) {
-                            throw new LoadException(where + ": load: calls into section '" + target.name()
-                                    + "'; subprograms must be in .text", null, null);
-                        }
-                        long targetOffset = sym.value() + (long) (Insn.imm(insns, at) + 1) * INSN;
-                        BpfProgram sub = subprogramAt(targetOffset);
-                        Piece placed = place(sub, subprograms, pieces, queue, target, total);
-                        total = Math.max(total, placed.base() + sub.instructionCount());
-                        int newTarget = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
-                        Insn.src(insns, at, BPF_PSEUDO_CALL);
-                        Insn.imm(insns, at, newTarget - (callIndex + 1));
-                    }
-                    default -> throw new LoadException(where + ": load: relocation type " + r.type() + " against '"
-                            + sym.name() + "' is not one a program can have", null, null);
-                }
-            }
-            total = linkLocalCalls(piece, insns, relocated, subprograms, pieces, queue, total);
-            applyCoreRelocations(piece, insns);
-            bodies.add(insns);
+            bodies.add(relocate(queue.poll()));
         }
+        ByteArrayOutputStream code = new ByteArrayOutputStream();
         for (ByteBuffer b : bodies) {
             code.writeBytes(b.array());
         }
         return new Linked(code.toByteArray(), funcInfo(pieces), lineInfo(pieces), Map.copyOf(poisoned));
+    }
+
+    /** One piece's instructions with its ELF relocations, its local calls and its CO-RE relocations applied. */
+    private ByteBuffer relocate(Piece piece) throws LoadException {
+        byte[] bytes = new byte[(int) piece.length()];
+        object.elf().data(piece.section()).get((int) piece.start(), bytes);
+        ByteBuffer insns = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        Set<Integer> relocated = new HashSet<>();
+        for (ElfRelocation r : object.elf().relocationsFor(piece.section())) {
+            if (r.offset() < piece.start() || r.offset() >= piece.start() + piece.length()) {
+                continue;
+            }
+            int at = (int) (r.offset() - piece.start());
+            relocated.add(at);
+            ElfSymbol sym = r.symbol();
+            switch (r.type()) {
+                case ElfRelocation.R_BPF_64_64 -> {
+                    if (isSubprogramAddress(insns, at, sym)) {
+                        relocateCallback(piece, insns, at, sym);
+                    } else {
+                        relocateLoad(insns, at, sym);
+                    }
+                }
+                case ElfRelocation.R_BPF_64_32 -> {
+                    if (sym.isUndefined()) {
+                        relocateKernelCall(piece.base() + at / INSN, insns, at, sym);
+                    } else {
+                        relocateCall(piece, insns, at, sym);
+                    }
+                }
+                default -> throw new LoadException(where + ": load: relocation type " + r.type() + " against '"
+                        + sym.name() + "' is not one a program can have", null, null);
+            }
+        }
+        linkLocalCalls(piece, insns, relocated);
+        applyCoreRelocations(piece, insns);
+        return insns;
+    }
+
+    /**
+     * A callback (bpf_loop, bpf_for_each_map_elem, timers, rbtree less): the subprogram is placed in the program like
+     * a called one, and the ld_imm64 holds its relative index.
+     */
+    private void relocateCallback(Piece piece, ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
+        long targetOffset = sym.value() + Insn.imm(insns, at);
+        int target = placeTarget(targetOffset, object.elf().sections().get(sym.sectionIndex()));
+        Insn.src(insns, at, BPF_PSEUDO_FUNC);
+        Insn.imm(insns, at, target - (piece.base() + at / INSN + 1));
+    }
+
+    /** A call to a kernel function (kfunc); a missing weak one is poisoned, to fail only if reached. */
+    private void relocateKernelCall(int callIndex, ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
+        Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
+        if (f.isEmpty() && !sym.isWeak()) {
+            throw new LoadException(where + ": load: calls kernel function '" + sym.name() + "', which this kernel"
+                    + " does not have (no FUNC of that name in the BTF of vmlinux or of a loaded module)", null, null);
+        }
+        if (f.isEmpty()) {
+            // A call to a helper no kernel has, numbered after the extern as libbpf numbers it. The verifier only
+            // objects if the call is reachable (not guarded by bpf_ksym_exists()), and then the load names it.
+            Insn.src(insns, at, 0);
+            Insn.off(insns, at, (short) 0);
+            Insn.imm(insns, at, POISON_KFUNC + functions.externIndex(sym.name()));
+            poisoned.put(callIndex, "calls kernel function '" + sym.name() + "', which this kernel does not have (it"
+                    + " is __weak: guard the call with bpf_ksym_exists())");
+            return;
+        }
+        // A module's function names its module's fd_array slot in the offset.
+        Insn.src(insns, at, BPF_PSEUDO_KFUNC_CALL);
+        Insn.off(insns, at, (short) f.get().slot());
+        Insn.imm(insns, at, f.get().btfId());
+    }
+
+    /** A call to a .text function through a relocation: the callee is placed, the call made relative to it. */
+    private void relocateCall(Piece piece, ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
+        ElfSection target = object.elf().sections().get(sym.sectionIndex());
+        if (!target.name().equals(".text")) {
+            throw new LoadException(where + ": load: calls into section '" + target.name()
+                    + "'; subprograms must be in .text", null, null);
+        }
+        long targetOffset = sym.value() + (long) (Insn.imm(insns, at) + 1) * INSN;
+        int newTarget = placeTarget(targetOffset, target);
+        Insn.src(insns, at, BPF_PSEUDO_CALL);
+        Insn.imm(insns, at, newTarget - (piece.base() + at / INSN + 1));
+    }
+
+    /** Where in the program the .text instruction at {@code targetOffset} ends up, its function placed if new. */
+    private int placeTarget(long targetOffset, ElfSection text) throws LoadException {
+        BpfProgram sub = subprogramAt(targetOffset);
+        Piece placed = place(sub, text);
+        return placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
     }
 
     /** CO-RE relocations of the piece's code, against the kernel's BTF. */
@@ -221,8 +239,7 @@ final class ProgramLinker {
      *
      * @return the program's length in instructions with the callees placed
      */
-    private int linkLocalCalls(Piece piece, ByteBuffer insns, Set<Integer> relocated, Map<Long, Piece> subprograms,
-            List<Piece> pieces, Deque<Piece> queue, int total) throws LoadException {
+    private void linkLocalCalls(Piece piece, ByteBuffer insns, Set<Integer> relocated) throws LoadException {
         for (int at = 0; at + INSN <= insns.capacity(); at += INSN) {
             if (Insn.code(insns, at) != Insn.CALL || Insn.src(insns, at) != BPF_PSEUDO_CALL
                     || relocated.contains(at)) {
@@ -233,24 +250,20 @@ final class ProgramLinker {
                 throw new LoadException(where + ": load: calls a function of section '" + piece.section().name()
                         + "' at offset " + targetOffset + "; subprograms must be in .text", null, null);
             }
-            BpfProgram sub = subprogramAt(targetOffset);
-            Piece placed = place(sub, subprograms, pieces, queue, piece.section(), total);
-            total = Math.max(total, placed.base() + sub.instructionCount());
-            int callIndex = piece.base() + at / INSN;
-            int newTarget = placed.base() + (int) ((targetOffset - sub.offset()) / INSN);
-            Insn.imm(insns, at, newTarget - (callIndex + 1));
+            int newTarget = placeTarget(targetOffset, piece.section());
+            Insn.imm(insns, at, newTarget - (piece.base() + at / INSN + 1));
         }
-        return total;
     }
 
-    private static Piece place(BpfProgram sub, Map<Long, Piece> subprograms, List<Piece> pieces, Deque<Piece> queue,
-            ElfSection text, int end) {
+    /** {@code sub}'s piece: placed at the program's end, and queued for relocation, the first time it is needed. */
+    private Piece place(BpfProgram sub, ElfSection text) {
         Piece placed = subprograms.get(sub.offset());
         if (placed == null) {
-            placed = new Piece(text, sub.offset(), (long) sub.instructionCount() * INSN, end, sub.name());
+            placed = new Piece(text, sub.offset(), (long) sub.instructionCount() * INSN, total, sub.name());
             subprograms.put(sub.offset(), placed);
             pieces.add(placed);
             queue.add(placed);
+            total += sub.instructionCount();
         }
         return placed;
     }
@@ -279,44 +292,8 @@ final class ProgramLinker {
                     + "' is not on an ld_imm64 instruction", null, null);
         }
         if (sym.isUndefined()) {
-            OptionalLong kconfig = externs.kconfigOffset(sym.name());
-            if (kconfig.isPresent()) {
-                ObjectMaps.Created map = maps.get(KernelExterns.KCONFIG);
-                Insn.src(insns, at, BPF_PSEUDO_MAP_VALUE);
-                Insn.imm(insns, at, map.fd().value());
-                Insn.imm2(insns, at, (int) (kconfig.getAsLong() + Insn.imm2(insns, at)));
-                return;
-            }
-            if (isVariable(sym.name())) {
-                Optional<KernelExterns.Ksym> ksym = externs.ksym(sym.name(), where + ": load");
-                int src = ksym.isPresent() && ksym.get().typed() ? BPF_PSEUDO_BTF_ID : 0;
-                long address = ksym.map(KernelExterns.Ksym::address).orElse(0L);
-                Insn.src(insns, at, src);
-                // A typed ksym is its VAR's BTF id and, in the second half, the descriptor of the module BTF object
-                // that holds it (0: vmlinux); a typeless one its address; a missing weak one 0.
-                boolean typed = ksym.isPresent() && ksym.get().typed();
-                Insn.imm(insns, at, typed ? ksym.get().btfId() : (int) address);
-                Insn.imm2(insns, at, typed ? ksym.get().inModule() ? moduleBtfs.fd(ksym.get().module()) : 0
-                        : (int) (address >>> 32));
-                return;
-            }
-            Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
-            if (f.isPresent()) {
-                // The address of a kernel function (bpf_ksym_exists() and callbacks): its BTF id, and the
-                // descriptor of its module's BTF object (0 for vmlinux) itself, not a slot.
-                Insn.src(insns, at, BPF_PSEUDO_BTF_ID);
-                Insn.imm(insns, at, f.get().btfId());
-                Insn.imm2(insns, at, moduleBtfs.fd(f.get().slot()));
-                return;
-            }
-            if (sym.isWeak()) {
-                Insn.src(insns, at, 0);
-                Insn.imm(insns, at, 0);
-                Insn.imm2(insns, at, 0);
-                return;
-            }
-            throw new LoadException(where + ": load: refers to kernel function '" + sym.name()
-                    + "', which this kernel does not have (no FUNC of that name in its BTF)", null, null);
+            relocateExternLoad(insns, at, sym);
+            return;
         }
         ElfSection section = object.elf().sections().get(sym.sectionIndex());
         if (section.name().equals(".maps")) {
@@ -343,6 +320,48 @@ final class ProgramLinker {
         Insn.src(insns, at, BPF_PSEUDO_MAP_VALUE);
         Insn.imm(insns, at, data.fd().value());
         Insn.imm2(insns, at, (int) offset);
+    }
+
+    /** ld_imm64 of an extern: a kconfig value, a ksym (typed or not), or a kernel function's address. */
+    private void relocateExternLoad(ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
+        OptionalLong kconfig = externs.kconfigOffset(sym.name());
+        if (kconfig.isPresent()) {
+            ObjectMaps.Created map = maps.get(KernelExterns.KCONFIG);
+            Insn.src(insns, at, BPF_PSEUDO_MAP_VALUE);
+            Insn.imm(insns, at, map.fd().value());
+            Insn.imm2(insns, at, (int) (kconfig.getAsLong() + Insn.imm2(insns, at)));
+            return;
+        }
+        if (isVariable(sym.name())) {
+            Optional<KernelExterns.Ksym> ksym = externs.ksym(sym.name(), where + ": load");
+            int src = ksym.isPresent() && ksym.get().typed() ? BPF_PSEUDO_BTF_ID : 0;
+            long address = ksym.map(KernelExterns.Ksym::address).orElse(0L);
+            Insn.src(insns, at, src);
+            // A typed ksym is its VAR's BTF id and, in the second half, the descriptor of the module BTF object
+            // that holds it (0: vmlinux); a typeless one its address; a missing weak one 0.
+            boolean typed = ksym.isPresent() && ksym.get().typed();
+            Insn.imm(insns, at, typed ? ksym.get().btfId() : (int) address);
+            Insn.imm2(insns, at, typed ? ksym.get().inModule() ? moduleBtfs.fd(ksym.get().module()) : 0
+                    : (int) (address >>> 32));
+            return;
+        }
+        Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
+        if (f.isPresent()) {
+            // The address of a kernel function (bpf_ksym_exists() and callbacks): its BTF id, and the
+            // descriptor of its module's BTF object (0 for vmlinux) itself, not a slot.
+            Insn.src(insns, at, BPF_PSEUDO_BTF_ID);
+            Insn.imm(insns, at, f.get().btfId());
+            Insn.imm2(insns, at, moduleBtfs.fd(f.get().slot()));
+            return;
+        }
+        if (sym.isWeak()) {
+            Insn.src(insns, at, 0);
+            Insn.imm(insns, at, 0);
+            Insn.imm2(insns, at, 0);
+            return;
+        }
+        throw new LoadException(where + ": load: refers to kernel function '" + sym.name()
+                + "', which this kernel does not have (no FUNC of that name in its BTF)", null, null);
     }
 
     private byte[] funcInfo(List<Piece> pieces) {

@@ -22,9 +22,11 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** BTF feature probes on this kernel, and sanitising when a (simulated) older kernel refuses a kind. */
+@Tag("kernel")
 class BtfFeatureProbeTest {
 
     @Test

@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * objects interleave, and a swap races a close of the object it replaces. Every thread must finish within the bound,
  * nothing may throw but the refusals the API documents, and afterwards nothing is open or left in the kernel.
  */
+@Tag("kernel")
 class ConcurrencyTest {
     static final long BOUND_SECONDS = 120;
 

@@ -21,6 +21,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * created by it may be left (compared with the kernel's GET_NEXT_ID lists from before). The decorator wraps the real
  * backend; everything not injected happens in the real kernel.
  */
+@Tag("kernel")
 class FaultInjectionSweepTest {
     /** The errnos injected, in turn: resource exhaustion, privilege, bad argument, bad address. */
     static final int[] ERRNOS = {Errno.ENOMEM, Errno.EPERM, Errno.EINVAL, Errno.EFAULT};

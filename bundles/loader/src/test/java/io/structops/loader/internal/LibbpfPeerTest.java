@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 1.5, which knows .struct_ops.link; see integration-tests/benchmarks/c/libbpf-peer.sh). Map descriptors differ
  * between the two loads, so references are compared by map name.
  */
+@Tag("kernel")
 class LibbpfPeerTest {
 
     /** The libbpf peer helper, built into {@code dir}. */

@@ -18,10 +18,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Loads on this machine's kernel, for real, and checks that nothing is left behind. */
+@Tag("kernel")
 class LoadOnKernelTest {
     static final Path AVAILABLE = Path.of("/proc/sys/net/ipv4/tcp_available_congestion_control");
 

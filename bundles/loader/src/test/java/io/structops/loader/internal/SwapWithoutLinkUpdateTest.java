@@ -21,6 +21,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * decorator that fails BPF_LINK_UPDATE (and, for the failure path, the next BPF_LINK_CREATE). Everything else,
  * detach and attach included, happens in the real kernel.
  */
+@Tag("kernel")
 class SwapWithoutLinkUpdateTest {
 
     /** The loader over the real backend, with {@code linkUpdate} refused and {@code linkCreate} failing from call N. */

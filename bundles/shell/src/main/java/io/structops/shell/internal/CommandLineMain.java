@@ -64,6 +64,8 @@ public class CommandLineMain implements Callable<Integer> {
     static final String LAUNCHER_PID_PROPERTY = "structops.launcher.pid";
     /** Set by runtime/bin/structops when it made a temporary state directory, which it removes unless killed. */
     static final String TEMPORARY_STATE_PROPERTY = "structops.state.temporary";
+    /** Set by runtime/bin/structops for the service and the shell: where to listen for one-shot commands. */
+    static final String SOCKET_PROPERTY = "structops.socket";
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandLineMain.class);
 
@@ -163,7 +165,8 @@ public class CommandLineMain implements Callable<Integer> {
             return lines();
         }
         CommandSession session = processor.createSession(STDIN, STDOUT, STDERR);
-        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework)) {
+        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework);
+                AutoCloseable socket = commandSocket()) {
             // gosh's stock login profile sets SCOPE to 'gogo:*' and adds java.lang.System's methods as commands, so
             // that `load FILE` would call System.load. Our commands come first instead, then Gogo's, then the rest.
             session.put("SCOPE", SCOPE + ":gogo:*");
@@ -185,7 +188,8 @@ public class CommandLineMain implements Callable<Integer> {
     private int lines() throws Exception {
         BlockingQueue<Optional<String>> input = readLines(STDIN);
         CommandSession session = processor.createSession(STDIN, STDOUT, STDERR);
-        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework)) {
+        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework);
+                AutoCloseable socket = commandSocket()) {
             session.put("SCOPE", SCOPE + ":gogo:*");
             while (running()) {
                 // Polled, not read directly: a signal or `stop 0` stops the framework while the input stays open.
@@ -230,7 +234,8 @@ public class CommandLineMain implements Callable<Integer> {
     private int headless(List<String> args) throws Exception {
         String dir = context.getProperty("felix.fileinstall.dir");
         LOG.info("structops running headless; deploy directory {}", dir);
-        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework)) {
+        try (AutoCloseable signals = TerminationSignals.install(this::stopFramework);
+                AutoCloseable socket = commandSocket()) {
             ((Framework) context.getBundle(0)).waitForStop(0);
         }
         LOG.info("structops stopped");
@@ -246,6 +251,17 @@ public class CommandLineMain implements Callable<Integer> {
     }
 
     int oneShot(List<String> args, PrintStream out, PrintStream err) {
+        try {
+            return command(args, STDIN, out, err);
+        } finally {
+            // A one-shot command leaves the kernel as bpftool would: pinned links and legacy maps stay, unpinned
+            // links end as the process does. The service modes detach what they hold when they stop instead.
+            registry.releaseAll();
+        }
+    }
+
+    /** Runs one command given as arguments ({@code list --json}); returns its exit status. */
+    int command(List<String> args, InputStream in, PrintStream out, PrintStream err) {
         String command = args.get(0);
         List<String> rest = args.subList(1, args.size());
         if (command.equals("help") || command.equals("--help") || command.equals("-h")) {
@@ -256,15 +272,27 @@ public class CommandLineMain implements Callable<Integer> {
             err.println("structops: unknown command '" + command + "'; 'structops help' lists them");
             return USAGE;
         }
-        CommandSession session = processor.createSession(STDIN, out, err);
+        CommandSession session = processor.createSession(in, out, err);
         try {
             return execute(session, SCOPE + ":" + command + commandLine(rest), out, err);
         } finally {
             session.close();
-            // A one-shot command leaves the kernel as bpftool would: pinned links and legacy maps stay, unpinned
-            // links end as the process does. The service modes detach what they hold when they stop instead.
-            registry.releaseAll();
         }
+    }
+
+    /**
+     * In the service modes, one-shot commands of this user can be handed to this runtime over the socket the launcher
+     * names ({@value #SOCKET_PROPERTY}); they then see and keep what this runtime holds.
+     */
+    private AutoCloseable commandSocket() {
+        String path = context.getProperty(SOCKET_PROPERTY);
+        if (path == null || path.isEmpty()) {
+            return () -> { };
+        }
+        InputStream none = InputStream.nullInputStream();
+        Optional<CommandSocket> socket = CommandSocket.open(Path.of(path), (args, out, err) -> command(args, none,
+                out, err));
+        return socket.isPresent() ? socket.get() : () -> { };
     }
 
     /**

@@ -3,9 +3,7 @@ package io.structops.shell.internal;
 import io.structops.deploy.DeployDirectory;
 import io.structops.loader.LoadedMap;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Component;
@@ -24,30 +22,15 @@ public class DeployCommands {
     public String deployed(
             @Descriptor("print JSON instead of a table")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<DeployedOut> out = new ArrayList<>();
         for (DeployDirectory.Deployment d : directory.deployments()) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("file", d.file().toString());
-            j.put("maps", d.object().map(o -> o.maps().stream().map(LoadedMap::name).toList()).orElse(List.of()));
-            j.put("outcome", d.outcome());
-            j.put("attempts", d.attempts());
-            out.add(j);
+            out.add(new DeployedOut(d.file().toString(), d.object().map(o -> o.maps().stream().map(LoadedMap::name)
+                    .toList()).orElse(List.of()), d.outcome(), d.attempts()));
         }
-        if (json) {
-            return Json.write(out);
-        }
-        if (out.isEmpty()) {
-            return "no objects in the deploy directory\n";
-        }
-        Table t = new Table("FILE", "MAPS", "ATTEMPTS", "OUTCOME");
-        for (Map<String, Object> j : out) {
-            @SuppressWarnings("unchecked")
-            List<String> maps = (List<String>) j.get("maps");
-            t.row(j.get("file"), maps.isEmpty() ? "-" : String.join(",", maps), j.get("attempts"),
-                    j.get("outcome"));
-        }
-        StringBuilder sb = new StringBuilder();
-        t.appendTo(sb, "");
-        return sb.toString();
+        return json ? Json.write(out) : TextFormat.deployed(out);
+    }
+
+    /** One file of the deploy directory: the maps it attached, the outcome of its last attempt, how many so far. */
+    record DeployedOut(String file, List<String> maps, String outcome, int attempts) {
     }
 }

@@ -38,32 +38,16 @@ public class HandlerCommands {
         }
         TreeSet<String> structs = new TreeSet<>(managed.keySet());
         handlers.handlers().forEach(h -> structs.add(h.struct()));
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<HandlerOut> out = new ArrayList<>();
         for (String struct : structs) {
             var h = handlers.handlerFor(struct);
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("struct", struct);
-            j.put("bundle", h.map(StructOpsHandlers.Handler::bundle).orElse(null));
-            j.put("version", h.map(StructOpsHandlers.Handler::version).orElse(null));
-            j.put("maps", managed.getOrDefault(struct, List.of()));
-            out.add(j);
+            out.add(new HandlerOut(struct, h.map(StructOpsHandlers.Handler::bundle).orElse(null),
+                    h.map(StructOpsHandlers.Handler::version).orElse(null), managed.getOrDefault(struct, List.of())));
         }
-        if (json) {
-            return Json.write(out);
-        }
-        Table t = new Table("STRUCT", "BUNDLE", "VERSION", "MAPS");
-        for (Map<String, Object> j : out) {
-            @SuppressWarnings("unchecked")
-            List<String> maps = (List<String>) j.get("maps");
-            t.row(j.get("struct"), j.get("bundle") == null ? "(unmanaged)" : j.get("bundle"),
-                    j.get("version") == null ? "-" : j.get("version"), maps.isEmpty() ? "-" : String.join(",", maps));
-        }
-        StringBuilder sb = new StringBuilder();
-        if (t.isEmpty()) {
-            sb.append("no handlers and no struct_ops maps held\n");
-        } else {
-            t.appendTo(sb, "");
-        }
-        return sb.toString();
+        return json ? Json.write(out) : TextFormat.handlers(out);
+    }
+
+    /** One struct: its handler's bundle and version (null when unmanaged), and the attached maps of it. */
+    record HandlerOut(String struct, String bundle, String version, List<String> maps) {
     }
 }

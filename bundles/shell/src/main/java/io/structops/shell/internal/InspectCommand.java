@@ -70,8 +70,8 @@ public class InspectCommand {
                 System.err.println("structops inspect: not resolved on this kernel: " + e.getMessage());
             }
         }
-        return json ? Json.write(ObjectReport.toJson(object, types, resolutions))
-                : ObjectReport.toText(object, types, resolutions);
+        ObjectReport.Inspection result = ObjectReport.of(object, types, resolutions);
+        return json ? Json.write(result) : TextFormat.inspect(result);
     }
 
     static BpfObject read(BpfObjectReader reader, String file) throws Exception {

@@ -42,40 +42,44 @@ final class Json {
             case Value v -> write(sb, plain(v), indent);
             case Record r -> write(sb, components(r), indent);
             case Optional<?> o -> write(sb, o.orElse(null), indent);
-            case Map<?, ?> map -> {
-                if (map.isEmpty()) {
-                    sb.append("{}");
-                    return;
-                }
-                sb.append(indent < 0 ? "{" : "{\n");
-                int i = 0;
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    pad(sb, indent + 1);
-                    string(sb, String.valueOf(e.getKey()));
-                    sb.append(": ");
-                    write(sb, e.getValue(), indent + 1);
-                    sb.append(++i < map.size() ? (indent < 0 ? ", " : ",\n") : (indent < 0 ? "" : "\n"));
-                }
-                pad(sb, indent);
-                sb.append('}');
-            }
-            case Collection<?> list -> {
-                if (list.isEmpty()) {
-                    sb.append("[]");
-                    return;
-                }
-                sb.append(indent < 0 ? "[" : "[\n");
-                int i = 0;
-                for (Object o : list) {
-                    pad(sb, indent + 1);
-                    write(sb, o, indent + 1);
-                    sb.append(++i < list.size() ? (indent < 0 ? ", " : ",\n") : (indent < 0 ? "" : "\n"));
-                }
-                pad(sb, indent);
-                sb.append(']');
-            }
+            case Map<?, ?> map -> object(sb, map, indent);
+            case Collection<?> list -> array(sb, list, indent);
             default -> string(sb, value.toString());
         }
+    }
+
+    private static void object(StringBuilder sb, Map<?, ?> map, int indent) {
+        if (map.isEmpty()) {
+            sb.append("{}");
+            return;
+        }
+        sb.append(indent < 0 ? "{" : "{\n");
+        int i = 0;
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            pad(sb, indent + 1);
+            string(sb, String.valueOf(e.getKey()));
+            sb.append(": ");
+            write(sb, e.getValue(), indent + 1);
+            sb.append(++i < map.size() ? (indent < 0 ? ", " : ",\n") : (indent < 0 ? "" : "\n"));
+        }
+        pad(sb, indent);
+        sb.append('}');
+    }
+
+    private static void array(StringBuilder sb, Collection<?> list, int indent) {
+        if (list.isEmpty()) {
+            sb.append("[]");
+            return;
+        }
+        sb.append(indent < 0 ? "[" : "[\n");
+        int i = 0;
+        for (Object o : list) {
+            pad(sb, indent + 1);
+            write(sb, o, indent + 1);
+            sb.append(++i < list.size() ? (indent < 0 ? ", " : ",\n") : (indent < 0 ? "" : "\n"));
+        }
+        pad(sb, indent);
+        sb.append(']');
     }
 
     /** A record as its components by name, in order. */

@@ -10,238 +10,129 @@ import io.structops.elf.StructOpsVariable;
 import io.structops.loader.Resolutions;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** What {@code inspect} shows of an object, as tables or as the JSON documented in the README. */
+/** What {@code inspect} shows of an object: one record, written as the JSON documented in the README or as tables. */
 final class ObjectReport {
     private ObjectReport() {
     }
 
-    static Map<String, Object> toJson(BpfObject object, Map<String, StructOpsTypes.Description> types,
+    record Inspection(String object, String byteOrder, String license, Integer kernelVersion, boolean btf,
+            List<Program> programs, List<Subprogram> subprograms, List<MapOut> maps, List<StructOpsOut> structOps,
+            List<ExternOut> externs, List<CoreOut> coreRelocations) {
+    }
+
+    record Program(String name, String section, String kind, int instructions, boolean sleepable, boolean autoload) {
+    }
+
+    record Subprogram(String name, int instructions) {
+    }
+
+    record MapOut(String name, String kind, String section, long size) {
+    }
+
+    /** A struct_ops variable; {@code type} is null without BTF, {@code kernel} null without the kernel's BTF. */
+    record StructOpsOut(String name, String type, String section, long size, boolean link, boolean optional,
+            List<Member> members, KernelView kernel) {
+    }
+
+    /** An initialised member; {@code name} is null when the object has no BTF. */
+    sealed interface Member {
+        long offset();
+    }
+
+    record FunctionMember(String name, long offset, String kind, String program) implements Member {
+        FunctionMember(String name, long offset, String program) {
+            this(name, offset, "function", program);
+        }
+    }
+
+    record DataMember(String name, long offset, String kind, long size, String value) implements Member {
+        DataMember(String name, long offset, long size, String value) {
+            this(name, offset, "data", size, value);
+        }
+    }
+
+    record KernelView(boolean offered, String module, List<String> rejectedMembers, List<String> ignoredMembers) {
+    }
+
+    /** An extern: unresolved (no kernel BTF at hand), or as {@code load} would resolve it on this kernel. */
+    sealed interface ExternOut {
+        String name();
+    }
+
+    record Extern(String name, String kind, boolean weak) implements ExternOut {
+    }
+
+    record ResolvedExtern(String name, String kind, boolean weak, boolean resolved, String resolution)
+            implements ExternOut {
+    }
+
+    record CoreOut(String section, int instruction, String kind, String type, String access, String path,
+            long object, Long kernel) {
+    }
+
+    static Inspection of(BpfObject object, Map<String, StructOpsTypes.Description> types,
             Optional<Resolutions> resolutions) {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("object", object.name());
-        root.put("byteOrder", object.elf().byteOrder() == ByteOrder.LITTLE_ENDIAN ? "little" : "big");
-        root.put("license", object.license());
-        root.put("kernelVersion", object.kernelVersion().isPresent() ? object.kernelVersion().getAsInt() : null);
-        root.put("btf", object.btfSection().isPresent());
-        root.put("programs", object.programs().stream().map(ObjectReport::program).toList());
-        root.put("subprograms", object.subprograms().stream().map(p -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", p.name());
-            m.put("instructions", p.instructionCount());
-            return m;
-        }).toList());
-        root.put("maps", object.maps().stream().map(ObjectReport::map).toList());
-        root.put("structOps", object.structOps().stream().map(v -> structOps(v, types.get(v.name()))).toList());
-        root.put("externs", resolutions.isPresent() ? resolutions.get().externs().stream().map(e -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", e.name());
-            m.put("kind", e.kind());
-            m.put("weak", e.weak());
-            m.put("resolved", e.resolved());
-            m.put("resolution", e.resolution());
-            return m;
-        }).toList() : object.externs().stream().map(ObjectReport::extern).toList());
-        root.put("coreRelocations", resolutions.map(r -> r.coreRelocations().stream().map(c -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("section", c.section());
-            m.put("instruction", c.instruction());
-            m.put("kind", c.kind());
-            m.put("type", c.type());
-            m.put("access", c.access());
-            m.put("path", c.path());
-            m.put("object", c.local());
-            m.put("kernel", c.kernel().isPresent() ? c.kernel().getAsLong() : null);
-            return m;
-        }).toList()).orElse(null));
-        return root;
+        return new Inspection(object.name(), object.elf().byteOrder() == ByteOrder.LITTLE_ENDIAN ? "little" : "big",
+                object.license(), object.kernelVersion().isPresent() ? object.kernelVersion().getAsInt() : null,
+                object.btfSection().isPresent(), object.programs().stream().map(ObjectReport::program).toList(),
+                object.subprograms().stream().map(p -> new Subprogram(p.name(), p.instructionCount())).toList(),
+                object.maps().stream().map(ObjectReport::map).toList(),
+                object.structOps().stream().map(v -> structOps(v, types.get(v.name()))).toList(),
+                externs(object, resolutions), resolutions.map(ObjectReport::core).orElse(null));
     }
 
-    private static Map<String, Object> program(BpfProgram p) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", p.name());
-        m.put("section", p.section());
-        m.put("kind", p.type().label());
-        m.put("instructions", p.instructionCount());
-        m.put("sleepable", p.sleepable());
-        m.put("autoload", p.autoload());
-        return m;
+    private static Program program(BpfProgram p) {
+        return new Program(p.name(), p.section(), p.type().label(), p.instructionCount(), p.sleepable(),
+                p.autoload());
     }
 
-    private static Map<String, Object> map(BpfMap map) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", map.name());
-        m.put("kind", map.kind().label());
-        m.put("section", map.section());
-        m.put("size", map.size());
-        return m;
+    private static MapOut map(BpfMap m) {
+        return new MapOut(m.name(), m.kind().label(), m.section(), m.size());
     }
 
-    private static Map<String, Object> structOps(StructOpsVariable v, StructOpsTypes.Description d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", v.name());
-        m.put("type", d == null ? null : d.type());
-        m.put("section", v.section());
-        m.put("size", v.size());
-        m.put("link", v.link());
-        m.put("optional", v.optional());
-        List<Map<String, Object>> members = new ArrayList<>();
+    private static StructOpsOut structOps(StructOpsVariable v, StructOpsTypes.Description d) {
+        List<Member> members = new ArrayList<>();
         if (d != null) {
-            for (StructOpsTypes.Member member : d.members()) {
-                Map<String, Object> mm = new LinkedHashMap<>();
-                mm.put("name", member.name());
-                mm.put("offset", member.offset());
-                mm.put("kind", member.function() ? "function" : "data");
-                if (member.function()) {
-                    mm.put("program", member.program());
-                } else {
-                    mm.put("size", member.size());
-                    mm.put("value", member.value());
-                }
-                members.add(mm);
+            for (StructOpsTypes.Member m : d.members()) {
+                members.add(m.function() ? new FunctionMember(m.name(), m.offset(), m.program())
+                        : new DataMember(m.name(), m.offset(), m.size(), m.value()));
             }
-            m.put("members", members);
-            m.put("kernel", StructOpsTypes.kernelJson(d.kernel()));
-            return m;
+            StructOpsTypes.KernelView k = d.kernel();
+            return new StructOpsOut(v.name(), d.type(), v.section(), v.size(), v.link(), v.optional(), members,
+                    k == null ? null : new KernelView(k.offered(), k.module(), k.rejected(), k.ignored()));
         }
         // Without BTF the ELF alone tells offsets and bytes.
         for (StructOpsSlot s : v.slots()) {
-            Map<String, Object> mm = new LinkedHashMap<>();
-            mm.put("name", null);
-            mm.put("offset", s.offset());
-            mm.put("kind", "function");
-            mm.put("program", s.program().name());
-            members.add(mm);
+            members.add(new FunctionMember(null, s.offset(), s.program().name()));
         }
         for (DataRun r : v.data()) {
-            Map<String, Object> mm = new LinkedHashMap<>();
-            mm.put("name", null);
-            mm.put("offset", r.offset());
-            mm.put("kind", "data");
-            mm.put("size", (long) r.bytes().length);
             String text = r.asText();
-            mm.put("value", text != null ? "\"" + text + "\"" : "0x" + r.hex());
-            members.add(mm);
+            members.add(new DataMember(null, r.offset(), r.bytes().length, text != null ? "\"" + text + "\""
+                    : "0x" + r.hex()));
         }
-        members.sort((a, b) -> Long.compare((Long) a.get("offset"), (Long) b.get("offset")));
-        m.put("members", members);
-        m.put("kernel", null);
-        return m;
+        members.sort(Comparator.comparingLong(Member::offset));
+        return new StructOpsOut(v.name(), null, v.section(), v.size(), v.link(), v.optional(), members, null);
     }
 
-    private static Map<String, Object> extern(BpfExtern e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", e.name());
-        m.put("kind", e.kconfig() ? "kconfig" : "ksym");
-        m.put("weak", e.weak());
-        return m;
-    }
-
-    @SuppressWarnings("unchecked")
-    static String toText(BpfObject object, Map<String, StructOpsTypes.Description> types,
-            Optional<Resolutions> resolutions) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("object  ").append(object.name()).append('\n');
-        sb.append("        ELF64 ").append(object.elf().byteOrder() == ByteOrder.LITTLE_ENDIAN ? "little" : "big")
-                .append("-endian BPF, license \"").append(object.license()).append('"')
-                .append(object.btfSection().isPresent() ? ", with BTF" : ", no BTF").append('\n');
-
-        Table programs = new Table("NAME", "SECTION", "KIND", "INSNS", "SLEEPABLE", "AUTOLOAD");
-        for (BpfProgram p : object.programs()) {
-            programs.row(p.name(), p.section(), p.type().label(), p.instructionCount(), yes(p.sleepable()),
-                    yes(p.autoload()));
-        }
-        section(sb, "programs", programs);
-
-        Table maps = new Table("NAME", "KIND", "SECTION", "SIZE");
-        for (BpfMap m : object.maps()) {
-            maps.row(m.name(), m.kind().label(), m.section(), m.size());
-        }
-        section(sb, "maps", maps);
-
-        sb.append("\nstruct_ops\n");
-        if (object.structOps().isEmpty()) {
-            sb.append("  (none)\n");
-        }
-        for (StructOpsVariable v : object.structOps()) {
-            Map<String, Object> j = structOps(v, types.get(v.name()));
-            sb.append("  ").append(v.name());
-            if (j.get("type") != null) {
-                sb.append("  struct ").append(j.get("type"));
-            }
-            sb.append("  section ").append(v.section()).append(", ").append(v.size()).append(" bytes")
-                    .append(v.link() ? ", link-based" : ", legacy (no link)").append(v.optional() ? ", optional" : "")
-                    .append('\n');
-            Map<String, Object> kernel = (Map<String, Object>) j.get("kernel");
-            if (kernel != null) {
-                sb.append("    kernel: ");
-                if (Boolean.TRUE.equals(kernel.get("offered"))) {
-                    sb.append("offers bpf_struct_ops_").append(j.get("type")).append(" (").append(kernel.get("module"))
-                            .append(')');
-                    List<String> rejected = (List<String>) kernel.get("rejectedMembers");
-                    List<String> ignored = (List<String>) kernel.get("ignoredMembers");
-                    if (!rejected.isEmpty()) {
-                        sb.append("; would reject the members it lacks that are set: ").append(String.join(", ", rejected));
-                    }
-                    if (!ignored.isEmpty()) {
-                        sb.append("; lacks unset members (ignored): ").append(String.join(", ", ignored));
-                    }
-                } else {
-                    sb.append("has no bpf_struct_ops_").append(j.get("type")).append(": this kernel cannot load it");
-                }
-                sb.append('\n');
-            }
-            Table members = new Table("OFFSET", "MEMBER", "KIND", "VALUE");
-            for (Map<String, Object> mm : (List<Map<String, Object>>) j.get("members")) {
-                boolean fn = "function".equals(mm.get("kind"));
-                members.row("+" + mm.get("offset"), mm.get("name") == null ? "" : mm.get("name"),
-                        fn ? "function" : "data[" + mm.get("size") + "]",
-                        fn ? "-> " + mm.get("program") : mm.get("value"));
-            }
-            members.appendTo(sb, "    ");
-        }
-
+    private static List<ExternOut> externs(BpfObject object, Optional<Resolutions> resolutions) {
         if (resolutions.isPresent()) {
-            Resolutions r = resolutions.get();
-            if (!r.externs().isEmpty()) {
-                Table externs = new Table("NAME", "KIND", "WEAK", "ON THIS KERNEL");
-                for (Resolutions.Extern e : r.externs()) {
-                    externs.row(e.name(), e.kind(), yes(e.weak()), e.resolution());
-                }
-                section(sb, "externs", externs);
-            }
-            if (!r.coreRelocations().isEmpty()) {
-                Table core = new Table("SECTION", "INSN", "KIND", "ACCESS", "OBJECT", "KERNEL");
-                for (Resolutions.CoreRelocation c : r.coreRelocations()) {
-                    core.row(c.section(), c.instruction(), c.kind(), c.path() + " (" + c.access() + ")", c.local(),
-                            c.kernel().isPresent() ? c.kernel().getAsLong() : "none: poisoned");
-                }
-                section(sb, "CO-RE relocations", core);
-            }
-        } else if (!object.externs().isEmpty()) {
-            Table externs = new Table("NAME", "KIND", "WEAK");
-            for (BpfExtern e : object.externs()) {
-                externs.row(e.name(), e.kconfig() ? "kconfig" : "ksym", yes(e.weak()));
-            }
-            section(sb, "externs", externs);
+            return resolutions.get().externs().stream().<ExternOut>map(e -> new ResolvedExtern(e.name(), e.kind(),
+                    e.weak(), e.resolved(), e.resolution())).toList();
         }
-        return sb.toString();
+        return object.externs().stream().<ExternOut>map(ObjectReport::extern).toList();
     }
 
-    private static void section(StringBuilder sb, String title, Table table) {
-        sb.append('\n').append(title).append('\n');
-        if (table.isEmpty()) {
-            sb.append("  (none)\n");
-        } else {
-            table.appendTo(sb, "  ");
-        }
+    private static Extern extern(BpfExtern e) {
+        return new Extern(e.name(), e.kconfig() ? "kconfig" : "ksym", e.weak());
     }
 
-    private static String yes(boolean b) {
-        return b ? "yes" : "no";
+    private static List<CoreOut> core(Resolutions r) {
+        return r.coreRelocations().stream().map(c -> new CoreOut(c.section(), c.instruction(), c.kind(), c.type(),
+                c.access(), c.path(), c.local(), c.kernel().isPresent() ? c.kernel().getAsLong() : null)).toList();
     }
 }

@@ -1,7 +1,6 @@
 package io.structops.shell.internal;
 
 import io.structops.kernel.btf.KernelBtf;
-import io.structops.kernel.btf.StructOpsType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,43 +33,36 @@ public class StatusCommand {
     public String status(
             @Descriptor("print JSON instead of text")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
-        Map<String, Object> status = collect();
-        return json ? Json.write(status) : text(status);
+        Status status = collect();
+        return json ? Json.write(status) : TextFormat.status(status);
     }
 
-    Map<String, Object> collect() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("kernel", read(Path.of("/proc/sys/kernel/osrelease")));
-        s.put("btf", Files.exists(Path.of("/sys/kernel/btf/vmlinux")));
+    /** {@code status}' result. */
+    record Status(String kernel, boolean btf, String btfSource, List<TypeOut> structOpsTypes, String structOpsError,
+            String schedExt, Map<String, Boolean> capabilities) {
+    }
+
+    /** A struct_ops type the kernel offers. */
+    record TypeOut(String name, String module, long valueSize) {
+    }
+
+    Status collect() {
         KernelBtf k = kernel;
-        s.put("btfSource", k == null ? null : k.source());
-        Object types;
+        List<TypeOut> types = List.of();
         String error = null;
         if (k == null) {
-            types = List.of();
             error = "no kernel BTF provider";
         } else {
             try {
-                types = k.structOpsTypes().stream().map(StatusCommand::type).toList();
+                types = k.structOpsTypes().stream().map(t -> new TypeOut(t.name(), t.module(), t.valueSize()))
+                        .toList();
             } catch (Exception e) {
-                types = List.of();
                 error = CommandLineMain.oneLine(e);
             }
         }
-        s.put("structOpsTypes", types);
-        s.put("structOpsError", error);
-        s.put("schedExt", Files.isDirectory(Path.of("/sys/kernel/sched_ext"))
-                ? read(Path.of("/sys/kernel/sched_ext/state")) : null);
-        s.put("capabilities", capabilities());
-        return s;
-    }
-
-    private static Map<String, Object> type(StructOpsType t) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", t.name());
-        m.put("module", t.module());
-        m.put("valueSize", t.valueSize());
-        return m;
+        return new Status(read(Path.of("/proc/sys/kernel/osrelease")), Files.exists(Path.of("/sys/kernel/btf/vmlinux")),
+                k == null ? null : k.source(), types, error, Files.isDirectory(Path.of("/sys/kernel/sched_ext"))
+                        ? read(Path.of("/sys/kernel/sched_ext/state")) : null, capabilities());
     }
 
     static Map<String, Boolean> capabilities() {
@@ -97,33 +89,5 @@ public class StatusCommand {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String text(Map<String, Object> s) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("kernel        ").append(s.get("kernel")).append('\n');
-        sb.append("BTF           ").append(Boolean.TRUE.equals(s.get("btf")) ? "yes (/sys/kernel/btf/vmlinux)"
-                : "no: this kernel was built without CONFIG_DEBUG_INFO_BTF; struct_ops cannot be loaded").append('\n');
-        if (s.get("btfSource") != null && !"/sys/kernel/btf/vmlinux".equals(s.get("btfSource"))) {
-            sb.append("BTF source    ").append(s.get("btfSource")).append(" (configured)\n");
-        }
-        sb.append("sched_ext     ").append(s.get("schedExt") == null ? "not in this kernel" : s.get("schedExt"))
-                .append('\n');
-        sb.append("privileges   ");
-        ((Map<String, Boolean>) s.get("capabilities")).forEach((k, v) -> sb.append(' ').append(k).append(v ? "" : "(missing)"));
-        sb.append('\n');
-        Table t = new Table("STRUCT_OPS TYPE", "MODULE", "VALUE SIZE");
-        for (Map<String, Object> type : (List<Map<String, Object>>) s.get("structOpsTypes")) {
-            t.row(type.get("name"), type.get("module"), type.get("valueSize"));
-        }
-        sb.append('\n');
-        if (t.isEmpty()) {
-            sb.append("struct_ops types: none found").append(s.get("structOpsError") == null ? ""
-                    : " (" + s.get("structOpsError") + ")").append('\n');
-        } else {
-            t.appendTo(sb, "");
-        }
-        return sb.toString();
     }
 }

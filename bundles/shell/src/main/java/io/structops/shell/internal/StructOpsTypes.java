@@ -11,9 +11,7 @@ import io.structops.kernel.btf.KernelBtf;
 import io.structops.kernel.btf.StructOpsType;
 import io.structops.kernel.objects.BtfValues;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -115,17 +113,5 @@ final class StructOpsTypes {
             }
         }
         return true;
-    }
-
-    static Map<String, Object> kernelJson(KernelView k) {
-        if (k == null) {
-            return null;
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("offered", k.offered());
-        m.put("module", k.module());
-        m.put("rejectedMembers", k.rejected());
-        m.put("ignoredMembers", k.ignored());
-        return m;
     }
 }

@@ -15,9 +15,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** bpf(2) on this machine's kernel, for real: these tests need CAP_BPF, which CI has. */
+@Tag("kernel")
 class KernelCallsTest {
     private final BpfSyscalls bpf = new BpfSyscalls();
 

@@ -1,0 +1,76 @@
+package io.structops.client;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code java -cp structops-client.jar io.structops.client.Client SOCKET COMMAND [ARGS...]}: runs one command in
+ * the service listening on SOCKET, copying its output and ending with its exit status. Exits {@value #NO_SERVICE}
+ * without writing anything when no service answers there, so that the launcher runs the command itself instead.
+ */
+public final class Client {
+    /** Nothing was sent or received: the launcher runs the command standalone. */
+    public static final int NO_SERVICE = 125;
+    /** The service went away after the command had started: its outcome is unknown. */
+    public static final int SERVICE_LOST = 1;
+
+    private Client() {
+    }
+
+    public static void main(String[] argv) {
+        if (argv.length < 2) {
+            System.err.println("usage: Client SOCKET COMMAND [ARGS...]");
+            System.exit(2);
+        }
+        System.exit(run(Path.of(argv[0]), List.of(argv).subList(1, argv.length), System.out, System.err));
+    }
+
+    static int run(Path socket, List<String> args, PrintStream out, PrintStream err) {
+        SocketChannel channel;
+        try {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException | RuntimeException e) {
+            // No service there, a stale socket file, or one this user may not use: the launcher runs it itself.
+            return NO_SERVICE;
+        }
+        boolean started = false;
+        try (channel) {
+            DataOutputStream request = new DataOutputStream(Channels.newOutputStream(channel));
+            Protocol.writeRequest(request, args);
+            DataInputStream in = new DataInputStream(Channels.newInputStream(channel));
+            while (true) {
+                Protocol.Frame f = Protocol.readFrame(in);
+                switch (f.type()) {
+                    case Protocol.ACCEPTED -> started = true;
+                    case Protocol.OUT -> out.write(f.payload(), 0, f.payload().length);
+                    case Protocol.ERR -> err.write(f.payload(), 0, f.payload().length);
+                    case Protocol.EXIT -> {
+                        out.flush();
+                        return ByteBuffer.wrap(f.payload()).getInt();
+                    }
+                    default -> throw new IOException("an unknown frame type " + f.type());
+                }
+                out.flush();
+            }
+        } catch (IOException e) {
+            if (!started) {
+                // Refused before any answer (a service of another build, or one that would not serve this user).
+                return NO_SERVICE;
+            }
+            out.flush();
+            err.println("structops " + args.get(0) + ": the service ended while the command ran (" + e.getMessage()
+                    + "); whether it completed is not known");
+            return SERVICE_LOST;
+        }
+    }
+}

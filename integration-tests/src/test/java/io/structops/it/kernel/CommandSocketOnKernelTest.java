@@ -1,0 +1,185 @@
+package io.structops.it.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.structops.it.cli.Launcher;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * One-shot commands handed to a running service over its command socket, as the launcher does when a service of
+ * the user listens: the same output, JSON and exit status as a standalone run, with what the service holds; and the
+ * ways it can go wrong: a stale socket file, two clients at once, a service that dies mid-command, a client that
+ * goes away.
+ */
+@Tag("kernel")
+class CommandSocketOnKernelTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Path dir;
+    private static Path socket;
+    private static Process service;
+    private static final List<String> LOG = new ArrayList<>();
+
+    @BeforeAll
+    static void startService() throws Exception {
+        dir = Files.createTempDirectory("structops-socket");
+        socket = dir.resolve("run").resolve("structops.sock");
+        Path deploy = Files.createDirectories(dir.resolve("deploy"));
+        Files.copy(Launcher.example("tcp_cc_link.bpf.o"), deploy.resolve("link.bpf.o"));
+        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(),
+                "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("STRUCTOPS_SOCKET", socket.toString());
+        service = pb.start();
+        BufferedReader err = new BufferedReader(new InputStreamReader(service.getErrorStream(),
+                StandardCharsets.UTF_8));
+        ServiceOnKernelTest.awaitLog(err, LOG, "command socket " + socket, "link.bpf.o: deployed");
+        Thread.ofVirtual().start(() -> err.lines().forEach(LOG::add));
+    }
+
+    @AfterAll
+    static void stopService() throws Exception {
+        if (service != null && service.isAlive()) {
+            service.destroy();
+            service.waitFor(60, TimeUnit.SECONDS);
+        }
+        assertFalse(Files.exists(socket), "the service removed its socket as it stopped");
+    }
+
+    private static Launcher.Result viaService(String... args) throws Exception {
+        return Launcher.run(Map.of("STRUCTOPS_SOCKET", socket.toString(), "STRUCTOPS_STANDALONE", "0"), "", args);
+    }
+
+    private static Launcher.Result standalone(String... args) throws Exception {
+        return Launcher.run(Map.of("STRUCTOPS_SOCKET", socket.toString(), "STRUCTOPS_STANDALONE", "1"), "", args);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"status --json", "status", "dump structops_fixed --json", "dump structops_fixed",
+        "vars structops_fixed --json", "maps --of structops_fixed --json", "dump no_such_map", "map nosuch x",
+        "help", "list --bad-option"})
+    void theServiceAnswersAsAStandaloneRunDoes(String command) throws Exception {
+        String[] args = command.split(" ");
+        Launcher.Result alone = standalone(args);
+        Launcher.Result served = viaService(args);
+        assertEquals(alone.status(), served.status(), command + ": " + alone.err() + " / " + served.err());
+        assertEquals(alone.out(), served.out(), command);
+        assertEquals(alone.err(), served.err(), command);
+    }
+
+    @Test
+    void throughTheServiceListSeesWhatItHolds() throws Exception {
+        JsonNode served = find(JSON.readTree(viaService("list", "--json").out()), "structops_fixed");
+        JsonNode alone = find(JSON.readTree(standalone("list", "--json").out()), "structops_fixed");
+        assertTrue(served.get("owned").asBoolean(), "the service holds it: " + served);
+        assertEquals("io.structops.handler.tcpcc", served.get("handler").get("bundle").asText());
+        assertFalse(alone.get("owned").asBoolean(), "a fresh runtime does not: " + alone);
+    }
+
+    private static JsonNode find(JsonNode list, String name) {
+        for (JsonNode m : list) {
+            if (m.get("name").asText().equals(name)) {
+                return m;
+            }
+        }
+        throw new AssertionError(name + " is not listed: " + list);
+    }
+
+    @Test
+    void twoClientsAtOnceAreBothServed() throws Exception {
+        CompletableFuture<Launcher.Result> a = CompletableFuture.supplyAsync(() -> call("dump", "structops_fixed"));
+        CompletableFuture<Launcher.Result> b = CompletableFuture.supplyAsync(() -> call("dump", "structops_fixed"));
+        assertEquals(0, a.get(120, TimeUnit.SECONDS).status());
+        assertEquals(a.get().out(), b.get(120, TimeUnit.SECONDS).out());
+        assertEquals(0, b.get().status());
+    }
+
+    private static Launcher.Result call(String... args) {
+        try {
+            return viaService(args);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aClientThatGoesAwayEndsItsCommandInTheService() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "stats", "structops_fixed", "--for",
+                "60");
+        pb.environment().putAll(Map.of("STRUCTOPS_SOCKET", socket.toString(), "STRUCTOPS_STANDALONE", "0"));
+        Process client = pb.start();
+        Thread.sleep(1500);
+        client.descendants().forEach(ProcessHandle::destroy);
+        client.destroy();
+        assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+        // The service is still there and serves the next command at once.
+        Launcher.Result next = viaService("status", "--json");
+        assertEquals(0, next.status(), next.err());
+    }
+
+    @Test
+    void aServiceThatDiesMidCommandIsReportedNotRetried() throws Exception {
+        Path other = dir.resolve("other").resolve("structops.sock");
+        Path deploy = Files.createDirectories(dir.resolve("other-deploy"));
+        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(),
+                "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("STRUCTOPS_SOCKET", other.toString());
+        Process second = pb.start();
+        try {
+            BufferedReader err = new BufferedReader(new InputStreamReader(second.getErrorStream(),
+                    StandardCharsets.UTF_8));
+            ServiceOnKernelTest.awaitLog(err, new ArrayList<>(), "command socket " + other);
+            Thread.ofVirtual().start(() -> err.lines().forEach(l -> { }));
+            CompletableFuture<Launcher.Result> stats = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Launcher.run(Map.of("STRUCTOPS_SOCKET", other.toString(), "STRUCTOPS_STANDALONE", "0"), "",
+                            "stats", "structops_fixed", "--for", "60");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(2000);
+            second.descendants().forEach(ProcessHandle::destroyForcibly); // the service's JVM, SIGKILL
+            Launcher.Result r = stats.get(60, TimeUnit.SECONDS);
+            assertEquals(1, r.status(), r.out() + r.err());
+            assertTrue(r.err().contains("the service ended while the command ran"), r.err());
+        } finally {
+            second.descendants().forEach(ProcessHandle::destroyForcibly);
+            second.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aStaleSocketFallsBackToAStandaloneRun() throws Exception {
+        Path stale = dir.resolve("stale").resolve("structops.sock");
+        Files.createDirectories(stale.getParent());
+        try (ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            gone.bind(UnixDomainSocketAddress.of(stale)); // closed at once: the file stays, nobody listens
+        }
+        assertTrue(Files.exists(stale));
+        Launcher.Result r = Launcher.run(Map.of("STRUCTOPS_SOCKET", stale.toString(), "STRUCTOPS_STANDALONE", "0"),
+                "", "list", "--json");
+        assertEquals(0, r.status(), r.err());
+        assertFalse(find(JSON.readTree(r.out()), "structops_fixed").get("owned").asBoolean(), "run standalone");
+    }
+}
