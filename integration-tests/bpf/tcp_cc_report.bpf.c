@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A congestion control that reports to user space through one map of each common kind and a ring buffer: per-flow
- * state in a hash map with a struct key, counters in an array, per-CPU acks, recently seen sockets in an LRU hash by
- * local port,
- * and an event per cong_avoid call in a ring buffer. The maps tests read, write and follow them through structops'
- * API and commands, against bpftool's dumps of the same maps.
+ * state in a hash map with a struct key, counters in an array, per-CPU acks in a per-CPU array and per flow in a
+ * per-CPU hash, recently seen sockets in an LRU hash by local port, and an event per cong_avoid call in a ring
+ * buffer; user space steers it through a user ring buffer of commands (add to a counter), which cong_avoid drains.
+ * The maps tests read, write and follow them through structops' API and commands, against bpftool's dumps.
  */
 #include "structops_kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -85,6 +85,13 @@ struct {
 } cpu_acks SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16);
+	__type(key, u32);
+	__type(value, u64);
+} cpu_flows SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16);
 	__type(key, u32);
@@ -95,6 +102,21 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
+
+/* A command from user space: add to one of the counters. */
+struct command {
+	u32 counter;
+	u32 reserved;
+	u64 add;
+};
+
+/* The last command applied, also in .bss, which puts struct command in the object's BTF. */
+struct command last_command;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
+	__uint(max_entries, 4096);
+} commands SEC(".maps");
 
 static void key_of(struct sock *sk, struct flow_key *key)
 {
@@ -109,6 +131,19 @@ static void count(u32 index, u64 n)
 
 	if (c)
 		__sync_fetch_and_add(c, n);
+}
+
+static long apply(struct bpf_dynptr *record, void *ctx)
+{
+	struct command c;
+
+	if (bpf_dynptr_read(&c, sizeof(c), record, 0, 0))
+		return 1;
+	if (c.counter < 4) {
+		count(c.counter, c.add);
+		last_command = c;
+	}
+	return 0;
 }
 
 SEC("struct_ops/report_init")
@@ -143,7 +178,7 @@ void BPF_PROG(report_cong_avoid, struct sock *sk, u32 ack, u32 acked)
 	struct flow_stats *f;
 	struct event *e;
 	u32 zero = 0, port;
-	u64 *mine, now = bpf_ktime_get_ns();
+	u64 *mine, now = bpf_ktime_get_ns(), zero_acked = 0;
 
 	key_of(sk, &key);
 	f = bpf_map_lookup_elem(&flow_stats, &key);
@@ -159,6 +194,11 @@ void BPF_PROG(report_cong_avoid, struct sock *sk, u32 ack, u32 acked)
 		*mine += acked;
 	port = key.local_port;
 	bpf_map_update_elem(&recent, &port, &now, BPF_ANY);
+	mine = bpf_map_lookup_elem(&cpu_flows, &port);
+	if (mine)
+		*mine += acked;
+	else
+		bpf_map_update_elem(&cpu_flows, &port, &zero_acked, BPF_NOEXIST);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
 		e->acked = acked;
@@ -168,6 +208,7 @@ void BPF_PROG(report_cong_avoid, struct sock *sk, u32 ack, u32 acked)
 		last_event = *e;
 		bpf_ringbuf_submit(e, 0);
 	}
+	bpf_user_ringbuf_drain(&commands, apply, NULL, 0);
 	tcp_reno_cong_avoid(sk, ack, acked);
 }
 

@@ -1,7 +1,9 @@
 package io.structops.handler;
 
 import io.structops.loader.LoadedMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -55,5 +57,19 @@ public interface StructOps {
      */
     default List<GlobalVariable> globals() {
         return List.of();
+    }
+
+    /**
+     * The object's own counters, as a handler reports them in its status: its integer globals in {@code .bss} and
+     * {@code .data} ({@code .rodata} holds tunables, not counts), by name.
+     */
+    default Map<String, Long> counters() {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        for (GlobalVariable v : globals()) {
+            if ((v.section().startsWith(".bss") || v.section().startsWith(".data")) && v.integer().isPresent()) {
+                counters.put(v.name(), v.integer().getAsLong());
+            }
+        }
+        return counters;
     }
 }

@@ -1,6 +1,7 @@
 package io.structops.it.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import io.structops.kernel.objects.KernelMap;
 import io.structops.kernel.objects.KernelObjectException;
 import io.structops.kernel.objects.MapInfo;
 import io.structops.kernel.objects.RingBuffer;
+import io.structops.kernel.objects.UserRingBuffer;
 import io.structops.kernel.objects.Value;
 import io.structops.kernel.objects.internal.KernelMapsComponent;
 import io.structops.syscall.internal.BpfSyscalls;
@@ -70,10 +72,41 @@ class MapsOnKernelTest {
         }
     }
 
+    /** Last: unloading the object ends a reader of its ring buffer (the publisher completes), as it must. */
     @AfterAll
     static void unload() throws Exception {
-        Launcher.run("unload", MAP);
-        StructOpsOnKernelTest.removePins(pins);
+        CompletableFuture<Void> completed = new CompletableFuture<>();
+        try (RingBuffer buffer = MAPS.ringBuffer(MAPS.find("events").id())) {
+            buffer.publisher().subscribe(new Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    s.request(Long.MAX_VALUE);
+                }
+
+                @Override
+                public void onNext(byte[] record) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    completed.completeExceptionally(t);
+                }
+
+                @Override
+                public void onComplete() {
+                    completed.complete(null);
+                }
+            });
+            assertTrue(buffer.hasProducers(), "the congestion control's program writes it");
+            Launcher.run("unload", MAP);
+            completed.get(30, TimeUnit.SECONDS);
+            assertFalse(buffer.hasProducers());
+        } finally {
+            Launcher.run("unload", MAP);
+            if (Files.exists(pins)) {
+                StructOpsOnKernelTest.removePins(pins);
+            }
+        }
     }
 
     @Test
@@ -94,7 +127,7 @@ class MapsOnKernelTest {
 
     @Test
     void dumpTypesEveryEntryAsBpftoolDoes() throws Exception {
-        for (String map : List.of("flow_stats", "counters", "cpu_acks", "recent")) {
+        for (String map : List.of("flow_stats", "counters", "cpu_acks", "cpu_flows", "recent")) {
             Launcher.Result r = Launcher.run("map", "dump", ids.get(map).toString(), "--json");
             assertEquals(0, r.status(), r.err());
             Set<JsonNode> ours = new HashSet<>();
@@ -183,6 +216,35 @@ class MapsOnKernelTest {
         for (String line : lines) {
             JsonNode e = JSON.readTree(line);
             assertTrue(e.get("acked").asLong() > 0 && e.get("local_port").asInt() > 0, line);
+        }
+    }
+
+    @Test
+    void commandsWrittenToTheUserRingBufferAreAppliedByTheProgram() throws Exception {
+        MapInfo counters = MAPS.find("counters");
+        Btf btf = MAPS.objectBtf(MAPS.find("commands").id()).orElseThrow();
+        int command = btf.find("command", BtfKind.STRUCT).orElseThrow();
+        try (KernelMap map = MAPS.open(counters.id());
+                UserRingBuffer commands = MAPS.userRingBuffer(MAPS.find("commands").id())) {
+            byte[] three = map.encodeKey(Value.Int.of(3));
+            long before = ((Value.Int) map.decodeValue(map.lookup(three).orElseThrow().get(0))).value().longValue();
+            assertTrue(commands.submit(BtfValues.encode(btf, command, new Value.Struct(Map.of("counter",
+                    Value.Int.of(3), "add", Value.Int.of(1000))))));
+            // Until it is full, with commands that change nothing: the writer says so instead of overwriting.
+            byte[] nothing = BtfValues.encode(btf, command, new Value.Struct(Map.of("counter", Value.Int.of(3))));
+            int written = 0;
+            while (commands.submit(nothing)) {
+                written++;
+            }
+            assertTrue(written > 0 && written < 4096, written + " records fit");
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            long after = before;
+            while (after == before && System.nanoTime() < deadline) {
+                StructOpsOnKernelTest.run(List.of(traffic.toString(), "so_report", "65536"));
+                after = ((Value.Int) map.decodeValue(map.lookup(three).orElseThrow().get(0))).value().longValue();
+            }
+            assertEquals(before + 1000, after, "the program applied the command");
+            assertTrue(commands.submit(nothing), "drained: room again");
         }
     }
 

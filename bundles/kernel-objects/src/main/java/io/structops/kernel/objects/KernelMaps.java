@@ -27,6 +27,9 @@ public interface KernelMaps {
     /** The ring buffer {@code id}, mapped for reading; refused for any other kind of map. */
     RingBuffer ringBuffer(int id) throws KernelObjectException;
 
+    /** The user ring buffer {@code id}, mapped for writing; refused for any other kind of map. */
+    UserRingBuffer userRingBuffer(int id) throws KernelObjectException;
+
     /**
      * The BTF of the object that created map {@code id}: the map's own, or (for a map created without BTF, as ring
      * buffers are) that of a program using it. Empty when neither is known. Where a ring buffer's record type is.

@@ -25,8 +25,15 @@ public interface RingBuffer extends AutoCloseable {
     int poll(Duration timeout, Consumer<byte[]> consumer) throws KernelObjectException;
 
     /**
-     * The records as they come, on a thread of this reader's, until it is closed. A slow subscriber holds the buffer
-     * back: programs then find it full, as with any consumer that does not keep up.
+     * Whether a program still uses the buffer. When the object that made it is unloaded its programs go, and only
+     * readers keep the map: nothing will be written to it again.
+     */
+    boolean hasProducers() throws KernelObjectException;
+
+    /**
+     * The records as they come, on a thread of this reader's, until it is closed or the object that made the buffer
+     * is unloaded (then the publisher completes). A slow subscriber holds the buffer back: programs then find it
+     * full, as with any consumer that does not keep up.
      */
     Flow.Publisher<byte[]> publisher();
 

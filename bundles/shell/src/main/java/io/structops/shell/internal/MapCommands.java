@@ -262,9 +262,10 @@ public class MapCommands {
         long[] seen = {0};
         PrintStream out = System.out;
         try (RingBuffer ring = StructOpsCommands.kernel(() -> maps.ringBuffer(info.id()))) {
+            long nextCheck = System.nanoTime();
             while ((count == 0 || seen[0] < count) && System.nanoTime() < deadline
                     && !Thread.currentThread().isInterrupted()) {
-                StructOpsCommands.kernel(() -> ring.poll(Duration.ofMillis(200), record -> {
+                int n = StructOpsCommands.kernel(() -> ring.poll(Duration.ofMillis(200), record -> {
                     if (count == 0 || seen[0] < count) {
                         Value v = typed.apply(record);
                         out.println(json ? Json.line(v) : Values.text(v));
@@ -272,6 +273,13 @@ public class MapCommands {
                         seen[0]++;
                     }
                 }));
+                if (n == 0 && System.nanoTime() - nextCheck > 0) {
+                    nextCheck = System.nanoTime() + 1_000_000_000L;
+                    if (!StructOpsCommands.kernel(ring::hasProducers)) {
+                        throw new CommandFailure(info.name() + ": no program uses the ring buffer any more (its"
+                                + " object was unloaded); " + seen[0] + " records", null);
+                    }
+                }
             }
         }
         return "";

@@ -392,13 +392,7 @@ public class SchedExtOpsHandler implements StructOpsHandler {
         }
         List<GlobalVariable> globals = ops.globals();
         ExitRecord.find(globals, this::exitKindName).ifPresent(r -> status.put("exit", r.toMap()));
-        // The scheduler's own counters: its integer globals in .bss and .data (.rodata holds tunables, not counts).
-        Map<String, Long> counters = new LinkedHashMap<>();
-        for (GlobalVariable v : globals) {
-            if ((v.section().startsWith(".bss") || v.section().startsWith(".data")) && v.integer().isPresent()) {
-                counters.put(v.name(), v.integer().getAsLong());
-            }
-        }
+        Map<String, Long> counters = ops.counters();
         if (!counters.isEmpty()) {
             status.put("counters", counters);
         }

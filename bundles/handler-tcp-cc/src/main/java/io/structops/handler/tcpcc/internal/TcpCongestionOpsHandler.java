@@ -148,6 +148,11 @@ public class TcpCongestionOpsHandler implements StructOpsHandler {
             status.put("available", null);
         }
         status.put("default", defaultAlgorithm().filter(name::equals).isPresent());
+        // The algorithm's own counters (its integer globals), as the sched_ext handler reports a scheduler's.
+        Map<String, Long> counters = ops.counters();
+        if (!counters.isEmpty()) {
+            status.put("counters", counters);
+        }
         return status;
     }
 }

@@ -7,8 +7,8 @@ import io.structops.kernel.objects.KernelMaps;
 import io.structops.kernel.objects.KernelObjectException;
 import io.structops.kernel.objects.MapInfo;
 import io.structops.kernel.objects.RingBuffer;
+import io.structops.kernel.objects.UserRingBuffer;
 import io.structops.syscall.Bpf;
-import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
 import java.nio.file.Path;
@@ -76,16 +76,31 @@ public class KernelMapsComponent implements KernelMaps {
 
     @Override
     public RingBuffer ringBuffer(int id) throws KernelObjectException {
+        return openKind(id, "ringbuf", "a ring buffer", (fd, info) -> new RingReader(bpf, fd, info));
+    }
+
+    @Override
+    public UserRingBuffer userRingBuffer(int id) throws KernelObjectException {
+        return openKind(id, "user_ringbuf", "a user ring buffer", (fd, info) -> new UserRingWriter(bpf, fd, info));
+    }
+
+    /** What a descriptor of a map of the right kind becomes; it owns the descriptor from then on. */
+    private interface Mapping<T> {
+        T map(BpfFd fd, MapInfo info) throws KernelObjectException;
+    }
+
+    /** Map {@code id}, which must be of {@code kind}, made into {@code T}; the descriptor closed if it is not. */
+    private <T> T openKind(int id, String kind, String what, Mapping<T> mapping) throws KernelObjectException {
         try {
             BpfFd fd = bpf.fdById(Bpf.ObjectType.MAP, id).orElseThrow(() -> new KernelObjectException("map " + id
                     + ": no such map in the kernel", null));
             try {
                 MapInfo info = info(bpf.mapInfo(fd));
-                if (info.type() != BpfConstants.MAP_TYPE_RINGBUF) {
+                if (!info.kind().equals(kind)) {
                     throw new KernelObjectException("map " + info.name() + " (id " + id + ") is a " + info.kind()
-                            + ", not a ring buffer", null);
+                            + ", not " + what, null);
                 }
-                return new RingReader(bpf, fd, info);
+                return mapping.map(fd, info);
             } catch (KernelObjectException | BpfException | RuntimeException e) {
                 fd.close();
                 throw e;

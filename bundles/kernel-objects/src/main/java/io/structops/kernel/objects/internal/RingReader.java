@@ -4,6 +4,7 @@ import io.structops.kernel.objects.KernelObjectException;
 import io.structops.kernel.objects.MapInfo;
 import io.structops.kernel.objects.RingBuffer;
 import io.structops.syscall.Bpf;
+import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -11,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Flow;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.function.Consumer;
@@ -27,6 +29,8 @@ final class RingReader implements RingBuffer {
     static final int HEADER = 8;
     /** How long one wait lasts, so that close and interruption are noticed soon. */
     static final int WAIT_SLICE_MILLIS = 100;
+    /** How often a publisher asks whether any program still uses the buffer. */
+    static final long PRODUCER_CHECK_NANOS = 1_000_000_000L;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
@@ -112,6 +116,25 @@ final class RingReader implements RingBuffer {
     }
 
     @Override
+    public boolean hasProducers() throws KernelObjectException {
+        try {
+            for (int id : bpf.ids(Bpf.ObjectType.PROG)) {
+                Optional<BpfFd> prog = bpf.fdById(Bpf.ObjectType.PROG, id);
+                if (prog.isPresent()) {
+                    try (BpfFd p = prog.get()) {
+                        if (bpf.progMapIds(p).contains(info.id())) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            return false;
+        } catch (BpfException e) {
+            throw new KernelObjectException("ring buffer " + info.name() + ": its programs: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public synchronized Flow.Publisher<byte[]> publisher() {
         if (publisher == null) {
             publisher = new SubmissionPublisher<>();
@@ -123,8 +146,16 @@ final class RingReader implements RingBuffer {
     private void publish() {
         SubmissionPublisher<byte[]> p = publisher;
         try {
+            long nextCheck = System.nanoTime();
             while (open) {
                 poll(Duration.ofMillis(WAIT_SLICE_MILLIS), p::submit);
+                if (System.nanoTime() - nextCheck > 0) {
+                    nextCheck = System.nanoTime() + PRODUCER_CHECK_NANOS;
+                    if (!hasProducers()) {
+                        poll(Duration.ZERO, p::submit); // what was written before the programs went
+                        break;
+                    }
+                }
             }
             p.close();
         } catch (KernelObjectException | RuntimeException e) {
