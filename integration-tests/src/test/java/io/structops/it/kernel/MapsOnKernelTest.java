@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -77,26 +78,7 @@ class MapsOnKernelTest {
     static void unload() throws Exception {
         CompletableFuture<Void> completed = new CompletableFuture<>();
         try (RingBuffer buffer = MAPS.ringBuffer(MAPS.find("events").id())) {
-            buffer.publisher().subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
-                }
-
-                @Override
-                public void onNext(byte[] record) {
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    completed.completeExceptionally(t);
-                }
-
-                @Override
-                public void onComplete() {
-                    completed.complete(null);
-                }
-            });
+            buffer.publisher().subscribe(subscriber(record -> { }, completed));
             assertTrue(buffer.hasProducers(), "the congestion control's program writes it");
             Launcher.run("unload", MAP);
             completed.get(30, TimeUnit.SECONDS);
@@ -173,6 +155,31 @@ class MapsOnKernelTest {
         Launcher.Result gone = Launcher.run("map", "delete", "flow_stats", key);
         assertNotEquals(0, gone.status());
         assertTrue(gone.err().contains("no entry"), gone.err());
+    }
+
+    /** A subscriber taking every record, completing {@code done} when the publisher completes or fails. */
+    static Flow.Subscriber<byte[]> subscriber(Consumer<byte[]> records, CompletableFuture<Void> done) {
+        return new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                s.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(byte[] record) {
+                records.accept(record);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onComplete() {
+                done.complete(null);
+            }
+        };
     }
 
     /** bpftool's typed value of array key {@code key}. */
@@ -269,29 +276,12 @@ class MapsOnKernelTest {
         List<Value> seen = new CopyOnWriteArrayList<>();
         try (RingBuffer buffer = MAPS.ringBuffer(ring.id())) {
             CompletableFuture<Void> three = new CompletableFuture<>();
-            buffer.publisher().subscribe(new Flow.Subscriber<>() {
-                @Override
-                public void onSubscribe(Flow.Subscription s) {
-                    s.request(Long.MAX_VALUE);
+            buffer.publisher().subscribe(subscriber(record -> {
+                seen.add(BtfValues.decode(btf, event, record));
+                if (seen.size() >= 3) {
+                    three.complete(null);
                 }
-
-                @Override
-                public void onNext(byte[] record) {
-                    seen.add(BtfValues.decode(btf, event, record));
-                    if (seen.size() >= 3) {
-                        three.complete(null);
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    three.completeExceptionally(t);
-                }
-
-                @Override
-                public void onComplete() {
-                }
-            });
+            }, three));
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (!three.isDone() && System.nanoTime() < deadline) {
                 StructOpsOnKernelTest.run(List.of(traffic.toString(), "so_report", "65536"));

@@ -37,7 +37,7 @@ final class RingReader implements RingBuffer {
     private final Bpf bpf;
     private final BpfFd fd;
     private final MapInfo info;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final MemorySegment consumer;
     private final MemorySegment producer;
     private final MemorySegment data;
@@ -49,17 +49,12 @@ final class RingReader implements RingBuffer {
         this.bpf = bpf;
         this.fd = fd;
         this.info = info;
-        int page = bpf.pageSize();
-        long size = info.maxEntries();
-        try {
-            consumer = bpf.mapMmap(fd, 0, page, true, arena);
-            producer = bpf.mapMmap(fd, page, page + 2 * size, false, arena);
-        } catch (IOException e) {
-            arena.close();
-            throw new KernelObjectException("ring buffer " + info.name() + ": map: " + e.getMessage(), e);
-        }
-        data = producer.asSlice(page);
-        mask = size - 1;
+        RingPages pages = RingPages.map(bpf, fd, info, false);
+        arena = pages.arena();
+        consumer = pages.consumer();
+        producer = pages.producer();
+        data = pages.data();
+        mask = pages.size() - 1;
     }
 
     @Override

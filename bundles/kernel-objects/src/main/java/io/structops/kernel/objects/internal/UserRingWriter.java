@@ -5,7 +5,6 @@ import io.structops.kernel.objects.MapInfo;
 import io.structops.kernel.objects.UserRingBuffer;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfFd;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,7 +22,7 @@ final class UserRingWriter implements UserRingBuffer {
 
     private final BpfFd fd;
     private final MapInfo info;
-    private final Arena arena = Arena.ofShared();
+    private final Arena arena;
     private final MemorySegment consumer;
     private final MemorySegment producer;
     private final MemorySegment data;
@@ -32,16 +31,12 @@ final class UserRingWriter implements UserRingBuffer {
     UserRingWriter(Bpf bpf, BpfFd fd, MapInfo info) throws KernelObjectException {
         this.fd = fd;
         this.info = info;
-        int page = bpf.pageSize();
-        this.size = info.maxEntries();
-        try {
-            consumer = bpf.mapMmap(fd, 0, page, false, arena);
-            producer = bpf.mapMmap(fd, page, page + 2 * size, true, arena);
-        } catch (IOException e) {
-            arena.close();
-            throw new KernelObjectException("user ring buffer " + info.name() + ": map: " + e.getMessage(), e);
-        }
-        data = producer.asSlice(page);
+        RingPages pages = RingPages.map(bpf, fd, info, true);
+        arena = pages.arena();
+        consumer = pages.consumer();
+        producer = pages.producer();
+        data = pages.data();
+        size = pages.size();
     }
 
     @Override
