@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** btf dump, status and the BTF-aware inspect, as a user runs them, checked against bpftool and the kernel. */
@@ -47,6 +48,7 @@ class BtfCommandsTest {
                 r.err().lines().toList());
     }
 
+    @Tag("kernel") // it checks the privileges that root holds
     @Test
     void statusNamesTheKernelItsStructOpsTypesAndPrivileges() throws Exception {
         Launcher.Result r = Launcher.run("status", "--json");
