@@ -19,4 +19,13 @@ public interface KernVdataBuilder {
      */
     StructOpsPlan plan(BpfObject object, Btf objectBtf, StructOpsVariable variable, KernelBtf kernel)
             throws KernVdataException;
+
+    /**
+     * The same matching as {@link #plan}, reporting every member the kernel would reject or ignore instead of
+     * stopping at the first; nothing is built.
+     *
+     * @throws KernVdataException if the variable is not a struct in the object's BTF
+     */
+    StructOpsMatch match(BpfObject object, Btf objectBtf, StructOpsVariable variable, KernelBtf kernel)
+            throws KernVdataException;
 }

@@ -4,5 +4,5 @@
  * {@link io.structops.kernvdata.StructOpsPlan}: the value bytes and where each program's descriptor goes.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.structops.kernvdata;

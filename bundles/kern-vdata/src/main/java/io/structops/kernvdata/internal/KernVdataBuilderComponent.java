@@ -12,6 +12,7 @@ import io.structops.kernel.btf.KernelBtf;
 import io.structops.kernel.btf.StructOpsType;
 import io.structops.kernvdata.KernVdataBuilder;
 import io.structops.kernvdata.KernVdataException;
+import io.structops.kernvdata.StructOpsMatch;
 import io.structops.kernvdata.StructOpsPlan;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -48,6 +49,36 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
             }
             match.slots.sort((a, b) -> Integer.compare(a.memberIndex(), b.memberIndex()));
             return new StructOpsPlan(variable.name(), match.kt, match.value, match.slots, match.ignored);
+        } catch (BtfException e) {
+            throw new KernVdataException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public StructOpsMatch match(BpfObject object, Btf btf, StructOpsVariable variable, KernelBtf kernel)
+            throws KernVdataException {
+        String where = object.name() + ": struct_ops '" + variable.name() + "'";
+        try {
+            int userType = userType(btf, variable, where);
+            String typeName = BtfNames.withoutFlavour(btf.name(userType));
+            Optional<StructOpsType> offered = kernel.structOpsType(typeName);
+            if (offered.isEmpty()) {
+                return new StructOpsMatch(typeName, false, null, List.of(), List.of());
+            }
+            Matching match = new Matching(where, btf, variable, offered.get(), kernel.btf(offered.get().module())
+                    .orElseThrow(), typeName);
+            List<String> rejected = new ArrayList<>();
+            for (BtfType.Member m : btf.members(userType)) {
+                if (m.name().isEmpty()) {
+                    continue;
+                }
+                try {
+                    match.member(m);
+                } catch (KernVdataException refused) {
+                    rejected.add(m.name());
+                }
+            }
+            return new StructOpsMatch(typeName, true, offered.get().module(), rejected, match.ignored);
         } catch (BtfException e) {
             throw new KernVdataException(where + ": " + e.getMessage(), e);
         }

@@ -141,6 +141,16 @@ public final class BtfValues {
         return new Value.Raw(b);
     }
 
+    /** Whether {@code len} bytes from {@code from} are all zero: a member a struct leaves unset. */
+    public static boolean isZero(byte[] bytes, int from, int len) {
+        for (int i = from; i < from + len && i < bytes.length; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Printable characters up to a NUL, and nothing but NULs after it (a byte buffer is not text). */
     public static boolean isText(byte[] bytes, int off, int size) {
         int end = off;

@@ -6,6 +6,7 @@ import io.structops.elf.BpfObject;
 import io.structops.elf.BpfObjectReader;
 import io.structops.elf.StructOpsVariable;
 import io.structops.kernel.btf.KernelBtf;
+import io.structops.kernvdata.KernVdataBuilder;
 import io.structops.loader.LoadException;
 import io.structops.loader.Resolutions;
 import io.structops.loader.StructOpsLoader;
@@ -45,6 +46,11 @@ public class InspectCommand {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile StructOpsLoader loader;
 
+    /** Says what the kernel would make of each struct_ops variable, as a load matches it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile KernVdataBuilder vdata;
+
     @Descriptor("show the programs, maps and struct_ops variables of a BPF object file")
     public String inspect(
             @Descriptor("print JSON instead of tables")
@@ -56,7 +62,7 @@ public class InspectCommand {
         if (btf.isPresent()) {
             KernelBtf k = kernel;
             for (StructOpsVariable v : object.structOps()) {
-                StructOpsTypes.describe(v, btf.get(), k)
+                StructOpsTypes.describe(object, v, btf.get(), k, vdata)
                         .ifPresent(d -> types.put(v.name(), d));
             }
         }

@@ -5,11 +5,14 @@ import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfNames;
 import io.structops.btf.BtfType;
+import io.structops.elf.BpfObject;
 import io.structops.elf.StructOpsSlot;
 import io.structops.elf.StructOpsVariable;
 import io.structops.kernel.btf.KernelBtf;
-import io.structops.kernel.btf.StructOpsType;
 import io.structops.kernel.objects.BtfValues;
+import io.structops.kernvdata.KernVdataBuilder;
+import io.structops.kernvdata.KernVdataException;
+import io.structops.kernvdata.StructOpsMatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,8 +36,8 @@ final class StructOpsTypes {
     record Description(String type, List<Member> members, KernelView kernel) {
     }
 
-    static Optional<Description> describe(StructOpsVariable v, Btf btf, KernelBtf kernel)
-            throws BtfException {
+    static Optional<Description> describe(BpfObject object, StructOpsVariable v, Btf btf, KernelBtf kernel,
+            KernVdataBuilder vdata) throws BtfException {
         Optional<Integer> typeId = variableType(v, btf);
         if (typeId.isEmpty()) {
             return Optional.empty();
@@ -58,41 +61,28 @@ final class StructOpsTypes {
                 continue;
             }
             long size = btf.size(m.type());
-            if (off + size > value.length || allZero(value, (int) off, (int) size)) {
+            if (off + size > value.length || BtfValues.isZero(value, (int) off, (int) size)) {
                 continue;
             }
             members.add(new Member(m.name(), off, false, null, Values.text(BtfValues.decode(btf, m.type(), value,
                     (int) off, (int) size)), size));
         }
-        return Optional.of(new Description(type, members, kernelView(type, btf, id, members, kernel)));
+        return Optional.of(new Description(type, members, kernelView(object, v, btf, kernel, vdata)));
     }
 
-    private static KernelView kernelView(String type, Btf btf, int id, List<Member> set, KernelBtf kernel) {
-        if (kernel == null) {
+    /**
+     * What the running kernel would make of the variable, as kern_vdata matches it when loading: null without the
+     * kernel's BTF or the builder.
+     */
+    private static KernelView kernelView(BpfObject object, StructOpsVariable v, Btf btf, KernelBtf kernel,
+            KernVdataBuilder vdata) {
+        if (kernel == null || vdata == null) {
             return null;
         }
         try {
-            Optional<StructOpsType> offered = kernel.structOpsType(type);
-            if (offered.isEmpty()) {
-                return new KernelView(false, null, List.of(), List.of());
-            }
-            Btf kbtf = kernel.btf(offered.get().module()).orElseThrow();
-            List<String> kernelMembers = kbtf.members(offered.get().typeId()).stream().map(BtfType.Member::name)
-                    .toList();
-            List<String> rejected = new ArrayList<>();
-            List<String> ignored = new ArrayList<>();
-            for (BtfType.Member m : btf.members(id)) {
-                if (m.name().isEmpty() || kernelMembers.contains(m.name())) {
-                    continue;
-                }
-                if (set.stream().anyMatch(s -> s.name().equals(m.name()))) {
-                    rejected.add(m.name());
-                } else {
-                    ignored.add(m.name());
-                }
-            }
-            return new KernelView(true, offered.get().module(), rejected, ignored);
-        } catch (BtfException e) {
+            StructOpsMatch m = vdata.match(object, btf, v, kernel);
+            return new KernelView(m.offered(), m.module(), m.rejected(), m.ignored());
+        } catch (KernVdataException e) {
             return null;
         }
     }
@@ -106,12 +96,4 @@ final class StructOpsTypes {
         return Optional.empty();
     }
 
-    private static boolean allZero(byte[] b, int from, int len) {
-        for (int i = from; i < from + len; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
 }

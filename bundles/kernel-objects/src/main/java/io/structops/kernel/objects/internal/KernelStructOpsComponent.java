@@ -198,20 +198,11 @@ public class KernelStructOpsComponent implements KernelStructOps {
                 continue;
             }
             int size = (int) btf.size(d.type());
-            if (btf.kind(btf.resolve(d.type())) == BtfKind.PTR || allZero(value, off, size)) {
+            if (btf.kind(btf.resolve(d.type())) == BtfKind.PTR || BtfValues.isZero(value, off, size)) {
                 continue;
             }
             members.put(d.name(), BtfValues.decode(btf, d.type(), value, off, size));
         }
-    }
-
-    private static boolean allZero(byte[] b, int from, int len) {
-        for (int i = from; i < from + len && i < b.length; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override
