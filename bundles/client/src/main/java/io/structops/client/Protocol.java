@@ -2,7 +2,6 @@ package io.structops.client;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -90,10 +89,5 @@ public final class Protocol {
         byte[] b = new byte[length];
         in.readFully(b);
         return b;
-    }
-
-    /** Whether {@code e} says the other side went away. */
-    public static boolean isEnd(IOException e) {
-        return e instanceof EOFException;
     }
 }

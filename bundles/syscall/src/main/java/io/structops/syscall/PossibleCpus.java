@@ -33,8 +33,8 @@ public final class PossibleCpus {
         }
     }
 
-    /** The bytes a lookup of one key of a per-CPU map with values of {@code valueSize} bytes returns. */
-    public static long perCpuValueSize(int valueSize, int cpus) {
-        return (long) ((valueSize + 7) & ~7) * cpus;
+    /** The distance between two CPUs' values in what a per-CPU map's lookup returns: each rounded up to 8 bytes. */
+    public static int perCpuStride(int valueSize) {
+        return (valueSize + 7) & ~7;
     }
 }

@@ -44,7 +44,7 @@ final class OpenMap implements KernelMap {
         } catch (IOException e) {
             throw new KernelObjectException("map " + info.name() + ": " + e.getMessage(), e);
         }
-        this.stride = info.perCpu() ? (info.valueSize() + 7) & ~7 : info.valueSize();
+        this.stride = info.perCpu() ? PossibleCpus.perCpuStride(info.valueSize()) : info.valueSize();
     }
 
     @Override
