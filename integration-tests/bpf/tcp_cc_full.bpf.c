@@ -31,6 +31,8 @@ struct {
 } flows SEC(".maps");
 
 const volatile u32 min_ssthresh = 2;
+/* An array tunable (load --set ssthresh_extra=[A,B]): added to the threshold, [1] once the flow saw loss. */
+const volatile u32 ssthresh_extra[2] = {0, 0};
 u64 acked_total;
 u64 ssthresh_calls;
 u32 last_state = 0xff;
@@ -52,7 +54,7 @@ SEC("struct_ops/full_ssthresh")
 u32 BPF_PROG(full_ssthresh, struct sock *sk)
 {
 	__sync_fetch_and_add(&ssthresh_calls, 1);
-	return at_least(tcp_reno_ssthresh(sk));
+	return at_least(tcp_reno_ssthresh(sk)) + ssthresh_extra[0];
 }
 
 SEC("struct_ops/full_cong_avoid")

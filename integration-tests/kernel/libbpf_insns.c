@@ -12,10 +12,12 @@
  * test's "does libbpf load and attach it"). --only MAP (before the file) creates that struct_ops map and no other,
  * as a skeleton's user does with bpf_map__set_autocreate(false). --list prints the object's struct_ops maps, one name
  * a line, and loads nothing. Before loading, as a scheduler's own userspace would: --set NAME=VALUE[,...] gives
- * integer globals their values, and every "__SCX_<X>" global gets the kernel's value of enumerator SCX_<X>
- * (tools/sched_ext's SCX_ENUM_INIT); --resize NAME=N[,...] gives the array NAME, the last variable of its global data
- * section, N elements (bpf_map__set_value_size, as scx's RESIZE_ARRAY). A failure is one line naming the object, the step
- * and libbpf's first warning.
+ * integer globals their values (an integer array "[A,B,...]", one value per element), and every "__SCX_<X>" global
+ * gets the kernel's value of enumerator SCX_<X> (tools/sched_ext's SCX_ENUM_INIT); --resize NAME=N[,...] gives the
+ * array NAME, the last variable of its global data section, N elements (bpf_map__set_value_size, as scx's
+ * RESIZE_ARRAY), or the map NAME N entries (bpf_map__set_max_entries); after the load, --fill MAP gives every slot
+ * of the array of maps MAP a new inner map, as scx_pair's userspace does. A failure is one line naming the object, the
+ * step and libbpf's first warning.
  */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -25,9 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char last_warning[512];
-static char verifier_log[4096];
+/* Whole: the verifier's last words are at the end of a log that runs to hundreds of KiB for a big program. */
+static char verifier_log[1 << 20];
 
 /*
  * Keeps libbpf's first warning (where a failure began; the later ones only say what gave up) and the verifier's log
@@ -35,7 +39,7 @@ static char verifier_log[4096];
  */
 static int keep_warning(enum libbpf_print_level level, const char *format, va_list args)
 {
-	char text[sizeof(verifier_log)];
+	static char text[sizeof(verifier_log)];
 
 	if (level != LIBBPF_WARN)
 		return 0;
@@ -103,18 +107,51 @@ static int kernel_enumerator(const struct btf *vmlinux, const char *name, __u64 
 	return 0;
 }
 
+/* Where the value of NAME is in SETS ("NAME=VALUE,..."; an array value "[A,B]" keeps its commas), or NULL. */
+static const char *find_setting(const char *sets, const char *name)
+{
+	size_t len = strlen(name);
+	int depth = 0;
+
+	for (const char *p = sets, *start = sets; p && *start; p++) {
+		if (*p == '[')
+			depth++;
+		else if (*p == ']' && depth)
+			depth--;
+		else if ((*p == ',' && !depth) || !*p) {
+			if (!strncmp(start, name, len) && start[len] == '=')
+				return start + len + 1;
+			if (!*p)
+				break;
+			start = p + 1;
+		}
+	}
+	return NULL;
+}
+
 /* The value "NAME=VALUE" of SETS (comma-separated) gives NAME, if any. */
 static int setting(const char *sets, const char *name, __u64 *value)
 {
-	size_t len = strlen(name);
+	const char *v = sets ? find_setting(sets, name) : NULL;
 
-	for (const char *p = sets; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-		if (!strncmp(p, name, len) && p[len] == '=') {
-			*value = strtoull(p + len + 1, NULL, 0);
-			return 1;
-		}
+	if (!v)
+		return 0;
+	*value = strtoull(v, NULL, 0);
+	return 1;
+}
+
+/* An array's "[A,B,...]" into its ELEMENTS of SIZE bytes each at DATA (little-endian: the low bytes). */
+static void set_array(char *data, const char *text, __u32 elements, __u32 size)
+{
+	const char *p = text + 1;
+
+	for (__u32 i = 0; i < elements && *p && *p != ']'; i++) {
+		char *end;
+		__u64 value = strtoull(p, &end, 0);
+
+		memcpy(data + i * size, &value, size <= 8 ? size : 8);
+		p = *end == ',' ? end + 1 : end;
 	}
-	return 0;
 }
 
 /* Sizes the arrays --resize names: each the last variable of its section's map. */
@@ -132,6 +169,14 @@ static int resize_arrays(struct bpf_object *obj, const char *resizes)
 		const struct btf_array *array;
 		__u64 count;
 
+		/* A map of .maps named: its entry count (bpf_map__set_max_entries, as scx_pair's userspace does). */
+		if (!sec_name && setting(resizes, bpf_map__name(map), &count)) {
+			if (bpf_map__set_max_entries(map, count)) {
+				fprintf(stderr, "libbpf_insns: --resize of %s failed\n", bpf_map__name(map));
+				return 1;
+			}
+			continue;
+		}
 		if (sec_id < 0)
 			continue;
 		sec = btf__type_by_id(btf, sec_id);
@@ -173,8 +218,18 @@ static void prepare_globals(struct bpf_object *obj, const char *sets)
 		for (__u16 i = 0; i < btf_vlen(sec); i++) {
 			const struct btf_var_secinfo *vi = &btf_var_secinfos(sec)[i];
 			const char *name = btf__name_by_offset(btf, btf__type_by_id(btf, vi->type)->name_off);
+			const char *text = sets ? find_setting(sets, name) : NULL;
 			__u64 value;
 
+			if (text && *text == '[') {
+				__s32 type = btf__resolve_type(btf, btf__type_by_id(btf, vi->type)->type);
+				const struct btf_type *t = btf__type_by_id(btf, type);
+
+				if (vi->offset + vi->size <= size && btf_is_array(t) && btf_array(t)->nelems)
+					set_array(data + vi->offset, text, btf_array(t)->nelems,
+						  vi->size / btf_array(t)->nelems);
+				continue;
+			}
 			if (!setting(sets, name, &value) &&
 			    !(!strncmp(name, "__SCX_", 6) && kernel_enumerator(vmlinux, name + 2, &value)))
 				continue;
@@ -183,6 +238,46 @@ static void prepare_globals(struct bpf_object *obj, const char *sets)
 		}
 	}
 	btf__free(vmlinux);
+}
+
+/* The inner map kind of the array of maps --fill names, read before the load (libbpf frees it once the outer exists). */
+static struct {
+	enum bpf_map_type type;
+	__u32 key_size, value_size, max_entries;
+} fill_kind;
+
+static int read_fill_kind(struct bpf_object *obj, const char *fill, const char *file)
+{
+	struct bpf_map *outer = bpf_object__find_map_by_name(obj, fill);
+	struct bpf_map *inner = outer ? bpf_map__inner_map(outer) : NULL;
+
+	if (!inner) {
+		snprintf(last_warning, sizeof(last_warning), "%s: no map of maps of that name", fill);
+		return fail("fill", file);
+	}
+	fill_kind.type = bpf_map__type(inner);
+	fill_kind.key_size = bpf_map__key_size(inner);
+	fill_kind.value_size = bpf_map__value_size(inner);
+	fill_kind.max_entries = bpf_map__max_entries(inner);
+	return 0;
+}
+
+/* After the load, every slot of the array of maps FILL gets a new inner map of its declared kind (scx_pair's queues). */
+static int fill_inner_maps(struct bpf_object *obj, const char *fill, const char *file)
+{
+	struct bpf_map *outer = bpf_object__find_map_by_name(obj, fill);
+
+	for (__u32 slot = 0; slot < bpf_map__max_entries(outer); slot++) {
+		int fd = bpf_map_create(fill_kind.type, NULL, fill_kind.key_size, fill_kind.value_size,
+					fill_kind.max_entries, NULL);
+
+		if (fd < 0 || bpf_map_update_elem(bpf_map__fd(outer), &slot, &fd, BPF_ANY)) {
+			snprintf(last_warning, sizeof(last_warning), "%s[%u]: %s", fill, slot, strerror(errno));
+			return fail("fill", file);
+		}
+		close(fd);
+	}
+	return 0;
 }
 
 static int attach_and_detach(struct bpf_object *obj, const char *file)
@@ -234,7 +329,7 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	int reg = 0, attach = 0, list = 0;
-	const char *only = NULL, *sets = NULL, *resizes = NULL;
+	const char *only = NULL, *sets = NULL, *resizes = NULL, *fill = NULL;
 
 	for (; argc > 2 && !strncmp(argv[1], "--", 2); argc--, argv++) {
 		if (!strcmp(argv[1], "--register"))
@@ -249,6 +344,8 @@ int main(int argc, char **argv)
 			sets = (argc--, ++argv)[1];
 		else if (!strcmp(argv[1], "--resize") && argc > 3)
 			resizes = (argc--, ++argv)[1];
+		else if (!strcmp(argv[1], "--fill") && argc > 3)
+			fill = (argc--, ++argv)[1];
 		else
 			break;
 	}
@@ -268,8 +365,12 @@ int main(int argc, char **argv)
 	if (resize_arrays(obj, resizes))
 		return 1;
 	prepare_globals(obj, sets);
+	if (fill && read_fill_kind(obj, fill, argv[1]))
+		return 1;
 	if (bpf_object__load(obj))
 		return fail("load", argv[1]);
+	if (fill && fill_inner_maps(obj, fill, argv[1]))
+		return 1;
 	if (reg)
 		return register_struct_ops(obj, argv[1]);
 	if (attach)

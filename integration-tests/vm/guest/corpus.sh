@@ -47,10 +47,18 @@ corpus_run() { # what the attached map does under load, by its kernel struct; fa
   esac
 }
 corpus_cpus=$(( $(cut -d- -f2 /sys/devices/system/cpu/possible) + 1 ))
+corpus_half=$(( corpus_cpus / 2 ))
+corpus_list() { # EXPRESSION: "[e(0),e(1),...]", the shell arithmetic EXPRESSION of i for every possible CPU i
+  list="" i=0
+  while [ $i -lt $corpus_cpus ]; do list="$list${list:+,}$(( $1 ))"; i=$((i + 1)); done
+  printf '[%s]' "$list"
+}
 for object in "$corpus"/*.bpf.o; do
   name=$(basename "$object" .bpf.o)
   options=$(awk -v n="$name" '$3 == n { for (i = 4; i <= NF; i++) printf "%s ", $i }' integration-tests/corpus/objects \
-    | sed "s/@CPUS@/$corpus_cpus/g")
+    | sed -e "s/@CPUS@/$corpus_cpus/g" -e "s/@HALF_CPUS@/$corpus_half/g" \
+      -e "s/@PAIR_CPU@/$(corpus_list "(i + corpus_half) % corpus_cpus")/g" \
+      -e "s/@PAIR_ID@/$(corpus_list "i % corpus_half")/g" -e "s/@IN_PAIR_IDX@/$(corpus_list "i / corpus_half")/g")
   step "corpus: $name"
   for map in $("$peer" --list "$object"); do
     key=$name:$map
@@ -58,7 +66,10 @@ for object in "$corpus"/*.bpf.o; do
     if peer_error=$("$peer" --attach --only "$map" $options "$object" 2>&1 >/dev/null); then libbpf=ok
     else libbpf=refused; fi
     result "$key:libbpf" "$peer_error"
-    ask "load $object --only $map $options--json"
+    # Quoted for Gogo, where an array value's brackets would otherwise be a list: each option word in single quotes.
+    # shellcheck disable=SC2086 # the options are words
+    quoted=$(for word in $options; do printf "'%s' " "$word"; done)
+    ask "load $object --only $map $quoted--json"
     structops=refused
     if [ -z "$asked_error" ]; then
       id=$(printf '%s' "$answer" | sed -n 's/.*"mapId": \([0-9]*\).*/\1/p')

@@ -17,15 +17,25 @@ import java.util.Set;
  *     variant beside the real one
  * @param arrays element counts for global array variables, each the last of its section (scx's
  *     {@code RESIZABLE_ARRAY}), which their section's map grows to hold, as libbpf's {@code bpf_map__set_value_size}
- *     lets a scheduler's userspace size them to the CPU count
+ *     lets a scheduler's userspace size them to the CPU count; a name of one of the object's {@code .maps} maps sets
+ *     its {@code max_entries} instead, as {@code bpf_map__set_max_entries}
+ * @param filled arrays of maps of the object whose every slot gets a new, empty inner map of the declared inner type
+ *     before the programs load, as a scheduler's userspace fills one (scx_pair's per-cgroup queues) where the object
+ *     cannot initialise it statically
  */
 public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only,
-        Map<String, Integer> arrays) {
+        Map<String, Integer> arrays, Set<String> filled) {
     public LoadOptions {
         optionalMaps = Set.copyOf(optionalMaps);
         globals = Map.copyOf(globals);
         only = Set.copyOf(only);
         arrays = Map.copyOf(arrays);
+        filled = Set.copyOf(filled);
+    }
+
+    public LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only,
+            Map<String, Integer> arrays) {
+        this(optionalMaps, attach, globals, only, arrays, Set.of());
     }
 
     public LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only) {
@@ -46,12 +56,12 @@ public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, 
 
     /** The same options, creating only the struct_ops variables named. */
     public LoadOptions withOnly(Set<String> names) {
-        return new LoadOptions(optionalMaps, attach, globals, names, arrays);
+        return new LoadOptions(optionalMaps, attach, globals, names, arrays, filled);
     }
 
     /** The same options, with these array sizes. */
     public LoadOptions withArrays(Map<String, Integer> counts) {
-        return new LoadOptions(optionalMaps, attach, globals, only, counts);
+        return new LoadOptions(optionalMaps, attach, globals, only, counts, filled);
     }
 
     /**

@@ -76,6 +76,15 @@ public interface Bpf {
     MemorySegment mapMmap(BpfFd map, long offset, long size, boolean writable, Arena arena) throws IOException;
 
     /**
+     * An arena map's whole range, {@code size} bytes, mapped shared and writable at {@code address} (the
+     * {@code map_extra} it was created with) or, when that is 0, where the kernel chooses: the first mapping fixes
+     * the arena's user address, which programs that use the arena need before they load. A mapping already at
+     * {@code address} is never replaced: the kernel's EEXIST is the IOException. Unmapped when {@code arena} closes;
+     * the arena's pages stay the map's.
+     */
+    MemorySegment mapMmapArena(BpfFd map, long address, long size, Arena arena) throws IOException;
+
+    /**
      * Waits until {@code map} has something to read (a ring buffer with records, BPF's poll), at most
      * {@code timeoutMillis}; true if it has.
      */

@@ -13,6 +13,7 @@ public final class BpfConstants {
     public static final int MAP_TYPE_LRU_HASH = 9;
     public static final int MAP_TYPE_STRUCT_OPS = 26;
     public static final int MAP_TYPE_RINGBUF = 27;
+    public static final int MAP_TYPE_ARENA = 33;
 
     // enum bpf_prog_type
     public static final int PROG_TYPE_STRUCT_OPS = 27;

@@ -13,6 +13,6 @@ import org.junit.jupiter.api.Test;
 class CorpusInVmTest {
     @Test
     void structopsLoadsWhatLibbpfLoads() throws Exception {
-        Corpus.assertSameAsLibbpf("the VM kernel", VmSuite.scenario("corpus"), 6);
+        Corpus.assertSameAsLibbpf("the VM kernel", VmSuite.scenario("corpus"), 11);
     }
 }

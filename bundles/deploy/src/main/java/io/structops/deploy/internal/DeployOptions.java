@@ -19,7 +19,8 @@ import java.util.Set;
  * set.window = 20             # a global's initial value, as `load --set window=20`
  * optional = alt_map,other    # optional (?-section) maps to create too
  * only = dctcp                # create only these struct_ops maps (the object's others are left out)
- * resize.cpu_ctx = cpus       # a global array's element count, as `load --resize cpu_ctx=cpus`
+ * resize.cpu_ctx = cpus       # a global array's element count (or a map's entries), as `load --resize cpu_ctx=cpus`
+ * fill = cgrp_q_arr           # arrays of maps to fill with new inner maps, as `load --fill cgrp_q_arr`
  * pin = /sys/fs/bpf/mine      # pin each link there: it outlives the runtime and survives its stop
  * conflict = swap             # a map of that name is already held by this runtime: swap it (default: refuse)
  * </pre>
@@ -28,15 +29,17 @@ import java.util.Set;
  * @param optionalMaps {@code optional}
  * @param only {@code only}
  * @param arrays {@code resize.NAME} counts
+ * @param filled {@code fill}
  * @param pin {@code pin}, if set
  * @param swapOnConflict {@code conflict = swap}
  * @param problems keys or values that were not understood, for the log
  */
 record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<String> only,
-        Map<String, Integer> arrays, Optional<Path> pin, boolean swapOnConflict, List<String> problems) {
+        Map<String, Integer> arrays, Set<String> filled, Optional<Path> pin, boolean swapOnConflict,
+        List<String> problems) {
 
-    static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), Set.of(), Set.of(), Map.of(), Optional.empty(),
-            false, List.of());
+    static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), Set.of(), Set.of(), Map.of(), Set.of(),
+            Optional.empty(), false, List.of());
 
     /** Properties FileInstall and ConfigAdmin add to every configuration. */
     private static final Set<String> BOOKKEEPING = Set.of("service.pid", "service.factoryPid",
@@ -46,6 +49,7 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
         Map<String, String> globals = new LinkedHashMap<>();
         Set<String> optional = new LinkedHashSet<>();
         Set<String> only = new LinkedHashSet<>();
+        Set<String> filled = new LinkedHashSet<>();
         Map<String, Integer> arrays = new LinkedHashMap<>();
         Path pin = null;
         boolean swap = false;
@@ -61,10 +65,11 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
                 } catch (IllegalArgumentException e) {
                     problems.add(key + ": " + e.getMessage());
                 }
-            } else if (key.equals("optional") || key.equals("only")) {
+            } else if (key.equals("optional") || key.equals("only") || key.equals("fill")) {
+                Set<String> names = key.equals("only") ? only : key.equals("fill") ? filled : optional;
                 for (String name : value.split(",")) {
                     if (!name.isBlank()) {
-                        (key.equals("only") ? only : optional).add(name.strip());
+                        names.add(name.strip());
                     }
                 }
             } else if (key.equals("pin")) {
@@ -80,7 +85,7 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
             }
         }
         return new DeployOptions(Map.copyOf(globals), Set.copyOf(optional), Set.copyOf(only), Map.copyOf(arrays),
-                Optional.ofNullable(pin), swap, List.copyOf(problems));
+                Set.copyOf(filled), Optional.ofNullable(pin), swap, List.copyOf(problems));
     }
 
     /** The options in the .cfg's own terms, for the log. */
@@ -94,12 +99,15 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
         if (!only.isEmpty()) {
             sb.append("only=").append(String.join(",", only)).append(' ');
         }
+        if (!filled.isEmpty()) {
+            sb.append("fill=").append(String.join(",", filled)).append(' ');
+        }
         pin.ifPresent(p -> sb.append("pin=").append(p).append(' '));
         sb.append("conflict=").append(swapOnConflict ? "swap" : "refuse");
         return sb.toString();
     }
 
     LoadOptions loadOptions() {
-        return new LoadOptions(optionalMaps, true, globals, only, arrays);
+        return new LoadOptions(optionalMaps, true, globals, only, arrays, filled);
     }
 }

@@ -10,6 +10,8 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import io.structops.elf.BpfObject;
+import io.structops.elf.MapKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -74,14 +76,20 @@ final class GlobalValues {
 
     /**
      * Sizes the global arrays named in {@code counts} ({@code load --resize}): each must be the last variable of its
-     * global data section, which grows (or shrinks) with it.
+     * global data section, which grows (or shrinks) with it. Names of the object's {@code .maps} maps are theirs
+     * ({@code maxEntries}, applied when the map is created).
      */
-    static void resizeArrays(String object, Btf btf, BtfEditor edit, Map<String, Integer> counts)
+    static void resizeArrays(BpfObject object, Btf btf, BtfEditor edit, Map<String, Integer> counts)
             throws LoadException, BtfException {
         for (Map.Entry<String, Integer> e : counts.entrySet()) {
-            String section = sectionOf(btf, e.getKey()).orElseThrow(() -> new LoadException(object + ": --resize "
-                    + e.getKey() + ": the object has no global variable of that name", null, null));
-            edit.resizeArray(section, e.getKey(), e.getValue());
+            Optional<String> section = sectionOf(btf, e.getKey());
+            if (section.isPresent()) {
+                edit.resizeArray(section.get(), e.getKey(), e.getValue());
+            } else if (object.maps().stream().noneMatch(m -> m.kind() == MapKind.BTF_DEFINED
+                    && m.name().equals(e.getKey()))) {
+                throw new LoadException(object.name() + ": --resize " + e.getKey() + ": the object has no global"
+                        + " variable or map of that name", null, null);
+            }
         }
     }
 
@@ -162,12 +170,41 @@ final class GlobalValues {
                     }
                     return Arrays.copyOf(s, size);
                 }
+                case BtfType.Array a -> {
+                    return array(btf, a, text, size, order, where);
+                }
                 default -> throw new LoadException(where + ": a " + t.kind() + " global cannot be set from text"
-                        + " (ints, bools, enums, floats and char arrays can)", null, null);
+                        + " (ints, bools, enums, floats, char arrays and arrays of those can)", null, null);
             }
         } catch (NumberFormatException e) {
             throw new LoadException(where + ": not a number", null, e);
         }
+    }
+
+    /**
+     * {@code [V, V, ...]}: one value for each element, as a scheduler's userspace fills a {@code .rodata} table
+     * (scx_pair's CPU pairing); fewer or more values than elements are refused rather than guessed at.
+     */
+    private static byte[] array(Btf btf, BtfType.Array a, String text, int size, ByteOrder order, String where)
+            throws LoadException {
+        String t = text.strip();
+        if (!t.startsWith("[") || !t.endsWith("]")) {
+            throw new LoadException(where + ": an array takes [VALUE, ...], one value for each of its " + a.count()
+                    + " elements", null, null);
+        }
+        String inner = t.substring(1, t.length() - 1).strip();
+        String[] values = inner.isEmpty() ? new String[0] : inner.split(",", -1);
+        if (a.count() == 0 || values.length != a.count()) {
+            throw new LoadException(where + ": " + values.length + " values for an array of " + a.count()
+                    + " elements", null, null);
+        }
+        int element = size / a.count();
+        byte[] out = new byte[size];
+        for (int i = 0; i < values.length; i++) {
+            byte[] v = encode(btf, a.elementType(), values[i].strip(), element, order, where + " [" + i + "]");
+            System.arraycopy(v, 0, out, i * element, v.length);
+        }
+        return out;
     }
 
     private static boolean isChar(Btf btf, int element) {

@@ -197,7 +197,7 @@ final class LoadSession {
             defaults.putAll(options.globals());
             arrayDefaults.putAll(options.arrays());
             options = new LoadOptions(options.optionalMaps(), options.attach(), defaults, options.only(),
-                    arrayDefaults);
+                    arrayDefaults, options.filled());
         }
     }
 
@@ -209,7 +209,7 @@ final class LoadSession {
     private void layOutBtf() throws LoadException {
         try {
             edit = services.btfReader().editForLoad(spec.object(), spec.btf());
-            GlobalValues.resizeArrays(name, spec.btf(), edit, options.arrays());
+            GlobalValues.resizeArrays(spec.object(), spec.btf(), edit, options.arrays());
             laidOut = edit.view(name + " (as loaded)");
             externs = new KernelExterns(spec.object(), spec.btf(), laidOut, services.kernel());
             functions = KernelFunctions.of(spec.object(), spec.btf(), services.kernel());
@@ -232,7 +232,7 @@ final class LoadSession {
 
     /** Step: the {@code .maps} maps and the global data maps, filled; the views read globals through them. */
     private void createDataMaps() throws LoadException {
-        dataMaps = ObjectMaps.create(bpf, spec.object(), laidOut, btfFd, loaded, options.globals(), externs);
+        dataMaps = ObjectMaps.create(bpf, spec.object(), laidOut, btfFd, loaded, options, externs);
         Map<String, Loaded.DataMap> ids = new LinkedHashMap<>();
         for (Map.Entry<String, ObjectMaps.Created> e : dataMaps.entrySet()) {
             try {

@@ -36,7 +36,7 @@ final class ObjectGlobals {
         List<ObjectMaps.Created> now = new ArrayList<>();
         for (ObjectMaps.Created m : maps) {
             BpfFd fd = byKernelName.get(bpf.mapInfo(m.fd()).name());
-            now.add(fd == null ? m : new ObjectMaps.Created(m.name(), m.section(), m.offset(), m.size(), fd, true,
+            now.add(fd == null ? m : new ObjectMaps.Created(m.name(), m.section(), m.offset(), m.size(), m.mapType(), fd, true,
                     m.btfValueTypeId()));
         }
         return new ObjectGlobals(bpf, btf, now);

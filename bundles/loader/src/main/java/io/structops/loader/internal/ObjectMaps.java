@@ -11,10 +11,14 @@ import io.structops.elf.ElfSection;
 import io.structops.elf.ElfSymbol;
 import io.structops.elf.MapKind;
 import io.structops.loader.LoadException;
+import io.structops.loader.LoadOptions;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.BpfFd;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -39,8 +43,8 @@ final class ObjectMaps {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectMaps.class);
     static final int F_MMAPABLE = 1 << 10;
 
-    /** A created map: where its symbol or section is, and its descriptor. */
-    record Created(String name, String section, long offset, long size, BpfFd fd, boolean globalData,
+    /** A created map: where its symbol or section is, its kernel map type, and its descriptor. */
+    record Created(String name, String section, long offset, long size, int mapType, BpfFd fd, boolean globalData,
             int btfValueTypeId) {
     }
 
@@ -52,6 +56,12 @@ final class ObjectMaps {
             int keyTypeId, int valueTypeId, long mapExtra, Definition inner, long valuesOffset) {
         boolean ofMaps() {
             return inner != null;
+        }
+
+        /** The same map with {@code count} entries: libbpf's {@code bpf_map__set_max_entries}. */
+        Definition withMaxEntries(int count) {
+            return new Definition(name, type, keySize, valueSize, count, flags, numaNode, keyTypeId, valueTypeId,
+                    mapExtra, inner, valuesOffset);
         }
     }
 
@@ -205,16 +215,19 @@ final class ObjectMaps {
 
     /** Creates every BTF-defined map and global data map; the descriptors are owned by {@code loaded}. */
     static Map<String, Created> create(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded,
-            Map<String, String> overrides, KernelExterns externs) throws LoadException {
+            LoadOptions options, KernelExterns externs) throws LoadException {
         Creation c = new Creation(bpf, object, btf, btfFd, loaded, new LinkedHashMap<>());
-        c.declared();
+        c.declared(options.arrays());
+        for (String name : options.filled()) {
+            c.fill(name);
+        }
         Set<String> applied = new HashSet<>();
         for (BpfMap m : object.maps()) {
             if (m.kind() == MapKind.GLOBAL_DATA && m.size() > 0) {
-                c.globalData(m, overrides, applied);
+                c.globalData(m, options.globals(), applied);
             }
         }
-        GlobalValues.requireAllApplied(object.name(), btf, overrides, applied);
+        GlobalValues.requireAllApplied(object.name(), btf, options.globals(), applied);
         c.kconfig(externs);
         return c.created();
     }
@@ -223,10 +236,16 @@ final class ObjectMaps {
     private record Creation(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded,
             Map<String, Created> created) {
 
-        /** The {@code .maps} section's maps; maps of maps last, as their initial slots name maps made before. */
-        void declared() throws LoadException {
+        /**
+         * The {@code .maps} section's maps, with the entry counts {@code sizes} gives by name; maps of maps last, as
+         * their initial slots name maps made before.
+         */
+        void declared(Map<String, Integer> sizes) throws LoadException {
             ElfSection mapsSection = object.elf().section(".maps").orElse(null);
-            List<Definition> ordered = new ArrayList<>(definitions(object, btf).values());
+            List<Definition> ordered = new ArrayList<>();
+            for (Definition d : definitions(object, btf).values()) {
+                ordered.add(sizes.containsKey(d.name()) ? d.withMaxEntries(sizes.get(d.name())) : d);
+            }
             ordered.sort(Comparator.comparing(Definition::ofMaps));
             for (Definition d : ordered) {
                 String where = object.name() + ": map " + d.name();
@@ -241,14 +260,74 @@ final class ObjectMaps {
                     } else {
                         fd = loaded.own(createMap(bpf, create(d, btfFd, 0), where));
                     }
-                    created.put(d.name(), new Created(d.name(), ".maps", sym.value(), sym.size(), fd, false,
+                    created.put(d.name(), new Created(d.name(), ".maps", sym.value(), sym.size(), d.type(), fd, false,
                             d.valueTypeId()));
                     if (d.ofMaps()) {
                         fillSlots(bpf, object, d, sym, mapsSection, created, fd, where);
                     }
+                    if (d.type() == BpfConstants.MAP_TYPE_ARENA) {
+                        arena(d, fd, where);
+                    }
                 } catch (BpfException e) {
                     throw new LoadException(where + ": create map: " + e.getMessage(), null, e);
                 }
+            }
+        }
+
+        /**
+         * Gives every slot of the array of maps {@code name} that the object left empty a new, empty inner map of its
+         * declared inner type, as a scheduler's userspace fills one it cannot initialise statically. The outer map
+         * holds each inner map; the descriptor is closed at once, so a large array costs no descriptors.
+         */
+        void fill(String name) throws LoadException {
+            String where = object.name() + ": fill " + name;
+            Definition d = definitions(object, btf).get(name);
+            Created outer = created.get(name);
+            if (d == null || outer == null || !d.ofMaps() || d.type() != MAP_TYPE_ARRAY_OF_MAPS) {
+                throw new LoadException(where + ": the object has no array of maps (BPF_MAP_TYPE_ARRAY_OF_MAPS) of"
+                        + " that name in .maps", null, null);
+            }
+            try {
+                for (int slot = 0; slot < d.maxEntries(); slot++) {
+                    if (bpf.mapLookup(outer.fd(), u32Bytes(slot), 4).isPresent()) {
+                        continue; // the object's own initialiser put a map here
+                    }
+                    try (BpfFd inner = createMap(bpf, create(d.inner(), btfFd, 0), where + " (inner map)")) {
+                        bpf.mapUpdate(outer.fd(), u32Bytes(slot), u32Bytes(inner.value()), BpfConstants.ANY);
+                    }
+                }
+            } catch (BpfException e) {
+                throw new LoadException(where + ": " + e.getMessage(), null, e);
+            }
+        }
+
+        /**
+         * Maps the arena once, as libbpf does for every arena map: that fixes its user address where the object left
+         * {@code map_extra} 0 (the verifier needs one before a program that uses the arena loads), and it is how the
+         * object's {@code __arena} globals (section {@code .addr_space.1}) get their initial values, at the arena's
+         * first page as libbpf 1.5 places them. The mapping is undone at once: the pages stay the arena's, and a
+         * second load of the same object (a swap) can map its own arena at the same {@code map_extra}.
+         */
+        void arena(Definition d, BpfFd fd, String where) throws LoadException {
+            if (created.values().stream().anyMatch(m -> m.mapType() == BpfConstants.MAP_TYPE_ARENA && m.fd() != fd)) {
+                throw new LoadException(where + ": a second ARENA map; an object has at most one, which its"
+                        + " __arena globals and arena pointers refer to (as libbpf requires)", null, null);
+            }
+            Optional<ElfSection> globals = arenaGlobals(object);
+            long size = (long) d.maxEntries() * bpf.pageSize();
+            if (globals.isPresent() && globals.get().size() > size) {
+                throw new LoadException(where + ": its " + d.maxEntries() + " pages cannot hold the "
+                        + globals.get().size() + " bytes of __arena globals", null, null);
+            }
+            try (Arena mapping = Arena.ofConfined()) {
+                MemorySegment memory = bpf.mapMmapArena(fd, d.mapExtra(), size, mapping);
+                if (globals.isPresent() && globals.get().hasFileData()) {
+                    byte[] initial = new byte[(int) globals.get().size()];
+                    object.elf().data(globals.get()).get(initial);
+                    MemorySegment.copy(MemorySegment.ofArray(initial), 0, memory, 0, initial.length);
+                }
+            } catch (IOException e) {
+                throw new LoadException(where + ": map the arena: " + e.getMessage(), null, e);
             }
         }
 
@@ -282,7 +361,8 @@ final class ObjectMaps {
                 if (rodata) {
                     bpf.mapFreeze(fd);
                 }
-                created.put(m.section(), new Created(name, m.section(), 0, size, fd, true, datasec));
+                created.put(m.section(), new Created(name, m.section(), 0, size, BpfConstants.MAP_TYPE_ARRAY, fd,
+                        true, datasec));
             } catch (BpfException e) {
                 throw new LoadException(where + ": create global data map: " + e.getMessage(), null, e);
             }
@@ -302,7 +382,7 @@ final class ObjectMaps {
                 bpf.mapUpdate(fd, new byte[4], externs.kconfigValue(), BpfConstants.ANY);
                 bpf.mapFreeze(fd);
                 created.put(KernelExterns.KCONFIG, new Created(name, KernelExterns.KCONFIG, 0, kconfig.get().size(),
-                        fd, true, kconfig.get().id()));
+                        BpfConstants.MAP_TYPE_ARRAY, fd, true, kconfig.get().id()));
             } catch (BpfException e) {
                 throw new LoadException(object.name() + ": map " + name + ": create kconfig map: " + e.getMessage(),
                         null, e);
@@ -310,11 +390,14 @@ final class ObjectMaps {
         }
     }
 
-    /**
-     * Map types whose key and value the kernel will not have described by BTF (it fails their creation): perf event,
-     * cgroup and stack-trace arrays, maps of maps, device, CPU, XSK and socket maps, queues, stacks and arenas.
-     * libbpf passes no BTF for these either, so {@code __type(value, ...)} on a queue works with both.
-     */
+    /** The section of the object's {@code __arena} globals, if it has any. */
+    static Optional<ElfSection> arenaGlobals(BpfObject object) {
+        return object.elf().sections().stream().filter(s -> s.name().startsWith(ARENA_GLOBALS)).findFirst();
+    }
+
+    /** Where clang puts {@code __arena} globals (address space 1). */
+    static final String ARENA_GLOBALS = ".addr_space.1";
+
     /**
      * Whether a global data map is made mmapable: when its section holds a variable user space can name (one that is
      * not static), as libbpf decides; a section of string literals or static constants is not.
@@ -333,6 +416,11 @@ final class ObjectMaps {
 
     static final int BTF_VAR_STATIC = 0;
 
+    /**
+     * Map types whose key and value the kernel will not have described by BTF (it fails their creation): perf event,
+     * cgroup and stack-trace arrays, maps of maps, device, CPU, XSK and socket maps, queues, stacks and arenas.
+     * libbpf passes no BTF for these either, so {@code __type(value, ...)} on a queue works with both.
+     */
     static final Set<Integer> TYPES_WITHOUT_BTF = Set.of(4, 7, 8, 12, 13, 14, 15, 16, 17, 18, 22, 23, 25, 33);
 
     private static Bpf.MapCreate create(Definition d, BpfFd btfFd, int innerMapFd) {
@@ -390,10 +478,13 @@ final class ObjectMaps {
                 throw new LoadException(where + ": slot " + slot + " is beyond max_entries " + d.maxEntries(), null,
                         null);
             }
-            byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(slot).array();
-            byte[] value = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(inner.fd().value()).array();
-            bpf.mapUpdate(outer, key, value, BpfConstants.ANY);
+            bpf.mapUpdate(outer, u32Bytes(slot), u32Bytes(inner.fd().value()), BpfConstants.ANY);
         }
+    }
+
+    /** A map of maps' 4-byte key or value: a slot number, or an inner map's descriptor. */
+    private static byte[] u32Bytes(int value) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array();
     }
 
     private static ElfSymbol symbol(BpfObject object, String name, ElfSection section) throws LoadException {

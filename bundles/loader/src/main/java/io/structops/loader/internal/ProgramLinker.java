@@ -8,6 +8,7 @@ import io.structops.elf.ElfRelocation;
 import io.structops.elf.ElfSection;
 import io.structops.elf.ElfSymbol;
 import io.structops.loader.LoadException;
+import io.structops.syscall.BpfConstants;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,7 +36,6 @@ final class ProgramLinker {
     static final int BPF_PSEUDO_MAP_VALUE = 2;
     static final int BPF_PSEUDO_CALL = 1;
     /** Where clang puts {@code __arena} globals: address space 1. */
-    static final String ARENA_DATA = ".addr_space.";
     static final int BPF_PSEUDO_KFUNC_CALL = 2;
     static final int BPF_PSEUDO_BTF_ID = 3;
     static final int BPF_PSEUDO_FUNC = 4;
@@ -306,13 +306,9 @@ final class ProgramLinker {
             Insn.imm(insns, at, map.fd().value());
             return;
         }
-        ObjectMaps.Created data = maps.get(section.name());
-        if (section.name().startsWith(ARENA_DATA)) {
-            // libbpf places these in the object's arena map; structops does not yet.
-            throw new LoadException(where + ": load: refers to '" + sym.name() + "', a global variable in the arena"
-                    + " (section '" + section.name() + "', __arena); arena globals are not supported yet", null, null);
-        }
-        if (data == null || !data.globalData()) {
+        ObjectMaps.Created data = section.name().equals(ObjectMaps.ARENA_GLOBALS) ? arena(sym)
+                : maps.get(section.name());
+        if (data == null || !data.globalData() && data.mapType() != BpfConstants.MAP_TYPE_ARENA) {
             throw new LoadException(where + ": load: refers to '" + sym.name() + "' in section '" + section.name()
                     + "', which is neither a map nor global data", null, null);
         }
@@ -320,6 +316,18 @@ final class ProgramLinker {
         Insn.src(insns, at, BPF_PSEUDO_MAP_VALUE);
         Insn.imm(insns, at, data.fd().value());
         Insn.imm2(insns, at, (int) offset);
+    }
+
+    /**
+     * The arena an {@code __arena} global lives in: the object's one ARENA map, whose first page holds the globals
+     * (ObjectMaps.arena), so the variable's offset in its section is its offset in the arena.
+     */
+    private ObjectMaps.Created arena(ElfSymbol sym) throws LoadException {
+        return maps.values().stream()
+                .filter(m -> m.mapType() == BpfConstants.MAP_TYPE_ARENA)
+                .findFirst()
+                .orElseThrow(() -> new LoadException(where + ": load: refers to '" + sym.name() + "', an __arena"
+                        + " global, but the object declares no ARENA map in .maps for it to live in", null, null));
     }
 
     /** ld_imm64 of an extern: a kconfig value, a ksym (typed or not), or a kernel function's address. */

@@ -10,6 +10,7 @@ import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.syscall.Bpf;
+import io.structops.syscall.BpfConstants;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -256,6 +257,38 @@ class LoadOnKernelTest {
                 assertTrue(Loaders.BPF.mapLookup(fd, one, 4).isEmpty(), "slot 1 was left empty");
             }
         }
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+    }
+
+    /** {@code fill} gives the slots the object left empty a new inner map each, and leaves its own initialiser's. */
+    @Test
+    void fillGivesEveryEmptySlotANewInnerMap() throws Exception {
+        int fds = Loaders.BPF.openDescriptorCount();
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        LoadOptions fill = new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(), Set.of("windows"));
+        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_inner.bpf.o"), fill)) {
+            Map<String, Integer> ids = o.objectMaps();
+            try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, ids.get("windows")).orElseThrow()) {
+                byte[] one = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(1).array();
+                int slot0 = ByteBuffer.wrap(Loaders.BPF.mapLookup(fd, new byte[4], 4).orElseThrow())
+                        .order(ByteOrder.nativeOrder()).getInt();
+                int slot1 = ByteBuffer.wrap(Loaders.BPF.mapLookup(fd, one, 4).orElseThrow())
+                        .order(ByteOrder.nativeOrder()).getInt();
+                assertEquals(ids.get("window_a"), slot0, "the object's own initialiser");
+                assertFalse(ids.containsValue(slot1), "slot 1 holds a new map, none of the object's");
+                try (var inner = Loaders.BPF.fdById(Bpf.ObjectType.MAP, slot1).orElseThrow()) {
+                    Bpf.MapInfo info = Loaders.BPF.mapInfo(inner);
+                    assertEquals(List.of(BpfConstants.MAP_TYPE_ARRAY, 1), List.of(info.type(), info.maxEntries()),
+                            "of the declared inner kind");
+                }
+            }
+        }
+        LoadException refused = assertThrows(LoadException.class, () -> Loaders.LOADER.load(
+                Loaders.example("tcp_cc_inner.bpf.o"), new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(),
+                        Set.of("window_a"))));
+        assertTrue(refused.getMessage().endsWith("tcp_cc_inner.bpf.o: fill window_a: the object has no array of maps"
+                + " (BPF_MAP_TYPE_ARRAY_OF_MAPS) of that name in .maps"), refused.getMessage());
         assertGone(mapsBefore, Bpf.ObjectType.MAP);
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
     }

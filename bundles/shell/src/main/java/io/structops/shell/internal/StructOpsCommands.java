@@ -67,7 +67,7 @@ public class StructOpsCommands {
         if (set.isEmpty()) {
             return globals;
         }
-        for (String assignment : set.split(",", -1)) {
+        for (String assignment : assignments(set)) {
             int eq = assignment.indexOf('=');
             if (eq <= 0 || assignment.substring(0, eq).isBlank()) {
                 throw new CommandFailure(file + ": --set '" + set + "': '" + assignment + "' is not NAME=VALUE", null);
@@ -78,6 +78,26 @@ public class StructOpsCommands {
             }
         }
         return globals;
+    }
+
+    /** NAME=VALUE,... split at the commas outside an array value's brackets ({@code pair_cpu=[1,0],slice_ns=5}). */
+    static List<String> assignments(String text) {
+        List<String> parts = new ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '[') {
+                depth++;
+            } else if (c == ']' && depth > 0) {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                parts.add(text.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(text.substring(start));
+        return parts;
     }
 
     /** {@code --resize}'s NAME=COUNT assignments, COUNT a number or {@code cpus}. */
@@ -101,11 +121,15 @@ public class StructOpsCommands {
             @Parameter(names = "--optional", absentValue = "") String optional,
             @Descriptor("create only these struct_ops maps of the object, no others; comma-separated names")
             @Parameter(names = "--only", absentValue = "") String only,
-            @Descriptor("initial values of global variables, typed through BTF: NAME=VALUE[,NAME=VALUE...]")
+            @Descriptor("initial values of global variables, typed through BTF: NAME=VALUE[,NAME=VALUE...], an"
+                    + " array as [V,V,...]")
             @Parameter(names = "--set", absentValue = "") String set,
-            @Descriptor("element counts of global arrays at the end of their section (scx's RESIZABLE_ARRAY):"
-                    + " NAME=COUNT[,...], COUNT a number or 'cpus' (the possible CPUs)")
+            @Descriptor("element counts of global arrays at the end of their section (scx's RESIZABLE_ARRAY), or"
+                    + " max_entries of maps: NAME=COUNT[,...], COUNT a number or 'cpus' (the possible CPUs)")
             @Parameter(names = "--resize", absentValue = "") String resize,
+            @Descriptor("arrays of maps whose every slot gets a new, empty inner map of the declared type, as a"
+                    + " scheduler's userspace fills one; comma-separated names")
+            @Parameter(names = "--fill", absentValue = "") String fill,
             @Descriptor("print JSON instead of text")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("BPF ELF object file") String file) throws Exception {
@@ -126,7 +150,7 @@ public class StructOpsCommands {
         LoadedObject loaded;
         try {
             loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals, names(file, "--only", only),
-                    arrays));
+                    arrays, names(file, "--fill", fill)));
         } catch (LoadException e) {
             if (!e.log().isEmpty()) {
                 System.err.println(e.log());

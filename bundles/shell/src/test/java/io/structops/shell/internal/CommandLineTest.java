@@ -17,6 +17,15 @@ class CommandLineTest {
     }
 
     @Test
+    void assignmentsSplitAtCommasOutsideAnArraysBrackets() throws Exception {
+        assertEquals(List.of("a=1", "pair_cpu=[1,0]", "b=x"), StructOpsCommands.assignments("a=1,pair_cpu=[1,0],b=x"));
+        Map<String, String> globals = StructOpsCommands.globals("o.bpf.o", "pair_cpu=[1, 0],pair_id=[0,0]");
+        assertEquals(Map.of("pair_cpu", "[1, 0]", "pair_id", "[0,0]"), globals);
+        assertEquals(" load o.bpf.o --set 'pair_cpu=[1,0]'",
+                CommandLineMain.commandLine(List.of("load", "o.bpf.o", "--set", "pair_cpu=[1,0]")));
+    }
+
+    @Test
     void jsonEscapesAndKeepsOrder() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("b", "q\"\\\n\u0001");

@@ -132,6 +132,17 @@ public class BpfSyscalls implements Bpf {
     }
 
     @Override
+    public MemorySegment mapMmapArena(BpfFd map, long address, long size, Arena arena) throws IOException {
+        MemorySegment[] out = new MemorySegment[1];
+        Syscall.Result r = Syscall.mmap(map.value(), address, 0, size, true, arena, out);
+        if (r.failed()) {
+            throw new IOException("mmap of " + map.description() + (address != 0 ? " at 0x" + Long.toHexString(address)
+                    : "") + ": " + Errno.name(r.errno()) + " (" + Errno.describe(r.errno()) + ")");
+        }
+        return out[0];
+    }
+
+    @Override
     public boolean mapPoll(BpfFd map, int timeoutMillis) throws IOException {
         Syscall.Result r = Syscall.pollIn(map.value(), timeoutMillis);
         if (r.failed() && r.errno() != Errno.EINTR) {

@@ -37,6 +37,7 @@ final class Syscall {
     static final int PROT_WRITE = 2;
     static final short POLLIN = 1;
     static final int MAP_SHARED = 1;
+    static final int MAP_FIXED_NOREPLACE = 0x100000;
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -92,10 +93,20 @@ final class Syscall {
 
     /** As {@link #mmapReadOnly}, from {@code offset} (a multiple of the page size), and writable if asked. */
     static Result mmap(int fd, long offset, long size, boolean writable, Arena arena, MemorySegment[] out) {
+        return mmap(fd, 0, offset, size, writable, arena, out);
+    }
+
+    /**
+     * As {@link #mmap(int, long, long, boolean, Arena, MemorySegment[])}, at {@code address} when it is not 0; an
+     * existing mapping there is never replaced (MAP_FIXED_NOREPLACE fails with EEXIST instead).
+     */
+    static Result mmap(int fd, long address, long offset, long size, boolean writable, Arena arena,
+            MemorySegment[] out) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment capture = temp.allocate(CAPTURE);
-            MemorySegment addr = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.NULL, size,
-                    writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, offset);
+            MemorySegment addr = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.ofAddress(address), size,
+                    writable ? PROT_READ | PROT_WRITE : PROT_READ,
+                    MAP_SHARED | (address != 0 ? MAP_FIXED_NOREPLACE : 0), fd, offset);
             if (addr.address() == -1L) {
                 return new Result(-1, (int) ERRNO.get(capture, 0L));
             }

@@ -341,8 +341,11 @@ public class SchedExtOpsHandler implements StructOpsHandler {
         String state = await("enabled");
         String running = read("root/ops").orElse("");
         if (!state.equals("enabled") || !running.equals(name)) {
+            // A scheduler that was enabled and thrown out at once (scx_bpf_error in its first callbacks) says why
+            // in its exit record, as a watched one does.
+            String why = state.equals("disabled") ? explainExit(ops) : "see the kernel log (dmesg) for why";
             throw new HandlerException("the kernel did not enable " + name + " (sched_ext is " + state
-                    + (running.isEmpty() ? "" : ", running " + running) + "); see the kernel log (dmesg) for why");
+                    + (running.isEmpty() ? "" : ", running " + running) + "): " + why);
         }
         LOG.info("sched_ext scheduler {} enabled (enable_seq {})", name, read("enable_seq").orElse("?"));
         thrownOut.remove(ops);
