@@ -48,8 +48,8 @@ public interface BtfEditor {
      * @param symbolOffsets symbol values by name, for symbols defined in the DATASEC's section
      * @throws BtfException if a variable of a DATASEC has no symbol in its section
      */
-    BtfEditor fixDataSections(Map<String, Long> sectionSizes,
-            Map<String, Map<String, Long>> symbolOffsets) throws BtfException;
+    BtfEditor fixDataSections(Map<String, Long> sectionSizes, Map<String, Map<String, Long>> symbolOffsets)
+            throws BtfException;
 
     /**
      * Makes extern declarations acceptable to BPF_BTF_LOAD, which refuses them: extern FUNCs (kfuncs) become static,

@@ -2,8 +2,26 @@ package io.structops.btf;
 
 /** BTF type kinds, by their number in {@code btf_type.info} (bits 24-28). */
 public enum BtfKind {
-    VOID, INT, PTR, ARRAY, STRUCT, UNION, ENUM, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FUNC_PROTO, VAR,
-    DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64;
+    VOID,
+    INT,
+    PTR,
+    ARRAY,
+    STRUCT,
+    UNION,
+    ENUM,
+    FWD,
+    TYPEDEF,
+    VOLATILE,
+    CONST,
+    RESTRICT,
+    FUNC,
+    FUNC_PROTO,
+    VAR,
+    DATASEC,
+    FLOAT,
+    DECL_TAG,
+    TYPE_TAG,
+    ENUM64;
 
     private static final BtfKind[] BY_NUMBER = values();
 

@@ -2,8 +2,7 @@ package io.structops.btf;
 
 /** Naming conventions BPF objects use for BTF types. */
 public final class BtfNames {
-    private BtfNames() {
-    }
+    private BtfNames() {}
 
     /**
      * The name without its flavour: {@code tcp_congestion_ops___v2} is a {@code tcp_congestion_ops}. Objects use

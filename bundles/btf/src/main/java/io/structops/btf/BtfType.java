@@ -66,11 +66,9 @@ public sealed interface BtfType {
 
     /** PTR, TYPEDEF, VOLATILE, CONST, RESTRICT and TYPE_TAG: a type that refers to one other type. */
     record Reference(BtfKind kind, int id, int nameOffset, String name, boolean kindFlag, int type)
-            implements BtfType {
-    }
+            implements BtfType {}
 
-    record Array(int id, int nameOffset, String name, int elementType, int indexType, int count)
-            implements BtfType {
+    record Array(int id, int nameOffset, String name, int elementType, int indexType, int count) implements BtfType {
         public BtfKind kind() {
             return BtfKind.ARRAY;
         }
@@ -97,8 +95,9 @@ public sealed interface BtfType {
     }
 
     /** STRUCT or UNION. */
-    record Composite(BtfKind kind, int id, int nameOffset, String name, boolean kindFlag, int size,
-            List<Member> members) implements BtfType {
+    record Composite(
+            BtfKind kind, int id, int nameOffset, String name, boolean kindFlag, int size, List<Member> members)
+            implements BtfType {
         public Composite {
             members = List.copyOf(members);
         }
@@ -108,12 +107,12 @@ public sealed interface BtfType {
         }
     }
 
-    record EnumValue(int nameOffset, String name, long value) {
-    }
+    record EnumValue(int nameOffset, String name, long value) {}
 
     /** ENUM or ENUM64; {@code kindFlag} set means the values are signed. */
-    record Enumeration(BtfKind kind, int id, int nameOffset, String name, boolean kindFlag, int size,
-            List<EnumValue> values) implements BtfType {
+    record Enumeration(
+            BtfKind kind, int id, int nameOffset, String name, boolean kindFlag, int size, List<EnumValue> values)
+            implements BtfType {
         public Enumeration {
             values = List.copyOf(values);
         }
@@ -145,8 +144,7 @@ public sealed interface BtfType {
         }
     }
 
-    record Param(int nameOffset, String name, int type) {
-    }
+    record Param(int nameOffset, String name, int type) {}
 
     /** FUNC_PROTO; a last parameter of type 0 with no name marks varargs. */
     record FuncProto(int id, int nameOffset, String name, int returnType, List<Param> params) implements BtfType {
@@ -171,8 +169,7 @@ public sealed interface BtfType {
     }
 
     /** One variable of a DATASEC; offset and size are unsigned 32-bit values. */
-    record VarInfo(int type, long offset, long size) {
-    }
+    record VarInfo(int type, long offset, long size) {}
 
     record Datasec(int id, int nameOffset, String name, int size, List<VarInfo> vars) implements BtfType {
         public Datasec {

@@ -23,8 +23,7 @@ public final class Client {
     /** The service went away after the command had started: its outcome is unknown. */
     public static final int SERVICE_LOST = 1;
 
-    private Client() {
-    }
+    private Client() {}
 
     public static void main(String[] argv) {
         if (argv.length < 2) {

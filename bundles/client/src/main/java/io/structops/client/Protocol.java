@@ -18,16 +18,17 @@ import java.util.List;
 public final class Protocol {
     /** Sent first by the client; a service that does not know it closes the connection. */
     public static final int MAGIC = 0x534f4331; // "SOC1"
+
     public static final byte ACCEPTED = 'A';
     public static final byte OUT = 'O';
     public static final byte ERR = 'E';
     public static final byte EXIT = 'X';
     /** No argument or frame is larger: a forged length must not size an allocation. */
     public static final int MAX_LENGTH = 1 << 20;
+
     public static final int MAX_ARGUMENTS = 4096;
 
-    private Protocol() {
-    }
+    private Protocol() {}
 
     public static void writeRequest(DataOutputStream out, List<String> args) throws IOException {
         out.writeInt(MAGIC);
@@ -72,8 +73,7 @@ public final class Protocol {
     }
 
     /** One frame: its type, and its payload. */
-    public record Frame(byte type, byte[] payload) {
-    }
+    public record Frame(byte type, byte[] payload) {}
 
     /** The next frame; EOFException when the service closed the connection. */
     public static Frame readFrame(DataInputStream in) throws IOException {

@@ -20,8 +20,7 @@ public interface DeployDirectory {
      *     "applied as configuration ...", or why it failed or was refused
      * @param attempts how many times the file has been processed (deployed, replaced, re-optioned)
      */
-    record Deployment(Path file, Optional<LoadedObject> object, String outcome, int attempts) {
-    }
+    record Deployment(Path file, Optional<LoadedObject> object, String outcome, int attempts) {}
 
     /** Every file the directory acted on and has not seen removed: its objects, then its bundles and configurations. */
     List<Deployment> deployments();

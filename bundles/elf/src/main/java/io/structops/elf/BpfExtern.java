@@ -9,5 +9,4 @@ package io.structops.elf;
  * @param kconfig a {@code .kconfig} value ({@code CONFIG_*}, {@code LINUX_*}) rather than a kernel symbol; decided by
  *        name until BTF's DATASEC says which
  */
-public record BpfExtern(String name, boolean weak, boolean kconfig) {
-}
+public record BpfExtern(String name, boolean weak, boolean kconfig) {}

@@ -8,5 +8,4 @@ package io.structops.elf;
  * @param section the section it lives in
  * @param size bytes the declaration occupies in its section (the whole section for global data)
  */
-public record BpfMap(String name, MapKind kind, String section, long size) {
-}
+public record BpfMap(String name, MapKind kind, String section, long size) {}

@@ -18,8 +18,15 @@ import java.util.OptionalInt;
  * @param structOps struct_ops variables with their slots bound to programs
  * @param externs undefined symbols the loader must resolve
  */
-public record BpfObject(ElfFile elf, String license, OptionalInt kernelVersion, Map<Integer, SectionKind> sectionKinds,
-        List<BpfProgram> programs, List<BpfProgram> subprograms, List<BpfMap> maps, List<StructOpsVariable> structOps,
+public record BpfObject(
+        ElfFile elf,
+        String license,
+        OptionalInt kernelVersion,
+        Map<Integer, SectionKind> sectionKinds,
+        List<BpfProgram> programs,
+        List<BpfProgram> subprograms,
+        List<BpfMap> maps,
+        List<StructOpsVariable> structOps,
         List<BpfExtern> externs) {
 
     public BpfObject {

@@ -12,8 +12,15 @@ package io.structops.elf;
  * @param sleepable {@code .s} sections such as {@code struct_ops.s/}
  * @param autoload false for {@code ?}-prefixed sections, which libbpf does not load unless asked
  */
-public record BpfProgram(String name, String section, int sectionIndex, long offset, int instructionCount,
-        ProgramType type, boolean sleepable, boolean autoload) {
+public record BpfProgram(
+        String name,
+        String section,
+        int sectionIndex,
+        long offset,
+        int instructionCount,
+        ProgramType type,
+        boolean sleepable,
+        boolean autoload) {
 
     public static final int INSTRUCTION_SIZE = 8;
 }

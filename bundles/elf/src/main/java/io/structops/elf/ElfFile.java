@@ -23,8 +23,15 @@ public final class ElfFile {
     private final ByteBuffer bytes;
 
     /** Built by the reader once every field has been checked; not meant to be called with unchecked values. */
-    public ElfFile(String name, ByteOrder order, int type, int machine, List<ElfSection> sections,
-            List<ElfSymbol> symbols, Map<Integer, List<ElfRelocation>> relocationsByTarget, ByteBuffer bytes) {
+    public ElfFile(
+            String name,
+            ByteOrder order,
+            int type,
+            int machine,
+            List<ElfSection> sections,
+            List<ElfSymbol> symbols,
+            Map<Integer, List<ElfRelocation>> relocationsByTarget,
+            ByteBuffer bytes) {
         this.name = name;
         this.order = order;
         this.type = type;

@@ -1,8 +1,17 @@
 package io.structops.elf;
 
 /** One ELF64 section header, with its name resolved. Offsets and sizes are validated against the file. */
-public record ElfSection(int index, String name, int type, long flags, long offset, long size, int link, int info,
-        long addralign, long entsize) {
+public record ElfSection(
+        int index,
+        String name,
+        int type,
+        long flags,
+        long offset,
+        long size,
+        int link,
+        int info,
+        long addralign,
+        long entsize) {
 
     public static final int SHT_NULL = 0;
     public static final int SHT_PROGBITS = 1;

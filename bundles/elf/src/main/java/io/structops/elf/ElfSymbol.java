@@ -1,8 +1,8 @@
 package io.structops.elf;
 
 /** One ELF64 symbol table entry; {@code sectionIndex} is already resolved through SHT_SYMTAB_SHNDX. */
-public record ElfSymbol(int index, String name, long value, long size, int type, int binding, int visibility,
-        int sectionIndex) {
+public record ElfSymbol(
+        int index, String name, long value, long size, int type, int binding, int visibility, int sectionIndex) {
 
     public static final int STT_NOTYPE = 0;
     public static final int STT_OBJECT = 1;

@@ -6,5 +6,4 @@ package io.structops.elf;
  * @param offset byte offset of the pointer inside the variable
  * @param program the program it points to
  */
-public record StructOpsSlot(long offset, BpfProgram program) {
-}
+public record StructOpsSlot(long offset, BpfProgram program) {}

@@ -15,8 +15,16 @@ import java.util.List;
  * @param slots function-pointer members bound to programs, by offset
  * @param data initialised bytes outside the slots
  */
-public record StructOpsVariable(String name, String section, long offset, long size, boolean link, boolean optional,
-        List<StructOpsSlot> slots, List<DataRun> data, byte[] initialValue) {
+public record StructOpsVariable(
+        String name,
+        String section,
+        long offset,
+        long size,
+        boolean link,
+        boolean optional,
+        List<StructOpsSlot> slots,
+        List<DataRun> data,
+        byte[] initialValue) {
 
     public StructOpsVariable {
         slots = List.copyOf(slots);

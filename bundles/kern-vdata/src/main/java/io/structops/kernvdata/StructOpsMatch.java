@@ -13,8 +13,8 @@ import java.util.List;
  *     another kind or size there
  * @param ignored members the kernel's struct lacks that the object leaves unset
  */
-public record StructOpsMatch(String struct, boolean offered, String module, List<String> rejected,
-        List<String> ignored) {
+public record StructOpsMatch(
+        String struct, boolean offered, String module, List<String> rejected, List<String> ignored) {
 
     public StructOpsMatch {
         rejected = List.copyOf(rejected);

@@ -16,8 +16,8 @@ import java.util.function.ToIntFunction;
  * @param slots function pointers to fill, in kernel member order
  * @param ignoredMembers members of the object's struct the kernel lacks, left out because they are zero
  */
-public record StructOpsPlan(String variable, StructOpsType kernelType, byte[] value, List<Slot> slots,
-        List<String> ignoredMembers) {
+public record StructOpsPlan(
+        String variable, StructOpsType kernelType, byte[] value, List<Slot> slots, List<String> ignoredMembers) {
 
     public StructOpsPlan {
         value = value.clone();
@@ -38,8 +38,7 @@ public record StructOpsPlan(String variable, StructOpsType kernelType, byte[] va
      * @param valueOffset where in the value the program's descriptor goes (8 bytes)
      * @param program the object's program
      */
-    public record Slot(String member, int memberIndex, long valueOffset, String program) {
-    }
+    public record Slot(String member, int memberIndex, long valueOffset, String program) {}
 
     /** The value with each slot holding its program's descriptor. */
     public byte[] valueWith(ToIntFunction<Slot> fds, ByteOrder order) {

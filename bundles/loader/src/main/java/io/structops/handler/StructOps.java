@@ -66,7 +66,8 @@ public interface StructOps {
     default Map<String, Long> counters() {
         Map<String, Long> counters = new LinkedHashMap<>();
         for (GlobalVariable v : globals()) {
-            if ((v.section().startsWith(".bss") || v.section().startsWith(".data")) && v.integer().isPresent()) {
+            if ((v.section().startsWith(".bss") || v.section().startsWith(".data"))
+                    && v.integer().isPresent()) {
                 counters.put(v.name(), v.integer().getAsLong());
             }
         }

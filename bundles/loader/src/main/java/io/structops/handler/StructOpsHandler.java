@@ -22,24 +22,20 @@ public interface StructOpsHandler {
      * Before anything is created in the kernel, for a load and for the new map of a swap
      * ({@link StructOps#replacing()} then names the current one).
      */
-    default void validate(StructOps ops) throws HandlerException {
-    }
+    default void validate(StructOps ops) throws HandlerException {}
 
     /**
      * After {@link #validate} and before any map of the object is created: fills in what this struct's userspace
      * conventions put into an object (globals the struct's loaders set, data members taken from the running
      * kernel). Called once per struct_ops map of the object that this handler handles.
      */
-    default void prepare(Preparation object) throws HandlerException {
-    }
+    default void prepare(Preparation object) throws HandlerException {}
 
     /** The programs are verified and the map is filled; the next step makes it live. */
-    default void beforeAttach(StructOps ops) throws HandlerException {
-    }
+    default void beforeAttach(StructOps ops) throws HandlerException {}
 
     /** The map is live; a failure here detaches it again. */
-    default void afterAttach(StructOps ops) throws HandlerException {
-    }
+    default void afterAttach(StructOps ops) throws HandlerException {}
 
     /** {@code current} replaced {@code previous}; a failure here moves the attachment back to {@code previous}. */
     default void afterSwap(StructOps previous, StructOps current) throws HandlerException {
@@ -47,8 +43,7 @@ public interface StructOpsHandler {
     }
 
     /** The map was detached (unloaded, or the runtime stopped). */
-    default void afterDetach(StructOps ops) {
-    }
+    default void afterDetach(StructOps ops) {}
 
     /** What the kernel says about the attached map, for {@code list}: names to JSON-friendly values. */
     default Map<String, Object> status(StructOps ops) {

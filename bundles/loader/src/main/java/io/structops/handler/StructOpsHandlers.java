@@ -20,8 +20,7 @@ public interface StructOpsHandlers {
      * @param serviceId the handler service's id
      * @param handler the handler
      */
-    record Handler(String struct, String bundle, String version, long serviceId, StructOpsHandler handler) {
-    }
+    record Handler(String struct, String bundle, String version, long serviceId, StructOpsHandler handler) {}
 
     /** The handler in charge of {@code struct} now, if any. */
     Optional<Handler> handlerFor(String struct);

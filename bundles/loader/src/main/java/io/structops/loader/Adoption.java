@@ -11,5 +11,4 @@ import java.util.Optional;
  * @param difference empty when the survivors are what the object would attach (same kernel struct, same data
  *     members, programs with the same tags); else why not, and the caller replaces them (a swap)
  */
-public record Adoption(LoadedObject object, Optional<String> difference) {
-}
+public record Adoption(LoadedObject object, Optional<String> difference) {}

@@ -23,8 +23,13 @@ import java.util.Set;
  *     before the programs load, as a scheduler's userspace fills one (scx_pair's per-cgroup queues) where the object
  *     cannot initialise it statically
  */
-public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only,
-        Map<String, Integer> arrays, Set<String> filled) {
+public record LoadOptions(
+        Set<String> optionalMaps,
+        boolean attach,
+        Map<String, String> globals,
+        Set<String> only,
+        Map<String, Integer> arrays,
+        Set<String> filled) {
     public LoadOptions {
         optionalMaps = Set.copyOf(optionalMaps);
         globals = Map.copyOf(globals);
@@ -33,7 +38,11 @@ public record LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, 
         filled = Set.copyOf(filled);
     }
 
-    public LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only,
+    public LoadOptions(
+            Set<String> optionalMaps,
+            boolean attach,
+            Map<String, String> globals,
+            Set<String> only,
             Map<String, Integer> arrays) {
         this(optionalMaps, attach, globals, only, arrays, Set.of());
     }

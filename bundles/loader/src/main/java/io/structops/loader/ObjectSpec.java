@@ -43,6 +43,5 @@ public interface ObjectSpec {
      * @param optional in {@code .struct_ops.opt}/{@code ?struct_ops}: created only when asked for
      * @param linkBased in {@code .struct_ops.link}: attached through a link rather than registered
      */
-    record StructOpsMap(String name, String struct, boolean optional, boolean linkBased) {
-    }
+    record StructOpsMap(String name, String struct, boolean optional, boolean linkBased) {}
 }

@@ -17,15 +17,16 @@ public final class PinDirectory {
     /** The type /proc/mounts gives a BPF file system. */
     static final String BPFFS = "bpf";
 
-    private PinDirectory() {
-    }
+    private PinDirectory() {}
 
     /** Why links must not be pinned in {@code dir}; empty if they may. */
     public static Optional<String> problem(Path dir) {
         if (!dir.isAbsolute()) {
             return Optional.of(dir + " is not an absolute path (pin under a bpffs, e.g. /sys/fs/bpf/NAME)");
         }
-        if (!dir.normalize().equals(dir) || dir.toString().contains("/./") || dir.toString().endsWith("/.")) {
+        if (!dir.normalize().equals(dir)
+                || dir.toString().contains("/./")
+                || dir.toString().endsWith("/.")) {
             return Optional.of(dir + " has . or .. in it; give the directory's own path");
         }
         Path existing = dir;

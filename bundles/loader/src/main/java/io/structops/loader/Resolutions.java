@@ -24,8 +24,7 @@ public record Resolutions(List<Extern> externs, List<CoreRelocation> coreRelocat
      * @param resolution what it resolves to (a BTF id, an address, a config value), or why a load would fail or
      *     what a weak one becomes
      */
-    public record Extern(String name, String kind, boolean weak, boolean resolved, String resolution) {
-    }
+    public record Extern(String name, String kind, boolean weak, boolean resolved, String resolution) {}
 
     /**
      * One CO-RE relocation.
@@ -37,7 +36,13 @@ public record Resolutions(List<Extern> externs, List<CoreRelocation> coreRelocat
      * @param local the value compiled into the instruction
      * @param kernel the kernel's value, or empty if no kernel type satisfies it (the instruction is poisoned)
      */
-    public record CoreRelocation(String section, int instruction, String kind, String type, String access,
-            String path, long local, OptionalLong kernel) {
-    }
+    public record CoreRelocation(
+            String section,
+            int instruction,
+            String kind,
+            String type,
+            String access,
+            String path,
+            long local,
+            OptionalLong kernel) {}
 }

@@ -62,8 +62,7 @@ public interface StructOpsLoader {
      * The returned object owns the link; closing {@code current} afterwards releases only what it still holds. If
      * anything fails, {@code current} stays attached and nothing of the new object is left.
      */
-    LoadedObject swap(LoadedObject current, String mapName, ObjectSpec spec, LoadOptions options)
-            throws LoadException;
+    LoadedObject swap(LoadedObject current, String mapName, ObjectSpec spec, LoadOptions options) throws LoadException;
 
     /** Opens {@code file} and swaps it in. */
     default LoadedObject swap(LoadedObject current, String mapName, Path file, LoadOptions options)
@@ -72,8 +71,8 @@ public interface StructOpsLoader {
     }
 
     /** Opens the object from {@code contents} and swaps it in. */
-    default LoadedObject swap(LoadedObject current, String mapName, String name, byte[] contents,
-            LoadOptions options) throws LoadException {
+    default LoadedObject swap(LoadedObject current, String mapName, String name, byte[] contents, LoadOptions options)
+            throws LoadException {
         return swap(current, mapName, open(name, contents), options);
     }
 

@@ -21,10 +21,21 @@ public interface Bpf {
     BpfFd btfLoad(byte[] btf, String description) throws BpfException;
 
     /** Fields of BPF_MAP_CREATE; zero means "not set" as in the kernel. */
-    record MapCreate(int mapType, String name, int keySize, int valueSize, int maxEntries, int mapFlags,
-            int btfFd, int btfKeyTypeId, int btfValueTypeId, int btfVmlinuxValueTypeId, int valueTypeBtfObjFd,
-            int innerMapFd, int numaNode, long mapExtra) {
-    }
+    record MapCreate(
+            int mapType,
+            String name,
+            int keySize,
+            int valueSize,
+            int maxEntries,
+            int mapFlags,
+            int btfFd,
+            int btfKeyTypeId,
+            int btfValueTypeId,
+            int btfVmlinuxValueTypeId,
+            int valueTypeBtfObjFd,
+            int innerMapFd,
+            int numaNode,
+            long mapExtra) {}
 
     BpfFd mapCreate(MapCreate spec) throws BpfException;
 
@@ -49,8 +60,7 @@ public interface Bpf {
      * @param next the position to continue from, for the next call
      * @param done whether the map has no entries after these
      */
-    record Batch(List<byte[]> keys, List<byte[]> values, byte[] next, boolean done) {
-    }
+    record Batch(List<byte[]> keys, List<byte[]> values, byte[] next, boolean done) {}
 
     /**
      * Up to {@code count} entries from {@code position} (null for the start), as one BPF_MAP_LOOKUP_BATCH call.
@@ -65,8 +75,7 @@ public interface Bpf {
      * data), mapped read-only and shared: reads see what programs write, as they write it. Unmapped when
      * {@code arena} closes; an IOException names the errno when the kernel refuses (a map not made mmapable).
      */
-    MemorySegment mapMmapReadOnly(BpfFd map, long size, Arena arena)
-            throws IOException;
+    MemorySegment mapMmapReadOnly(BpfFd map, long size, Arena arena) throws IOException;
 
     /**
      * {@code size} bytes of a map's memory from {@code offset} (a multiple of the page size), mapped shared, and
@@ -96,17 +105,27 @@ public interface Bpf {
     void mapFreeze(BpfFd map) throws BpfException;
 
     /** Fields of BPF_PROG_LOAD. {@code funcInfo}/{@code lineInfo} are records as {@code .BTF.ext} holds them. */
-    record ProgLoad(int progType, String name, byte[] instructions, String license, int expectedAttachType,
-            int attachBtfId, int attachBtfObjFd, int progFlags, int btfFd, int funcInfoRecSize, byte[] funcInfo,
-            int lineInfoRecSize, byte[] lineInfo, int[] fdArray) {
-    }
+    record ProgLoad(
+            int progType,
+            String name,
+            byte[] instructions,
+            String license,
+            int expectedAttachType,
+            int attachBtfId,
+            int attachBtfObjFd,
+            int progFlags,
+            int btfFd,
+            int funcInfoRecSize,
+            byte[] funcInfo,
+            int lineInfoRecSize,
+            byte[] lineInfo,
+            int[] fdArray) {}
 
     /**
      * Loads a program. It is first tried without a log; if the kernel refuses it, it is loaded again with a log
      * (growing the buffer and the level as needed) so that the exception carries the verifier's explanation.
      */
     BpfFd progLoad(ProgLoad spec) throws BpfException;
-
 
     /** Creates a link: for struct_ops, {@code progOrMapFd} is the map and attach type BPF_STRUCT_OPS. */
     BpfFd linkCreate(BpfFd progOrMap, int targetFd, int attachType, int flags) throws BpfException;
@@ -122,7 +141,10 @@ public interface Bpf {
 
     /** Kinds of kernel object with ids. */
     enum ObjectType {
-        PROG, MAP, BTF, LINK
+        PROG,
+        MAP,
+        BTF,
+        LINK
     }
 
     /** The next id after {@code startId} (0 for the first), or empty after the last. */
@@ -140,9 +162,19 @@ public interface Bpf {
     /** A descriptor for an object by id; empty if it vanished meanwhile (ENOENT). */
     Optional<BpfFd> fdById(ObjectType type, int id) throws BpfException;
 
-    record MapInfo(int type, int id, int keySize, int valueSize, int maxEntries, int mapFlags, String name,
-            int btfVmlinuxValueTypeId, int btfId, int btfVmlinuxId, int btfValueTypeId, int btfKeyTypeId) {
-    }
+    record MapInfo(
+            int type,
+            int id,
+            int keySize,
+            int valueSize,
+            int maxEntries,
+            int mapFlags,
+            String name,
+            int btfVmlinuxValueTypeId,
+            int btfId,
+            int btfVmlinuxId,
+            int btfValueTypeId,
+            int btfKeyTypeId) {}
 
     /**
      * What the kernel says of a program.
@@ -151,16 +183,13 @@ public interface Bpf {
      * @param btfId the program's BTF object (0 if loaded without BTF)
      * @param tag the kernel's tag of the program's instructions, in hex
      */
-    record ProgInfo(int type, int id, String name, int btfId, long runTimeNs, long runCount, int attachBtfId,
-            String tag) {
-    }
+    record ProgInfo(
+            int type, int id, String name, int btfId, long runTimeNs, long runCount, int attachBtfId, String tag) {}
 
-    record LinkInfo(int type, int id, int progId, int structOpsMapId) {
-    }
+    record LinkInfo(int type, int id, int progId, int structOpsMapId) {}
 
     /** A kernel BTF object: {@code vmlinux}, a module's name, or empty for BTF loaded by a program. */
-    record BtfInfo(int id, String name, boolean kernelBtf, int size) {
-    }
+    record BtfInfo(int id, String name, boolean kernelBtf, int size) {}
 
     MapInfo mapInfo(BpfFd map) throws BpfException;
 

@@ -2,8 +2,7 @@ package io.structops.syscall;
 
 /** Numbers from the kernel's UAPI ({@code linux/bpf.h}) that callers pass through {@link Bpf}. */
 public final class BpfConstants {
-    private BpfConstants() {
-    }
+    private BpfConstants() {}
 
     // enum bpf_map_type
     public static final int MAP_TYPE_HASH = 1;
@@ -37,5 +36,6 @@ public final class BpfConstants {
 
     /** Log levels for PROG_LOAD and BTF_LOAD. */
     public static final int LOG_LEVEL1 = 1;
+
     public static final int LOG_LEVEL2 = 2;
 }

@@ -13,18 +13,20 @@ import java.util.List;
 final class Capabilities {
     /** Name and bit of each capability struct_ops loading needs (linux/capability.h). */
     private static final String[] NAMES = {"CAP_BPF", "CAP_SYS_ADMIN", "CAP_PERFMON", "CAP_NET_ADMIN"};
+
     private static final int[] BITS = {39, 21, 38, 12};
 
-    private Capabilities() {
-    }
+    private Capabilities() {}
 
     /** The needed capabilities this process lacks; empty if it has them all or its status cannot be read. */
     static List<String> missing() {
         long effective;
         try {
             effective = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("CapEff:")).findFirst()
-                    .map(l -> Long.parseUnsignedLong(l.substring(7).trim(), 16)).orElse(-1L);
+                    .filter(l -> l.startsWith("CapEff:"))
+                    .findFirst()
+                    .map(l -> Long.parseUnsignedLong(l.substring(7).trim(), 16))
+                    .orElse(-1L);
         } catch (IOException | NumberFormatException e) {
             return List.of();
         }

@@ -65,8 +65,7 @@ public final class Errno {
             Map.entry(125, new String[] {"ECANCELED", "operation canceled"}),
             Map.entry(524, new String[] {"ENOTSUPP", "operation not supported by the kernel (ENOTSUPP)"}));
 
-    private Errno() {
-    }
+    private Errno() {}
 
     public static String name(int errno) {
         String[] n = NAMES.get(errno);

@@ -12,8 +12,7 @@ public final class PossibleCpus {
     /** The file the kernel lists its possible CPUs in ({@code 0-3}, {@code 0,2-5}). */
     static final Path FILE = Path.of("/sys/devices/system/cpu/possible");
 
-    private PossibleCpus() {
-    }
+    private PossibleCpus() {}
 
     /** How many: one more than the highest possible CPU's number. */
     public static int count() throws IOException {

@@ -18,7 +18,9 @@ class BtfCommandsTest {
     private static String bpftool(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bpftool"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), "bpftool " + cmd);
         return out;
@@ -26,7 +28,8 @@ class BtfCommandsTest {
 
     @Test
     void btfDumpRawIsBpftoolsForVmlinuxAndAnObject() throws Exception {
-        for (String file : List.of("/sys/kernel/btf/vmlinux",
+        for (String file : List.of(
+                "/sys/kernel/btf/vmlinux",
                 Launcher.example("tcp_cc_shared.bpf.o").toString())) {
             Launcher.Result r = Launcher.run("btf", "dump", file, "--format", "raw");
             assertEquals(0, r.status(), r.err());
@@ -37,14 +40,15 @@ class BtfCommandsTest {
 
     @Test
     void btfDumpCOfOneType() throws Exception {
-        Launcher.Result r = Launcher.run("btf", "dump", "/sys/kernel/btf/vmlinux", "--format", "c", "--type",
-                "tcp_congestion_ops");
+        Launcher.Result r =
+                Launcher.run("btf", "dump", "/sys/kernel/btf/vmlinux", "--format", "c", "--type", "tcp_congestion_ops");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("struct tcp_congestion_ops {"), r.out());
         assertTrue(r.out().contains("\tu32 (*ssthresh)(struct sock *);"), r.out());
         r = Launcher.run("btf", "dump", "/sys/kernel/btf/vmlinux", "--type", "no_such_type_x");
         assertEquals(1, r.status());
-        assertEquals(List.of("structops btf: /sys/kernel/btf/vmlinux: no type named 'no_such_type_x'"),
+        assertEquals(
+                List.of("structops btf: /sys/kernel/btf/vmlinux: no type named 'no_such_type_x'"),
                 r.err().lines().toList());
     }
 
@@ -54,8 +58,10 @@ class BtfCommandsTest {
         Launcher.Result r = Launcher.run("status", "--json");
         assertEquals(0, r.status(), r.err());
         JsonNode s = JSON.readTree(r.out());
-        assertEquals(new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/sys/kernel/osrelease")))
-                .trim(), s.get("kernel").asText());
+        assertEquals(
+                new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/sys/kernel/osrelease")))
+                        .trim(),
+                s.get("kernel").asText());
         assertTrue(s.get("btf").asBoolean());
         List<String> types = new ArrayList<>();
         s.get("structOpsTypes").forEach(t -> types.add(t.get("name").asText()));
@@ -67,7 +73,8 @@ class BtfCommandsTest {
 
     @Test
     void inspectNamesTypesAndWhatTheKernelWouldReject() throws Exception {
-        Launcher.Result r = Launcher.run("inspect", Launcher.example("tcp_cc_future.bpf.o").toString(), "--json");
+        Launcher.Result r =
+                Launcher.run("inspect", Launcher.example("tcp_cc_future.bpf.o").toString(), "--json");
         assertEquals(0, r.status(), r.err());
         JsonNode v = JSON.readTree(r.out()).get("structOps").get(0);
         assertEquals("tcp_congestion_ops", v.get("type").asText(), "the ___future flavour is stripped");

@@ -10,8 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs runtime/bin/structops as a user would, capturing its exit status, stdout and stderr. */
 public final class Launcher {
-    public record Result(int status, String out, String err) {
-    }
+    public record Result(int status, String out, String err) {}
 
     public static Path script() {
         return Path.of(System.getProperty("structops.launcher"));
@@ -21,7 +20,8 @@ public final class Launcher {
         return Path.of(System.getProperty("structops.examples"), name);
     }
 
-    public static Result run(Map<String, String> env, String stdin, String... args) throws IOException, InterruptedException {
+    public static Result run(Map<String, String> env, String stdin, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(script().toString());
         command.addAll(List.of(args));

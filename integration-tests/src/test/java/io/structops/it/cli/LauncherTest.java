@@ -24,7 +24,8 @@ class LauncherTest {
 
     @Test
     void inspectJsonBindsEveryMemberToItsProgram() throws Exception {
-        Launcher.Result r = Launcher.run("inspect", Launcher.example("tcp_cc_link.bpf.o").toString(), "--json");
+        Launcher.Result r =
+                Launcher.run("inspect", Launcher.example("tcp_cc_link.bpf.o").toString(), "--json");
         assertEquals(0, r.status(), r.err());
         // stdout is the JSON document and nothing else: no framework noise.
         JsonNode root = JSON.readTree(r.out());
@@ -35,25 +36,44 @@ class LauncherTest {
         Map<String, String> functions = new HashMap<>();
         for (JsonNode m : v.get("members")) {
             if (m.get("kind").asText().equals("function")) {
-                functions.put(m.get("name").asText() + "@" + m.get("offset").asLong(), m.get("program").asText());
+                functions.put(
+                        m.get("name").asText() + "@" + m.get("offset").asLong(),
+                        m.get("program").asText());
             } else {
                 assertEquals("name", m.get("name").asText());
                 assertEquals("\"structops_fixed\"", m.get("value").asText());
             }
         }
         // Offsets follow the object's own struct (structops_kernel.h), names come from its BTF.
-        assertEquals(Map.of("ssthresh@0", "fixed_ssthresh", "cong_avoid@8", "fixed_cong_avoid", "set_state@16",
-                "fixed_set_state", "undo_cwnd@24", "fixed_undo_cwnd", "init@56", "fixed_init"), functions);
+        assertEquals(
+                Map.of(
+                        "ssthresh@0",
+                        "fixed_ssthresh",
+                        "cong_avoid@8",
+                        "fixed_cong_avoid",
+                        "set_state@16",
+                        "fixed_set_state",
+                        "undo_cwnd@24",
+                        "fixed_undo_cwnd",
+                        "init@56",
+                        "fixed_init"),
+                functions);
         assertTrue(v.get("kernel").get("offered").asBoolean());
         assertEquals(5, root.get("programs").size());
     }
 
     @Test
     void inspectTableNamesProgramsMapsAndVariables() throws Exception {
-        Launcher.Result r = Launcher.run("inspect", Launcher.example("tcp_cc_shared.bpf.o").toString());
+        Launcher.Result r =
+                Launcher.run("inspect", Launcher.example("tcp_cc_shared.bpf.o").toString());
         assertEquals(0, r.status(), r.err());
-        for (String expected : List.of("shared_lifecycle", "structops_shared_alt", "flows", ".rodata",
-                "-> shared_set_state", "\"so_shared\"")) {
+        for (String expected : List.of(
+                "shared_lifecycle",
+                "structops_shared_alt",
+                "flows",
+                ".rodata",
+                "-> shared_set_state",
+                "\"so_shared\"")) {
             assertTrue(r.out().contains(expected), expected + " in\n" + r.out());
         }
     }
@@ -72,7 +92,8 @@ class LauncherTest {
 
         r = Launcher.run("inspect", dir.resolve("missing.o").toString());
         assertEquals(1, r.status());
-        assertEquals(List.of("structops inspect: " + dir.resolve("missing.o") + ": no such file"),
+        assertEquals(
+                List.of("structops inspect: " + dir.resolve("missing.o") + ": no such file"),
                 r.err().lines().toList());
     }
 
@@ -116,7 +137,9 @@ class LauncherTest {
         refused(Launcher.run("load", "--set", "=1", object), 1, "'=1' is not NAME=VALUE");
         refused(Launcher.run("load", "--set", ",,,", object), 1, "'' is not NAME=VALUE");
         refused(Launcher.run("load", "--set", "x=1,x=2", object), 1, "x is set twice");
-        refused(Launcher.run("load", "--optional", "nosuch", object), 1,
+        refused(
+                Launcher.run("load", "--optional", "nosuch", object),
+                1,
                 "--optional nosuch: the object has no optional struct_ops map of that name (it has none)");
         Path pins = dir.resolve("pins");
         refused(Launcher.run("load", "--pin", pins.toString(), object), 1, "is not on a BPF file system");
@@ -127,14 +150,19 @@ class LauncherTest {
     @Test
     void killingTheLauncherOutrightEndsTheRuntimeItStarted(@TempDir Path dir) throws Exception {
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
-        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "--deploy", dir.resolve("deploy")
-                .toString(), "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        ProcessBuilder pb = new ProcessBuilder(
+                        Launcher.script().toString(),
+                        "--deploy",
+                        dir.resolve("deploy").toString(),
+                        "--no-shell")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true);
         pb.environment().put("TMPDIR", tmp.toString()); // where the launcher makes its state directory
         Process p = pb.start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            for (String line = out.readLine(); line != null && !line.contains("structops running headless");
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = out.readLine();
+                    line != null && !line.contains("structops running headless");
                     line = out.readLine()) {
                 // until the runtime is up
             }
@@ -154,31 +182,41 @@ class LauncherTest {
     @Test
     void withBundlesOffTheDeployDirectoryRefusesEvenATrustedJar(@TempDir Path dir) throws Exception {
         Path deploy = Files.createDirectories(dir.resolve("deploy"));
-        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(),
-                "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        ProcessBuilder pb = new ProcessBuilder(
+                        Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true);
         pb.environment().put("STRUCTOPS_JAVA_OPTS", "-Dstructops.deploy.bundles=false");
         Process p = pb.start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line = out.readLine();
             while (line != null && !line.contains("structops running headless")) {
                 line = out.readLine();
             }
             // The tcp handler's own jar, from the runtime jar that embeds it: root's, 0644, a real bundle.
             Path jar = deploy.resolve("handler.jar");
-            try (java.util.zip.ZipFile runtime = new java.util.zip.ZipFile(Launcher.script().getParent()
-                    .resolve("../target/structops.jar").toFile())) {
-                var entry = runtime.stream().filter(e -> e.getName().startsWith("jar/io.structops.handler.tcpcc"))
-                        .findFirst().orElseThrow();
-                Files.write(deploy.resolve(".handler.jar.part"), runtime.getInputStream(entry).readAllBytes());
+            try (java.util.zip.ZipFile runtime = new java.util.zip.ZipFile(Launcher.script()
+                    .getParent()
+                    .resolve("../target/structops.jar")
+                    .toFile())) {
+                var entry = runtime.stream()
+                        .filter(e -> e.getName().startsWith("jar/io.structops.handler.tcpcc"))
+                        .findFirst()
+                        .orElseThrow();
+                Files.write(
+                        deploy.resolve(".handler.jar.part"),
+                        runtime.getInputStream(entry).readAllBytes());
             }
             Files.move(deploy.resolve(".handler.jar.part"), jar);
             while (line != null && !line.contains(jar + ": refused")) {
                 line = out.readLine();
             }
-            assertTrue(line != null && line.contains("bundles are not deployed from this directory"
-                    + " (structops.deploy.bundles=false)"), String.valueOf(line));
+            assertTrue(
+                    line != null
+                            && line.contains("bundles are not deployed from this directory"
+                                    + " (structops.deploy.bundles=false)"),
+                    String.valueOf(line));
         } finally {
             p.destroy();
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -203,9 +241,10 @@ class LauncherTest {
     void headlessServiceLogsAndWatchesItsDeployDirectory(@TempDir Path dir) throws Exception {
         Path deploy = dir.resolve("deploy");
         Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                StandardCharsets.UTF_8))) {
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        try (BufferedReader err =
+                new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             boolean seen = false;
             while ((line = err.readLine()) != null) {

@@ -17,12 +17,13 @@ import java.util.Map;
  * results of integration-tests/vm/guest/corpus.sh, one "OBJECT:MAP" key per struct_ops map, printed as COMPAT lines.
  */
 public final class Corpus {
-    private Corpus() {
-    }
+    private Corpus() {}
 
     /** Runs a tool; its output, or an error naming it. */
     public static String tool(List<String> command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertEquals(0, p.waitFor(), "failed: " + command);
         return out;
@@ -77,7 +78,8 @@ public final class Corpus {
             }
         }
         System.out.println("COMPAT " + where + " total maps=" + maps + " running=" + running + " differ="
-                + differ.size() + " known=" + knownDifferences + (v.getOrDefault("skipped", "").isEmpty() ? "" : "; not built: " + v.get("skipped")));
+                + differ.size() + " known=" + knownDifferences
+                + (v.getOrDefault("skipped", "").isEmpty() ? "" : "; not built: " + v.get("skipped")));
         assertTrue(differ.isEmpty(), "structops and libbpf differ on " + where + ":\n" + String.join("\n", differ));
         assertTrue(running >= minRunning, "only " + running + " maps of the corpus ran on " + where + ": " + v);
     }

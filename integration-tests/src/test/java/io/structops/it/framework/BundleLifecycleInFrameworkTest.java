@@ -38,9 +38,16 @@ import org.osgi.test.common.annotation.InjectBundleContext;
 @Tag("kernel")
 @EnabledIfSystemProperty(named = "user.name", matches = "root", disabledReason = "needs the kernel: root")
 class BundleLifecycleInFrameworkTest {
-    static final List<String> BUNDLES = List.of("io.structops.shell", "io.structops.handler.tcpcc",
-            "io.structops.deploy", "io.structops.kernvdata", "io.structops.btf", "io.structops.elf",
-            "io.structops.kernel.btf", "io.structops.syscall", "io.structops.loader");
+    static final List<String> BUNDLES = List.of(
+            "io.structops.shell",
+            "io.structops.handler.tcpcc",
+            "io.structops.deploy",
+            "io.structops.kernvdata",
+            "io.structops.btf",
+            "io.structops.elf",
+            "io.structops.kernel.btf",
+            "io.structops.syscall",
+            "io.structops.loader");
     static final String CALLER = "structops_fixed"; // tcp_cc_link.bpf.o
     static final String REGISTERED = "structops_kfunc"; // tcp_cc_kfunc.bpf.o
     static final String DEPLOYED = "so_legacy"; // tcp_cc_legacy.bpf.o
@@ -81,9 +88,11 @@ class BundleLifecycleInFrameworkTest {
         LoadedObject registered;
 
         void attach() throws Exception {
-            HandlerLifecycleInFrameworkTest.await("the loader is back", () -> service(StructOpsLoader.class)
-                    .isPresent() && service(StructOpsRegistry.class).isPresent()
-                    && service(DeployDirectory.class).isPresent());
+            HandlerLifecycleInFrameworkTest.await(
+                    "the loader is back",
+                    () -> service(StructOpsLoader.class).isPresent()
+                            && service(StructOpsRegistry.class).isPresent()
+                            && service(DeployDirectory.class).isPresent());
             loaderObjects = context.getServiceObjects(context.getServiceReference(StructOpsLoader.class));
             loader = loaderObjects.getService();
             callers = loader.load(example("tcp_cc_link.bpf.o"), LoadOptions.defaults());
@@ -93,8 +102,8 @@ class BundleLifecycleInFrameworkTest {
             Files.createDirectories(temp.getParent());
             Files.copy(example("tcp_cc_legacy.bpf.o"), temp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(temp, deployed(), StandardCopyOption.ATOMIC_MOVE);
-            HandlerLifecycleInFrameworkTest.await("all three attached", () -> available(CALLER)
-                    && available(REGISTERED) && available(DEPLOYED));
+            HandlerLifecycleInFrameworkTest.await(
+                    "all three attached", () -> available(CALLER) && available(REGISTERED) && available(DEPLOYED));
         }
 
         /** The kernel agrees with whoever holds each attachment; returns what is attached, for the record. */
@@ -105,23 +114,39 @@ class BundleLifecycleInFrameworkTest {
             do {
                 problems.clear();
                 boolean registryHolds = service(StructOpsRegistry.class)
-                        .map(r -> r.objects().contains(registered)).orElse(false);
-                boolean directoryHolds = service(DeployDirectory.class).map(d -> d.deployments().stream()
-                        .anyMatch(x -> x.file().equals(deployed().toAbsolutePath().normalize())
-                                && x.object().isPresent())).orElse(false);
-                agree(problems, CALLER, callers.isOpen(), "the caller's object is "
-                        + (callers.isOpen() ? "open" : "closed"));
-                agree(problems, REGISTERED, registryHolds, "the registry " + (registryHolds ? "lists" : "does not list")
-                        + " it");
-                agree(problems, DEPLOYED, directoryHolds, "the deploy directory " + (directoryHolds ? "lists"
-                        : "does not list") + " it");
+                        .map(r -> r.objects().contains(registered))
+                        .orElse(false);
+                boolean directoryHolds = service(DeployDirectory.class)
+                        .map(d -> d.deployments().stream()
+                                .anyMatch(x -> x.file()
+                                                .equals(deployed()
+                                                        .toAbsolutePath()
+                                                        .normalize())
+                                        && x.object().isPresent()))
+                        .orElse(false);
+                agree(
+                        problems,
+                        CALLER,
+                        callers.isOpen(),
+                        "the caller's object is " + (callers.isOpen() ? "open" : "closed"));
+                agree(
+                        problems,
+                        REGISTERED,
+                        registryHolds,
+                        "the registry " + (registryHolds ? "lists" : "does not list") + " it");
+                agree(
+                        problems,
+                        DEPLOYED,
+                        directoryHolds,
+                        "the deploy directory " + (directoryHolds ? "lists" : "does not list") + " it");
                 if (problems.isEmpty()) {
                     break;
                 }
                 Thread.sleep(50);
             } while (System.nanoTime() < deadline);
             assertEquals(List.of(), problems, after);
-            return (available(CALLER) ? CALLER + " " : "") + (available(REGISTERED) ? REGISTERED + " " : "")
+            return (available(CALLER) ? CALLER + " " : "")
+                    + (available(REGISTERED) ? REGISTERED + " " : "")
                     + (available(DEPLOYED) ? DEPLOYED : "");
         }
 
@@ -152,8 +177,8 @@ class BundleLifecycleInFrameworkTest {
                     // that loader instance is gone already
                 }
             }
-            HandlerLifecycleInFrameworkTest.await("nothing attached", () -> !available(CALLER)
-                    && !available(REGISTERED) && !available(DEPLOYED));
+            HandlerLifecycleInFrameworkTest.await(
+                    "nothing attached", () -> !available(CALLER) && !available(REGISTERED) && !available(DEPLOYED));
         }
     }
 
@@ -191,8 +216,10 @@ class BundleLifecycleInFrameworkTest {
                 steps++;
                 // An update takes a refresh to take effect, and a refresh restarts every bundle wired to the updated
                 // one: where that would restart this test's own bundle, the update is left to the other tests.
-                boolean updatable = !context.getBundle(0).adapt(FrameworkWiring.class)
-                        .getDependencyClosure(List.of(b)).contains(context.getBundle());
+                boolean updatable = !context.getBundle(0)
+                        .adapt(FrameworkWiring.class)
+                        .getDependencyClosure(List.of(b))
+                        .contains(context.getBundle());
                 if (updatable) {
                     b.update();
                     refresh(b);

@@ -43,6 +43,7 @@ class DeployDirectoryInFrameworkTest {
 
     @InjectBundleContext
     BundleContext context;
+
     @InjectService
     DeployDirectory directory;
 
@@ -74,7 +75,8 @@ class DeployDirectoryInFrameworkTest {
     }
 
     private Optional<DeployDirectory.Deployment> deployment(Path file) {
-        return directory.deployments().stream().filter(d -> d.file().equals(file.toAbsolutePath().normalize()))
+        return directory.deployments().stream()
+                .filter(d -> d.file().equals(file.toAbsolutePath().normalize()))
                 .findFirst();
     }
 
@@ -83,12 +85,15 @@ class DeployDirectoryInFrameworkTest {
     }
 
     private LoadedMap attached(Path file) {
-        return deployment(file).flatMap(DeployDirectory.Deployment::object).map(o -> o.maps().get(0))
+        return deployment(file)
+                .flatMap(DeployDirectory.Deployment::object)
+                .map(o -> o.maps().get(0))
                 .orElse(null);
     }
 
     private void awaitAttempt(Path file, int attempt) throws InterruptedException {
-        await(file.getFileName() + " processed " + attempt + " time(s) (" + deployment(file) + ")",
+        await(
+                file.getFileName() + " processed " + attempt + " time(s) (" + deployment(file) + ")",
                 () -> attempts(file) >= attempt);
     }
 
@@ -141,14 +146,25 @@ class DeployDirectoryInFrameworkTest {
     @Test
     void aReplacedFileSwapsUnderLoadAndAFailedOneKeepsTheOld(@TempDir Path temp) throws Exception {
         Path tool = temp.resolve("tcp_traffic");
-        Process cc = new ProcessBuilder("gcc", "-O2", "-o", tool.toString(), example("..").resolve("kernel")
-                .resolve("tcp_traffic.c").normalize().toString()).inheritIO().start();
+        Process cc = new ProcessBuilder(
+                        "gcc",
+                        "-O2",
+                        "-o",
+                        tool.toString(),
+                        example("..")
+                                .resolve("kernel")
+                                .resolve("tcp_traffic.c")
+                                .normalize()
+                                .toString())
+                .inheritIO()
+                .start();
         assertEquals(0, cc.waitFor());
         Path object = deployDir().resolve("cc.bpf.o");
         put(object, Files.readAllBytes(example("tcp_cc_link.bpf.o")));
         awaitAttempt(object, 1);
         LoadedMap first = attached(object);
-        assertTrue(first != null && HandlerLifecycleInFrameworkTest.available("structops_fixed"),
+        assertTrue(
+                first != null && HandlerLifecycleInFrameworkTest.available("structops_fixed"),
                 String.valueOf(deployment(object)));
 
         AtomicBoolean stop = new AtomicBoolean();
@@ -168,7 +184,8 @@ class DeployDirectoryInFrameworkTest {
             while (!stop.get()) {
                 try {
                     Process p = new ProcessBuilder(tool.toString(), "structops_fixed", "1048576")
-                            .redirectErrorStream(true).start();
+                            .redirectErrorStream(true)
+                            .start();
                     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
                     if (p.waitFor() == 0) {
                         transfers.incrementAndGet();
@@ -183,15 +200,17 @@ class DeployDirectoryInFrameworkTest {
         try {
             put(object, Files.readAllBytes(example("tcp_cc_link_broken.bpf.o")));
             awaitAttempt(object, 2);
-            assertTrue(deployment(object).orElseThrow().outcome().startsWith("failed: ")
-                    && deployment(object).orElseThrow().outcome().endsWith("the attached version stays"),
+            assertTrue(
+                    deployment(object).orElseThrow().outcome().startsWith("failed: ")
+                            && deployment(object).orElseThrow().outcome().endsWith("the attached version stays"),
                     deployment(object).orElseThrow().outcome());
             assertEquals(first, attached(object), "the verifier refused the new file; the old one stays");
 
             put(object, Files.readAllBytes(example("tcp_cc_link_v2.bpf.o")));
             awaitAttempt(object, 3);
             LoadedMap second = attached(object);
-            assertTrue(deployment(object).orElseThrow().outcome().startsWith("swapped in, no gap"),
+            assertTrue(
+                    deployment(object).orElseThrow().outcome().startsWith("swapped in, no gap"),
                     deployment(object).orElseThrow().outcome());
             assertEquals(first.linkId(), second.linkId());
             assertTrue(second.mapId() != first.mapId());
@@ -210,28 +229,40 @@ class DeployDirectoryInFrameworkTest {
     }
 
     @Test
-    void aHandlerBundleDroppedInIsInstalledAndGoesWithItsFile(@InjectService io.structops.handler.StructOpsHandlers
-            handlers) throws Exception {
+    void aHandlerBundleDroppedInIsInstalledAndGoesWithItsFile(
+            @InjectService io.structops.handler.StructOpsHandlers handlers) throws Exception {
         org.osgi.framework.Bundle shipped = HandlerLifecycleInFrameworkTest.handlerBundle(context);
         String location = shipped.getLocation();
         byte[] jar = HandlerLifecycleInFrameworkTest.handlerJar(context);
         shipped.uninstall();
         try {
-            await("no tcp handler", () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT).isEmpty());
+            await(
+                    "no tcp handler",
+                    () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT)
+                            .isEmpty());
             Path dropped = deployDir().resolve("tcp-handler.jar");
             put(dropped, jar);
-            await("the dropped handler bundle is in charge",
-                    () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT).isPresent());
+            await(
+                    "the dropped handler bundle is in charge",
+                    () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT)
+                            .isPresent());
             Files.delete(dropped);
-            await("the removed handler bundle is gone",
-                    () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT).isEmpty());
+            await(
+                    "the removed handler bundle is gone",
+                    () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT)
+                            .isEmpty());
         } finally {
-            await("FileInstall uninstalled the dropped bundle", () -> java.util.Arrays.stream(context.getBundles())
-                    .noneMatch(b -> HandlerLifecycleInFrameworkTest.HANDLER_BUNDLE.equals(b.getSymbolicName())));
+            await(
+                    "FileInstall uninstalled the dropped bundle",
+                    () -> java.util.Arrays.stream(context.getBundles())
+                            .noneMatch(
+                                    b -> HandlerLifecycleInFrameworkTest.HANDLER_BUNDLE.equals(b.getSymbolicName())));
             context.getBundle(0).getBundleContext().installBundle(location).start();
         }
-        await("the shipped handler is back", () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT)
-                .isPresent());
+        await(
+                "the shipped handler is back",
+                () -> handlers.handlerFor(HandlerLifecycleInFrameworkTest.STRUCT)
+                        .isPresent());
     }
 
     /**
@@ -247,7 +278,8 @@ class DeployDirectoryInFrameworkTest {
     }
 
     private String awaitOutcome(Path file, String expected) throws InterruptedException {
-        await(file.getFileName() + "'s outcome says '" + expected + "' (" + deployment(file) + ")",
+        await(
+                file.getFileName() + "'s outcome says '" + expected + "' (" + deployment(file) + ")",
                 () -> deployment(file).map(d -> d.outcome().contains(expected)).orElse(false));
         return deployment(file).orElseThrow().outcome();
     }
@@ -315,12 +347,13 @@ class DeployDirectoryInFrameworkTest {
             Files.delete(object);
             await("cycle.bpf.o is gone", () -> deployment(object).isEmpty());
         }
-        await("the kernel dropped every program and map of the cycles",
+        await(
+                "the kernel dropped every program and map of the cycles",
                 () -> programs.containsAll(ids(bpf, Bpf.ObjectType.PROG))
                         && maps.containsAll(ids(bpf, Bpf.ObjectType.MAP)));
         assertEquals(fds, bpf.openDescriptorCount(), "descriptors open in this process");
-        System.out.println("deploy directory: " + cycles + " add/remove cycles of tcp_cc_maps.bpf.o; descriptors "
-                + fds + " before and after, no program or map left");
+        System.out.println("deploy directory: " + cycles + " add/remove cycles of tcp_cc_maps.bpf.o; descriptors " + fds
+                + " before and after, no program or map left");
     }
 
     private static List<Integer> ids(Bpf bpf, Bpf.ObjectType type) {

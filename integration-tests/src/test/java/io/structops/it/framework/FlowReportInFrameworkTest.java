@@ -38,8 +38,10 @@ class FlowReportInFrameworkTest {
 
     @InjectBundleContext
     BundleContext context;
+
     @InjectService
     StructOpsLoader loader;
+
     @InjectService
     ConfigurationAdmin configAdmin;
 
@@ -48,8 +50,7 @@ class FlowReportInFrameworkTest {
         List<Event> received = new CopyOnWriteArrayList<>();
         Dictionary<String, Object> topic = new Hashtable<>();
         topic.put(EventConstants.EVENT_TOPIC, TOPIC);
-        ServiceRegistration<EventHandler> handler = context.registerService(EventHandler.class, received::add,
-                topic);
+        ServiceRegistration<EventHandler> handler = context.registerService(EventHandler.class, received::add, topic);
         Configuration config = configAdmin.getConfiguration("io.structops.example.flowreport", "?");
         Dictionary<String, Object> every = new Hashtable<>();
         every.put("interval.seconds", 1L);
@@ -57,13 +58,20 @@ class FlowReportInFrameworkTest {
         Path examples = Path.of(context.getProperty("structops.examples"));
         try (LoadedObject cc = loader.load(examples.resolve("tcp_cc_report.bpf.o"), LoadOptions.defaults())) {
             Path traffic = dir.resolve("tcp_traffic");
-            run(List.of("gcc", "-O2", "-o", traffic.toString(), examples.resolveSibling("kernel")
-                    .resolve("tcp_traffic.c").toString()));
+            run(List.of(
+                    "gcc",
+                    "-O2",
+                    "-o",
+                    traffic.toString(),
+                    examples.resolveSibling("kernel").resolve("tcp_traffic.c").toString()));
             run(List.of(traffic.toString(), "so_report", "262144"));
-            DeployDirectoryInFrameworkTest.await("a flow is reported with its acks",
+            DeployDirectoryInFrameworkTest.await(
+                    "a flow is reported with its acks",
                     () -> received.stream().anyMatch(e -> e.getProperty("acked") instanceof Long a && a > 0));
-            Event flow = received.stream().filter(e -> e.getProperty("acked") instanceof Long a && a > 0)
-                    .findFirst().orElseThrow();
+            Event flow = received.stream()
+                    .filter(e -> e.getProperty("acked") instanceof Long a && a > 0)
+                    .findFirst()
+                    .orElseThrow();
             assertEquals("structops_repor", flow.getProperty("map"), "the kernel's name of the struct_ops map");
             assertTrue((Long) flow.getProperty("local_port") > 0, flow.toString());
             assertEquals("PHASE_ACKED", flow.getProperty("phase"), "an enum by its enumerator's name");

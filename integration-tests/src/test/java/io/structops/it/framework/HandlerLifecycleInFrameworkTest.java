@@ -82,7 +82,9 @@ class HandlerLifecycleInFrameworkTest {
 
     /** Sends bytes over loopback TCP with the given congestion control (integration-tests/kernel/tcp_traffic.c). */
     String traffic(Path tool, String cc) throws Exception {
-        Process p = new ProcessBuilder(tool.toString(), cc, "262144").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(tool.toString(), cc, "262144")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         assertEquals(0, p.waitFor(), out);
         return out;
@@ -98,13 +100,24 @@ class HandlerLifecycleInFrameworkTest {
     }
 
     @Test
-    void handlerBundleComesAndGoesWhileItsObjectStaysAttached(@TempDir Path dir,
-            @InjectService StructOpsLoader loader, @InjectService StructOpsRegistry registry,
-            @InjectService StructOpsHandlers handlers) throws Exception {
+    void handlerBundleComesAndGoesWhileItsObjectStaysAttached(
+            @TempDir Path dir,
+            @InjectService StructOpsLoader loader,
+            @InjectService StructOpsRegistry registry,
+            @InjectService StructOpsHandlers handlers)
+            throws Exception {
         Path examples = Path.of(context.getProperty("structops.examples"));
         Path tool = dir.resolve("tcp_traffic");
-        Process cc = new ProcessBuilder("gcc", "-O2", "-o", tool.toString(),
-                examples.resolveSibling("kernel").resolve("tcp_traffic.c").toString()).inheritIO().start();
+        Process cc = new ProcessBuilder(
+                        "gcc",
+                        "-O2",
+                        "-o",
+                        tool.toString(),
+                        examples.resolveSibling("kernel")
+                                .resolve("tcp_traffic.c")
+                                .toString())
+                .inheritIO()
+                .start();
         assertEquals(0, cc.waitFor());
 
         Bundle handler = handlerBundle();
@@ -124,14 +137,20 @@ class HandlerLifecycleInFrameworkTest {
             }
         });
         try {
-            assertEquals(HANDLER_BUNDLE, handlers.handlerFor(STRUCT).orElseThrow().bundle());
-            assertEquals("structops_fixed", handlers.status(object, map).orElseThrow().get("algorithm"));
+            assertEquals(
+                    HANDLER_BUNDLE, handlers.handlerFor(STRUCT).orElseThrow().bundle());
+            assertEquals(
+                    "structops_fixed",
+                    handlers.status(object, map).orElseThrow().get("algorithm"));
             assertEquals("structops_fixed 262144", traffic(tool, "structops_fixed"));
 
             long before = handlers.handlerFor(STRUCT).orElseThrow().serviceId();
             handler.update();
-            await("the updated handler is in charge", () -> handlers.handlerFor(STRUCT)
-                    .filter(h -> h.serviceId() != before).isPresent());
+            await(
+                    "the updated handler is in charge",
+                    () -> handlers.handlerFor(STRUCT)
+                            .filter(h -> h.serviceId() != before)
+                            .isPresent());
             assertEquals("structops_fixed 262144", traffic(tool, "structops_fixed"));
             assertTrue(handlers.status(object, map).isPresent(), "managed by the updated handler");
 
@@ -144,7 +163,9 @@ class HandlerLifecycleInFrameworkTest {
             // Through the system bundle: osgi-test uninstalls what the test's own context installed when it ends.
             handler = context.getBundle(0).getBundleContext().installBundle(location);
             handler.start();
-            await("the reinstalled handler is in charge", () -> handlers.handlerFor(STRUCT).isPresent());
+            await(
+                    "the reinstalled handler is in charge",
+                    () -> handlers.handlerFor(STRUCT).isPresent());
             assertEquals(true, handlers.status(object, map).orElseThrow().get("available"));
             assertEquals("structops_fixed 262144", traffic(tool, "structops_fixed"));
         } finally {

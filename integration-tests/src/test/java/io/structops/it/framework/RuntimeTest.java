@@ -34,10 +34,17 @@ class RuntimeTest {
             }
         }
         assertEquals(List.of(), notActive);
-        for (String bsn : List.of("io.structops.elf", "io.structops.shell", "org.apache.felix.scr",
-                "org.apache.felix.configadmin", "org.apache.felix.fileinstall", "org.apache.felix.gogo.runtime",
-                "org.apache.felix.gogo.shell", "org.apache.felix.gogo.command")) {
-            assertTrue(List.of(context.getBundles()).stream().anyMatch(b -> bsn.equals(b.getSymbolicName())),
+        for (String bsn : List.of(
+                "io.structops.elf",
+                "io.structops.shell",
+                "org.apache.felix.scr",
+                "org.apache.felix.configadmin",
+                "org.apache.felix.fileinstall",
+                "org.apache.felix.gogo.runtime",
+                "org.apache.felix.gogo.shell",
+                "org.apache.felix.gogo.command")) {
+            assertTrue(
+                    List.of(context.getBundles()).stream().anyMatch(b -> bsn.equals(b.getSymbolicName())),
                     bsn + " is installed");
         }
     }
@@ -62,7 +69,9 @@ class RuntimeTest {
             for (ComponentConfigurationDTO c : configurations) {
                 if (c.state != ComponentConfigurationDTO.SATISFIED && c.state != ComponentConfigurationDTO.ACTIVE) {
                     problems.add(description.name + " is in state " + c.state + ", unsatisfied references: "
-                            + List.of(c.unsatisfiedReferences).stream().map(r -> r.name).toList());
+                            + List.of(c.unsatisfiedReferences).stream()
+                                    .map(r -> r.name)
+                                    .toList());
                 }
             }
         }

@@ -20,8 +20,7 @@ final class AllocationBudget {
         void run() throws Exception;
     }
 
-    private AllocationBudget() {
-    }
+    private AllocationBudget() {}
 
     static long allocated() {
         return THREADS.getCurrentThreadAllocatedBytes();

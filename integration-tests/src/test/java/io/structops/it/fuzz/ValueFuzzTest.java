@@ -60,8 +60,9 @@ class ValueFuzzTest {
             byte[] again = BtfValues.encode(btf, id, decoded);
             assertEquals(size, again.length, "encoded to the type's size");
             BtfKind kind = btf.kind(btf.resolve(id));
-            if (kind == BtfKind.ENUM || kind == BtfKind.ENUM64 || kind == BtfKind.INT
-                    && !(decoded instanceof Value.Bool)) {
+            if (kind == BtfKind.ENUM
+                    || kind == BtfKind.ENUM64
+                    || kind == BtfKind.INT && !(decoded instanceof Value.Bool)) {
                 assertArrayEquals(bytes, again, "a scalar comes back byte for byte");
             }
         } catch (IllegalArgumentException refused) {

@@ -47,12 +47,13 @@ class CommandSocketOnKernelTest {
         socket = dir.resolve("run").resolve("structops.sock");
         Path deploy = Files.createDirectories(dir.resolve("deploy"));
         Files.copy(Launcher.example("tcp_cc_link.bpf.o"), deploy.resolve("link.bpf.o"));
-        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(),
-                "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(
+                        Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("STRUCTOPS_SOCKET", socket.toString());
         service = pb.start();
-        BufferedReader err = new BufferedReader(new InputStreamReader(service.getErrorStream(),
-                StandardCharsets.UTF_8));
+        BufferedReader err =
+                new BufferedReader(new InputStreamReader(service.getErrorStream(), StandardCharsets.UTF_8));
         ServiceOnKernelTest.awaitLog(err, LOG, "command socket " + socket, "link.bpf.o: deployed");
         Thread.ofVirtual().start(() -> err.lines().forEach(LOG::add));
     }
@@ -75,9 +76,19 @@ class CommandSocketOnKernelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"status --json", "status", "dump structops_fixed --json", "dump structops_fixed",
-        "vars structops_fixed --json", "maps --of structops_fixed --json", "dump no_such_map", "map nosuch x",
-        "help", "list --bad-option"})
+    @ValueSource(
+            strings = {
+                "status --json",
+                "status",
+                "dump structops_fixed --json",
+                "dump structops_fixed",
+                "vars structops_fixed --json",
+                "maps --of structops_fixed --json",
+                "dump no_such_map",
+                "map nosuch x",
+                "help",
+                "list --bad-option"
+            })
     void theServiceAnswersAsAStandaloneRunDoes(String command) throws Exception {
         String[] args = command.split(" ");
         Launcher.Result alone = standalone(args);
@@ -92,7 +103,9 @@ class CommandSocketOnKernelTest {
         JsonNode served = find(JSON.readTree(viaService("list", "--json").out()), "structops_fixed");
         JsonNode alone = find(JSON.readTree(standalone("list", "--json").out()), "structops_fixed");
         assertTrue(served.get("owned").asBoolean(), "the service holds it: " + served);
-        assertEquals("io.structops.handler.tcpcc", served.get("handler").get("bundle").asText());
+        assertEquals(
+                "io.structops.handler.tcpcc",
+                served.get("handler").get("bundle").asText());
         assertFalse(alone.get("owned").asBoolean(), "a fresh runtime does not: " + alone);
     }
 
@@ -124,8 +137,7 @@ class CommandSocketOnKernelTest {
 
     @Test
     void aClientThatGoesAwayEndsItsCommandInTheService() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "stats", "structops_fixed", "--for",
-                "60");
+        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "stats", "structops_fixed", "--for", "60");
         pb.environment().putAll(Map.of("STRUCTOPS_SOCKET", socket.toString(), "STRUCTOPS_STANDALONE", "0"));
         Process client = pb.start();
         Thread.sleep(1500);
@@ -141,19 +153,25 @@ class CommandSocketOnKernelTest {
     void aServiceThatDiesMidCommandIsReportedNotRetried() throws Exception {
         Path other = dir.resolve("other").resolve("structops.sock");
         Path deploy = Files.createDirectories(dir.resolve("other-deploy"));
-        ProcessBuilder pb = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(),
-                "--no-shell").redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(
+                        Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("STRUCTOPS_SOCKET", other.toString());
         Process second = pb.start();
         try {
-            BufferedReader err = new BufferedReader(new InputStreamReader(second.getErrorStream(),
-                    StandardCharsets.UTF_8));
+            BufferedReader err =
+                    new BufferedReader(new InputStreamReader(second.getErrorStream(), StandardCharsets.UTF_8));
             ServiceOnKernelTest.awaitLog(err, new ArrayList<>(), "command socket " + other);
-            Thread.ofVirtual().start(() -> err.lines().forEach(l -> { }));
+            Thread.ofVirtual().start(() -> err.lines().forEach(l -> {}));
             CompletableFuture<Launcher.Result> stats = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return Launcher.run(Map.of("STRUCTOPS_SOCKET", other.toString(), "STRUCTOPS_STANDALONE", "0"), "",
-                            "stats", "structops_fixed", "--for", "60");
+                    return Launcher.run(
+                            Map.of("STRUCTOPS_SOCKET", other.toString(), "STRUCTOPS_STANDALONE", "0"),
+                            "",
+                            "stats",
+                            "structops_fixed",
+                            "--for",
+                            "60");
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -177,8 +195,8 @@ class CommandSocketOnKernelTest {
             gone.bind(UnixDomainSocketAddress.of(stale)); // closed at once: the file stays, nobody listens
         }
         assertTrue(Files.exists(stale));
-        Launcher.Result r = Launcher.run(Map.of("STRUCTOPS_SOCKET", stale.toString(), "STRUCTOPS_STANDALONE", "0"),
-                "", "list", "--json");
+        Launcher.Result r = Launcher.run(
+                Map.of("STRUCTOPS_SOCKET", stale.toString(), "STRUCTOPS_STANDALONE", "0"), "", "list", "--json");
         assertEquals(0, r.status(), r.err());
         assertFalse(find(JSON.readTree(r.out()), "structops_fixed").get("owned").asBoolean(), "run standalone");
     }

@@ -19,20 +19,31 @@ import org.junit.jupiter.api.Test;
 class CorpusOnKernelTest {
     @Test
     void structopsLoadsWhatLibbpfLoads() throws Exception {
-        Path root = Path.of(System.getProperty("structops.examples")).getParent().getParent();
+        Path root =
+                Path.of(System.getProperty("structops.examples")).getParent().getParent();
         Path work = Files.createDirectories(root.resolve("integration-tests/target/corpus"));
-        Path corpus = Corpus.lastLine(Corpus.tool(List.of(root.resolve("integration-tests/corpus/build").toString(),
-                "host")));
+        Path corpus = Corpus.lastLine(Corpus.tool(
+                List.of(root.resolve("integration-tests/corpus/build").toString(), "host")));
         Path traffic = work.resolve("tcp_traffic");
-        Corpus.tool(List.of("gcc", "-O2", root.resolve("integration-tests/kernel/tcp_traffic.c").toString(), "-o",
+        Corpus.tool(List.of(
+                "gcc",
+                "-O2",
+                root.resolve("integration-tests/kernel/tcp_traffic.c").toString(),
+                "-o",
                 traffic.toString()));
         Path peer = work.resolve("libbpf_insns");
-        Corpus.tool(List.of(root.resolve("integration-tests/kernel/build-libbpf-insns.sh").toString(),
-                peer.toString()));
+        Corpus.tool(List.of(
+                root.resolve("integration-tests/kernel/build-libbpf-insns.sh").toString(), peer.toString()));
         String before = Corpus.tool(List.of("bpftool", "struct_ops", "list"));
-        Corpus.tool(List.of(root.resolve("integration-tests/corpus/check-host").toString(),
-                work.resolve("out").toString(), corpus.toString(), peer.toString(), traffic.toString()));
-        assertEquals(before, Corpus.tool(List.of("bpftool", "struct_ops", "list")),
+        Corpus.tool(List.of(
+                root.resolve("integration-tests/corpus/check-host").toString(),
+                work.resolve("out").toString(),
+                corpus.toString(),
+                peer.toString(),
+                traffic.toString()));
+        assertEquals(
+                before,
+                Corpus.tool(List.of("bpftool", "struct_ops", "list")),
                 "struct_ops maps left in the kernel by the corpus");
         Corpus.assertSameAsLibbpf("this machine's kernel", Corpus.results(work.resolve("out/corpus.txt")), 5);
     }

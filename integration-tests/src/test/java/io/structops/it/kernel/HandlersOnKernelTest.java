@@ -57,14 +57,20 @@ class HandlersOnKernelTest {
     void theHandlerRefusesANameTakenBeforeAnythingIsLoaded() throws Exception {
         Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
         try {
-            assertEquals(0, Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin",
-                    pins.toString()).status());
+            assertEquals(
+                    0,
+                    Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin", pins.toString())
+                            .status());
             Set<Integer> before = programIds();
-            Launcher.Result again = Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString());
+            Launcher.Result again =
+                    Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString());
             assertEquals(1, again.status());
-            assertTrue(again.err().contains("tcp_congestion_ops handler (io.structops.handler.tcpcc")
-                    && again.err().contains("validate: a congestion control named structops_fixed is already"
-                            + " registered"), again.err());
+            assertTrue(
+                    again.err().contains("tcp_congestion_ops handler (io.structops.handler.tcpcc")
+                            && again.err()
+                                    .contains("validate: a congestion control named structops_fixed is already"
+                                            + " registered"),
+                    again.err());
             assertEquals(before, programIds(), "the handler refused before any program was loaded");
             assertEquals(0, Launcher.run("unload", "structops_fixed").status());
         } finally {
@@ -86,8 +92,8 @@ class HandlersOnKernelTest {
                 pins.add(pin);
                 runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
-                        return Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin",
-                                pin.toString());
+                        return Launcher.run(
+                                "load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin", pin.toString());
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
@@ -100,7 +106,8 @@ class HandlersOnKernelTest {
                     won++;
                 } else {
                     assertEquals(1, r.status(), r.err());
-                    assertTrue(r.err().contains("a congestion control named structops_fixed is already registered"),
+                    assertTrue(
+                            r.err().contains("a congestion control named structops_fixed is already registered"),
                             "a loser reads the rule, not a bare errno: " + r.err());
                 }
             }
@@ -119,15 +126,19 @@ class HandlersOnKernelTest {
         String link = Launcher.example("tcp_cc_link.bpf.o").toString();
         String v2 = Launcher.example("tcp_cc_link_v2.bpf.o").toString();
         String reject = Launcher.example("tcp_cc_reject.bpf.o").toString();
-        Launcher.Result r = Launcher.run(Map.of(), String.join("\n",
-                "load --json " + link,
-                "swap structops_fixed " + reject,
-                "list --json",
-                "swap --json structops_fixed " + v2,
-                "list --json",
-                "handlers --json",
-                "unload structops_fixed",
-                "handlers --json", ""));
+        Launcher.Result r = Launcher.run(
+                Map.of(),
+                String.join(
+                        "\n",
+                        "load --json " + link,
+                        "swap structops_fixed " + reject,
+                        "list --json",
+                        "swap --json structops_fixed " + v2,
+                        "list --json",
+                        "handlers --json",
+                        "unload structops_fixed",
+                        "handlers --json",
+                        ""));
         assertEquals(0, r.status(), r.err());
         List<JsonNode> docs = documents(r.out());
         assertEquals(6, docs.size(), r.out());
@@ -135,12 +146,16 @@ class HandlersOnKernelTest {
         int linkId = docs.get(0).get("maps").get(0).get("linkId").asInt();
         // The refused swap (the verifier rejects the new object) left the first map attached and managed.
         JsonNode listed = find(docs.get(1), firstMap);
-        assertEquals("io.structops.handler.tcpcc", listed.get("handler").get("bundle").asText());
+        assertEquals(
+                "io.structops.handler.tcpcc",
+                listed.get("handler").get("bundle").asText());
         assertEquals("structops_fixed", listed.get("status").get("algorithm").asText());
         assertTrue(listed.get("status").get("available").asBoolean());
         // Fed from a pipe, the shell reports a failed command as one line on stderr and goes on.
-        assertTrue(r.err().contains("structops swap: ") && r.err().contains("structops_fixed from " + link
-                + " stays attached"), r.err());
+        assertTrue(
+                r.err().contains("structops swap: ")
+                        && r.err().contains("structops_fixed from " + link + " stays attached"),
+                r.err());
         // The swap kept the link and moved it to the new map.
         JsonNode swapped = docs.get(2);
         assertEquals(linkId, swapped.get("linkId").asInt());
@@ -151,8 +166,11 @@ class HandlersOnKernelTest {
         JsonNode handler = handlerOf(docs.get(4), "tcp_congestion_ops");
         assertEquals("io.structops.handler.tcpcc", handler.get("bundle").asText());
         assertEquals("[\"structops_fixed\"]", handler.get("maps").toString());
-        assertEquals("[]", handlerOf(docs.get(5), "tcp_congestion_ops").get("maps").toString());
-        assertEquals("io.structops.handler.schedext", handlerOf(docs.get(5), "sched_ext_ops").get("bundle").asText());
+        assertEquals(
+                "[]", handlerOf(docs.get(5), "tcp_congestion_ops").get("maps").toString());
+        assertEquals(
+                "io.structops.handler.schedext",
+                handlerOf(docs.get(5), "sched_ext_ops").get("bundle").asText());
         assertFalse(available("structops_fixed"));
         awaitGone(before);
     }

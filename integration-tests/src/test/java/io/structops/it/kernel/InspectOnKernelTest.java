@@ -26,7 +26,8 @@ class InspectOnKernelTest {
 
     @BeforeAll
     static void readVmlinuxWithBpftool() throws Exception {
-        vmlinux = StructOpsOnKernelTest.bpftool("btf", "dump", "file", "/sys/kernel/btf/vmlinux").get("types");
+        vmlinux = StructOpsOnKernelTest.bpftool("btf", "dump", "file", "/sys/kernel/btf/vmlinux")
+                .get("types");
     }
 
     static JsonNode inspect(String example) throws Exception {
@@ -54,14 +55,16 @@ class InspectOnKernelTest {
     @Test
     void kfuncsAndKsymsResolveToTheIdsBpftoolShows() throws Exception {
         Map<String, JsonNode> kfuncs = byName(inspect("tcp_cc_kfunc.bpf.o").get("externs"));
-        assertEquals("FUNC [" + bpftoolId("FUNC", "tcp_reno_ssthresh") + "] in vmlinux BTF",
+        assertEquals(
+                "FUNC [" + bpftoolId("FUNC", "tcp_reno_ssthresh") + "] in vmlinux BTF",
                 kfuncs.get("tcp_reno_ssthresh").get("resolution").asText());
         assertEquals("kfunc", kfuncs.get("tcp_reno_ssthresh").get("kind").asText());
         JsonNode missing = kfuncs.get("structops_no_such_kfunc");
         assertTrue(missing.get("weak").asBoolean() && !missing.get("resolved").asBoolean(), missing.toString());
 
         Map<String, JsonNode> ksyms = byName(inspect("tcp_cc_ksym.bpf.o").get("externs"));
-        assertEquals("VAR [" + bpftoolId("VAR", "bpf_prog_active") + "] in vmlinux BTF",
+        assertEquals(
+                "VAR [" + bpftoolId("VAR", "bpf_prog_active") + "] in vmlinux BTF",
                 ksyms.get("bpf_prog_active").get("resolution").asText());
         assertFalse(ksyms.get("structops_no_such_variable").get("resolved").asBoolean());
     }
@@ -70,13 +73,20 @@ class InspectOnKernelTest {
     void kconfigAndTypelessKsymsShowThisKernelsValues() throws Exception {
         Map<String, JsonNode> externs = byName(inspect("tcp_cc_externs.bpf.o").get("externs"));
         for (String option : new String[] {"CONFIG_HZ", "CONFIG_BPF_SYSCALL", "CONFIG_DEFAULT_TCP_CONG"}) {
-            assertEquals(StructOpsOnKernelTest.kernelConfig(option), externs.get(option).get("resolution").asText());
+            assertEquals(
+                    StructOpsOnKernelTest.kernelConfig(option),
+                    externs.get(option).get("resolution").asText());
         }
-        assertEquals("not set in /proc/config.gz: reads 0",
+        assertEquals(
+                "not set in /proc/config.gz: reads 0",
                 externs.get("CONFIG_STRUCTOPS_NO_SUCH_OPTION").get("resolution").asText());
-        String stext = Files.readAllLines(Path.of("/proc/kallsyms")).stream().filter(l -> l.endsWith(" _stext"))
-                .findFirst().orElseThrow().split(" ")[0];
-        assertEquals("0x" + stext.replaceFirst("^0+(?=.)", "") + " in /proc/kallsyms",
+        String stext = Files.readAllLines(Path.of("/proc/kallsyms")).stream()
+                .filter(l -> l.endsWith(" _stext"))
+                .findFirst()
+                .orElseThrow()
+                .split(" ")[0];
+        assertEquals(
+                "0x" + stext.replaceFirst("^0+(?=.)", "") + " in /proc/kallsyms",
                 externs.get("_stext").get("resolution").asText());
     }
 
@@ -85,7 +95,8 @@ class InspectOnKernelTest {
         // bpftool's bits_offset of sock_common.skc_state; struct sock starts with __sk_common.
         int skcState = -1;
         for (JsonNode t : vmlinux) {
-            if (t.get("kind").asText().equals("STRUCT") && t.get("name").asText().equals("sock_common")) {
+            if (t.get("kind").asText().equals("STRUCT")
+                    && t.get("name").asText().equals("sock_common")) {
                 for (JsonNode m : t.get("members")) {
                     if (m.get("name").asText().equals("skc_state")) {
                         skcState = m.get("bits_offset").asInt() / 8;

@@ -54,14 +54,14 @@ class MapsOnKernelTest {
     private static Path pins;
     private static Path traffic;
     private static Map<String, Integer> ids;
-    private static final KernelMapsComponent MAPS = new KernelMapsComponent(new BpfSyscalls(),
-            new BtfReaderComponent());
+    private static final KernelMapsComponent MAPS =
+            new KernelMapsComponent(new BpfSyscalls(), new BtfReaderComponent());
 
     @BeforeAll
     static void loadAndCarryTraffic(@TempDir Path dir) throws Exception {
         pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-maps");
-        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_report.bpf.o").toString(), "--pin",
-                pins.toString(), "--json");
+        Launcher.Result r = Launcher.run(
+                "load", Launcher.example("tcp_cc_report.bpf.o").toString(), "--pin", pins.toString(), "--json");
         assertEquals(0, r.status(), r.err());
         traffic = StructOpsOnKernelTest.trafficTool(dir);
         StructOpsOnKernelTest.run(List.of(traffic.toString(), "so_report", "1048576"));
@@ -78,7 +78,7 @@ class MapsOnKernelTest {
     static void unload() throws Exception {
         CompletableFuture<Void> completed = new CompletableFuture<>();
         try (RingBuffer buffer = MAPS.ringBuffer(MAPS.find("events").id())) {
-            buffer.publisher().subscribe(subscriber(record -> { }, completed));
+            buffer.publisher().subscribe(subscriber(record -> {}, completed));
             assertTrue(buffer.hasProducers(), "the congestion control's program writes it");
             Launcher.run("unload", MAP);
             completed.get(30, TimeUnit.SECONDS);
@@ -93,11 +93,14 @@ class MapsOnKernelTest {
 
     @Test
     void mapsListsTheObjectsMapsWithTheirKindsAndTypes() throws Exception {
-        JsonNode listed = JSON.readTree(Launcher.run("maps", "--of", MAP, "--json").out());
+        JsonNode listed =
+                JSON.readTree(Launcher.run("maps", "--of", MAP, "--json").out());
         Map<String, String> kinds = new HashMap<>();
         for (JsonNode m : listed) {
-            kinds.put(m.get("name").asText(), m.get("kind").asText() + " " + m.get("keyType").asText() + " "
-                    + m.get("valueType").asText());
+            kinds.put(
+                    m.get("name").asText(),
+                    m.get("kind").asText() + " " + m.get("keyType").asText() + " "
+                            + m.get("valueType").asText());
         }
         assertEquals("hash struct flow_key struct flow_stats", kinds.get("flow_stats"), listed.toString());
         assertEquals("array u32 u64", kinds.get("counters"));
@@ -120,7 +123,8 @@ class MapsOnKernelTest {
             assertEquals(peers, ours, map + ": ours " + r.out());
             assertTrue(!ours.isEmpty(), map + " has entries after traffic");
         }
-        JsonNode flows = JSON.readTree(Launcher.run("map", "dump", "flow_stats", "--json").out());
+        JsonNode flows = JSON.readTree(
+                Launcher.run("map", "dump", "flow_stats", "--json").out());
         assertEquals("acked", flows.get(0).get("value").get("tag").asText(), "char[] as text");
         assertEquals("PHASE_ACKED", flows.get(0).get("value").get("phase").asText(), "an enum by its name");
     }
@@ -132,15 +136,20 @@ class MapsOnKernelTest {
         assertEquals(42, lookup(counters, 3).asLong());
 
         String key = "{\"local_port\": 1, \"remote_port\": 2, \"remote_addr\": 3}";
-        Launcher.Result added = Launcher.run("map", "update", "flow_stats", key,
-                "{\"acked\": 5, \"phase\": \"PHASE_LOSS\", \"tag\": \"user\"}", "--flag", "noexist");
+        Launcher.Result added = Launcher.run(
+                "map",
+                "update",
+                "flow_stats",
+                key,
+                "{\"acked\": 5, \"phase\": \"PHASE_LOSS\", \"tag\": \"user\"}",
+                "--flag",
+                "noexist");
         assertEquals(0, added.status(), added.err());
         JsonNode peer = entry(ids.get("flow_stats"), 1);
         assertEquals(5, peer.get("value").get("acked").asLong());
         assertEquals("PHASE_LOSS", peer.get("value").get("phase").asText());
         assertEquals("user", peer.get("value").get("tag").asText());
-        Launcher.Result again = Launcher.run("map", "update", "flow_stats", key, "{\"acked\": 6}", "--flag",
-                "noexist");
+        Launcher.Result again = Launcher.run("map", "update", "flow_stats", key, "{\"acked\": 6}", "--flag", "noexist");
         assertNotEquals(0, again.status(), "noexist refuses a present key");
         assertTrue(again.err().contains("EEXIST"), again.err());
 
@@ -232,11 +241,15 @@ class MapsOnKernelTest {
         Btf btf = MAPS.objectBtf(MAPS.find("commands").id()).orElseThrow();
         int command = btf.find("command", BtfKind.STRUCT).orElseThrow();
         try (KernelMap map = MAPS.open(counters.id());
-                UserRingBuffer commands = MAPS.userRingBuffer(MAPS.find("commands").id())) {
+                UserRingBuffer commands =
+                        MAPS.userRingBuffer(MAPS.find("commands").id())) {
             byte[] three = map.encodeKey(Value.Int.of(3));
-            long before = ((Value.Int) map.decodeValue(map.lookup(three).orElseThrow().get(0))).value().longValue();
-            assertTrue(commands.submit(BtfValues.encode(btf, command, new Value.Struct(Map.of("counter",
-                    Value.Int.of(3), "add", Value.Int.of(1000))))));
+            long before = ((Value.Int)
+                            map.decodeValue(map.lookup(three).orElseThrow().get(0)))
+                    .value()
+                    .longValue();
+            assertTrue(commands.submit(BtfValues.encode(
+                    btf, command, new Value.Struct(Map.of("counter", Value.Int.of(3), "add", Value.Int.of(1000))))));
             // Until it is full, with commands that change nothing: the writer says so instead of overwriting.
             byte[] nothing = BtfValues.encode(btf, command, new Value.Struct(Map.of("counter", Value.Int.of(3))));
             int written = 0;
@@ -248,7 +261,10 @@ class MapsOnKernelTest {
             long after = before;
             while (after == before && System.nanoTime() < deadline) {
                 StructOpsOnKernelTest.run(List.of(traffic.toString(), "so_report", "65536"));
-                after = ((Value.Int) map.decodeValue(map.lookup(three).orElseThrow().get(0))).value().longValue();
+                after = ((Value.Int)
+                                map.decodeValue(map.lookup(three).orElseThrow().get(0)))
+                        .value()
+                        .longValue();
             }
             assertEquals(before + 1000, after, "the program applied the command");
             assertTrue(commands.submit(nothing), "drained: room again");
@@ -261,14 +277,21 @@ class MapsOnKernelTest {
         try (KernelMap map = MAPS.open(counters.id())) {
             byte[] key = map.encodeKey(Value.Int.of(2));
             map.update(key, List.of(map.encodeValue(Value.Int.of(7))), KernelMap.Update.ANY);
-            assertEquals(new Value.Int(BigInteger.valueOf(7)), map.decodeValue(map.lookup(key).orElseThrow().get(0)));
+            assertEquals(
+                    new Value.Int(BigInteger.valueOf(7)),
+                    map.decodeValue(map.lookup(key).orElseThrow().get(0)));
             assertEquals(4, map.entries().size(), "an array has every entry");
             assertThrows(KernelObjectException.class, () -> map.encodeValue(new Value.Text("not a number")));
         }
         try (KernelMap cpus = MAPS.open(MAPS.find("cpu_acks").id())) {
             List<byte[]> perCpu = cpus.lookup(new byte[4]).orElseThrow();
-            assertEquals(Integer.parseInt(Files.readString(Path.of("/sys/devices/system/cpu/possible")).strip()
-                    .replaceAll(".*-", "")) + 1, perCpu.size(), "one value per possible CPU");
+            assertEquals(
+                    Integer.parseInt(Files.readString(Path.of("/sys/devices/system/cpu/possible"))
+                                    .strip()
+                                    .replaceAll(".*-", ""))
+                            + 1,
+                    perCpu.size(),
+                    "one value per possible CPU");
         }
         MapInfo ring = MAPS.find("events");
         Btf btf = MAPS.objectBtf(ring.id()).orElseThrow();
@@ -276,19 +299,23 @@ class MapsOnKernelTest {
         List<Value> seen = new CopyOnWriteArrayList<>();
         try (RingBuffer buffer = MAPS.ringBuffer(ring.id())) {
             CompletableFuture<Void> three = new CompletableFuture<>();
-            buffer.publisher().subscribe(subscriber(record -> {
-                seen.add(BtfValues.decode(btf, event, record));
-                if (seen.size() >= 3) {
-                    three.complete(null);
-                }
-            }, three));
+            buffer.publisher()
+                    .subscribe(subscriber(
+                            record -> {
+                                seen.add(BtfValues.decode(btf, event, record));
+                                if (seen.size() >= 3) {
+                                    three.complete(null);
+                                }
+                            },
+                            three));
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (!three.isDone() && System.nanoTime() < deadline) {
                 StructOpsOnKernelTest.run(List.of(traffic.toString(), "so_report", "65536"));
             }
             three.get(10, TimeUnit.SECONDS);
         }
-        List<String> fields = new ArrayList<>(((Value.Struct) seen.get(0)).fields().keySet());
+        List<String> fields =
+                new ArrayList<>(((Value.Struct) seen.get(0)).fields().keySet());
         assertEquals(List.of("acked_total", "acked", "local_port", "remote_port"), fields);
     }
 }

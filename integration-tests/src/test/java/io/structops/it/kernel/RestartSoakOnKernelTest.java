@@ -107,8 +107,7 @@ class RestartSoakOnKernelTest {
             return;
         }
         String source = f[1];
-        if (f[0].equals("pinned.bpf.o") && Files.exists(file)
-                && Files.mismatch(file, Launcher.example(source)) == -1) {
+        if (f[0].equals("pinned.bpf.o") && Files.exists(file) && Files.mismatch(file, Launcher.example(source)) == -1) {
             source = "tcp_cc_link_v2.bpf.o";
         }
         Path temp = deploy.resolve("." + f[0] + ".part");
@@ -130,8 +129,10 @@ class RestartSoakOnKernelTest {
             Thread.sleep(100);
             now = attached();
         }
-        assertEquals(expected, now, "the kernel's struct_ops maps (" + structOpsMapIds() + ") after settling:\n"
-                + String.join("\n", log));
+        assertEquals(
+                expected,
+                now,
+                "the kernel's struct_ops maps (" + structOpsMapIds() + ") after settling:\n" + String.join("\n", log));
         for (String line : log) {
             assertTrue(!line.contains("not deployed") && !line.contains(" ERROR "), line);
         }
@@ -151,25 +152,27 @@ class RestartSoakOnKernelTest {
      * Reads the service's log as it comes (so that it never blocks on a full pipe), counting what restarts did with
      * what the killed service left: adopted, replaced (the file had changed) or detached (the file had gone).
      */
-    private static void drain(Process p, List<String> log, AtomicInteger adopted, AtomicInteger replaced,
-            AtomicInteger swept) {
-        Thread t = new Thread(() -> {
-            try (BufferedReader err = reader(p)) {
-                String line;
-                while ((line = err.readLine()) != null) {
-                    log.add(line);
-                    if (line.contains(": adopted ")) {
-                        adopted.incrementAndGet();
-                    } else if (line.contains("was left attached by an earlier run, but")) {
-                        replaced.incrementAndGet();
-                    } else if (line.contains("gone from the directory while no runtime watched it")) {
-                        swept.incrementAndGet();
+    private static void drain(
+            Process p, List<String> log, AtomicInteger adopted, AtomicInteger replaced, AtomicInteger swept) {
+        Thread t = new Thread(
+                () -> {
+                    try (BufferedReader err = reader(p)) {
+                        String line;
+                        while ((line = err.readLine()) != null) {
+                            log.add(line);
+                            if (line.contains(": adopted ")) {
+                                adopted.incrementAndGet();
+                            } else if (line.contains("was left attached by an earlier run, but")) {
+                                replaced.incrementAndGet();
+                            } else if (line.contains("gone from the directory while no runtime watched it")) {
+                                swept.incrementAndGet();
+                            }
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, "soak log");
+                },
+                "soak log");
         t.setDaemon(true);
         t.start();
     }

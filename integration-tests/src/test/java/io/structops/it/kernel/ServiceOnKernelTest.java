@@ -37,15 +37,15 @@ class ServiceOnKernelTest {
         while (!List.of(markers).stream().allMatch(m -> seen.stream().anyMatch(l -> l.contains(m)))) {
             if (!err.ready()) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the service did not log " + List.of(markers) + " in 120 s:\n"
-                            + String.join("\n", seen));
+                    throw new AssertionError(
+                            "the service did not log " + List.of(markers) + " in 120 s:\n" + String.join("\n", seen));
                 }
                 Thread.sleep(50);
                 continue;
             }
             if ((line = err.readLine()) == null) {
-                throw new AssertionError("the service ended before logging " + List.of(markers) + ":\n"
-                        + String.join("\n", seen));
+                throw new AssertionError(
+                        "the service ended before logging " + List.of(markers) + ":\n" + String.join("\n", seen));
             }
             seen.add(line);
             if (line.contains("not deployed")) {
@@ -80,7 +80,8 @@ class ServiceOnKernelTest {
     /** The runtime as a service on {@code deploy}, headless, its log on the process's stderr. */
     static Process startService(Path deploy) throws Exception {
         return new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
     }
 
     /**
@@ -90,7 +91,8 @@ class ServiceOnKernelTest {
     static void removeJournal(Path deploy) throws Exception {
         byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
                 .digest(deploy.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-        Path journal = Path.of("/sys/fs/bpf/structops/deploy-" + java.util.HexFormat.of().formatHex(digest, 0, 8));
+        Path journal = Path.of(
+                "/sys/fs/bpf/structops/deploy-" + java.util.HexFormat.of().formatHex(digest, 0, 8));
         if (Files.isDirectory(journal)) {
             removePins(journal);
         }
@@ -195,7 +197,8 @@ class ServiceOnKernelTest {
             assertTrue(restarted.waitFor(60, TimeUnit.SECONDS));
             assertTrue(available("structops_kfunc"), "the adopted pinned link stays pinned on stop");
             System.out.println("RESTART: adopted the pinned link (map id " + now.get("structops_kfunc")
-                    + ") and the legacy registration (map id " + now.get("structops_legac") + ") the killed service left");
+                    + ") and the legacy registration (map id " + now.get("structops_legac")
+                    + ") the killed service left");
         } finally {
             cleanUp(pins, deploy);
         }
@@ -219,7 +222,9 @@ class ServiceOnKernelTest {
             awaitLog(reader(p), log, "fixed.bpf.o: deployed");
             int linkMap = structOpsMapIds().get("structops_fixed");
             kill(p);
-            Files.copy(Launcher.example("tcp_cc_link_v2.bpf.o"), deploy.resolve("fixed.bpf.o"),
+            Files.copy(
+                    Launcher.example("tcp_cc_link_v2.bpf.o"),
+                    deploy.resolve("fixed.bpf.o"),
                     StandardCopyOption.REPLACE_EXISTING);
             List<String> again = new ArrayList<>();
             Process restarted = startService(deploy);
@@ -267,9 +272,14 @@ class ServiceOnKernelTest {
     /** Starts the service on {@code deploy}, waits for its three objects, sends SIGTERM and reads its log to the end. */
     private static Process runUntilSigterm(Path deploy, Path pins, List<String> log) throws Exception {
         Process p = startService(deploy);
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                StandardCharsets.UTF_8))) {
-            awaitLog(err, log, "legacy.bpf.o: deployed", "link.bpf.o: deployed", "kfunc.bpf.o: deployed",
+        try (BufferedReader err =
+                new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+            awaitLog(
+                    err,
+                    log,
+                    "legacy.bpf.o: deployed",
+                    "link.bpf.o: deployed",
+                    "kfunc.bpf.o: deployed",
                     "kfunc.bpf.o: options from kfunc.cfg: pin=" + pins);
             assertTrue(available("so_legacy") && available("structops_fixed") && available("structops_kfunc"));
             assertFalse(log.stream().anyMatch(l -> l.contains(".part")), "the temporary name was not deployed");
@@ -296,9 +306,11 @@ class ServiceOnKernelTest {
         // Stopped newest first: the reverse of the order in which they were deployed.
         List<String> files = new ArrayList<>(List.of("legacy.bpf.o", "link.bpf.o", "kfunc.bpf.o"));
         files.sort(java.util.Comparator.comparingInt(f -> at(log, f + ": deployed")));
-        List<Integer> stops = files.stream().map(f -> at(log, f + (f.startsWith("kfunc") ? ": released"
-                : ": detached on stop"))).toList();
-        assertTrue(stops.get(2) < stops.get(1) && stops.get(1) < stops.get(0) && stops.get(2) >= 0,
+        List<Integer> stops = files.stream()
+                .map(f -> at(log, f + (f.startsWith("kfunc") ? ": released" : ": detached on stop")))
+                .toList();
+        assertTrue(
+                stops.get(2) < stops.get(1) && stops.get(1) < stops.get(0) && stops.get(2) >= 0,
                 "deployed " + files + ", stopped at log lines " + stops + ":\n" + all);
         assertEquals(0, Launcher.run("unload", "structops_kfunc").status());
         assertFalse(available("structops_kfunc"));

@@ -70,8 +70,11 @@ class StructOpsOnKernelTest {
     /** The running kernel's value of a config option, as /proc/config.gz states it. */
     static String kernelConfig(String option) throws Exception {
         try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/proc/config.gz")))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .filter(l -> l.startsWith(option + "=")).findFirst().orElseThrow()
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .filter(l -> l.startsWith(option + "="))
+                    .findFirst()
+                    .orElseThrow()
                     .substring(option.length() + 1);
         }
     }
@@ -108,8 +111,15 @@ class StructOpsOnKernelTest {
 
     static Path trafficTool(Path dir) throws Exception {
         Path exe = dir.resolve("tcp_traffic");
-        run(List.of("gcc", "-O2", "-o", exe.toString(), Path.of(System.getProperty("structops.examples"))
-                .resolveSibling("kernel").resolve("tcp_traffic.c").toString()));
+        run(List.of(
+                "gcc",
+                "-O2",
+                "-o",
+                exe.toString(),
+                Path.of(System.getProperty("structops.examples"))
+                        .resolveSibling("kernel")
+                        .resolve("tcp_traffic.c")
+                        .toString()));
         return exe;
     }
 
@@ -118,8 +128,8 @@ class StructOpsOnKernelTest {
         Set<Integer> before = programIds();
         Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
         try {
-            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin",
-                    pins.toString(), "--json");
+            Launcher.Result r = Launcher.run(
+                    "load", Launcher.example("tcp_cc_link.bpf.o").toString(), "--pin", pins.toString(), "--json");
             assertEquals(0, r.status(), r.err());
             JsonNode map = JSON.readTree(r.out()).get("maps").get(0);
             assertEquals("structops_fixed", map.get("name").asText());
@@ -153,16 +163,32 @@ class StructOpsOnKernelTest {
             assertEquals("ready", JSON.readTree(dump.out()).get("state").asText());
             // bpftool 7.1 prints the map's info and its value as two comma-separated JSON objects; function
             // pointers read "u32 (struct sock *) fixed_ssthresh/prog_id:149".
-            JsonNode docs = JSON.readTree("[" + run(List.of("bpftool", "--json", "struct_ops", "dump", "id",
-                    map.get("mapId").asText())) + "]");
-            JsonNode peerDump = docs.get(docs.size() - 1).get("bpf_struct_ops_tcp_congestion_ops").get("data");
+            JsonNode docs = JSON.readTree("["
+                    + run(List.of(
+                            "bpftool",
+                            "--json",
+                            "struct_ops",
+                            "dump",
+                            "id",
+                            map.get("mapId").asText())) + "]");
+            JsonNode peerDump = docs.get(docs.size() - 1)
+                    .get("bpf_struct_ops_tcp_congestion_ops")
+                    .get("data");
             for (var e : map.get("programs").properties()) {
-                assertTrue(peerDump.get(e.getKey()).asText().endsWith("/prog_id:" + e.getValue().asInt()),
+                assertTrue(
+                        peerDump.get(e.getKey())
+                                .asText()
+                                .endsWith("/prog_id:" + e.getValue().asInt()),
                         e.getKey() + " in bpftool: " + peerDump.get(e.getKey()));
-                assertTrue(members.get(e.getKey()).asText().endsWith("(prog id " + e.getValue().asInt() + ")"),
+                assertTrue(
+                        members.get(e.getKey())
+                                .asText()
+                                .endsWith("(prog id " + e.getValue().asInt() + ")"),
                         members.toString());
                 // Full names, from the program's BTF, as bpftool gives them (fixed_cong_avoid, not fixed_cong_avoi).
-                assertEquals(asOurs(peerDump.get(e.getKey()).asText()), members.get(e.getKey()).asText());
+                assertEquals(
+                        asOurs(peerDump.get(e.getKey()).asText()),
+                        members.get(e.getKey()).asText());
             }
 
             Launcher.Result unload = Launcher.run("unload", "structops_fixed");
@@ -186,30 +212,51 @@ class StructOpsOnKernelTest {
         Set<Integer> before = programIds();
         try {
             // A one-shot load of a legacy map leaves it registered, as bpftool's register does.
-            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_legacy.bpf.o").toString(), "--json");
+            Launcher.Result r =
+                    Launcher.run("load", Launcher.example("tcp_cc_legacy.bpf.o").toString(), "--json");
             assertEquals(0, r.status(), r.err());
             JsonNode map = JSON.readTree(r.out()).get("maps").get(0);
             assertTrue(map.get("linkId").isNull(), map.toString());
             assertTrue(available("so_legacy"), "registered after the runtime exited");
-            assertEquals("so_legacy 4194304", run(List.of(trafficTool(dir).toString(), "so_legacy", "4194304"))
-                    .trim());
+            assertEquals(
+                    "so_legacy 4194304",
+                    run(List.of(trafficTool(dir).toString(), "so_legacy", "4194304"))
+                            .trim());
             long runs = 0;
             for (var e : map.get("programs").properties()) {
-                runs += bpftool("prog", "show", "id", e.getValue().asText()).path("run_cnt").asLong();
+                runs += bpftool("prog", "show", "id", e.getValue().asText())
+                        .path("run_cnt")
+                        .asLong();
             }
             assertTrue(runs > 0, "the congestion control's programs ran (run_cnt " + runs + ")");
 
-            JsonNode docs = JSON.readTree("[" + run(List.of("bpftool", "--json", "struct_ops", "dump", "id",
-                    map.get("mapId").asText())) + "]");
+            JsonNode docs = JSON.readTree("["
+                    + run(List.of(
+                            "bpftool",
+                            "--json",
+                            "struct_ops",
+                            "dump",
+                            "id",
+                            map.get("mapId").asText())) + "]");
             JsonNode peerDump = docs.get(docs.size() - 1).get("bpf_struct_ops_tcp_congestion_ops");
-            JsonNode dump = JSON.readTree(Launcher.run("dump", map.get("mapId").asText(), "--json").out());
+            JsonNode dump = JSON.readTree(
+                    Launcher.run("dump", map.get("mapId").asText(), "--json").out());
             assertEquals("inuse", dump.get("state").asText(), "a registered legacy map is in use");
             for (var e : map.get("programs").properties()) {
-                assertTrue(peerDump.get("data").get(e.getKey()).asText().endsWith("/prog_id:" + e.getValue().asInt()),
+                assertTrue(
+                        peerDump.get("data")
+                                .get(e.getKey())
+                                .asText()
+                                .endsWith("/prog_id:" + e.getValue().asInt()),
                         e.getKey() + " in bpftool: " + peerDump);
-                assertTrue(dump.get("members").get(e.getKey()).asText().endsWith("(prog id " + e.getValue().asInt()
-                        + ")"), dump.toString());
-                assertEquals(asOurs(peerDump.get("data").get(e.getKey()).asText()),
+                assertTrue(
+                        dump.get("members")
+                                .get(e.getKey())
+                                .asText()
+                                .endsWith("(prog id " + e.getValue().asInt() + ")"),
+                        dump.toString());
+                assertEquals(
+                        asOurs(peerDump.get("data").get(e.getKey()).asText()),
                         dump.get("members").get(e.getKey()).asText());
             }
             assertEquals("so_legacy", dump.get("members").get("name").asText().replace("\"", ""), dump.toString());
@@ -231,8 +278,8 @@ class StructOpsOnKernelTest {
         Set<Integer> before = programIds();
         Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
         try {
-            Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_state.bpf.o").toString(), "--pin",
-                    pins.toString());
+            Launcher.Result r =
+                    Launcher.run("load", Launcher.example("tcp_cc_state.bpf.o").toString(), "--pin", pins.toString());
             assertEquals(0, r.status(), r.err());
             // The kernel's view of the maps the object declared, read back through bpftool.
             JsonNode counters = null;
@@ -280,13 +327,15 @@ class StructOpsOnKernelTest {
         Set<Integer> before = programIds();
         Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "structops-it");
         try {
-            List<String> args = new ArrayList<>(List.of("load", Launcher.example(object).toString(), "--pin",
-                    pins.toString()));
+            List<String> args =
+                    new ArrayList<>(List.of("load", Launcher.example(object).toString(), "--pin", pins.toString()));
             args.addAll(List.of(options));
             Launcher.Result r = Launcher.run(args.toArray(String[]::new));
             assertEquals(0, r.status(), r.err());
-            assertEquals(algorithm + " 1048576",
-                    run(List.of(trafficTool(dir).toString(), algorithm, "1048576")).trim());
+            assertEquals(
+                    algorithm + " 1048576",
+                    run(List.of(trafficTool(dir).toString(), algorithm, "1048576"))
+                            .trim());
             extra.check();
             assertEquals(0, Launcher.run("unload", algorithm).status());
         } finally {
@@ -309,37 +358,51 @@ class StructOpsOnKernelTest {
      * module case proper, through fd_array, runs in the VM (TcpModulesInVmTest): this kernel has no modules.
      */
     @Test
-    void moduleFunctionsAreCalledWhereTheKernelHasThemAndTheFallbackRunsWhereNot(@TempDir Path dir)
-            throws Exception {
+    void moduleFunctionsAreCalledWhereTheKernelHasThemAndTheFallbackRunsWhereNot(@TempDir Path dir) throws Exception {
         java.util.Map<String, Boolean> resolved = new java.util.HashMap<>();
         for (JsonNode e : InspectOnKernelTest.inspect("tcp_cc_module.bpf.o").get("externs")) {
             resolved.put(e.get("name").asText(), e.get("resolved").asBoolean());
         }
         carriesTraffic(dir, "tcp_cc_module.bpf.o", "structops_bbr", () -> {
-            assertEquals("structops_dctcp 1048576",
-                    run(List.of(trafficTool(dir).toString(), "structops_dctcp", "1048576")).trim());
+            assertEquals(
+                    "structops_dctcp 1048576",
+                    run(List.of(trafficTool(dir).toString(), "structops_dctcp", "1048576"))
+                            .trim());
             JsonNode v = vars("structops_bbr").get(".bss (tcp_cc_m.bss)");
             boolean bbr = resolved.get("bbr_main");
             assertEquals(bbr, v.get("bbr_main_calls").asLong() > 0, v.toString());
             // BBR's own round count, read from its private state through CO-RE.
             assertEquals(bbr, v.get("bbr_rtt_cnt").asLong() > 0, v.toString());
             assertEquals(!bbr, v.get("reno_calls").asLong() > 0, v.toString());
-            assertEquals(resolved.get("dctcp_update_alpha"), v.get("dctcp_alpha_updates").asLong() > 0,
+            assertEquals(
+                    resolved.get("dctcp_update_alpha"),
+                    v.get("dctcp_alpha_updates").asLong() > 0,
                     v.toString());
         });
     }
 
     @Test
     void globalsSetAtLoadReachTheRunningPrograms(@TempDir Path dir) throws Exception {
-        carriesTraffic(dir, "tcp_cc_state.bpf.o", "structops_state", () -> {
-            JsonNode v = vars("structops_state");
-            assertEquals("12", v.get(".rodata (tcp_cc_s.rodata)").get("window").asText());
-            assertEquals("9", v.get(".data (tcp_cc_s.data)").get("generation").asText());
-        }, "--set", "window=12,generation=9");
-        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_state.bpf.o").toString(), "--set",
-                "window=70000000000");
+        carriesTraffic(
+                dir,
+                "tcp_cc_state.bpf.o",
+                "structops_state",
+                () -> {
+                    JsonNode v = vars("structops_state");
+                    assertEquals(
+                            "12",
+                            v.get(".rodata (tcp_cc_s.rodata)").get("window").asText());
+                    assertEquals(
+                            "9",
+                            v.get(".data (tcp_cc_s.data)").get("generation").asText());
+                },
+                "--set",
+                "window=12,generation=9");
+        Launcher.Result r =
+                Launcher.run("load", Launcher.example("tcp_cc_state.bpf.o").toString(), "--set", "window=70000000000");
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("--set window=70000000000 (.rodata): does not fit in an unsigned 32-bit int"),
+        assertTrue(
+                r.err().contains("--set window=70000000000 (.rodata): does not fit in an unsigned 32-bit int"),
                 r.err());
     }
 
@@ -349,15 +412,20 @@ class StructOpsOnKernelTest {
         String[] v = release.split("[^0-9]+");
         long version = (Long.parseLong(v[0]) << 16) | (Long.parseLong(v[1]) << 8) | Math.min(255, Long.parseLong(v[2]));
         String hz = kernelConfig("CONFIG_HZ");
-        String stext = Files.readAllLines(Path.of("/proc/kallsyms")).stream().filter(l -> l.endsWith(" _stext"))
-                .findFirst().orElseThrow().split(" ")[0];
+        String stext = Files.readAllLines(Path.of("/proc/kallsyms")).stream()
+                .filter(l -> l.endsWith(" _stext"))
+                .findFirst()
+                .orElseThrow()
+                .split(" ")[0];
         carriesTraffic(dir, "tcp_cc_externs.bpf.o", "structops_ext", () -> {
             JsonNode all = vars("structops_ext");
             JsonNode bss = all.get(".bss (tcp_cc_e.bss)");
             assertEquals(Long.toString(version), bss.get("seen_kernel_version").asText(), bss.toString());
             assertEquals(hz, bss.get("seen_hz").asText());
             assertEquals("1", bss.get("seen_bpf_syscall").asText(), "CONFIG_BPF_SYSCALL=y");
-            assertEquals(Long.toUnsignedString(Long.parseUnsignedLong(stext, 16)), bss.get("seen_stext").asText());
+            assertEquals(
+                    Long.toUnsignedString(Long.parseUnsignedLong(stext, 16)),
+                    bss.get("seen_stext").asText());
             // The weak option no kernel has reads as 0 (the .data initialiser was 99).
             JsonNode data = all.get(".data (tcp_cc_e.data)");
             assertEquals("0", data.get("seen_no_such_option").asText());
@@ -376,15 +444,19 @@ class StructOpsOnKernelTest {
     void typedKsymNeedsItsAddressInKallsyms() throws Exception {
         Set<Integer> before = programIds();
         boolean listed = Files.readString(Path.of("/proc/kallsyms")).contains(" bpf_prog_active\n");
-        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_ksym.bpf.o").toString());
+        Launcher.Result r =
+                Launcher.run("load", Launcher.example("tcp_cc_ksym.bpf.o").toString());
         if (listed) {
             // Not pinned: the link goes when the one-shot runtime exits.
             assertEquals(0, r.status(), r.err());
         } else {
             // Without CONFIG_KALLSYMS_ALL the verifier cannot place the per-CPU variable the BTF id names.
             assertEquals(1, r.status());
-            assertTrue(r.err().contains("program ks_init") && r.err().contains("ENOENT")
-                    && r.err().contains("kernel symbol 'bpf_prog_active'"), r.err());
+            assertTrue(
+                    r.err().contains("program ks_init")
+                            && r.err().contains("ENOENT")
+                            && r.err().contains("kernel symbol 'bpf_prog_active'"),
+                    r.err());
         }
         awaitGone(before);
     }
@@ -404,7 +476,8 @@ class StructOpsOnKernelTest {
             assertEquals(used, ids.keySet());
             // The callbacks used them: a flow was counted, and the LRU remembers the last ack.
             assertTrue(bpftool("map", "dump", "id", ids.get("flows").toString()).size() > 0);
-            assertTrue(bpftool("map", "dump", "id", ids.get("recent").toString()).size() > 0);
+            assertTrue(
+                    bpftool("map", "dump", "id", ids.get("recent").toString()).size() > 0);
         });
     }
 
@@ -423,50 +496,84 @@ class StructOpsOnKernelTest {
      */
     @Test
     void customDataSectionsAreGlobalsToo(@TempDir Path dir) throws Exception {
-        String possible = Files.readString(Path.of("/sys/devices/system/cpu/possible")).strip();
+        String possible =
+                Files.readString(Path.of("/sys/devices/system/cpu/possible")).strip();
         int cpus = Integer.parseInt(possible.substring(possible.lastIndexOf('-') + 1)) + 1;
-        carriesTraffic(dir, "tcp_cc_sections.bpf.o", "structops_sect", () -> {
-            JsonNode v = vars("structops_sect");
-            assertEquals("2", v.get(".data.tuning (.data.tuning)").get("extra_window").asText(), v.toString());
-            assertEquals("12", v.get(".rodata.limits (.rodata.limits)").get("base_window").asText(), v.toString());
-            JsonNode acks = v.get(".data.per_cpu (.data.per_cpu)").get("acks_per_cpu");
-            assertEquals(cpus, acks.size(), "one slot per possible CPU: " + v);
-            long sum = 0;
-            for (JsonNode a : acks) {
-                sum += a.asLong();
-            }
-            assertTrue(sum > 0, "acks counted per CPU: " + acks);
-        }, "--set", "extra_window=2,base_window=12,nr_cpus=" + cpus, "--resize", "acks_per_cpu=cpus");
+        carriesTraffic(
+                dir,
+                "tcp_cc_sections.bpf.o",
+                "structops_sect",
+                () -> {
+                    JsonNode v = vars("structops_sect");
+                    assertEquals(
+                            "2",
+                            v.get(".data.tuning (.data.tuning)")
+                                    .get("extra_window")
+                                    .asText(),
+                            v.toString());
+                    assertEquals(
+                            "12",
+                            v.get(".rodata.limits (.rodata.limits)")
+                                    .get("base_window")
+                                    .asText(),
+                            v.toString());
+                    JsonNode acks = v.get(".data.per_cpu (.data.per_cpu)").get("acks_per_cpu");
+                    assertEquals(cpus, acks.size(), "one slot per possible CPU: " + v);
+                    long sum = 0;
+                    for (JsonNode a : acks) {
+                        sum += a.asLong();
+                    }
+                    assertTrue(sum > 0, "acks counted per CPU: " + acks);
+                },
+                "--set",
+                "extra_window=2,base_window=12,nr_cpus=" + cpus,
+                "--resize",
+                "acks_per_cpu=cpus");
     }
 
     /** The issue's "done when": maps, globals, kfuncs, CO-RE and kconfig in one object that runs and reports. */
     @Test
     void realWorldObjectRunsAndReportsItsState(@TempDir Path dir) throws Exception {
         String hz = kernelConfig("CONFIG_HZ");
-        carriesTraffic(dir, "tcp_cc_full.bpf.o", "structops_full", () -> {
-            JsonNode v = vars("structops_full");
-            JsonNode bss = v.get(".bss (tcp_cc_f.bss)");
-            assertEquals("4", v.get(".rodata (tcp_cc_f.rodata)").get("min_ssthresh").asText(), v.toString());
-            assertEquals(hz, bss.get("hz").asText(), "CONFIG_HZ through .kconfig");
-            assertTrue(bss.get("acked_total").asLong() > 0, bss.toString());
-            // skc_state through CO-RE: TCP_ESTABLISHED (1) while data flows, then closing states, all below
-            // TCP_MAX_STATES (13); the byte at the object's offset 0 (part of an address) would not look like that.
-            long seen = bss.get("states_seen").asLong();
-            assertTrue((seen & (1 << 1)) != 0 && seen < (1 << 13), "TCP states seen: " + Long.toBinaryString(seen));
-            int flows = -1;
-            for (JsonNode m : bpftool("map", "show")) {
-                if (m.path("name").asText().equals("flows")) {
-                    flows = bpftool("map", "dump", "id", m.get("id").asText()).size();
-                }
-            }
-            assertTrue(flows > 0, "per-flow state in the hash map");
-        }, "--set", "min_ssthresh=4");
+        carriesTraffic(
+                dir,
+                "tcp_cc_full.bpf.o",
+                "structops_full",
+                () -> {
+                    JsonNode v = vars("structops_full");
+                    JsonNode bss = v.get(".bss (tcp_cc_f.bss)");
+                    assertEquals(
+                            "4",
+                            v.get(".rodata (tcp_cc_f.rodata)")
+                                    .get("min_ssthresh")
+                                    .asText(),
+                            v.toString());
+                    assertEquals(hz, bss.get("hz").asText(), "CONFIG_HZ through .kconfig");
+                    assertTrue(bss.get("acked_total").asLong() > 0, bss.toString());
+                    // skc_state through CO-RE: TCP_ESTABLISHED (1) while data flows, then closing states, all below
+                    // TCP_MAX_STATES (13); the byte at the object's offset 0 (part of an address) would not look like
+                    // that.
+                    long seen = bss.get("states_seen").asLong();
+                    assertTrue(
+                            (seen & (1 << 1)) != 0 && seen < (1 << 13),
+                            "TCP states seen: " + Long.toBinaryString(seen));
+                    int flows = -1;
+                    for (JsonNode m : bpftool("map", "show")) {
+                        if (m.path("name").asText().equals("flows")) {
+                            flows = bpftool("map", "dump", "id", m.get("id").asText())
+                                    .size();
+                        }
+                    }
+                    assertTrue(flows > 0, "per-flow state in the hash map");
+                },
+                "--set",
+                "min_ssthresh=4");
     }
 
     @Test
     void coreRelocatedCongestionControlCarriesTraffic(@TempDir Path dir) throws Exception {
         // core_reads reads sk->__sk_common.skc_state, at offset 0 in the object and elsewhere in the kernel.
-        carriesTraffic(dir, "core_reads.bpf.o", "structops_core", () -> { });
+        carriesTraffic(dir, "core_reads.bpf.o", "structops_core", () -> {});
     }
 
     /**
@@ -489,7 +596,10 @@ class StructOpsOnKernelTest {
     @Test
     void aCallbackPassedToBpfLoopRuns(@TempDir Path dir) throws Exception {
         carriesTraffic(dir, "tcp_cc_loop.bpf.o", "structops_loop", () -> {
-            long steps = vars("structops_loop").get(".bss (tcp_cc_l.bss)").get("loop_steps").asLong();
+            long steps = vars("structops_loop")
+                    .get(".bss (tcp_cc_l.bss)")
+                    .get("loop_steps")
+                    .asLong();
             assertTrue(steps > 0 && steps % 4 == 0, "the callback took four steps per cong_avoid: " + steps);
         });
     }
@@ -497,14 +607,18 @@ class StructOpsOnKernelTest {
     @Test
     void unresolvableCoreRelocationsFailOnlyWhereReached(@TempDir Path dir) throws Exception {
         // Guarded by bpf_core_field_exists(): the poisoned read is dead code, and the object runs.
-        carriesTraffic(dir, "core_guarded.bpf.o", "so_cf_guarded", () -> { });
+        carriesTraffic(dir, "core_guarded.bpf.o", "so_cf_guarded", () -> {});
         Set<Integer> before = programIds();
-        Launcher.Result r = Launcher.run("load", Launcher.example("core_missing.bpf.o").toString());
+        Launcher.Result r =
+                Launcher.run("load", Launcher.example("core_missing.bpf.o").toString());
         assertEquals(1, r.status());
         String last = r.err().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.contains("program cf_ssthresh") && last.contains("EINVAL")
-                && last.contains("instruction 1 is CO-RE relocation FIELD_BYTE_OFFSET"
-                        + " sock___structops_future.sk_structops_credits, which no type of this kernel satisfies"),
+        assertTrue(
+                last.contains("program cf_ssthresh")
+                        && last.contains("EINVAL")
+                        && last.contains(
+                                "instruction 1 is CO-RE relocation FIELD_BYTE_OFFSET"
+                                        + " sock___structops_future.sk_structops_credits, which no type of this kernel satisfies"),
                 last);
         awaitGone(before);
     }
@@ -512,24 +626,34 @@ class StructOpsOnKernelTest {
     @Test
     void aReachableCallToAMissingWeakKfuncIsNamed() throws Exception {
         Set<Integer> before = programIds();
-        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_unguarded.bpf.o").toString());
+        Launcher.Result r =
+                Launcher.run("load", Launcher.example("tcp_cc_unguarded.bpf.o").toString());
         assertEquals(1, r.status());
         String last = r.err().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.contains("program ug_cong_avoid") && last.contains("EINVAL")
-                && last.matches(".*instruction \\d+ calls kernel function 'structops_no_such_kfunc', which this kernel"
-                        + " does not have \\(it is __weak: guard the call with bpf_ksym_exists\\(\\)\\).*"), last);
+        assertTrue(
+                last.contains("program ug_cong_avoid")
+                        && last.contains("EINVAL")
+                        && last.matches(
+                                ".*instruction \\d+ calls kernel function 'structops_no_such_kfunc', which this kernel"
+                                        + " does not have \\(it is __weak: guard the call with bpf_ksym_exists\\(\\)\\).*"),
+                last);
         awaitGone(before);
     }
 
     @Test
     void verifierRejectionIsExplainedAndLeavesNothing() throws Exception {
         Set<Integer> before = programIds();
-        Launcher.Result r = Launcher.run("load", Launcher.example("tcp_cc_reject.bpf.o").toString());
+        Launcher.Result r =
+                Launcher.run("load", Launcher.example("tcp_cc_reject.bpf.o").toString());
         assertEquals(1, r.status());
         assertTrue(r.err().contains("access beyond struct"), "the verifier's log: " + r.err());
         String last = r.err().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.startsWith("structops load: ") && last.contains("program reject_ssthresh")
-                && last.contains("BPF_PROG_LOAD") && last.contains("EACCES"), last);
+        assertTrue(
+                last.startsWith("structops load: ")
+                        && last.contains("program reject_ssthresh")
+                        && last.contains("BPF_PROG_LOAD")
+                        && last.contains("EACCES"),
+                last);
         awaitGone(before);
         assertFalse(available("so_reject"));
     }
@@ -537,16 +661,21 @@ class StructOpsOnKernelTest {
     @Test
     void objectsTheKernelCannotTakeFailBeforeLoading() throws Exception {
         Set<Integer> before = programIds();
-        Launcher.Result r = Launcher.run("load", Launcher.example("no_such_ops.bpf.o").toString());
+        Launcher.Result r =
+                Launcher.run("load", Launcher.example("no_such_ops.bpf.o").toString());
         assertEquals(1, r.status());
         assertTrue(r.err().contains("the kernel has no struct_ops type 'structops_no_such_ops'"), r.err());
         r = Launcher.run("load", Launcher.example("tcp_cc_future.bpf.o").toString());
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("member 'future_flags' is set, but the kernel's struct tcp_congestion_ops has no "
-                + "such member"), r.err());
+        assertTrue(
+                r.err()
+                        .contains("member 'future_flags' is set, but the kernel's struct tcp_congestion_ops has no "
+                                + "such member"),
+                r.err());
         r = Launcher.run("load", Launcher.example("tcp_cc_mismatch.bpf.o").toString());
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("member 'flags' is u64 (8 bytes) in the object but u32 (4 bytes) in the kernel"),
+        assertTrue(
+                r.err().contains("member 'flags' is u64 (8 bytes) in the object but u32 (4 bytes) in the kernel"),
                 r.err());
         awaitGone(before);
     }
@@ -555,14 +684,20 @@ class StructOpsOnKernelTest {
     void withoutPrivilegeTheKernelsRefusalIsNamed() throws Exception {
         Set<Integer> before = programIds();
         // setpriv drops CAP_BPF and CAP_SYS_ADMIN (and the capabilities that imply them) for the runtime only.
-        Process p = new ProcessBuilder("setpriv", "--bounding-set=-bpf,-sys_admin,-perfmon,-net_admin",
-                "--inh-caps=-all", Launcher.script().toString(), "load",
-                Launcher.example("tcp_cc_link.bpf.o").toString()).start();
+        Process p = new ProcessBuilder(
+                        "setpriv",
+                        "--bounding-set=-bpf,-sys_admin,-perfmon,-net_admin",
+                        "--inh-caps=-all",
+                        Launcher.script().toString(),
+                        "load",
+                        Launcher.example("tcp_cc_link.bpf.o").toString())
+                .start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(1, p.waitFor(), err);
         assertTrue(err.contains("EPERM"), err);
-        assertTrue(err.contains("this process lacks CAP_BPF, CAP_SYS_ADMIN"), "the missing capabilities are named: "
-                + err);
+        assertTrue(
+                err.contains("this process lacks CAP_BPF, CAP_SYS_ADMIN"),
+                "the missing capabilities are named: " + err);
         assertFalse(available("structops_fixed"));
         awaitGone(before);
     }

@@ -30,7 +30,8 @@ class ModuleStructOpsInVmTest {
         VmSuite.assertOnlyExpectedErrors(v, Set.of("load_before_insmod_error", "busy_error"));
 
         // Before the module is loaded its type is nowhere, and load says so.
-        assertTrue(v.get("load_before_insmod_error").contains("the kernel has no struct_ops type 'structops_demo_ops'"),
+        assertTrue(
+                v.get("load_before_insmod_error").contains("the kernel has no struct_ops type 'structops_demo_ops'"),
                 all);
         assertEquals("0", v.get("insmod"), all);
         assertEquals("1", v.get("btf_module"), all);
@@ -46,7 +47,10 @@ class ModuleStructOpsInVmTest {
         JsonNode list = JSON.readTree(v.get("list"));
         assertEquals(1, list.size(), all);
         assertEquals("structops_demo_ops", list.get(0).get("type").asText(), all);
-        assertTrue(list.get(0).get("owned").asBoolean() && list.get(0).get("linkId").asInt() > 0, all);
+        assertTrue(
+                list.get(0).get("owned").asBoolean()
+                        && list.get(0).get("linkId").asInt() > 0,
+                all);
         JsonNode members = JSON.readTree(v.get("dump")).get("members");
         assertTrue(members.get("transform").asText().startsWith("times_six (prog id "), all);
         assertTrue(members.get("registered").asText().startsWith("remember_registration (prog id "), all);
@@ -69,17 +73,24 @@ class ModuleStructOpsInVmTest {
         // The peer creates the same map: same flags (BPF_F_LINK | BPF_F_VTYPE_BTF_OBJ_FD), sizes and entries.
         JsonNode ours = JSON.readTree(v.get("map_ours"));
         String[] libbpf = v.get("peer_map").split(" ");
-        assertEquals(String.join(" ", libbpf[3], libbpf[4], libbpf[5], libbpf[6]),
+        assertEquals(
+                String.join(" ", libbpf[3], libbpf[4], libbpf[5], libbpf[6]),
                 ours.get("bytes_key").asText() + " " + ours.get("bytes_value").asText() + " "
-                        + ours.get("max_entries").asText() + " " + ours.get("flags").asText(), all);
+                        + ours.get("max_entries").asText() + " "
+                        + ours.get("flags").asText(),
+                all);
         assertEquals((1 << 13) | (1 << 15), ours.get("flags").asInt(), all);
 
         // The module takes one map at a time: a second is refused, named, and the first stays.
-        assertTrue(v.get("busy_error").contains("map structops_demo_legacy: register: BPF_MAP_UPDATE_ELEM")
-                && v.get("busy_error").contains("EBUSY"), all);
+        assertTrue(
+                v.get("busy_error").contains("map structops_demo_legacy: register: BPF_MAP_UPDATE_ELEM")
+                        && v.get("busy_error").contains("EBUSY"),
+                all);
         assertEquals(v.get("proc_link"), v.get("proc_after_busy"), all);
         // While a map of its type exists, the module cannot go.
-        assertTrue(!v.get("rmmod_attached_status").equals("0") && v.get("rmmod_attached_error").contains("in use"),
+        assertTrue(
+                !v.get("rmmod_attached_status").equals("0")
+                        && v.get("rmmod_attached_error").contains("in use"),
                 all);
 
         // A swap moves the link to a new map: the module's update callback ran, with no gap.
@@ -96,7 +107,10 @@ class ModuleStructOpsInVmTest {
         JsonNode foreign = JSON.readTree(v.get("foreign"));
         assertEquals(1, foreign.size(), all);
         assertEquals("structops_demo_ops", foreign.get(0).get("type").asText(), all);
-        assertTrue(!foreign.get(0).get("owned").asBoolean() && foreign.get(0).get("linkId").isNull(), all);
+        assertTrue(
+                !foreign.get(0).get("owned").asBoolean()
+                        && foreign.get(0).get("linkId").isNull(),
+                all);
         assertEquals("name=demo_legacy bias=-5 transform(7)=107 registrations=3", v.get("proc_legacy"), all);
         JsonNode legacy = JSON.readTree(v.get("legacy")).get("members");
         assertEquals("-5", legacy.get("bias").asText(), all);
@@ -115,7 +129,8 @@ class ModuleStructOpsInVmTest {
         System.out.println("module struct_ops in the VM: structops_demo_ops from module structops_demo attached"
                 + " (flags " + ours.get("flags").asText() + ", as libbpf's), its program reading the module's per-CPU"
                 + " variable (VAR [" + var.group(1) + "], as libbpf's), called by the module ("
-                + v.get("proc_link") + "), refused a second map, swapped on link " + swap.get("linkId").asText()
+                + v.get("proc_link") + "), refused a second map, swapped on link "
+                + swap.get("linkId").asText()
                 + " with no gap, legacy map by member name (" + v.get("proc_legacy")
                 + "); nothing left, module removed");
     }

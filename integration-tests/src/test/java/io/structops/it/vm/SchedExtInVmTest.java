@@ -27,8 +27,9 @@ class SchedExtInVmTest {
         assertEquals("disabled", v.get("state_before"), out);
         assertEquals("enabled", v.get("state_loaded"), out);
         assertEquals("structops_fifo", v.get("root_ops"), out);
-        assertTrue(v.get("second_load_error").contains("sched_ext_ops handler (io.structops.handler.schedext")
-                && v.get("second_load_error").contains("sched_ext is enabled with scheduler structops_fifo"),
+        assertTrue(
+                v.get("second_load_error").contains("sched_ext_ops handler (io.structops.handler.schedext")
+                        && v.get("second_load_error").contains("sched_ext is enabled with scheduler structops_fifo"),
                 v.get("second_load_error"));
         JsonNode vars = JSON.readTree(v.get("vars"));
         long enqueued = 0;
@@ -40,8 +41,10 @@ class SchedExtInVmTest {
         assertTrue(enqueued > Long.parseLong(v.get("workers")), "tasks went through the scheduler: " + vars);
         assertTrue(dispatched > 0, vars.toString());
         assertEquals("disabled", v.get("state_unloaded"), out);
-        assertTrue(v.get("kernel_log").contains("BPF scheduler \"structops_fifo\" enabled")
-                && v.get("kernel_log").contains("disabled (unregistered from user space)"), out);
+        assertTrue(
+                v.get("kernel_log").contains("BPF scheduler \"structops_fifo\" enabled")
+                        && v.get("kernel_log").contains("disabled (unregistered from user space)"),
+                out);
         // The weighted vtime scheduler, loaded the same way.
         assertEquals("enabled", v.get("vtime_state_loaded"), out);
         assertEquals("structops_vtime", v.get("vtime_root_ops"), out);
@@ -106,32 +109,42 @@ class SchedExtInVmTest {
         }
         // From the exit record ops.exit filled: the kernel's kind, reason and the scheduler's own message.
         String recorded = v.getOrDefault("recorded_warning", "");
-        assertTrue(recorded.contains("structops_fail gives up after 200 dispatches, as asked")
-                && recorded.contains("SCX_EXIT_ERROR_BPF") && recorded.contains("recorded by ops.exit in exit_record"),
+        assertTrue(
+                recorded.contains("structops_fail gives up after 200 dispatches, as asked")
+                        && recorded.contains("SCX_EXIT_ERROR_BPF")
+                        && recorded.contains("recorded by ops.exit in exit_record"),
                 out);
         JsonNode status = failStatus(v, "recorded", out);
         assertEquals("SCX_EXIT_ERROR_BPF", status.path("exit").path("kind").asText(), status.toString());
         // The kernel's debug dump, in the array the handler sized at load (UEI_SET_SIZE's 32 KiB).
         assertTrue(status.path("exit").path("dump").asText().contains("structops_fail"), status.toString());
-        assertTrue(status.path("exit").path("message").asText().contains("gives up after 200 dispatches"),
+        assertTrue(
+                status.path("exit").path("message").asText().contains("gives up after 200 dispatches"),
                 status.toString());
         assertTrue(status.path("disabled_by_kernel").asText().contains("gives up"), status.toString());
         assertEquals(false, status.path("running").asBoolean(true), status.toString());
         assertTrue(status.path("counters").path("dispatched").asLong() >= 200, "its counters: " + status);
         // Without the record (record_exit=0), the kernel log says why.
         String logged = v.getOrDefault("logged_warning", "");
-        assertTrue(logged.contains("the kernel log says: BPF scheduler \"structops_fail\" disabled (")
-                && logged.contains("gives up after 200 dispatches"), out);
+        assertTrue(
+                logged.contains("the kernel log says: BPF scheduler \"structops_fail\" disabled (")
+                        && logged.contains("gives up after 200 dispatches"),
+                out);
         JsonNode quiet = failStatus(v, "logged", out);
         assertTrue(quiet.path("exit").isMissingNode(), quiet.toString());
         assertTrue(quiet.path("disabled_by_kernel").asText().contains("the kernel log says"), quiet.toString());
         // SysRq-S: the kernel disables whatever scheduler runs; the vtime scheduler's ops.exit records that.
         String sysrq = v.getOrDefault("sysrq_warning", "");
         assertTrue(sysrq.contains("structops_vtime") && sysrq.contains("SCX_EXIT_SYSRQ"), out);
-        assertEquals("SCX_EXIT_SYSRQ", status(v, "sysrq", "structops_vtime", out).path("exit").path("kind").asText(),
+        assertEquals(
+                "SCX_EXIT_SYSRQ",
+                status(v, "sysrq", "structops_vtime", out)
+                        .path("exit")
+                        .path("kind")
+                        .asText(),
                 out);
-        System.out.println("sched_ext in the VM: SysRq-S explained as: " + sysrq.substring(sysrq.indexOf("kernel:")
-                + 8));
+        System.out.println(
+                "sched_ext in the VM: SysRq-S explained as: " + sysrq.substring(sysrq.indexOf("kernel:") + 8));
         System.out.println("sched_ext in the VM: structops_fail thrown out by the kernel; the handler said: "
                 + recorded.substring(recorded.indexOf("kernel:") + 8) + " / without an exit record: "
                 + logged.substring(logged.indexOf("kernel:") + 8));

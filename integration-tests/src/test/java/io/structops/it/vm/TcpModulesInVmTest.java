@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 @Tag("vm")
 class TcpModulesInVmTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern MODULE_FUNC = Pattern.compile("FUNC \\[(\\d+)\\] in module (\\w+)'s BTF, fd_array\\[(\\d+)\\]");
+    private static final Pattern MODULE_FUNC =
+            Pattern.compile("FUNC \\[(\\d+)\\] in module (\\w+)'s BTF, fd_array\\[(\\d+)\\]");
 
     private static Map<String, JsonNode> externs(String inspectJson) throws Exception {
         Map<String, JsonNode> byName = new HashMap<>();
@@ -54,9 +55,17 @@ class TcpModulesInVmTest {
             assertTrue(e.get("resolved").asBoolean(), e.toString());
             Matcher m = MODULE_FUNC.matcher(resolution);
             if (e.get("name").asText().startsWith("bbr_")) {
-                assertTrue(m.matches() && m.group(2).equals("tcp_bbr") && m.group(3).equals("1"), resolution);
+                assertTrue(
+                        m.matches()
+                                && m.group(2).equals("tcp_bbr")
+                                && m.group(3).equals("1"),
+                        resolution);
             } else if (e.get("name").asText().startsWith("dctcp_")) {
-                assertTrue(m.matches() && m.group(2).equals("tcp_dctcp") && m.group(3).equals("2"), resolution);
+                assertTrue(
+                        m.matches()
+                                && m.group(2).equals("tcp_dctcp")
+                                && m.group(3).equals("2"),
+                        resolution);
             } else {
                 assertTrue(resolution.matches("FUNC \\[\\d+\\] in vmlinux BTF"), resolution);
             }
@@ -83,11 +92,16 @@ class TcpModulesInVmTest {
                 rttCnt = r;
             }
         }
-        assertTrue(rttCnt != null && rttCnt.get("object").asLong() == 0 && rttCnt.get("kernel").asLong() > 0,
+        assertTrue(
+                rttCnt != null
+                        && rttCnt.get("object").asLong() == 0
+                        && rttCnt.get("kernel").asLong() > 0,
                 String.valueOf(rttCnt));
         String relocated = "mbbr_main " + rttCnt.get("instruction").asInt() + " ";
         String peerLine = Arrays.stream(v.get("peer_main").split(";"))
-                .filter(l -> l.startsWith(relocated)).findFirst().orElseThrow();
+                .filter(l -> l.startsWith(relocated))
+                .findFirst()
+                .orElseThrow();
         assertEquals(rttCnt.get("kernel").asText(), peerLine.split(" ")[5], peerLine);
         JsonNode before0 = null;
         for (JsonNode r : JSON.readTree(v.get("inspect_before")).get("coreRelocations")) {
@@ -97,8 +111,10 @@ class TcpModulesInVmTest {
         }
         assertTrue(before0 != null && before0.path("kernel").isNull(), "no struct bbr before insmod: " + before0);
 
-        assertTrue(v.get("available_loaded").contains("structops_bbr")
-                && v.get("available_loaded").contains("structops_dctcp"), out);
+        assertTrue(
+                v.get("available_loaded").contains("structops_bbr")
+                        && v.get("available_loaded").contains("structops_dctcp"),
+                out);
         assertEquals("structops_bbr 8388608", v.get("traffic_bbr"), out);
         assertEquals("structops_dctcp 8388608", v.get("traffic_dctcp"), out);
         long bbrCalls = 0;
@@ -112,13 +128,16 @@ class TcpModulesInVmTest {
         assertTrue(bbrCalls > 0 && renoCalls == 0, "the module's bbr_main ran, not the fallback: " + v.get("vars"));
         assertTrue(rounds > 0, "BBR's round count, read through CO-RE: " + v.get("vars"));
         // While the programs that call it are loaded, the module cannot go; once they are unloaded, it can.
-        assertTrue(!v.get("rmmod_attached_status").equals("0") && v.get("rmmod_attached_error").contains("in use"),
+        assertTrue(
+                !v.get("rmmod_attached_status").equals("0")
+                        && v.get("rmmod_attached_error").contains("in use"),
                 out);
         assertFalse(v.get("available_unloaded").contains("structops_"), out);
         assertEquals("0", v.get("rmmod_after"), out);
         System.out.println("modules in the VM: tcp_bbr at fd_array[1], tcp_dctcp at fd_array[2], as libbpf numbers"
                 + " them (" + ours.size() + " functions); 8 MiB through each algorithm, bbr_main ran " + bbrCalls
-                + " times, BBR counted " + rounds + " rounds (read at offset " + rttCnt.get("kernel").asText()
+                + " times, BBR counted " + rounds + " rounds (read at offset "
+                + rttCnt.get("kernel").asText()
                 + " of the module's struct bbr); tcp_bbr refused removal while attached, removed after unload");
     }
 }

@@ -22,11 +22,9 @@ import java.util.Set;
 final class VmSuite {
     private static Outcome outcome;
 
-    private record Outcome(Path out, String report, AssertionError failure) {
-    }
+    private record Outcome(Path out, String report, AssertionError failure) {}
 
-    private VmSuite() {
-    }
+    private VmSuite() {}
 
     static Path repository() {
         return Path.of(System.getProperty("structops.examples")).getParent().getParent();
@@ -49,10 +47,11 @@ final class VmSuite {
     /** The failures a scenario's runtime commands printed ({@code KEY_error} results) are exactly the expected ones. */
     static void assertOnlyExpectedErrors(Map<String, String> v, Set<String> expected) throws Exception {
         for (Map.Entry<String, String> e : v.entrySet()) {
-            if (e.getKey().endsWith("_error") && !expected.contains(e.getKey())
+            if (e.getKey().endsWith("_error")
+                    && !expected.contains(e.getKey())
                     && !e.getKey().startsWith("rmmod_")) {
-                throw new AssertionError("unexpected failure of '" + e.getKey() + "': " + e.getValue() + "\n"
-                        + report());
+                throw new AssertionError(
+                        "unexpected failure of '" + e.getKey() + "': " + e.getValue() + "\n" + report());
             }
         }
         for (String key : expected) {
@@ -84,16 +83,28 @@ final class VmSuite {
         Corpus.tool(List.of("gcc", "-O2", script(root, "kernel/tcp_traffic.c"), "-o", traffic.toString()));
         Path peer = work.resolve("libbpf_insns");
         Corpus.tool(List.of(script(root, "kernel/build-libbpf-insns.sh"), peer.toString()));
-        List<String> command = new ArrayList<>(List.of(root.resolve("integration-tests/vm/vm-run").toString(),
-                "--out", out.toString(), "--", "sh", "integration-tests/vm/guest/suite.sh",
-                kernel.resolve("modules").toString(), module.toString(), traffic.toString(), peer.toString(),
+        List<String> command = new ArrayList<>(List.of(
+                root.resolve("integration-tests/vm/vm-run").toString(),
+                "--out",
+                out.toString(),
+                "--",
+                "sh",
+                "integration-tests/vm/guest/suite.sh",
+                kernel.resolve("modules").toString(),
+                module.toString(),
+                traffic.toString(),
+                peer.toString(),
                 corpus.toString()));
         // No time limit here: vm-run ends a VM that makes no progress and says in which step.
-        Process p = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command)
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .start();
         String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int status = p.waitFor();
         System.out.print(report);
-        AssertionError failure = status == 0 ? null
+        AssertionError failure = status == 0
+                ? null
                 : new AssertionError("the VM suite failed (vm-run status " + status + "):\n" + report);
         return new Outcome(out, report, failure);
     }

@@ -48,7 +48,8 @@ public class BtfReaderComponent implements BtfReader {
         if (section.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(read(object.name() + "(.BTF)", MemorySegment.ofBuffer(object.elf().data(section.get()))));
+        return Optional.of(read(
+                object.name() + "(.BTF)", MemorySegment.ofBuffer(object.elf().data(section.get()))));
     }
 
     @Override
@@ -61,7 +62,9 @@ public class BtfReaderComponent implements BtfReader {
         }
         Set<String> hidden = new HashSet<>();
         for (ElfSymbol sym : object.elf().symbols()) {
-            if (sym.isInSection() && sym.sectionIndex() < sections.size() && !sym.name().isEmpty()
+            if (sym.isInSection()
+                    && sym.sectionIndex() < sections.size()
+                    && !sym.name().isEmpty()
                     && sym.type() != ElfSymbol.STT_SECTION) {
                 symbols.computeIfAbsent(sections.get(sym.sectionIndex()).name(), k -> new HashMap<>())
                         .put(sym.name(), sym.value());
@@ -79,9 +82,12 @@ public class BtfReaderComponent implements BtfReader {
         if (section.isEmpty()) {
             return Optional.empty();
         }
-        Btf btf = read(object).orElseThrow(() -> new BtfException(object.name() + "(.BTF.ext)",
-                "the object has .BTF.ext but no .BTF"));
-        return Optional.of(ExtParser.parse(object.name() + "(.BTF.ext)",
-                MemorySegment.ofBuffer(object.elf().data(section.get())), btf));
+        Btf btf = read(object)
+                .orElseThrow(
+                        () -> new BtfException(object.name() + "(.BTF.ext)", "the object has .BTF.ext but no .BTF"));
+        return Optional.of(ExtParser.parse(
+                object.name() + "(.BTF.ext)",
+                MemorySegment.ofBuffer(object.elf().data(section.get())),
+                btf));
     }
 }

@@ -24,6 +24,7 @@ final class CDump {
     private final Set<Integer> inProgress = new HashSet<>();
     /** The types {@link #need} is working on, outermost first. */
     private final Set<Integer> needing = new HashSet<>();
+
     private static final int MAX_DEPTH = 64;
     /**
      * Work allowed for one dump, per byte of the BTF's type and string sections. Anonymous structs, function
@@ -34,6 +35,7 @@ final class CDump {
     private static final int STEPS_PER_BYTE = 2;
     /** Characters one dump may spell, per byte of BTF: vmlinux's C is about 4 per byte. */
     private static final int CHARS_PER_BYTE = 8;
+
     private long steps;
     private long chars;
     private boolean cut;
@@ -87,7 +89,8 @@ final class CDump {
         BtfType t = btf.type(id);
         switch (t) {
             case BtfType.Reference r when r.kind() == BtfKind.PTR -> need(r.type(), false);
-            case BtfType.Reference r when r.kind() == BtfKind.TYPEDEF -> {
+            case BtfType.Reference r
+            when r.kind() == BtfKind.TYPEDEF -> {
                 typedef(r);
                 if (complete) {
                     need(r.type(), true);
@@ -118,8 +121,7 @@ final class CDump {
                     need(q.type(), false);
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -178,18 +180,28 @@ final class CDump {
                     if (cur % unitBits == 0 && at - cur >= unitBits) {
                         // Whole units of gap: padding bytes lay out the same, in one line however long the gap.
                         long bytes = (at - cur) / unitBits * unitBits / 8;
-                        tab(sb, indent + 1).append("unsigned char __pad").append(pad++).append('[').append(bytes)
+                        tab(sb, indent + 1)
+                                .append("unsigned char __pad")
+                                .append(pad++)
+                                .append('[')
+                                .append(bytes)
                                 .append("];\n");
                         cur += bytes * 8;
                         continue;
                     }
                     long gap = Math.min(at - cur, unitBits - cur % unitBits);
-                    tab(sb, indent + 1).append(declarator(m.type(), "", indent + 1)).append(": ").append(gap)
+                    tab(sb, indent + 1)
+                            .append(declarator(m.type(), "", indent + 1))
+                            .append(": ")
+                            .append(gap)
                             .append(";\n");
                     cur += gap;
                 }
-                tab(sb, indent + 1).append(declarator(m.type(), m.name(), indent + 1)).append(": ")
-                        .append(m.bitfieldSize()).append(";\n");
+                tab(sb, indent + 1)
+                        .append(declarator(m.type(), m.name(), indent + 1))
+                        .append(": ")
+                        .append(m.bitfieldSize())
+                        .append(";\n");
                 cur = Math.max(cur, at + m.bitfieldSize());
                 continue;
             }
@@ -201,15 +213,24 @@ final class CDump {
                     long from = roundUp(cur, 8);
                     if (from > cur) {
                         // finish the open bitfield unit before byte padding
-                        tab(sb, indent + 1).append("unsigned int : ").append(from - cur).append(";\n");
+                        tab(sb, indent + 1)
+                                .append("unsigned int : ")
+                                .append(from - cur)
+                                .append(";\n");
                     }
                     if (at > from) {
-                        tab(sb, indent + 1).append("unsigned char __pad").append(pad++).append('[')
-                                .append((at - from) / 8).append("];\n");
+                        tab(sb, indent + 1)
+                                .append("unsigned char __pad")
+                                .append(pad++)
+                                .append('[')
+                                .append((at - from) / 8)
+                                .append("];\n");
                     }
                 }
             }
-            tab(sb, indent + 1).append(declarator(m.type(), m.name(), indent + 1)).append(";\n");
+            tab(sb, indent + 1)
+                    .append(declarator(m.type(), m.name(), indent + 1))
+                    .append(";\n");
             long size = sizeOr(m.type(), 0);
             cur = union ? Math.max(cur, size * 8) : at + size * 8;
         }
@@ -220,7 +241,11 @@ final class CDump {
             if (from > cur) {
                 tab(sb, indent + 1).append("unsigned int : ").append(from - cur).append(";\n");
             }
-            tab(sb, indent + 1).append("unsigned char __pad").append(pad).append('[').append((total - from) / 8)
+            tab(sb, indent + 1)
+                    .append("unsigned char __pad")
+                    .append(pad)
+                    .append('[')
+                    .append((total - from) / 8)
                     .append("];\n");
         } else if (total < natural) {
             packed = true;
@@ -272,27 +297,32 @@ final class CDump {
             case BtfType.Void v -> join("void", inner);
             case BtfType.Int i -> join(i.name(), inner);
             case BtfType.FloatType f -> join(f.name(), inner);
-            case BtfType.Reference r -> switch (r.kind()) {
-                case PTR -> {
-                    BtfKind target = btf.kind(r.type());
-                    yield target == BtfKind.ARRAY || target == BtfKind.FUNC_PROTO
-                            ? declarator(r.type(), "(*" + inner + ")", indent)
-                            : declarator(r.type(), "*" + inner, indent);
-                }
-                case TYPEDEF -> join(r.name(), inner);
-                case TYPE_TAG -> declarator(r.type(), inner, indent);
-                default -> {
-                    String q = r.kind() == BtfKind.CONST ? "const" : r.kind() == BtfKind.VOLATILE ? "volatile"
-                            : "restrict";
-                    yield btf.kind(r.type()) == BtfKind.PTR ? declarator(r.type(), q + " " + inner, indent)
-                            : q + " " + declarator(r.type(), inner, indent);
-                }
-            };
+            case BtfType.Reference r ->
+                switch (r.kind()) {
+                    case PTR -> {
+                        BtfKind target = btf.kind(r.type());
+                        yield target == BtfKind.ARRAY || target == BtfKind.FUNC_PROTO
+                                ? declarator(r.type(), "(*" + inner + ")", indent)
+                                : declarator(r.type(), "*" + inner, indent);
+                    }
+                    case TYPEDEF -> join(r.name(), inner);
+                    case TYPE_TAG -> declarator(r.type(), inner, indent);
+                    default -> {
+                        String q = r.kind() == BtfKind.CONST
+                                ? "const"
+                                : r.kind() == BtfKind.VOLATILE ? "volatile" : "restrict";
+                        yield btf.kind(r.type()) == BtfKind.PTR
+                                ? declarator(r.type(), q + " " + inner, indent)
+                                : q + " " + declarator(r.type(), inner, indent);
+                    }
+                };
             case BtfType.Array a -> declarator(a.elementType(), inner + "[" + a.countUnsigned() + "]", indent);
-            case BtfType.Composite c -> c.isAnonymous() ? join(body(c, indent), inner)
-                    : join((c.kind() == BtfKind.UNION ? "union " : "struct ") + c.name(), inner);
-            case BtfType.Enumeration e -> e.isAnonymous() ? join(enumBody(e, indent), inner)
-                    : join("enum " + e.name(), inner);
+            case BtfType.Composite c ->
+                c.isAnonymous()
+                        ? join(body(c, indent), inner)
+                        : join((c.kind() == BtfKind.UNION ? "union " : "struct ") + c.name(), inner);
+            case BtfType.Enumeration e ->
+                e.isAnonymous() ? join(enumBody(e, indent), inner) : join("enum " + e.name(), inner);
             case BtfType.Fwd f -> join((f.union() ? "union " : "struct ") + f.name(), inner);
             case BtfType.FuncProto p -> {
                 StringBuilder params = new StringBuilder();
@@ -302,8 +332,7 @@ final class CDump {
                     if (i > 0) {
                         params.append(", ");
                     }
-                    params.append(q.type() == 0 && i == ps.size() - 1 ? "..." : declarator(q.type(), q.name(),
-                            indent));
+                    params.append(q.type() == 0 && i == ps.size() - 1 ? "..." : declarator(q.type(), q.name(), indent));
                 }
                 if (ps.isEmpty()) {
                     params.append("void");

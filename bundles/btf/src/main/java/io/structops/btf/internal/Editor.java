@@ -125,8 +125,10 @@ final class Editor implements BtfEditor {
                 BtfType var = type(v.type());
                 Long offset = symbols.get(var.name());
                 if (var.kind() == BtfKind.VAR && offset == null) {
-                    throw new BtfException(original.source, id, "DATASEC '" + d.name() + "': variable '" + var.name()
-                            + "' has no symbol in that section");
+                    throw new BtfException(
+                            original.source,
+                            id,
+                            "DATASEC '" + d.name() + "': variable '" + var.name() + "' has no symbol in that section");
                 }
                 vars.add(new BtfType.VarInfo(v.type(), offset == null ? v.offset() : offset, v.size()));
             }
@@ -142,7 +144,9 @@ final class Editor implements BtfEditor {
     public BtfEditor resizeArray(String section, String variable, int elements) throws BtfException {
         String where = section + " " + variable;
         for (int id = original.firstId; id < typeCount(); id++) {
-            if (!(type(id) instanceof BtfType.Datasec d) || !d.name().equals(section) || d.vars().isEmpty()) {
+            if (!(type(id) instanceof BtfType.Datasec d)
+                    || !d.name().equals(section)
+                    || d.vars().isEmpty()) {
                 continue;
             }
             BtfType.VarInfo last = d.vars().get(d.vars().size() - 1);
@@ -154,15 +158,16 @@ final class Editor implements BtfEditor {
             }
             long element = last.size() / a.count();
             if (last.offset() + element * elements > MAX_RESIZED_SECTION) {
-                throw new BtfException(where, elements + " elements make the section larger than "
-                        + (MAX_RESIZED_SECTION >> 20) + " MiB");
+                throw new BtfException(
+                        where,
+                        elements + " elements make the section larger than " + (MAX_RESIZED_SECTION >> 20) + " MiB");
             }
             int array = add(new BtfType.Array(0, 0, "", a.elementType(), a.indexType(), elements));
             replace(new BtfType.Var(v.id(), v.nameOffset(), v.name(), array, v.linkage()));
             List<BtfType.VarInfo> vars = new ArrayList<>(d.vars());
             vars.set(vars.size() - 1, new BtfType.VarInfo(last.type(), last.offset(), element * elements));
-            replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) (last.offset() + element * elements),
-                    vars));
+            replace(new BtfType.Datasec(
+                    id, d.nameOffset(), d.name(), (int) (last.offset() + element * elements), vars));
             return this;
         }
         throw new BtfException(where, "no DATASEC " + section);
@@ -171,7 +176,8 @@ final class Editor implements BtfEditor {
     @Override
     public BtfEditor makeStatic(Set<String> functions) {
         for (int id = original.firstId; id < typeCount(); id++) {
-            if (type(id) instanceof BtfType.Func f && f.linkage() == BtfType.Func.GLOBAL
+            if (type(id) instanceof BtfType.Func f
+                    && f.linkage() == BtfType.Func.GLOBAL
                     && functions.contains(f.name())) {
                 replace(new BtfType.Func(id, f.nameOffset(), f.name(), f.proto(), BtfType.Func.STATIC));
             }
@@ -187,7 +193,8 @@ final class Editor implements BtfEditor {
             }
         }
         for (int id = original.firstId; id < typeCount(); id++) {
-            if (!(type(id) instanceof BtfType.Datasec d) || d.vars().stream().noneMatch(v -> isExtern(type(v.type())))) {
+            if (!(type(id) instanceof BtfType.Datasec d)
+                    || d.vars().stream().noneMatch(v -> isExtern(type(v.type())))) {
                 continue;
             }
             if (d.name().equals(KCONFIG)) {
@@ -201,13 +208,18 @@ final class Editor implements BtfEditor {
 
     /** The int type and VAR that stand for every ksym in a laid-out .ksyms section, added on first use. */
     private int placeholderInt = -1;
+
     private int placeholderVar = -1;
 
     private void addPlaceholders() {
         if (placeholderInt < 0) {
             placeholderInt = add(new BtfType.Int(0, addString("int"), "int", 4, BtfType.Int.SIGNED, 0, 32));
-            placeholderVar = add(new BtfType.Var(0, addString("structops_ksym_placeholder"),
-                    "structops_ksym_placeholder", placeholderInt, BtfType.Var.GLOBAL_ALLOCATED));
+            placeholderVar = add(new BtfType.Var(
+                    0,
+                    addString("structops_ksym_placeholder"),
+                    "structops_ksym_placeholder",
+                    placeholderInt,
+                    BtfType.Var.GLOBAL_ALLOCATED));
         }
     }
 
@@ -219,8 +231,10 @@ final class Editor implements BtfEditor {
             List<BtfType.Param> named = new ArrayList<>();
             for (int i = 0; i < p.params().size(); i++) {
                 BtfType.Param q = p.params().get(i);
-                named.add(q.nameOffset() != 0 || q.type() == 0 ? q
-                        : new BtfType.Param(addString("arg" + i), "arg" + i, q.type()));
+                named.add(
+                        q.nameOffset() != 0 || q.type() == 0
+                                ? q
+                                : new BtfType.Param(addString("arg" + i), "arg" + i, q.type()));
             }
             replace(new BtfType.FuncProto(p.id(), p.nameOffset(), p.name(), p.returnType(), named));
         }
@@ -233,8 +247,8 @@ final class Editor implements BtfEditor {
         replace(new BtfType.Datasec(id, d.nameOffset(), d.name(), (int) size, layout));
         for (BtfType.VarInfo v : d.vars()) {
             if (type(v.type()) instanceof BtfType.Var var && var.linkage() == BtfType.Var.EXTERN) {
-                replace(new BtfType.Var(var.id(), var.nameOffset(), var.name(), var.type(),
-                        BtfType.Var.GLOBAL_ALLOCATED));
+                replace(new BtfType.Var(
+                        var.id(), var.nameOffset(), var.name(), var.type(), BtfType.Var.GLOBAL_ALLOCATED));
             }
         }
     }
@@ -255,7 +269,10 @@ final class Editor implements BtfEditor {
             offset += size;
             if (type(v.type()) instanceof BtfType.Var var && var.linkage() == BtfType.Var.EXTERN) {
                 // BPF_BTF_LOAD refuses extern linkage, and a typeless ksym's VAR has no type at all.
-                replace(new BtfType.Var(var.id(), var.nameOffset(), var.name(),
+                replace(new BtfType.Var(
+                        var.id(),
+                        var.nameOffset(),
+                        var.name(),
                         var.type() == 0 || original.resolve(var.type()) == 0 ? placeholderInt : var.type(),
                         BtfType.Var.GLOBAL_ALLOCATED));
             }
@@ -275,18 +292,21 @@ final class Editor implements BtfEditor {
      * first, then smaller first, then by name, each at its natural alignment.
      */
     private long layOutKconfig(BtfType.Datasec d, List<BtfType.VarInfo> out) throws BtfException {
-        record Entry(BtfType.VarInfo info, String name, int align, long size) {
-        }
+        record Entry(BtfType.VarInfo info, String name, int align, long size) {}
         List<Entry> entries = new ArrayList<>();
         for (BtfType.VarInfo v : d.vars()) {
             if (!(type(v.type()) instanceof BtfType.Var var)) {
-                throw new BtfException(original.source(), d.id(), d.name() + ": entry type " + v.type()
-                        + " is a " + type(v.type()).kind() + ", not a VAR");
+                throw new BtfException(
+                        original.source(),
+                        d.id(),
+                        d.name() + ": entry type " + v.type() + " is a "
+                                + type(v.type()).kind() + ", not a VAR");
             }
             int varType = var.type();
             entries.add(new Entry(v, var.name(), original.alignment(varType), original.size(varType)));
         }
-        entries.sort(Comparator.comparingInt((Entry e) -> -e.align()).thenComparingLong(Entry::size)
+        entries.sort(Comparator.comparingInt((Entry e) -> -e.align())
+                .thenComparingLong(Entry::size)
                 .thenComparing(Entry::name));
         long offset = 0;
         for (Entry e : entries) {
@@ -309,26 +329,34 @@ final class Editor implements BtfEditor {
             }
             BtfType replacement = switch (t) {
                 case BtfType.DeclTag d -> new BtfType.Int(id, d.nameOffset(), d.name(), 1, 0, 0, 8);
-                case BtfType.Reference r when r.kind() == BtfKind.TYPE_TAG ->
-                    new BtfType.Reference(BtfKind.CONST, id, 0, "", false, r.type());
-                case BtfType.FloatType f -> new BtfType.Composite(BtfKind.STRUCT, id, f.nameOffset(), f.name(), false,
-                        f.size(), List.of());
-                case BtfType.Enumeration e when e.kind() == BtfKind.ENUM64 ->
+                case BtfType.Reference r
+                when r.kind() == BtfKind.TYPE_TAG -> new BtfType.Reference(BtfKind.CONST, id, 0, "", false, r.type());
+                case BtfType.FloatType f ->
+                    new BtfType.Composite(BtfKind.STRUCT, id, f.nameOffset(), f.name(), false, f.size(), List.of());
+                case BtfType.Enumeration e
+                when e.kind() == BtfKind.ENUM64 ->
                     new BtfType.Composite(BtfKind.UNION, id, e.nameOffset(), e.name(), false, e.size(), List.of());
-                case BtfType.Var v -> new BtfType.Int(id, v.nameOffset(), v.name(), (int) sizeOf(v.type()), 0, 0,
-                        (int) Math.min(128, 8 * sizeOf(v.type())));
+                case BtfType.Var v ->
+                    new BtfType.Int(id, v.nameOffset(), v.name(), (int) sizeOf(v.type()), 0, 0, (int)
+                            Math.min(128, 8 * sizeOf(v.type())));
                 case BtfType.Datasec d -> {
                     List<BtfType.Member> members = new ArrayList<>();
                     for (BtfType.VarInfo v : d.vars()) {
                         BtfType var = type(v.type());
-                        members.add(new BtfType.Member(var.nameOffset(), var.name(), v.type(), v.offset() * 8, 0,
-                                (int) (v.offset() * 8)));
+                        members.add(new BtfType.Member(
+                                var.nameOffset(), var.name(), v.type(), v.offset() * 8, 0, (int) (v.offset() * 8)));
                     }
-                    yield new BtfType.Composite(BtfKind.STRUCT, id, addString(sanitizedName(d.name())),
-                            sanitizedName(d.name()), false, d.size(), members);
+                    yield new BtfType.Composite(
+                            BtfKind.STRUCT,
+                            id,
+                            addString(sanitizedName(d.name())),
+                            sanitizedName(d.name()),
+                            false,
+                            d.size(),
+                            members);
                 }
-                case BtfType.Func f -> new BtfType.Reference(BtfKind.TYPEDEF, id, f.nameOffset(), f.name(), false,
-                        f.proto());
+                case BtfType.Func f ->
+                    new BtfType.Reference(BtfKind.TYPEDEF, id, f.nameOffset(), f.name(), false, f.proto());
                 case BtfType.FuncProto p -> new BtfType.Enumeration(BtfKind.ENUM, id, 0, "", false, 4, List.of());
                 default -> t;
             };
@@ -364,12 +392,15 @@ final class Editor implements BtfEditor {
             typeBytes.write(buf.array(), 0, buf.position());
         }
         byte[] strings = new byte[(int) original.strLen + extraStrings.size()];
-        original.seg.asSlice(original.strStart, original.strLen).asByteBuffer().get(strings, 0,
-                (int) original.strLen);
+        original.seg.asSlice(original.strStart, original.strLen).asByteBuffer().get(strings, 0, (int) original.strLen);
         System.arraycopy(extraStrings.toByteArray(), 0, strings, (int) original.strLen, extraStrings.size());
         int hdr = original.headerLen;
-        ByteBuffer out = ByteBuffer.allocate(hdr + typeBytes.size() + strings.length).order(order);
-        out.putShort((short) RawBtf.MAGIC).put((byte) 1).put((byte) original.flags).putInt(hdr);
+        ByteBuffer out =
+                ByteBuffer.allocate(hdr + typeBytes.size() + strings.length).order(order);
+        out.putShort((short) RawBtf.MAGIC)
+                .put((byte) 1)
+                .put((byte) original.flags)
+                .putInt(hdr);
         out.putInt(0).putInt(typeBytes.size()).putInt(typeBytes.size()).putInt(strings.length);
         out.position(hdr);
         out.put(typeBytes.toByteArray()).put(strings);
@@ -383,11 +414,18 @@ final class Editor implements BtfEditor {
     static void write(BtfType t, ByteBuffer b) {
         b.putInt(t.nameOffset());
         switch (t) {
-            case BtfType.Int i -> b.putInt(info(BtfKind.INT, 0, false)).putInt(i.size())
-                    .putInt((i.encoding() << 24) | (i.bitOffset() << 16) | i.bits());
-            case BtfType.Reference r -> b.putInt(info(r.kind(), 0, r.kindFlag())).putInt(r.type());
-            case BtfType.Array a -> b.putInt(info(BtfKind.ARRAY, 0, false)).putInt(0).putInt(a.elementType())
-                    .putInt(a.indexType()).putInt(a.count());
+            case BtfType.Int i ->
+                b.putInt(info(BtfKind.INT, 0, false))
+                        .putInt(i.size())
+                        .putInt((i.encoding() << 24) | (i.bitOffset() << 16) | i.bits());
+            case BtfType.Reference r ->
+                b.putInt(info(r.kind(), 0, r.kindFlag())).putInt(r.type());
+            case BtfType.Array a ->
+                b.putInt(info(BtfKind.ARRAY, 0, false))
+                        .putInt(0)
+                        .putInt(a.elementType())
+                        .putInt(a.indexType())
+                        .putInt(a.count());
             case BtfType.Composite c -> {
                 b.putInt(info(c.kind(), c.members().size(), c.kindFlag())).putInt(c.size());
                 for (BtfType.Member m : c.members()) {
@@ -407,14 +445,16 @@ final class Editor implements BtfEditor {
                 }
             }
             case BtfType.Fwd f -> b.putInt(info(BtfKind.FWD, 0, f.kindFlag())).putInt(0);
-            case BtfType.Func f -> b.putInt(info(BtfKind.FUNC, f.linkage(), false)).putInt(f.proto());
+            case BtfType.Func f ->
+                b.putInt(info(BtfKind.FUNC, f.linkage(), false)).putInt(f.proto());
             case BtfType.FuncProto p -> {
                 b.putInt(info(BtfKind.FUNC_PROTO, p.params().size(), false)).putInt(p.returnType());
                 for (BtfType.Param q : p.params()) {
                     b.putInt(q.nameOffset()).putInt(q.type());
                 }
             }
-            case BtfType.Var v -> b.putInt(info(BtfKind.VAR, 0, false)).putInt(v.type()).putInt(v.linkage());
+            case BtfType.Var v ->
+                b.putInt(info(BtfKind.VAR, 0, false)).putInt(v.type()).putInt(v.linkage());
             case BtfType.Datasec d -> {
                 b.putInt(info(BtfKind.DATASEC, d.vars().size(), false)).putInt(d.size());
                 for (BtfType.VarInfo v : d.vars()) {
@@ -422,8 +462,10 @@ final class Editor implements BtfEditor {
                 }
             }
             case BtfType.FloatType f -> b.putInt(info(BtfKind.FLOAT, 0, false)).putInt(f.size());
-            case BtfType.DeclTag d -> b.putInt(info(BtfKind.DECL_TAG, 0, d.kindFlag())).putInt(d.type())
-                    .putInt(d.componentIndex());
+            case BtfType.DeclTag d ->
+                b.putInt(info(BtfKind.DECL_TAG, 0, d.kindFlag()))
+                        .putInt(d.type())
+                        .putInt(d.componentIndex());
             case BtfType.Void v -> throw new IllegalArgumentException("void is not encoded");
         }
     }

@@ -40,8 +40,8 @@ final class ExtParser {
         }
         int magic = Short.toUnsignedInt(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(btf.byteOrder()), 0));
         if (magic != RawBtf.MAGIC) {
-            throw new BtfException(source, String.format("header: magic 0x%04x is not 0xeb9f in the .BTF's byte order",
-                    magic));
+            throw new BtfException(
+                    source, String.format("header: magic 0x%04x is not 0xeb9f in the .BTF's byte order", magic));
         }
         long hdrLen = Integer.toUnsignedLong(u32(4));
         if (hdrLen < 24 || hdrLen > size) {
@@ -50,11 +50,20 @@ final class ExtParser {
         Map<String, List<BtfExt.FuncInfo>> funcs = new LinkedHashMap<>();
         Map<String, List<BtfExt.LineInfo>> lines = new LinkedHashMap<>();
         Map<String, List<BtfExt.CoreRelo>> relos = new LinkedHashMap<>();
-        int funcSize = section("func_info", hdrLen, 8, 8, funcs,
+        int funcSize = section(
+                "func_info",
+                hdrLen,
+                8,
+                8,
+                funcs,
                 at -> new BtfExt.FuncInfo(Integer.toUnsignedLong(u32(at)), u32(at + 4)));
-        int lineSize = section("line_info", hdrLen, 16, 16, lines,
-                at -> new BtfExt.LineInfo(Integer.toUnsignedLong(u32(at)), u32(at + 4),
-                        u32(at + 8), u32(at + 12)));
+        int lineSize = section(
+                "line_info",
+                hdrLen,
+                16,
+                16,
+                lines,
+                at -> new BtfExt.LineInfo(Integer.toUnsignedLong(u32(at)), u32(at + 4), u32(at + 8), u32(at + 12)));
         int reloSize = 0;
         if (hdrLen >= 32) {
             List<String> badKinds = new ArrayList<>();
@@ -64,8 +73,7 @@ final class ExtParser {
                 if (k == null) {
                     badKinds.add("kind " + kind + " at instruction offset " + Integer.toUnsignedLong(u32(at)));
                 }
-                return new BtfExt.CoreRelo(Integer.toUnsignedLong(u32(at)), u32(at + 4),
-                        u32(at + 8), k);
+                return new BtfExt.CoreRelo(Integer.toUnsignedLong(u32(at)), u32(at + 4), u32(at + 8), k);
             });
             if (!badKinds.isEmpty()) {
                 throw new BtfException(source, "core_relo: unknown relocation " + badKinds.get(0));
@@ -75,8 +83,9 @@ final class ExtParser {
     }
 
     /** Reads one info section: a record size, then per code section its name, count and records. */
-    private <T> int section(String what, long hdrLen, int headerField, int minRecord, Map<String, List<T>> into,
-            RecordReader<T> reader) throws BtfException {
+    private <T> int section(
+            String what, long hdrLen, int headerField, int minRecord, Map<String, List<T>> into, RecordReader<T> reader)
+            throws BtfException {
         long off = Integer.toUnsignedLong(u32(headerField));
         long len = Integer.toUnsignedLong(u32(headerField + 4));
         long size = seg.byteSize();
@@ -92,8 +101,8 @@ final class ExtParser {
         }
         long recSize = Integer.toUnsignedLong(u32(start));
         if (recSize < minRecord || recSize % 4 != 0 || recSize > 1024) {
-            throw new BtfException(source, what + ": record size " + recSize + " (needs a multiple of 4, at least "
-                    + minRecord + ")");
+            throw new BtfException(
+                    source, what + ": record size " + recSize + " (needs a multiple of 4, at least " + minRecord + ")");
         }
         long p = start + 4;
         long end = start + len;
@@ -105,15 +114,18 @@ final class ExtParser {
             long count = Integer.toUnsignedLong(u32(p + 4));
             p += 8;
             if (count > (end - p) / recSize) {
-                throw new BtfException(source, what + ": " + count + " records of " + recSize
-                        + " bytes run past the end of the section");
+                throw new BtfException(
+                        source,
+                        what + ": " + count + " records of " + recSize + " bytes run past the end of the section");
             }
             String name;
             try {
                 name = btf.string(nameOff);
             } catch (IllegalArgumentException e) {
-                throw new BtfException(source, what + ": section name offset " + Integer.toUnsignedString(nameOff)
-                        + " is outside the .BTF string section");
+                throw new BtfException(
+                        source,
+                        what + ": section name offset " + Integer.toUnsignedString(nameOff)
+                                + " is outside the .BTF string section");
             }
             List<T> list = into.computeIfAbsent(name, k -> new ArrayList<>());
             for (long i = 0; i < count; i++) {

@@ -38,6 +38,7 @@ final class RawBtf implements Btf {
     final ByteOrder order;
     /** Layouts are constants so that the JIT compiles each access to a plain load; big-endian data is swapped. */
     static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     final boolean swap;
     final RawBtf base;
@@ -49,6 +50,7 @@ final class RawBtf implements Btf {
     final int[] nameOffs;
     /** How many own types there are of each kind. */
     final int[] kindCounts;
+
     final long typeStart;
     final long typeLen;
     final long strStart;
@@ -59,8 +61,20 @@ final class RawBtf implements Btf {
     /** One name index per kind, built when a lookup first needs it. */
     private final NameIndex[] names = new NameIndex[BtfKind.values().length];
 
-    private RawBtf(String source, MemorySegment seg, ByteOrder order, RawBtf base, int[] offsets, byte[] kinds,
-            int[] nameOffs, int[] kindCounts, long typeStart, long typeLen, long strStart, long strLen, int headerLen,
+    private RawBtf(
+            String source,
+            MemorySegment seg,
+            ByteOrder order,
+            RawBtf base,
+            int[] offsets,
+            byte[] kinds,
+            int[] nameOffs,
+            int[] kindCounts,
+            long typeStart,
+            long typeLen,
+            long strStart,
+            long strLen,
+            int headerLen,
             int flags) {
         this.source = source;
         this.seg = seg;
@@ -91,8 +105,8 @@ final class RawBtf implements Btf {
         if (size < HEADER_SIZE) {
             throw new BtfException(source, "header: " + size + " bytes, shorter than the 24-byte BTF header");
         }
-        int magicLe = Short.toUnsignedInt(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN),
-                0));
+        int magicLe =
+                Short.toUnsignedInt(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0));
         ByteOrder order;
         if (magicLe == MAGIC) {
             order = ByteOrder.LITTLE_ENDIAN;
@@ -120,12 +134,16 @@ final class RawBtf implements Btf {
         long strLen = Integer.toUnsignedLong(u32(seg, swap, 20));
         long body = size - hdrLen;
         if (typeOff > body || typeLen > body - typeOff) {
-            throw new BtfException(source, "header: type section " + typeOff + "+" + typeLen
-                    + " runs past the end of the data (" + body + " bytes)");
+            throw new BtfException(
+                    source,
+                    "header: type section " + typeOff + "+" + typeLen + " runs past the end of the data (" + body
+                            + " bytes)");
         }
         if (strOff > body || strLen > body - strOff) {
-            throw new BtfException(source, "header: string section " + strOff + "+" + strLen
-                    + " runs past the end of the data (" + body + " bytes)");
+            throw new BtfException(
+                    source,
+                    "header: string section " + strOff + "+" + strLen + " runs past the end of the data (" + body
+                            + " bytes)");
         }
         if (typeOff % 4 != 0) {
             throw new BtfException(source, "header: type section offset " + typeOff + " is not 4-byte aligned");
@@ -148,8 +166,21 @@ final class RawBtf implements Btf {
         int firstId = base == null ? 1 : base.typeCount();
         Scan scan = new Scan(source, seg, swap, typeStart, typeLen, firstId, baseStr + strLen);
         scan.run(kernelVerified);
-        RawBtf btf = new RawBtf(source, seg, order, base, scan.offsets(), scan.kinds(), scan.names(), scan.kindCounts,
-                typeStart, typeLen, strStart, strLen, (int) hdrLen, flags);
+        RawBtf btf = new RawBtf(
+                source,
+                seg,
+                order,
+                base,
+                scan.offsets(),
+                scan.kinds(),
+                scan.names(),
+                scan.kindCounts,
+                typeStart,
+                typeLen,
+                strStart,
+                strLen,
+                (int) hdrLen,
+                flags);
         if (Long.compareUnsigned(scan.maxRef, btf.typeCount()) >= 0) {
             btf.findBadReference(); // names the type and the field at fault
         }
@@ -241,14 +272,13 @@ final class RawBtf implements Btf {
                 int mid = Arrays.binarySearch(offsets, 0, n, (int) (len / 2));
                 mid = Math.max(1, Math.min(n - 1, mid < 0 ? -mid - 1 : mid));
                 int split = mid;
-                CompletableFuture<long[]> other =
-                        CompletableFuture.supplyAsync(() -> {
-                            try {
-                                return check(split, n);
-                            } catch (BtfException e) {
-                                throw new CompletionException(e);
-                            }
-                        });
+                CompletableFuture<long[]> other = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return check(split, n);
+                    } catch (BtfException e) {
+                        throw new CompletionException(e);
+                    }
+                });
                 long[] mine;
                 try {
                     mine = check(0, split);
@@ -286,8 +316,8 @@ final class RawBtf implements Btf {
             long maxName = 0;
             while (pos < end) {
                 if (end - pos < TYPE_HEADER) {
-                    throw new BtfException(source, firstId + n, "truncated: " + (end - pos)
-                            + " bytes left of a 12-byte type");
+                    throw new BtfException(
+                            source, firstId + n, "truncated: " + (end - pos) + " bytes left of a 12-byte type");
                 }
                 if (n == offsets.length) {
                     grow();
@@ -376,8 +406,10 @@ final class RawBtf implements Btf {
                 if (kind == K_FUNC) {
                     int r = next[k] - firstId;
                     if (r >= 0 && r < n && kinds[r] != K_FUNC_PROTO) {
-                        throw new BtfException(source, firstId + k, "FUNC's type " + next[k] + " is a "
-                                + BtfKind.of(kinds[r]) + ", not a FUNC_PROTO");
+                        throw new BtfException(
+                                source,
+                                firstId + k,
+                                "FUNC's type " + next[k] + " is a " + BtfKind.of(kinds[r]) + ", not a FUNC_PROTO");
                     }
                     if (next[k] == 0) {
                         throw new BtfException(source, firstId + k, "FUNC's type is void, not a FUNC_PROTO");
@@ -385,8 +417,11 @@ final class RawBtf implements Btf {
                     continue;
                 }
                 if (kind == K_ARRAY) {
-                    maxId = Math.max(maxId, Math.max(Integer.toUnsignedLong(next[k]),
-                            Integer.toUnsignedLong(u32(start + offsets[k] + TYPE_HEADER + 4))));
+                    maxId = Math.max(
+                            maxId,
+                            Math.max(
+                                    Integer.toUnsignedLong(next[k]),
+                                    Integer.toUnsignedLong(u32(start + offsets[k] + TYPE_HEADER + 4))));
                 }
                 if (!CHAIN[kind]) {
                     continue;
@@ -409,16 +444,15 @@ final class RawBtf implements Btf {
                         break;
                     }
                     if (state[j] == 1) {
-                        throw new BtfException(source, firstId + k, "reference loop through type ["
-                                + (firstId + j) + "]");
+                        throw new BtfException(
+                                source, firstId + k, "reference loop through type [" + (firstId + j) + "]");
                     }
                     if (!CHAIN[kinds[j]]) {
                         state[j] = 2;
                         break;
                     }
                     if (depth == MAX_CHAIN) {
-                        throw new BtfException(source, firstId + k, "chain of references deeper than "
-                                + MAX_CHAIN);
+                        throw new BtfException(source, firstId + k, "chain of references deeper than " + MAX_CHAIN);
                     }
                     state[j] = 1;
                     path[depth++] = j;
@@ -439,8 +473,11 @@ final class RawBtf implements Btf {
                 int info = u32(pos + 4);
                 int vlen = info & 0xffff;
                 if (Integer.toUnsignedLong(u32(pos)) >= stringLimit) {
-                    throw new BtfException(source, id, "name offset " + Integer.toUnsignedString(u32(pos))
-                            + " is outside the string section (" + stringLimit + " bytes)");
+                    throw new BtfException(
+                            source,
+                            id,
+                            "name offset " + Integer.toUnsignedString(u32(pos)) + " is outside the string section ("
+                                    + stringLimit + " bytes)");
                 }
                 long t = pos + TYPE_HEADER;
                 String what;
@@ -482,14 +519,20 @@ final class RawBtf implements Btf {
         /** The type's trailing data must fit in what is left of the section, checked before it is read. */
         private void room(long pos, long end, int kind, int vlen, long extra) throws BtfException {
             if (extra > end - pos - TYPE_HEADER) {
-                throw new BtfException(source, firstId + n, BtfKind.of(kind) + " with vlen " + vlen + " needs "
-                        + extra + " more bytes; the type section has " + (end - pos - TYPE_HEADER));
+                throw new BtfException(
+                        source,
+                        firstId + n,
+                        BtfKind.of(kind) + " with vlen " + vlen + " needs " + extra
+                                + " more bytes; the type section has " + (end - pos - TYPE_HEADER));
             }
         }
 
         private void badName(int id, String what, int index, int off) throws BtfException {
-            throw new BtfException(source, id, what + " " + index + " name offset " + Integer.toUnsignedString(off)
-                    + " is outside the string section (" + stringLimit + " bytes)");
+            throw new BtfException(
+                    source,
+                    id,
+                    what + " " + index + " name offset " + Integer.toUnsignedString(off)
+                            + " is outside the string section (" + stringLimit + " bytes)");
         }
     }
 
@@ -515,6 +558,7 @@ final class RawBtf implements Btf {
 
     /** Trailing bytes of each kind: FIXED[kind] + PER_ITEM[kind] * vlen. */
     static final int[] FIXED = new int[32];
+
     static final int[] PER_ITEM = new int[32];
     /** Whether the word after info (size_or_type) is a type id, as a mask. */
     static final long[] REF_MASK = new long[32];
@@ -533,8 +577,9 @@ final class RawBtf implements Btf {
         }
         PER_ITEM[K_ENUM] = 8;
         PER_ITEM[K_FUNC_PROTO] = 8;
-        for (int k : new int[] {K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_FUNC, K_FUNC_PROTO,
-                K_VAR, K_DECL_TAG}) {
+        for (int k : new int[] {
+            K_PTR, K_TYPEDEF, K_VOLATILE, K_CONST, K_RESTRICT, K_TYPE_TAG, K_FUNC, K_FUNC_PROTO, K_VAR, K_DECL_TAG
+        }) {
             REF_MASK[k] = 0xffffffffL;
         }
         for (int k : new int[] {K_STRUCT, K_UNION, K_DATASEC, K_ENUM, K_ENUM64, K_FUNC_PROTO}) {
@@ -554,7 +599,6 @@ final class RawBtf implements Btf {
             default -> 0;
         };
     }
-
 
     static int u32(MemorySegment seg, boolean swap, long at) {
         int v = seg.get(LE32, at);
@@ -579,8 +623,8 @@ final class RawBtf implements Btf {
     RawBtf owner(int id) {
         if (id >= firstId) {
             if (id >= firstId + offsets.length) {
-                throw new IllegalArgumentException(source + ": type id " + id + " is out of range (" + typeCount()
-                        + " types)");
+                throw new IllegalArgumentException(
+                        source + ": type id " + id + " is out of range (" + typeCount() + " types)");
             }
             return this;
         }
@@ -676,8 +720,8 @@ final class RawBtf implements Btf {
         }
         long rel = Integer.toUnsignedLong(offset) - baseStrLen;
         if (rel >= strLen) {
-            throw new IllegalArgumentException(source + ": string offset " + Integer.toUnsignedString(offset)
-                    + " is outside the string section");
+            throw new IllegalArgumentException(
+                    source + ": string offset " + Integer.toUnsignedString(offset) + " is outside the string section");
         }
         long p = strStart + rel;
         long end = p;
@@ -716,8 +760,7 @@ final class RawBtf implements Btf {
             }
             case PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG ->
                 new BtfType.Reference(kind, id, nameOff, name, kflag, sizeOrType);
-            case ARRAY -> new BtfType.Array(id, nameOff, name, u32(t), u32(t + 4),
-                    u32(t + 8));
+            case ARRAY -> new BtfType.Array(id, nameOff, name, u32(t), u32(t + 4), u32(t + 8));
             case STRUCT, UNION -> {
                 List<BtfType.Member> members = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
@@ -726,8 +769,7 @@ final class RawBtf implements Btf {
                     int raw = u32(m + 8);
                     long bitOffset = kflag ? raw & 0xffffff : Integer.toUnsignedLong(raw);
                     int bitfield = kflag ? raw >>> 24 : 0;
-                    members.add(new BtfType.Member(mName, string(mName), u32(m + 4), bitOffset, bitfield,
-                            raw));
+                    members.add(new BtfType.Member(mName, string(mName), u32(m + 4), bitOffset, bitfield, raw));
                 }
                 yield new BtfType.Composite(kind, id, nameOff, name, kflag, sizeOrType, members);
             }
@@ -746,8 +788,7 @@ final class RawBtf implements Btf {
                 for (int i = 0; i < vlen; i++) {
                     long e = t + 12L * i;
                     int eName = u32(e);
-                    long v = Integer.toUnsignedLong(u32(e + 4))
-                            | (Integer.toUnsignedLong(u32(e + 8)) << 32);
+                    long v = Integer.toUnsignedLong(u32(e + 4)) | (Integer.toUnsignedLong(u32(e + 8)) << 32);
                     values.add(new BtfType.EnumValue(eName, string(eName), v));
                 }
                 yield new BtfType.Enumeration(kind, id, nameOff, name, kflag, sizeOrType, values);
@@ -768,8 +809,8 @@ final class RawBtf implements Btf {
                 List<BtfType.VarInfo> vars = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     long v = t + 12L * i;
-                    vars.add(new BtfType.VarInfo(u32(v), Integer.toUnsignedLong(u32(v + 4)),
-                            Integer.toUnsignedLong(u32(v + 8))));
+                    vars.add(new BtfType.VarInfo(
+                            u32(v), Integer.toUnsignedLong(u32(v + 4)), Integer.toUnsignedLong(u32(v + 8))));
                 }
                 yield new BtfType.Datasec(id, nameOff, name, sizeOrType, vars);
             }
@@ -808,8 +849,10 @@ final class RawBtf implements Btf {
                         checkRef(id, u32(t + 12L * i + 4), count, "member " + i + " type");
                         long nameOff = Integer.toUnsignedLong(u32(t + 12L * i));
                         if (nameOff >= totalStringLength()) {
-                            throw new BtfException(source, id, "member " + i + " name offset " + nameOff
-                                    + " is outside the string section");
+                            throw new BtfException(
+                                    source,
+                                    id,
+                                    "member " + i + " name offset " + nameOff + " is outside the string section");
                         }
                     }
                 }
@@ -818,8 +861,10 @@ final class RawBtf implements Btf {
                     for (int i = 0; i < vlen; i++) {
                         long nameOff = Integer.toUnsignedLong(u32(t + step * i));
                         if (nameOff >= totalStringLength()) {
-                            throw new BtfException(source, id, "value " + i + " name offset " + nameOff
-                                    + " is outside the string section");
+                            throw new BtfException(
+                                    source,
+                                    id,
+                                    "value " + i + " name offset " + nameOff + " is outside the string section");
                         }
                     }
                 }
@@ -828,15 +873,16 @@ final class RawBtf implements Btf {
                         checkRef(id, u32(t + 12L * i), count, "variable " + i);
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
             if (kind == BtfKind.FUNC_PROTO) {
                 for (int i = 0; i < vlen; i++) {
                     long nameOff = Integer.toUnsignedLong(u32(t + 8L * i));
                     if (nameOff >= totalStringLength()) {
-                        throw new BtfException(source, id, "parameter " + i + " name offset " + nameOff
-                                + " is outside the string section");
+                        throw new BtfException(
+                                source,
+                                id,
+                                "parameter " + i + " name offset " + nameOff + " is outside the string section");
                     }
                 }
             }
@@ -846,8 +892,10 @@ final class RawBtf implements Btf {
 
     private void checkRef(int id, int ref, int count, String what) throws BtfException {
         if (Integer.compareUnsigned(ref, count) >= 0) {
-            throw new BtfException(source, id, what + " id " + Integer.toUnsignedString(ref)
-                    + " is out of range (" + count + " types)");
+            throw new BtfException(
+                    source,
+                    id,
+                    what + " id " + Integer.toUnsignedString(ref) + " is out of range (" + count + " types)");
         }
     }
 
@@ -924,7 +972,8 @@ final class RawBtf implements Btf {
     public int resolve(int id) {
         for (int i = 0; i <= MAX_CHAIN; i++) {
             switch (kind(id)) {
-                case TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG -> id = owner(id).word(id, 2);
+                case TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG ->
+                    id = owner(id).word(id, 2);
                 default -> {
                     return id;
                 }
@@ -951,11 +1000,14 @@ final class RawBtf implements Btf {
      * contains itself, which no C type can and which would otherwise recurse until the stack runs out.
      */
     static final int MAX_NESTING = 32;
+
     private final Map<Integer, Integer> alignments = new ConcurrentHashMap<>();
 
     private BtfException tooDeep(int id) {
-        return new BtfException(source, id, "types nest deeper than " + MAX_NESTING + " levels by value (does a"
-                + " type contain itself?)");
+        return new BtfException(
+                source,
+                id,
+                "types nest deeper than " + MAX_NESTING + " levels by value (does a" + " type contain itself?)");
     }
 
     @Override

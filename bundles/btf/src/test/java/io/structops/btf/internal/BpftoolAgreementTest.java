@@ -38,23 +38,27 @@ class BpftoolAgreementTest {
         Btf btf = Fixtures.objectBtf(name);
         StringBuilder sb = new StringBuilder();
         btf.dumpRaw(sb);
-        assertSameDump(Fixtures.bpftool("btf", "dump", "file", Fixtures.example(name).toString(), "format", "raw"),
-                sb.toString(), name);
+        assertSameDump(
+                Fixtures.bpftool("btf", "dump", "file", Fixtures.example(name).toString(), "format", "raw"),
+                sb.toString(),
+                name);
     }
 
     @Test
     void rawDumpOfVmlinux() throws Exception {
         StringBuilder sb = new StringBuilder(16 << 20);
         Fixtures.vmlinux().dumpRaw(sb);
-        assertSameDump(Fixtures.bpftool("btf", "dump", "file", Fixtures.VMLINUX.toString(), "format", "raw"),
-                sb.toString(), "vmlinux");
+        assertSameDump(
+                Fixtures.bpftool("btf", "dump", "file", Fixtures.VMLINUX.toString(), "format", "raw"),
+                sb.toString(),
+                "vmlinux");
     }
 
     @Test
     void kernelVerifiedReadingGivesTheSameTypes() throws Exception {
         byte[] bytes = java.nio.file.Files.readAllBytes(Fixtures.VMLINUX);
-        Btf verified = Fixtures.READER.readKernelVerified("vmlinux", java.lang.foreign.MemorySegment.ofArray(bytes),
-                null);
+        Btf verified =
+                Fixtures.READER.readKernelVerified("vmlinux", java.lang.foreign.MemorySegment.ofArray(bytes), null);
         StringBuilder a = new StringBuilder(16 << 20);
         StringBuilder b = new StringBuilder(16 << 20);
         verified.dumpRaw(a);

@@ -19,11 +19,14 @@ class BtfModelTest {
     void findsStructOpsTypesInVmlinux() throws Exception {
         Btf vmlinux = Fixtures.vmlinux();
         int ops = vmlinux.find("tcp_congestion_ops", BtfKind.STRUCT).orElseThrow();
-        int wrapper = vmlinux.find("bpf_struct_ops_tcp_congestion_ops", BtfKind.STRUCT).orElseThrow();
+        int wrapper = vmlinux.find("bpf_struct_ops_tcp_congestion_ops", BtfKind.STRUCT)
+                .orElseThrow();
         BtfType.Composite c = (BtfType.Composite) vmlinux.type(ops);
         assertEquals("tcp_congestion_ops", c.name());
         assertEquals(0, c.member("ssthresh").orElseThrow().bitOffset());
-        BtfType.Member data = vmlinux.members(wrapper).stream().filter(m -> m.name().equals("data")).findFirst()
+        BtfType.Member data = vmlinux.members(wrapper).stream()
+                .filter(m -> m.name().equals("data"))
+                .findFirst()
                 .orElseThrow();
         assertEquals(ops, data.type());
         assertEquals(vmlinux.size(wrapper), Integer.toUnsignedLong(((BtfType.Composite) vmlinux.type(wrapper)).size()));
@@ -77,17 +80,20 @@ class BtfModelTest {
         assertEquals(16, ext.lineInfoRecordSize());
         for (BpfProgram p : object.programs()) {
             List<BtfExt.FuncInfo> infos = ext.funcInfo().get(p.section());
-            BtfExt.FuncInfo info = infos.stream().filter(i -> i.insnOffset() == p.offset()).findFirst()
+            BtfExt.FuncInfo info = infos.stream()
+                    .filter(i -> i.insnOffset() == p.offset())
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no func_info for " + p.name()));
             assertEquals(p.name(), btf.name(info.typeId()));
             assertEquals(BtfKind.FUNC, btf.kind(info.typeId()));
-            assertTrue(ext.lineInfo().get(p.section()).stream().anyMatch(l -> l.insnOffset() == p.offset()
-                    && l.line() > 0));
+            assertTrue(ext.lineInfo().get(p.section()).stream()
+                    .anyMatch(l -> l.insnOffset() == p.offset() && l.line() > 0));
         }
         assertEquals("clamp_cwnd", btf.name(ext.funcInfo().get(".text").get(0).typeId()));
         int totalFuncs = ext.funcInfo().values().stream().mapToInt(List::size).sum();
         assertEquals(object.programs().size() + object.subprograms().size(), totalFuncs);
-        assertTrue(ext.coreRelos().isEmpty() || ext.coreRelos().values().stream().allMatch(l -> !l.isEmpty()));
+        assertTrue(
+                ext.coreRelos().isEmpty() || ext.coreRelos().values().stream().allMatch(l -> !l.isEmpty()));
     }
 
     @Test
@@ -101,15 +107,20 @@ class BtfModelTest {
         for (BtfExt.CoreRelo r : relos) {
             seen.add(r.kind() + " " + btf.name(r.typeId()) + " " + btf.string(r.accessStringOffset()));
             assertTrue(r.insnOffset() % 8 == 0);
-            assertTrue(r.insnOffset() < 8L * object.program("core_ssthresh").orElseThrow().instructionCount());
+            assertTrue(r.insnOffset()
+                    < 8L * object.program("core_ssthresh").orElseThrow().instructionCount());
         }
-        assertEquals(java.util.Set.of(
-                "FIELD_BYTE_OFFSET sock 0:0:0",
-                "FIELD_EXISTS sock 0:1",
-                "TYPE_EXISTS tcp_sock 0",
-                "ENUMVAL_EXISTS tcp_ca_state 1",
-                "ENUMVAL_VALUE tcp_ca_state 1"), seen);
-        assertEquals("FIELD_BYTE_SIZE", ext.coreRelos().get("struct_ops/core_undo_cwnd").get(0).kind().name());
+        assertEquals(
+                java.util.Set.of(
+                        "FIELD_BYTE_OFFSET sock 0:0:0",
+                        "FIELD_EXISTS sock 0:1",
+                        "TYPE_EXISTS tcp_sock 0",
+                        "ENUMVAL_EXISTS tcp_ca_state 1",
+                        "ENUMVAL_VALUE tcp_ca_state 1"),
+                seen);
+        assertEquals(
+                "FIELD_BYTE_SIZE",
+                ext.coreRelos().get("struct_ops/core_undo_cwnd").get(0).kind().name());
     }
 
     @Test

@@ -28,11 +28,13 @@ class EditorTest {
             if (!(after.type(id) instanceof BtfType.Datasec d)) {
                 continue;
             }
-            assertEquals(object.elf().section(d.name()).orElseThrow().size(), Integer.toUnsignedLong(d.size()),
-                    d.name());
+            assertEquals(
+                    object.elf().section(d.name()).orElseThrow().size(), Integer.toUnsignedLong(d.size()), d.name());
             for (BtfType.VarInfo v : d.vars()) {
                 String var = after.name(v.type());
-                ElfSymbol sym = object.elf().symbols().stream().filter(s -> s.name().equals(var)).findFirst()
+                ElfSymbol sym = object.elf().symbols().stream()
+                        .filter(s -> s.name().equals(var))
+                        .findFirst()
                         .orElseThrow();
                 assertEquals(sym.value(), v.offset(), d.name() + " " + var);
                 checked++;
@@ -47,9 +49,17 @@ class EditorTest {
     void sanitizingRemovesKindsAndKeepsIdsAndSizes() throws Exception {
         BpfObject object = Fixtures.object("tcp_cc_shared.bpf.o");
         Btf btf = Fixtures.objectBtf("tcp_cc_shared.bpf.o");
-        Set<BtfKind> unsupported = EnumSet.of(BtfKind.DATASEC, BtfKind.VAR, BtfKind.FUNC, BtfKind.FUNC_PROTO,
-                BtfKind.DECL_TAG, BtfKind.TYPE_TAG, BtfKind.FLOAT, BtfKind.ENUM64);
-        byte[] bytes = Fixtures.READER.editForLoad(object, btf).sanitize(unsupported).encode();
+        Set<BtfKind> unsupported = EnumSet.of(
+                BtfKind.DATASEC,
+                BtfKind.VAR,
+                BtfKind.FUNC,
+                BtfKind.FUNC_PROTO,
+                BtfKind.DECL_TAG,
+                BtfKind.TYPE_TAG,
+                BtfKind.FLOAT,
+                BtfKind.ENUM64);
+        byte[] bytes =
+                Fixtures.READER.editForLoad(object, btf).sanitize(unsupported).encode();
         Btf after = Fixtures.READER.read("sanitized", MemorySegment.ofArray(bytes));
         assertEquals(btf.typeCount(), after.typeCount());
         for (int id = 1; id < after.typeCount(); id++) {

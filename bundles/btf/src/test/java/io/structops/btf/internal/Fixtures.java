@@ -17,8 +17,7 @@ final class Fixtures {
     static final BtfReaderComponent READER = new BtfReaderComponent();
     private static Btf vmlinux;
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     static Path example(String name) {
         return Path.of(System.getProperty("structops.examples")).resolve(name);
@@ -27,7 +26,10 @@ final class Fixtures {
     static List<String> exampleObjects() throws IOException {
         List<String> names = new ArrayList<>();
         try (var s = Files.list(Path.of(System.getProperty("structops.examples")))) {
-            s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".o")).sorted().forEach(names::add);
+            s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".o"))
+                    .sorted()
+                    .forEach(names::add);
         }
         return names;
     }
@@ -54,10 +56,11 @@ final class Fixtures {
         cmd.addAll(List.of(args));
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
         } catch (IOException e) {
-            throw new AssertionError("bpftool is the reference for BTF dumps: install it (apt-get install bpftool)",
-                    e);
+            throw new AssertionError("bpftool is the reference for BTF dumps: install it (apt-get install bpftool)", e);
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int status = p.waitFor();

@@ -22,15 +22,21 @@ class MalformedBtfTest {
     static byte[] sample() {
         byte[] strings = "\0int\0s\0a\0b\0t\0".getBytes();
         ByteBuffer types = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
-        types.putInt(1).putInt(1 << 24).putInt(4).putInt((1 << 24) | 32);      // [1] INT int, signed, 32 bits
-        types.putInt(0).putInt(2 << 24).putInt(1);                             // [2] PTR -> 1
-        types.putInt(5).putInt((4 << 24) | 2).putInt(16);                      // [3] STRUCT s, 2 members
-        types.putInt(7).putInt(1).putInt(0);                                   //     a: int at 0
-        types.putInt(9).putInt(2).putInt(64);                                  //     b: int * at 64
-        types.putInt(11).putInt(8 << 24).putInt(3);                            // [4] TYPEDEF t -> 3
+        types.putInt(1).putInt(1 << 24).putInt(4).putInt((1 << 24) | 32); // [1] INT int, signed, 32 bits
+        types.putInt(0).putInt(2 << 24).putInt(1); // [2] PTR -> 1
+        types.putInt(5).putInt((4 << 24) | 2).putInt(16); // [3] STRUCT s, 2 members
+        types.putInt(7).putInt(1).putInt(0); //     a: int at 0
+        types.putInt(9).putInt(2).putInt(64); //     b: int * at 64
+        types.putInt(11).putInt(8 << 24).putInt(3); // [4] TYPEDEF t -> 3
         int typeLen = types.position();
         ByteBuffer b = ByteBuffer.allocate(24 + typeLen + strings.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24).putInt(0).putInt(typeLen).putInt(typeLen)
+        b.putShort((short) 0xeB9F)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putInt(24)
+                .putInt(0)
+                .putInt(typeLen)
+                .putInt(typeLen)
                 .putInt(strings.length);
         b.put(types.array(), 0, typeLen).put(strings);
         return b.array();
@@ -39,8 +45,8 @@ class MalformedBtfTest {
     private static BtfException damaged(Consumer<ByteBuffer> damage) {
         byte[] bytes = sample();
         damage.accept(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
-        BtfException e = assertThrows(BtfException.class,
-                () -> Fixtures.READER.read("bad.btf", MemorySegment.ofArray(bytes)));
+        BtfException e =
+                assertThrows(BtfException.class, () -> Fixtures.READER.read("bad.btf", MemorySegment.ofArray(bytes)));
         assertTrue(e.getMessage().startsWith("bad.btf: "), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         return e;
@@ -65,8 +71,8 @@ class MalformedBtfTest {
         assertTrue(damaged(b -> b.putInt(12, 1 << 30)).getMessage().contains("type section"));
         assertTrue(damaged(b -> b.putInt(20, 1 << 30)).getMessage().contains("string section"));
         assertTrue(damaged(b -> b.putInt(8, 2)).getMessage().contains("aligned"));
-        BtfException e = assertThrows(BtfException.class,
-                () -> Fixtures.READER.read("short.btf", MemorySegment.ofArray(new byte[10])));
+        BtfException e = assertThrows(
+                BtfException.class, () -> Fixtures.READER.read("short.btf", MemorySegment.ofArray(new byte[10])));
         assertTrue(e.getMessage().contains("shorter than the 24-byte BTF header"));
     }
 
@@ -98,8 +104,8 @@ class MalformedBtfTest {
         BtfException e = damaged(b -> b.putInt(T + 16 + 8, 2)); // PTR -> itself
         assertTrue(e.getMessage().contains("reference loop"), e.getMessage());
         e = damaged(b -> {
-            b.putInt(T + 64 + 8, 2);            // TYPEDEF t -> PTR (2)
-            b.putInt(T + 16 + 8, 4);            // PTR -> TYPEDEF (4)
+            b.putInt(T + 64 + 8, 2); // TYPEDEF t -> PTR (2)
+            b.putInt(T + 16 + 8, 4); // PTR -> TYPEDEF (4)
         });
         assertTrue(e.getMessage().contains("reference loop"), e.getMessage());
     }

@@ -29,13 +29,19 @@ class SplitBtfTest {
 
         byte[] strings = "\0structops_mod_state\0owner\0count\0".getBytes();
         ByteBuffer types = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
-        types.putInt(0).putInt(2 << 24).putInt(task);                                   // PTR -> task_struct
-        types.putInt(baseStrings + 1).putInt((4 << 24) | 2).putInt(16);                 // STRUCT structops_mod_state
-        types.putInt(baseStrings + 21).putInt(first).putInt(0);                         //   owner: PTR
-        types.putInt(baseStrings + 27).putInt(intId).putInt(64);                        //   count: int
+        types.putInt(0).putInt(2 << 24).putInt(task); // PTR -> task_struct
+        types.putInt(baseStrings + 1).putInt((4 << 24) | 2).putInt(16); // STRUCT structops_mod_state
+        types.putInt(baseStrings + 21).putInt(first).putInt(0); //   owner: PTR
+        types.putInt(baseStrings + 27).putInt(intId).putInt(64); //   count: int
         int typeLen = types.position();
         ByteBuffer b = ByteBuffer.allocate(24 + typeLen + strings.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24).putInt(0).putInt(typeLen).putInt(typeLen)
+        b.putShort((short) 0xeB9F)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putInt(24)
+                .putInt(0)
+                .putInt(typeLen)
+                .putInt(typeLen)
                 .putInt(strings.length);
         b.put(types.array(), 0, typeLen).put(strings);
         Path file = dir.resolve("structops_mod.btf");
@@ -52,8 +58,8 @@ class SplitBtfTest {
 
         StringBuilder sb = new StringBuilder();
         split.dumpRaw(sb);
-        String expected = Fixtures.bpftool("btf", "dump", "-B", Fixtures.VMLINUX.toString(), "file", file.toString(),
-                "format", "raw");
+        String expected = Fixtures.bpftool(
+                "btf", "dump", "-B", Fixtures.VMLINUX.toString(), "file", file.toString(), "format", "raw");
         BpftoolAgreementTest.assertSameDump(expected, sb.toString(), "split BTF");
         assertTrue(java.util.Arrays.equals(b.array(), split.encode()));
     }
@@ -71,18 +77,25 @@ class SplitBtfTest {
         int count = base.totalStringLength() + 1;
         byte[] strings = "\0count\0".getBytes();
         ByteBuffer types = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-        types.putInt(base.nameOff(schedule)).putInt((4 << 24) | 1).putInt(4);           // STRUCT schedule (base string)
-        types.putInt(count).putInt(intId).putInt(0);                                   //   count: int
+        types.putInt(base.nameOff(schedule)).putInt((4 << 24) | 1).putInt(4); // STRUCT schedule (base string)
+        types.putInt(count).putInt(intId).putInt(0); //   count: int
         int typeLen = types.position();
         ByteBuffer b = ByteBuffer.allocate(24 + typeLen + strings.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24).putInt(0).putInt(typeLen).putInt(typeLen)
+        b.putShort((short) 0xeB9F)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putInt(24)
+                .putInt(0)
+                .putInt(typeLen)
+                .putInt(typeLen)
                 .putInt(strings.length);
         b.put(types.array(), 0, typeLen).put(strings);
 
         Btf split = Fixtures.READER.readSplit("structops_mod", MemorySegment.ofArray(b.array()), base);
         assertEquals(first, split.find("schedule", BtfKind.STRUCT).orElseThrow());
         assertEquals(schedule, split.find("schedule", BtfKind.FUNC).orElseThrow());
-        assertTrue(java.util.Arrays.equals(new int[] {schedule, first}, split.idsByName("schedule")),
+        assertTrue(
+                java.util.Arrays.equals(new int[] {schedule, first}, split.idsByName("schedule")),
                 java.util.Arrays.toString(split.idsByName("schedule")));
     }
 }

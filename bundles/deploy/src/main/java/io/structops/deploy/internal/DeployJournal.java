@@ -50,8 +50,11 @@ final class DeployJournal {
         Path dir = ROOT.resolve("deploy-" + hash(deploy.toString()));
         Optional<String> problem = PinDirectory.problem(dir);
         if (problem.isPresent()) {
-            LOG.warn("{}: what it attaches is not recorded ({}): objects removed while the runtime is down stay"
-                    + " attached", deploy, problem.get());
+            LOG.warn(
+                    "{}: what it attaches is not recorded ({}): objects removed while the runtime is down stay"
+                            + " attached",
+                    deploy,
+                    problem.get());
             return Optional.empty();
         }
         return Optional.of(new DeployJournal(deploy, dir, loader));
@@ -80,8 +83,8 @@ final class DeployJournal {
         try {
             object.record(dir, prefix(file));
         } catch (LoadException e) {
-            LOG.warn("{}: not recorded, so not detached if removed while the runtime is down: {}", file,
-                    e.getMessage());
+            LOG.warn(
+                    "{}: not recorded, so not detached if removed while the runtime is down: {}", file, e.getMessage());
         }
     }
 
@@ -116,7 +119,8 @@ final class DeployJournal {
      * runtime was being killed): what an earlier runtime recorded for it is detached.
      */
     void detachGone(Path file) {
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+                || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
                 || !trusted()) {
             return;
         }
@@ -135,8 +139,10 @@ final class DeployJournal {
     private void detach(Path entry, String file) {
         try {
             loader.detachRecorded(entry);
-            LOG.info("{}: gone from the directory while no runtime watched it; detached what it had attached ({})",
-                    file, entry.getFileName());
+            LOG.info(
+                    "{}: gone from the directory while no runtime watched it; detached what it had attached ({})",
+                    file,
+                    entry.getFileName());
         } catch (LoadException e) {
             LOG.warn("{}: {}", entry.getFileName(), e.getMessage());
         }
@@ -153,8 +159,8 @@ final class DeployJournal {
                 if (!Files.exists(d, LinkOption.NOFOLLOW_LINKS)) {
                     continue; // made by this runtime when it first records
                 }
-                Optional<String> problem = DeployTrust.directoryProblem("the deploy journal", d,
-                        OpenFile.statusOf(d), uid);
+                Optional<String> problem =
+                        DeployTrust.directoryProblem("the deploy journal", d, OpenFile.statusOf(d), uid);
                 if (problem.isPresent()) {
                     LOG.warn("{}: its records are not used: {}", deployDir, problem.get());
                     return false;

@@ -14,8 +14,7 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = DeployLedger.class)
 public class DeployLedger {
     /** A file's last outcome and how many times it was processed. */
-    record Entry(Path file, String outcome, int attempts) {
-    }
+    record Entry(Path file, String outcome, int attempts) {}
 
     private final Map<Path, Entry> entries = new LinkedHashMap<>();
 

@@ -34,16 +34,22 @@ import java.util.Set;
  * @param swapOnConflict {@code conflict = swap}
  * @param problems keys or values that were not understood, for the log
  */
-record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<String> only,
-        Map<String, Integer> arrays, Set<String> filled, Optional<Path> pin, boolean swapOnConflict,
+record DeployOptions(
+        Map<String, String> globals,
+        Set<String> optionalMaps,
+        Set<String> only,
+        Map<String, Integer> arrays,
+        Set<String> filled,
+        Optional<Path> pin,
+        boolean swapOnConflict,
         List<String> problems) {
 
-    static final DeployOptions DEFAULTS = new DeployOptions(Map.of(), Set.of(), Set.of(), Map.of(), Set.of(),
-            Optional.empty(), false, List.of());
+    static final DeployOptions DEFAULTS =
+            new DeployOptions(Map.of(), Set.of(), Set.of(), Map.of(), Set.of(), Optional.empty(), false, List.of());
 
     /** Properties FileInstall and ConfigAdmin add to every configuration. */
-    private static final Set<String> BOOKKEEPING = Set.of("service.pid", "service.factoryPid",
-            "service.bundleLocation", "felix.fileinstall.filename");
+    private static final Set<String> BOOKKEEPING =
+            Set.of("service.pid", "service.factoryPid", "service.bundleLocation", "felix.fileinstall.filename");
 
     static DeployOptions from(Dictionary<String, ?> properties) {
         Map<String, String> globals = new LinkedHashMap<>();
@@ -54,7 +60,7 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
         Path pin = null;
         boolean swap = false;
         List<String> problems = new ArrayList<>();
-        for (Enumeration<String> keys = properties.keys(); keys.hasMoreElements();) {
+        for (Enumeration<String> keys = properties.keys(); keys.hasMoreElements(); ) {
             String key = keys.nextElement();
             String value = String.valueOf(properties.get(key)).strip();
             if (key.startsWith("set.") && key.length() > 4) {
@@ -84,15 +90,24 @@ record DeployOptions(Map<String, String> globals, Set<String> optionalMaps, Set<
                 problems.add("unknown key " + key);
             }
         }
-        return new DeployOptions(Map.copyOf(globals), Set.copyOf(optional), Set.copyOf(only), Map.copyOf(arrays),
-                Set.copyOf(filled), Optional.ofNullable(pin), swap, List.copyOf(problems));
+        return new DeployOptions(
+                Map.copyOf(globals),
+                Set.copyOf(optional),
+                Set.copyOf(only),
+                Map.copyOf(arrays),
+                Set.copyOf(filled),
+                Optional.ofNullable(pin),
+                swap,
+                List.copyOf(problems));
     }
 
     /** The options in the .cfg's own terms, for the log. */
     String describe() {
         StringBuilder sb = new StringBuilder();
-        globals.forEach((k, v) -> sb.append("set.").append(k).append('=').append(v).append(' '));
-        arrays.forEach((k, v) -> sb.append("resize.").append(k).append('=').append(v).append(' '));
+        globals.forEach(
+                (k, v) -> sb.append("set.").append(k).append('=').append(v).append(' '));
+        arrays.forEach(
+                (k, v) -> sb.append("resize.").append(k).append('=').append(v).append(' '));
         if (!optionalMaps.isEmpty()) {
             sb.append("optional=").append(String.join(",", optionalMaps)).append(' ');
         }

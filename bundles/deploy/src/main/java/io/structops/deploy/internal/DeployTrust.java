@@ -25,8 +25,7 @@ final class DeployTrust {
         }
     }
 
-    private DeployTrust() {
-    }
+    private DeployTrust() {}
 
     /** The user the runtime runs as: the owner of its own /proc entry. */
     static int runtimeUid() throws IOException {

@@ -22,12 +22,15 @@ import org.slf4j.LoggerFactory;
  * own bundle handling, which would read the jar by its path. {@value #ALLOW_PROPERTY}={@code false} (a framework
  * property) refuses every jar with a log line, for a runtime whose directory should only ever hold objects.
  */
-@Component(service = {ArtifactInstaller.class, ArtifactListener.class}, immediate = true,
+@Component(
+        service = {ArtifactInstaller.class, ArtifactListener.class},
+        immediate = true,
         property = Constants.SERVICE_RANKING + ":Integer=" + DeployedBundles.RANKING)
 public class DeployedBundles extends CheckedInstaller {
     private static final Logger LOG = LoggerFactory.getLogger(DeployedBundles.class);
     /** Above FileInstall's own listeners (ranked 0), so that they never see what this one takes. */
     static final int RANKING = 1000;
+
     static final String ALLOW_PROPERTY = "structops.deploy.bundles";
     static final long MAX_BUNDLE_BYTES = 64L << 20;
     private static final String LOCATION_PREFIX = "structops-deploy:";
@@ -41,7 +44,9 @@ public class DeployedBundles extends CheckedInstaller {
         super("bundle", LOG);
         this.context = context;
         this.ledger = ledger;
-        this.allowed = !"false".equalsIgnoreCase(String.valueOf(context.getProperty(ALLOW_PROPERTY)).strip());
+        this.allowed = !"false"
+                .equalsIgnoreCase(
+                        String.valueOf(context.getProperty(ALLOW_PROPERTY)).strip());
     }
 
     @Deactivate
@@ -58,8 +63,7 @@ public class DeployedBundles extends CheckedInstaller {
     void apply(Path file) throws Exception {
         if (!allowed) {
             LOG.warn("{}: refused: bundles are not deployed from this directory ({}=false)", file, ALLOW_PROPERTY);
-            ledger.record(file, "refused: bundles are not deployed from this directory (" + ALLOW_PROPERTY
-                    + "=false)");
+            ledger.record(file, "refused: bundles are not deployed from this directory (" + ALLOW_PROPERTY + "=false)");
             return;
         }
         if (!StableFile.await(file, DeployedObjects.QUIET_MILLIS, DeployedObjects.SETTLE_TIMEOUT_MILLIS)) {
@@ -108,7 +112,8 @@ public class DeployedBundles extends CheckedInstaller {
 
     /** Bundles wired to the old revision move to the new one (or let go of an uninstalled one). */
     private void refresh(Bundle bundle) {
-        context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class)
+        context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION)
+                .adapt(FrameworkWiring.class)
                 .refreshBundles(List.of(bundle));
     }
 }

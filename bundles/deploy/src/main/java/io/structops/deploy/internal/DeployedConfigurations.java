@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * FileInstall's own configuration handling, which would read the file by its path. {@code .config} files (FileInstall's
  * typed format) are refused with a log line.
  */
-@Component(service = {ArtifactInstaller.class, ArtifactListener.class}, immediate = true,
+@Component(
+        service = {ArtifactInstaller.class, ArtifactListener.class},
+        immediate = true,
         property = Constants.SERVICE_RANKING + ":Integer=" + DeployedBundles.RANKING)
 public class DeployedConfigurations extends CheckedInstaller {
     private static final Logger LOG = LoggerFactory.getLogger(DeployedConfigurations.class);
@@ -72,7 +74,8 @@ public class DeployedConfigurations extends CheckedInstaller {
         Configuration c = find(file).orElse(null);
         if (c == null) {
             String[] pid = pid(file);
-            c = pid[1] == null ? configAdmin.getConfiguration(pid[0], "?")
+            c = pid[1] == null
+                    ? configAdmin.getConfiguration(pid[0], "?")
                     : configAdmin.getFactoryConfiguration(pid[0], pid[1], "?");
         }
         if (c.updateIfDifferent(properties)) {
@@ -97,18 +100,20 @@ public class DeployedConfigurations extends CheckedInstaller {
     static String[] pid(Path file) {
         String base = file.getFileName().toString().replaceFirst("\\.cfg$", "");
         int dash = base.indexOf('-');
-        return dash > 0 ? new String[] {base.substring(0, dash), base.substring(dash + 1)}
-                : new String[] {base, null};
+        return dash > 0 ? new String[] {base.substring(0, dash), base.substring(dash + 1)} : new String[] {base, null};
     }
 
     private Optional<Configuration> find(Path file) throws Exception {
-        Configuration[] all = configAdmin.listConfigurations("(" + DeployedObjects.FILENAME + "="
-                + escape(file.toUri().toString()) + ")");
+        Configuration[] all = configAdmin.listConfigurations(
+                "(" + DeployedObjects.FILENAME + "=" + escape(file.toUri().toString()) + ")");
         return all == null || all.length == 0 ? Optional.empty() : Optional.of(all[0]);
     }
 
     private static String escape(String value) {
-        return value.replace("\\", "\\5c").replace("*", "\\2a").replace("(", "\\28").replace(")", "\\29");
+        return value.replace("\\", "\\5c")
+                .replace("*", "\\2a")
+                .replace("(", "\\28")
+                .replace(")", "\\29");
     }
 
     @Override

@@ -42,14 +42,16 @@ import org.slf4j.LoggerFactory;
  * turns it into a ConfigAdmin configuration; a change to it redeploys the object). Every file is read from the
  * descriptor {@link DeployTrust} checked; jars are {@link DeployedBundles}', .cfg files {@link DeployedConfigurations}'. On stop, what this directory attached is detached in reverse order, except pinned links.
  */
-@Component(service = {DeployDirectory.class, ArtifactInstaller.class, ArtifactListener.class,
-        ConfigurationListener.class}, immediate = true,
+@Component(
+        service = {DeployDirectory.class, ArtifactInstaller.class, ArtifactListener.class, ConfigurationListener.class},
+        immediate = true,
         property = Constants.SERVICE_RANKING + ":Integer=" + DeployedBundles.RANKING)
 public class DeployedObjects implements DeployDirectory, ArtifactInstaller, ConfigurationListener {
     private static final Logger LOG = LoggerFactory.getLogger(DeployedObjects.class);
     static final String FILENAME = "felix.fileinstall.filename";
     /** How long a file must stay unchanged before it is read, and how long to wait for that at most. */
     static final long QUIET_MILLIS = 300;
+
     static final long SETTLE_TIMEOUT_MILLIS = 30_000;
     /** How long to wait for FileInstall to turn a .cfg already beside the object into a configuration. */
     static final long CONFIG_WAIT_MILLIS = 5_000;
@@ -61,8 +63,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     private final ConfigurationAdmin configAdmin;
 
     /** One deployed file: what it loaded (null if its last attempt failed) and its parse, to restore it. */
-    private record Deployed(Path file, LoadedObject object, ObjectSpec spec, DeployOptions options) {
-    }
+    private record Deployed(Path file, LoadedObject object, ObjectSpec spec, DeployOptions options) {}
 
     private final DeployLedger ledger;
     /** The framework property naming the directory FileInstall watches. */
@@ -80,8 +81,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         List<Deployment> all = new ArrayList<>();
         for (Deployed d : deployed.values()) {
             DeployLedger.Entry e = ledger.get(d.file());
-            all.add(new Deployment(d.file(), Optional.ofNullable(d.object()).filter(LoadedObject::isOpen),
-                    e.outcome(), e.attempts()));
+            all.add(new Deployment(
+                    d.file(), Optional.ofNullable(d.object()).filter(LoadedObject::isOpen), e.outcome(), e.attempts()));
         }
         for (DeployLedger.Entry e : ledger.entries()) {
             if (!deployed.containsKey(e.file())) {
@@ -101,9 +102,12 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     }
 
     @Activate
-    public DeployedObjects(@Reference StructOpsLoader loader, @Reference StructOpsRegistry registry,
+    public DeployedObjects(
+            @Reference StructOpsLoader loader,
+            @Reference StructOpsRegistry registry,
             @Reference ConfigurationAdmin configAdmin,
-            @Reference DeployLedger ledger, BundleContext context) {
+            @Reference DeployLedger ledger,
+            BundleContext context) {
         this.ledger = ledger;
         this.loader = loader;
         this.registry = registry;
@@ -141,8 +145,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             try {
                 DeployTrust.read(cfg, DeployedConfigurations.MAX_CFG_BYTES);
             } catch (UntrustedFileException e) {
-                throw new LoadException("its options file " + cfg.getFileName() + " is refused, not trusted: "
-                        + e.getMessage(), null, e);
+                throw new LoadException(
+                        "its options file " + cfg.getFileName() + " is refused, not trusted: " + e.getMessage(),
+                        null,
+                        e);
             } catch (IOException e) {
                 LOG.debug("{}: {}", cfg, e.toString()); // gone since: the object runs with the defaults
             }
@@ -158,8 +164,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 // A pin that would be refused later is refused now, before anything changes.
                 Optional<String> pin = o.pin().flatMap(PinDirectory::problem);
                 if (pin.isPresent()) {
-                    throw new LoadException("its options file " + cfg.getFileName() + " is refused: pin = "
-                            + pin.get(), null, null);
+                    throw new LoadException(
+                            "its options file " + cfg.getFileName() + " is refused: pin = " + pin.get(), null, null);
                 }
                 LOG.info("{}: options from {}: {}", object.getFileName(), cfg.getFileName(), o.describe());
                 return o;
@@ -169,8 +175,11 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             }
             Thread.sleep(100);
         } while (System.currentTimeMillis() < deadline);
-        LOG.warn("{}: no configuration appeared for it (is FileInstall handling .cfg files?); deploying {} with"
-                + " defaults", cfg, object.getFileName());
+        LOG.warn(
+                "{}: no configuration appeared for it (is FileInstall handling .cfg files?); deploying {} with"
+                        + " defaults",
+                cfg,
+                object.getFileName());
         return DeployOptions.DEFAULTS;
     }
 
@@ -178,7 +187,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         try {
             Configuration[] all = configAdmin.listConfigurations("(" + FILENAME + "=*)");
             for (Configuration c : all == null ? new Configuration[0] : all) {
-                Object name = c.getProperties() == null ? null : c.getProperties().get(FILENAME);
+                Object name =
+                        c.getProperties() == null ? null : c.getProperties().get(FILENAME);
                 if (name != null && cfg.equals(pathOf(name.toString()))) {
                     return Optional.of(c);
                 }
@@ -191,7 +201,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
 
     private static Path pathOf(String fileName) {
         try {
-            return fileName.startsWith("file:") ? Path.of(URI.create(fileName)).toAbsolutePath().normalize()
+            return fileName.startsWith("file:")
+                    ? Path.of(URI.create(fileName)).toAbsolutePath().normalize()
                     : Path.of(fileName).toAbsolutePath().normalize();
         } catch (RuntimeException e) {
             return null;
@@ -211,7 +222,9 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                 journal.ifPresent(j -> j.detachGone(file));
                 return;
             }
-            LOG.warn("{}: still changing (or gone) after {} s; not deployed until it is replaced again", file,
+            LOG.warn(
+                    "{}: still changing (or gone) after {} s; not deployed until it is replaced again",
+                    file,
                     SETTLE_TIMEOUT_MILLIS / 1000);
             deployed.put(file, new Deployed(file, null, null, DeployOptions.DEFAULTS));
             outcome(file, "failed: the file did not settle");
@@ -250,10 +263,15 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             if (previous != null && previous.object() != null && swappable(previous.object(), names)) {
                 holder = previous.object();
             }
-            object = holder != null ? swapIn(file, holder, names.get(0), spec, options)
+            object = holder != null
+                    ? swapIn(file, holder, names.get(0), spec, options)
                     : replace(file, previous, spec, options);
-            settled(file, object, spec, options, holder != null ? "swapped in, " + gapText(object, names.get(0))
-                    + ": " : "deployed: ");
+            settled(
+                    file,
+                    object,
+                    spec,
+                    options,
+                    holder != null ? "swapped in, " + gapText(object, names.get(0)) + ": " : "deployed: ");
         } catch (Exception e) {
             failed(file, options, previous, object, e);
         }
@@ -281,9 +299,15 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             Optional<LoadedObject> owner = registry.owner(name);
             if (owner.isPresent() && (previous == null || owner.get() != previous.object())) {
                 if (!options.swapOnConflict() || names.size() != 1) {
-                    throw new LoadException(file + ": map " + name + " is already attached by this runtime (from "
-                            + owner.get().name() + "); refused" + (names.size() == 1 ? " (set conflict = swap in "
-                            + optionsFile(file).getFileName() + " to replace it)" : ""), null, null);
+                    throw new LoadException(
+                            file + ": map " + name + " is already attached by this runtime (from "
+                                    + owner.get().name() + "); refused"
+                                    + (names.size() == 1
+                                            ? " (set conflict = swap in "
+                                                    + optionsFile(file).getFileName() + " to replace it)"
+                                            : ""),
+                            null,
+                            null);
                 }
                 holder = owner.get();
             }
@@ -292,8 +316,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     }
 
     /** What an earlier run left of a file: taken over as it is ({@code done}), or the previous version to replace. */
-    private record Adopted(boolean done, Deployed previous) {
-    }
+    private record Adopted(boolean done, Deployed previous) {}
 
     private Adopted adopt(Path file, ObjectSpec spec, DeployOptions options) throws LoadException {
         Optional<Adoption> adoption = loader.adopt(spec, options.loadOptions(), options.pin());
@@ -309,7 +332,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             outcome(file, "adopted: " + describe(taken));
             return new Adopted(true, null);
         }
-        LOG.info("{}: {} was left attached by an earlier run, but {}; replacing it", file, describe(taken),
+        LOG.info(
+                "{}: {} was left attached by an earlier run, but {}; replacing it",
+                file,
+                describe(taken),
                 adoption.get().difference().get());
         // Replaced as an earlier version of the file is: swapped where it can be, else detached first.
         return new Adopted(false, new Deployed(file, taken, null, options));
@@ -318,7 +344,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     /** The held map is the one of that name, or a replaced file's only one (a new version may rename it). */
     private LoadedObject swapIn(Path file, LoadedObject holder, String name, ObjectSpec spec, DeployOptions options)
             throws LoadException {
-        String held = holder.maps().stream().map(LoadedMap::name).filter(name::equals).findFirst()
+        String held = holder.maps().stream()
+                .map(LoadedMap::name)
+                .filter(name::equals)
+                .findFirst()
                 .orElse(holder.maps().get(0).name());
         LoadedObject object = loader.swap(holder, held, spec, options.loadOptions());
         registry.replace(holder, object);
@@ -345,8 +374,11 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         }
         registry.add(object);
         if (gapStart != 0) {
-            LOG.info("{}: replaced by detaching the old maps and attaching the new ones; nothing was attached for {}"
-                    + " us", file, (System.nanoTime() - gapStart) / 1000);
+            LOG.info(
+                    "{}: replaced by detaching the old maps and attaching the new ones; nothing was attached for {}"
+                            + " us",
+                    file,
+                    (System.nanoTime() - gapStart) / 1000);
         }
         return object;
     }
@@ -364,7 +396,9 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     }
 
     private void failed(Path file, DeployOptions options, Deployed previous, LoadedObject object, Exception e) {
-        boolean kept = previous != null && previous.object() != null && previous.object().isOpen();
+        boolean kept = previous != null
+                && previous.object() != null
+                && previous.object().isOpen();
         LOG.error("{}: not deployed: {}{}", file, e.getMessage(), kept ? "; the attached version stays" : "");
         outcome(file, "failed: " + e.getMessage() + (kept ? "; the attached version stays" : ""));
         if (object != null) {
@@ -379,8 +413,9 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     }
 
     private static String gapText(LoadedObject object, String map) {
-        return object.swapGap(map).map(d -> "detached then attached, none attached for " + d.toNanos() / 1000
-                + " us").orElse("no gap");
+        return object.swapGap(map)
+                .map(d -> "detached then attached, none attached for " + d.toNanos() / 1000 + " us")
+                .orElse("no gap");
     }
 
     /**
@@ -401,16 +436,24 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             journal.ifPresent(j -> j.record(previous.file(), again));
             LOG.warn("{}: the replacement failed; the previous version is attached again", previous.file());
         } catch (Exception e) {
-            LOG.error("{}: the replacement failed and the previous version could not be attached again: {}",
-                    previous.file(), e.getMessage());
+            LOG.error(
+                    "{}: the replacement failed and the previous version could not be attached again: {}",
+                    previous.file(),
+                    e.getMessage());
         }
     }
 
     private static String describe(LoadedObject object) {
         StringBuilder sb = new StringBuilder();
         for (LoadedMap m : object.maps()) {
-            sb.append(sb.isEmpty() ? "" : ", ").append(m.type()).append(' ').append(m.name()).append(" (map id ")
-                    .append(m.mapId()).append(m.linkBased() ? ", link id " + m.linkId() : "").append(')');
+            sb.append(sb.isEmpty() ? "" : ", ")
+                    .append(m.type())
+                    .append(' ')
+                    .append(m.name())
+                    .append(" (map id ")
+                    .append(m.mapId())
+                    .append(m.linkBased() ? ", link id " + m.linkId() : "")
+                    .append(')');
         }
         return sb.toString();
     }
@@ -423,7 +466,9 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
 
     private void update(Path file) throws Exception {
         if (!StableFile.await(file, QUIET_MILLIS, SETTLE_TIMEOUT_MILLIS)) {
-            LOG.warn("{}: still changing (or gone) after {} s; the attached version stays", file,
+            LOG.warn(
+                    "{}: still changing (or gone) after {} s; the attached version stays",
+                    file,
                     SETTLE_TIMEOUT_MILLIS / 1000);
             return;
         }
@@ -500,8 +545,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
                     continue;
                 }
                 if (!options.equals(d.options())) {
-                    LOG.info("{}: options changed ({}); deploying again", d.file(), optionsFile(d.file())
-                            .getFileName());
+                    LOG.info(
+                            "{}: options changed ({}); deploying again",
+                            d.file(),
+                            optionsFile(d.file()).getFileName());
                     redeploy(d.file(), options);
                 }
             }
@@ -526,7 +573,10 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             }
             if (d.options().pin().isPresent()) {
                 registry.release(d.object());
-                LOG.info("{}: released; its links stay attached, pinned in {}", d.file(), d.options().pin().get());
+                LOG.info(
+                        "{}: released; its links stay attached, pinned in {}",
+                        d.file(),
+                        d.options().pin().get());
             } else {
                 registry.unload(d.object());
                 journal.ifPresent(j -> j.forget(d.file()));

@@ -7,13 +7,17 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /** Files still being written are not loaded: a file is taken once its size and time have stopped changing. */
 final class StableFile {
-    private StableFile() {
-    }
+    private StableFile() {}
 
     /** Names that editors, copiers and downloaders use while writing: never deployed. */
     static boolean temporary(String name) {
-        return name.startsWith(".") || name.startsWith("#") || name.endsWith("~") || name.endsWith(".tmp")
-                || name.endsWith(".part") || name.endsWith(".swp") || name.endsWith(".crdownload");
+        return name.startsWith(".")
+                || name.startsWith("#")
+                || name.endsWith("~")
+                || name.endsWith(".tmp")
+                || name.endsWith(".part")
+                || name.endsWith(".swp")
+                || name.endsWith(".crdownload");
     }
 
     /**

@@ -31,7 +31,8 @@ class DeployTrustTest {
     }
 
     private static String refusal(Path file) {
-        return assertThrows(UntrustedFileException.class, () -> DeployTrust.read(file, 1 << 20)).getMessage();
+        return assertThrows(UntrustedFileException.class, () -> DeployTrust.read(file, 1 << 20))
+                .getMessage();
     }
 
     @Test
@@ -70,7 +71,8 @@ class DeployTrustTest {
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         Files.setPosixFilePermissions(fifo, PosixFilePermissions.fromString("rw-r--r--"));
         assertEquals("it is a FIFO, not a regular file", refusal(fifo));
-        assertEquals("it is a character device, not a regular file",
+        assertEquals(
+                "it is a character device, not a regular file",
                 DeployTrust.fileProblem(OpenFile.statusOf(Path.of("/dev/null")), 0)
                         .orElseThrow());
     }
@@ -94,7 +96,8 @@ class DeployTrustTest {
     @Test
     void aFileLargerThanTheLimitIsRefusedByWhatIsRead() throws Exception {
         Path file = Files.write(dir.resolve("cc.bpf.o"), new byte[5000]);
-        assertTrue(assertThrows(IOException.class, () -> DeployTrust.read(file, 4096)).getMessage()
+        assertTrue(assertThrows(IOException.class, () -> DeployTrust.read(file, 4096))
+                .getMessage()
                 .contains("more than the 4096 allowed"));
     }
 }

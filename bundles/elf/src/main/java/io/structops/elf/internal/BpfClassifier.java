@@ -53,8 +53,7 @@ final class BpfClassifier {
             case ElfSection.SHT_STRTAB -> {
                 return SectionKind.STRING_TABLE;
             }
-            default -> {
-            }
+            default -> {}
         }
         if (s.isExecutable()) {
             return name.equals(".text") ? SectionKind.TEXT : SectionKind.PROGRAM;
@@ -120,8 +119,7 @@ final class BpfClassifier {
                     }
                 }
                 case DATA, RODATA, BSS -> maps.add(new BpfMap(s.name(), MapKind.GLOBAL_DATA, s.name(), s.size()));
-                default -> {
-                }
+                default -> {}
             }
         }
         for (ElfSection s : elf.sections()) {
@@ -130,8 +128,8 @@ final class BpfClassifier {
                 List<StructOpsVariable> vars = structOpsVariables(s, kind == SectionKind.STRUCT_OPS_LINK, programs);
                 structOps.addAll(vars);
                 for (StructOpsVariable v : vars) {
-                    maps.add(new BpfMap(v.name(), v.link() ? MapKind.STRUCT_OPS_LINK : MapKind.STRUCT_OPS, s.name(),
-                            v.size()));
+                    maps.add(new BpfMap(
+                            v.name(), v.link() ? MapKind.STRUCT_OPS_LINK : MapKind.STRUCT_OPS, s.name(), v.size()));
                 }
             }
         }
@@ -153,18 +151,29 @@ final class BpfClassifier {
             }
             String where = s.describe() + ", function '" + sym.name() + "'";
             if (sym.value() < 0 || sym.size() < 0 || sym.value() > s.size() || sym.size() > s.size() - sym.value()) {
-                throw error(where, "bytes " + sym.value() + "+" + sym.size() + " lie outside the section ("
-                        + s.size() + " bytes)");
+                throw error(
+                        where,
+                        "bytes " + sym.value() + "+" + sym.size() + " lie outside the section (" + s.size()
+                                + " bytes)");
             }
             if (sym.value() % BpfProgram.INSTRUCTION_SIZE != 0 || sym.size() % BpfProgram.INSTRUCTION_SIZE != 0) {
-                throw error(where, "offset " + sym.value() + " or size " + sym.size()
-                        + " is not a whole number of 8-byte instructions");
+                throw error(
+                        where,
+                        "offset " + sym.value() + " or size " + sym.size()
+                                + " is not a whole number of 8-byte instructions");
             }
             if (sym.size() == 0) {
                 throw error(where, "has no instructions");
             }
-            result.add(new BpfProgram(sym.name(), s.name(), s.index(), sym.value(),
-                    (int) (sym.size() / BpfProgram.INSTRUCTION_SIZE), type, sleepable, autoload));
+            result.add(new BpfProgram(
+                    sym.name(),
+                    s.name(),
+                    s.index(),
+                    sym.value(),
+                    (int) (sym.size() / BpfProgram.INSTRUCTION_SIZE),
+                    type,
+                    sleepable,
+                    autoload));
         }
         if (result.isEmpty() && s.size() > 0 && !text) {
             throw error(s.describe(), "holds code but no function symbol names a program in it");
@@ -172,9 +181,11 @@ final class BpfClassifier {
         result.sort(Comparator.comparingLong(BpfProgram::offset));
         for (int i = 1; i < result.size(); i++) {
             BpfProgram prev = result.get(i - 1);
-            if (prev.offset() + (long) prev.instructionCount() * BpfProgram.INSTRUCTION_SIZE > result.get(i).offset()) {
-                throw error(s.describe(), "functions '" + prev.name() + "' and '" + result.get(i).name()
-                        + "' overlap");
+            if (prev.offset() + (long) prev.instructionCount() * BpfProgram.INSTRUCTION_SIZE
+                    > result.get(i).offset()) {
+                throw error(
+                        s.describe(),
+                        "functions '" + prev.name() + "' and '" + result.get(i).name() + "' overlap");
             }
         }
         return result;
@@ -187,8 +198,10 @@ final class BpfClassifier {
                 continue;
             }
             if (sym.value() < 0 || sym.size() <= 0 || sym.value() > s.size() || sym.size() > s.size() - sym.value()) {
-                throw error(s.describe() + ", variable '" + sym.name() + "'", "bytes " + sym.value() + "+"
-                        + sym.size() + " lie outside the section (" + s.size() + " bytes)");
+                throw error(
+                        s.describe() + ", variable '" + sym.name() + "'",
+                        "bytes " + sym.value() + "+" + sym.size() + " lie outside the section (" + s.size()
+                                + " bytes)");
             }
             result.add(sym);
         }
@@ -205,8 +218,10 @@ final class BpfClassifier {
             // Its initial value is read from the section: it must lie inside the section's data in the file (a
             // symbol's size is the object's word, and a forged one must not size an allocation).
             if (v.value() < 0 || v.size() < 0 || v.value() > data.limit() || v.size() > data.limit() - v.value()) {
-                throw error(s.describe() + ", variable '" + v.name() + "'", "bytes " + v.value() + " to "
-                        + (v.value() + v.size()) + " lie outside the section's " + data.limit() + " bytes of data");
+                throw error(
+                        s.describe() + ", variable '" + v.name() + "'",
+                        "bytes " + v.value() + " to " + (v.value() + v.size()) + " lie outside the section's "
+                                + data.limit() + " bytes of data");
             }
             slots.put(v.name(), new ArrayList<>());
         }
@@ -225,23 +240,31 @@ final class BpfClassifier {
             vSlots.sort(Comparator.comparingLong(StructOpsSlot::offset));
             for (int i = 1; i < vSlots.size(); i++) {
                 if (vSlots.get(i).offset() == vSlots.get(i - 1).offset()) {
-                    throw error(s.describe() + ", variable '" + v.name() + "'", "two relocations for the slot at +"
-                            + vSlots.get(i).offset());
+                    throw error(
+                            s.describe() + ", variable '" + v.name() + "'",
+                            "two relocations for the slot at +" + vSlots.get(i).offset());
                 }
             }
-            result.add(new StructOpsVariable(v.name(), s.name(), v.value(), v.size(), link, s.name().startsWith("?"),
-                    vSlots, dataRuns(value, vSlots), value));
+            result.add(new StructOpsVariable(
+                    v.name(),
+                    s.name(),
+                    v.value(),
+                    v.size(),
+                    link,
+                    s.name().startsWith("?"),
+                    vSlots,
+                    dataRuns(value, vSlots),
+                    value));
         }
         return result;
     }
 
     /** A function pointer of a struct_ops variable, bound to a program. */
-    private record Bound(String variable, StructOpsSlot slot) {
-    }
+    private record Bound(String variable, StructOpsSlot slot) {}
 
     /** The slot one relocation of a struct_ops section fills: which variable, where in it, which program. */
-    private Bound slot(ElfRelocation r, String where, List<ElfSymbol> vars, ByteBuffer data,
-            List<BpfProgram> programs) throws ElfFormatException {
+    private Bound slot(ElfRelocation r, String where, List<ElfSymbol> vars, ByteBuffer data, List<BpfProgram> programs)
+            throws ElfFormatException {
         if (r.type() != ElfRelocation.R_BPF_64_ABS64) {
             throw error(where, "type " + r.type() + " where a function pointer needs R_BPF_64_ABS64 (2)");
         }
@@ -251,12 +274,13 @@ final class BpfClassifier {
                 .orElseThrow(() -> error(where, "offset " + r.offset() + " is inside no struct_ops variable"));
         long slot = r.offset() - owner.value();
         if (r.offset() < 0 || r.offset() + 8 > data.limit()) {
-            throw error(where, "offset " + r.offset() + " lies outside the section's " + data.limit()
-                    + " bytes");
+            throw error(where, "offset " + r.offset() + " lies outside the section's " + data.limit() + " bytes");
         }
         if (slot % 8 != 0 || slot + 8 > owner.size()) {
-            throw error(where, "function pointer at offset " + slot + " of '" + owner.name()
-                    + "' is not an aligned 8-byte slot inside it");
+            throw error(
+                    where,
+                    "function pointer at offset " + slot + " of '" + owner.name()
+                            + "' is not an aligned 8-byte slot inside it");
         }
         ElfSymbol target = r.symbol();
         long targetOffset;
@@ -266,17 +290,23 @@ final class BpfClassifier {
             // A section-relative pointer: the implicit addend in the slot says where in the section.
             targetOffset = r.explicitAddend() ? r.addend() : data.getLong((int) r.offset());
         } else {
-            throw error(where, "'" + owner.name() + "' +" + slot + " points to symbol '" + target.name()
-                    + "', which is not a function");
+            throw error(
+                    where,
+                    "'" + owner.name() + "' +" + slot + " points to symbol '" + target.name()
+                            + "', which is not a function");
         }
         BpfProgram program = programs.stream()
                 .filter(p -> p.sectionIndex() == target.sectionIndex() && p.offset() == targetOffset)
                 .findFirst()
-                .orElseThrow(() -> error(where, "'" + owner.name() + "' +" + slot + " points to '"
-                        + target.name() + "', which is not a program in a SEC(\"struct_ops...\") section"));
+                .orElseThrow(() -> error(
+                        where,
+                        "'" + owner.name() + "' +" + slot + " points to '" + target.name()
+                                + "', which is not a program in a SEC(\"struct_ops...\") section"));
         if (program.type() != ProgramType.STRUCT_OPS) {
-            throw error(where, "'" + owner.name() + "' +" + slot + " points to program '" + program.name()
-                    + "' in section '" + program.section() + "', which is not a struct_ops program");
+            throw error(
+                    where,
+                    "'" + owner.name() + "' +" + slot + " points to program '" + program.name() + "' in section '"
+                            + program.section() + "', which is not a struct_ops program");
         }
         return new Bound(owner.name(), new StructOpsSlot(slot, program));
     }
@@ -290,7 +320,8 @@ final class BpfClassifier {
         List<DataRun> runs = new ArrayList<>();
         int start = -1;
         for (int w = 0; w <= slotWord.length; w++) {
-            boolean live = w < slotWord.length && !slotWord[w] && nonZero(value, w * 8, Math.min(value.length, w * 8 + 8));
+            boolean live =
+                    w < slotWord.length && !slotWord[w] && nonZero(value, w * 8, Math.min(value.length, w * 8 + 8));
             if (live && start < 0) {
                 start = w * 8;
             } else if (!live && start >= 0) {
@@ -313,7 +344,10 @@ final class BpfClassifier {
     private List<BpfExtern> externs() {
         List<BpfExtern> result = new ArrayList<>();
         for (ElfSymbol sym : elf.symbols()) {
-            if (sym.index() == 0 || !sym.isUndefined() || !sym.isGlobal() || sym.name().isEmpty()) {
+            if (sym.index() == 0
+                    || !sym.isUndefined()
+                    || !sym.isGlobal()
+                    || sym.name().isEmpty()) {
                 continue;
             }
             String n = sym.name();

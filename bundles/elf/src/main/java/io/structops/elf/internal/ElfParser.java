@@ -50,8 +50,9 @@ final class ElfParser {
         }
         int elfClass = buf.get(4);
         if (elfClass != 2) {
-            throw error("ELF header", elfClass == 1 ? "32-bit ELF; BPF objects are ELF64"
-                    : "unknown ELF class " + elfClass);
+            throw error(
+                    "ELF header",
+                    elfClass == 1 ? "32-bit ELF; BPF objects are ELF64" : "unknown ELF class " + elfClass);
         }
         ByteOrder order = switch (buf.get(5)) {
             case 1 -> ByteOrder.LITTLE_ENDIAN;
@@ -82,8 +83,9 @@ final class ElfParser {
         if (shnum == 0) {
             long count = buf.getLong((int) shoff + 32);
             if (count < 0 || count > (length - shoff) / SHDR_SIZE) {
-                throw error("section header 0", "extended section count " + Long.toUnsignedString(count)
-                        + " does not fit in the file");
+                throw error(
+                        "section header 0",
+                        "extended section count " + Long.toUnsignedString(count) + " does not fit in the file");
             }
             shnum = (int) count;
         }
@@ -95,8 +97,10 @@ final class ElfParser {
         }
         checkRange("section header table", shoff, (long) shnum * SHDR_SIZE);
         if (shstrndx <= 0 || shstrndx >= shnum) {
-            throw error("ELF header", "section name table index " + Integer.toUnsignedString(shstrndx)
-                    + " is outside the " + shnum + " sections");
+            throw error(
+                    "ELF header",
+                    "section name table index " + Integer.toUnsignedString(shstrndx) + " is outside the " + shnum
+                            + " sections");
         }
 
         long[] raw = new long[shnum * 10];
@@ -128,13 +132,30 @@ final class ElfParser {
             String name = string("section header " + i + " name", strOff, strSize, raw[b]);
             long link = raw[b + 5];
             long info = raw[b + 6];
-            sections.add(new ElfSection(i, name, (int) raw[b + 1], raw[b + 2], raw[b + 3], raw[b + 4], (int) link,
-                    (int) info, raw[b + 7], raw[b + 8]));
+            sections.add(new ElfSection(
+                    i,
+                    name,
+                    (int) raw[b + 1],
+                    raw[b + 2],
+                    raw[b + 3],
+                    raw[b + 4],
+                    (int) link,
+                    (int) info,
+                    raw[b + 7],
+                    raw[b + 8]));
         }
 
         List<ElfSymbol> symbols = readSymbols(sections);
         Map<Integer, List<ElfRelocation>> relocations = readRelocations(sections, symbols);
-        return new ElfFile(file, order, type, machine, sections, symbols, relocations, buf.duplicate().clear());
+        return new ElfFile(
+                file,
+                order,
+                type,
+                machine,
+                sections,
+                symbols,
+                relocations,
+                buf.duplicate().clear());
     }
 
     private List<ElfSymbol> readSymbols(List<ElfSection> sections) throws ElfFormatException {
@@ -182,8 +203,10 @@ final class ElfParser {
                 secIndex = buf.getInt((int) (shndx.offset() + (long) i * 4));
             }
             if ((secIndex < SHN_LORESERVE || secIndex == SHN_XINDEX) && (secIndex < 0 || secIndex >= sections.size())) {
-                throw error(symWhere, "section index " + Integer.toUnsignedString(secIndex) + " is outside the "
-                        + sections.size() + " sections");
+                throw error(
+                        symWhere,
+                        "section index " + Integer.toUnsignedString(secIndex) + " is outside the " + sections.size()
+                                + " sections");
             }
             String name = string(symWhere + " name", strtab.offset(), strtab.size(), nameOff);
             symbols.add(new ElfSymbol(i, name, value, size, infoByte & 0xf, infoByte >>> 4, other & 0x3, secIndex));
@@ -208,8 +231,10 @@ final class ElfParser {
                 throw error(where, "size " + s.size() + " is not a multiple of " + entry);
             }
             if (s.info() <= 0 || s.info() >= sections.size()) {
-                throw error(where, "target section index " + Integer.toUnsignedString(s.info())
-                        + " is outside the " + sections.size() + " sections");
+                throw error(
+                        where,
+                        "target section index " + Integer.toUnsignedString(s.info()) + " is outside the "
+                                + sections.size() + " sections");
             }
             linkedSection(sections, s, ElfSection.SHT_SYMTAB, "symbol table");
             ElfSection target = sections.get(s.info());
@@ -223,14 +248,18 @@ final class ElfParser {
                 int relType = (int) info;
                 String relWhere = where + ", relocation " + i;
                 if (symIndex >= symbols.size()) {
-                    throw error(relWhere, "symbol index " + symIndex + " is outside the symbol table ("
-                            + symbols.size() + " symbols)");
+                    throw error(
+                            relWhere,
+                            "symbol index " + symIndex + " is outside the symbol table (" + symbols.size()
+                                    + " symbols)");
                 }
-                long width = relType == ElfRelocation.R_BPF_64_ABS32 || relType == ElfRelocation.R_BPF_64_NODYLD32
-                        ? 4 : 8;
+                long width =
+                        relType == ElfRelocation.R_BPF_64_ABS32 || relType == ElfRelocation.R_BPF_64_NODYLD32 ? 4 : 8;
                 if (offset < 0 || offset > target.size() - width) {
-                    throw error(relWhere, "offset " + Long.toUnsignedString(offset) + " is outside "
-                            + target.describe() + " (" + target.size() + " bytes)");
+                    throw error(
+                            relWhere,
+                            "offset " + Long.toUnsignedString(offset) + " is outside " + target.describe() + " ("
+                                    + target.size() + " bytes)");
                 }
                 long addend = rela ? buf.getLong(base + 16) : 0;
                 list.add(new ElfRelocation(target.index(), offset, relType, symbols.get((int) symIndex), addend, rela));
@@ -242,8 +271,10 @@ final class ElfParser {
     private ElfSection linkedSection(List<ElfSection> sections, ElfSection from, int type, String what)
             throws ElfFormatException {
         if (from.link() <= 0 || from.link() >= sections.size()) {
-            throw error(from.describe(), "linked " + what + " index " + Integer.toUnsignedString(from.link())
-                    + " is outside the " + sections.size() + " sections");
+            throw error(
+                    from.describe(),
+                    "linked " + what + " index " + Integer.toUnsignedString(from.link()) + " is outside the "
+                            + sections.size() + " sections");
         }
         ElfSection linked = sections.get(from.link());
         if (linked.type() != type) {
@@ -273,8 +304,10 @@ final class ElfParser {
 
     private void checkRange(String where, long offset, long size) throws ElfFormatException {
         if (offset < 0 || size < 0 || offset > length || size > length - offset) {
-            throw error(where, "bytes " + Long.toUnsignedString(offset) + "+" + Long.toUnsignedString(size)
-                    + " lie outside the " + length + "-byte file");
+            throw error(
+                    where,
+                    "bytes " + Long.toUnsignedString(offset) + "+" + Long.toUnsignedString(size) + " lie outside the "
+                            + length + "-byte file");
         }
     }
 

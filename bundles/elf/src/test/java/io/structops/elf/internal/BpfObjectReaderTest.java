@@ -33,7 +33,8 @@ class BpfObjectReaderTest {
     /** Offsets follow structops_kernel.h's tcp_congestion_ops: ssthresh 0, cong_avoid 8, ..., init 56, release 64. */
     private void assertFixedCc(BpfObject o) {
         assertEquals("GPL", o.license());
-        assertEquals(List.of("fixed_init", "fixed_ssthresh", "fixed_cong_avoid", "fixed_set_state", "fixed_undo_cwnd"),
+        assertEquals(
+                List.of("fixed_init", "fixed_ssthresh", "fixed_cong_avoid", "fixed_set_state", "fixed_undo_cwnd"),
                 o.programs().stream().map(BpfProgram::name).toList());
         for (BpfProgram p : o.programs()) {
             assertEquals(ProgramType.STRUCT_OPS, p.type());
@@ -49,13 +50,23 @@ class BpfObjectReaderTest {
         assertTrue(v.link());
         assertFalse(v.optional());
         assertEquals(72, v.size());
-        assertEquals(Map.of(0L, "fixed_ssthresh", 8L, "fixed_cong_avoid", 16L, "fixed_set_state", 24L,
-                "fixed_undo_cwnd", 56L, "fixed_init"), slots(v));
+        assertEquals(
+                Map.of(
+                        0L,
+                        "fixed_ssthresh",
+                        8L,
+                        "fixed_cong_avoid",
+                        16L,
+                        "fixed_set_state",
+                        24L,
+                        "fixed_undo_cwnd",
+                        56L,
+                        "fixed_init"),
+                slots(v));
         assertEquals(1, v.data().size());
         assertEquals(32, v.data().get(0).offset());
         assertEquals("structops_fixed", v.data().get(0).asText());
-        assertEquals(List.of(new BpfMap("structops_fixed", MapKind.STRUCT_OPS_LINK, ".struct_ops.link", 72)),
-                o.maps());
+        assertEquals(List.of(new BpfMap("structops_fixed", MapKind.STRUCT_OPS_LINK, ".struct_ops.link", 72)), o.maps());
         assertTrue(o.btfSection().isPresent());
         assertTrue(o.btfExtSection().isPresent());
     }
@@ -92,22 +103,53 @@ class BpfObjectReaderTest {
     void sharedSectionsSubprogramsMapsAndTwoVariables() throws Exception {
         BpfObject o = reader.read(Examples.path("tcp_cc_shared.bpf.o"));
         // Three programs share the bare "struct_ops" section and are split by their symbols.
-        assertEquals(List.of("shared_ssthresh", "shared_undo_cwnd", "shared_cong_avoid"), o.programs().stream()
-                .filter(p -> p.section().equals("struct_ops")).map(BpfProgram::name).toList());
+        assertEquals(
+                List.of("shared_ssthresh", "shared_undo_cwnd", "shared_cong_avoid"),
+                o.programs().stream()
+                        .filter(p -> p.section().equals("struct_ops"))
+                        .map(BpfProgram::name)
+                        .toList());
         BpfProgram optional = o.program("shared_set_state").orElseThrow();
         assertFalse(optional.autoload());
         assertEquals(ProgramType.STRUCT_OPS, optional.type());
-        assertEquals(List.of("clamp_cwnd"), o.subprograms().stream().map(BpfProgram::name).toList());
+        assertEquals(
+                List.of("clamp_cwnd"),
+                o.subprograms().stream().map(BpfProgram::name).toList());
 
         Map<String, MapKind> maps = o.maps().stream().collect(Collectors.toMap(BpfMap::name, BpfMap::kind));
-        assertEquals(Map.of("flows", MapKind.BTF_DEFINED, "stats", MapKind.BTF_DEFINED, ".rodata",
-                MapKind.GLOBAL_DATA, ".data", MapKind.GLOBAL_DATA, ".bss", MapKind.GLOBAL_DATA, "structops_shared",
-                MapKind.STRUCT_OPS, "structops_shared_alt", MapKind.STRUCT_OPS_LINK), maps);
+        assertEquals(
+                Map.of(
+                        "flows",
+                        MapKind.BTF_DEFINED,
+                        "stats",
+                        MapKind.BTF_DEFINED,
+                        ".rodata",
+                        MapKind.GLOBAL_DATA,
+                        ".data",
+                        MapKind.GLOBAL_DATA,
+                        ".bss",
+                        MapKind.GLOBAL_DATA,
+                        "structops_shared",
+                        MapKind.STRUCT_OPS,
+                        "structops_shared_alt",
+                        MapKind.STRUCT_OPS_LINK),
+                maps);
 
         StructOpsVariable legacy = o.structOpsVariable("structops_shared").orElseThrow();
         assertFalse(legacy.link());
-        assertEquals(Map.of(0L, "shared_ssthresh", 8L, "shared_cong_avoid", 24L, "shared_undo_cwnd", 56L,
-                "shared_lifecycle", 64L, "shared_lifecycle"), slots(legacy));
+        assertEquals(
+                Map.of(
+                        0L,
+                        "shared_ssthresh",
+                        8L,
+                        "shared_cong_avoid",
+                        24L,
+                        "shared_undo_cwnd",
+                        56L,
+                        "shared_lifecycle",
+                        64L,
+                        "shared_lifecycle"),
+                slots(legacy));
         StructOpsVariable alt = o.structOpsVariable("structops_shared_alt").orElseThrow();
         assertTrue(alt.link());
         assertTrue(alt.optional());
@@ -115,7 +157,9 @@ class BpfObjectReaderTest {
         assertEquals("shared_set_state", slots(alt).get(16L));
         assertEquals("structops_alt", alt.data().get(0).asText());
 
-        assertEquals(SectionKind.STRUCT_OPS_LINK, o.kindOf(o.elf().section("?.struct_ops.link").orElseThrow()));
+        assertEquals(
+                SectionKind.STRUCT_OPS_LINK,
+                o.kindOf(o.elf().section("?.struct_ops.link").orElseThrow()));
         assertEquals(SectionKind.BSS, o.kindOf(o.elf().section(".bss").orElseThrow()));
         assertEquals(SectionKind.TEXT, o.kindOf(o.elf().section(".text").orElseThrow()));
     }

@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** The project's example BPF objects, built from integration-tests/bpf and committed next to their sources. */
 final class Examples {
-    private Examples() {
-    }
+    private Examples() {}
 
     static Path dir() {
         String dir = System.getProperty("structops.examples");

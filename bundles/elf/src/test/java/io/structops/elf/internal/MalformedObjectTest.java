@@ -47,17 +47,22 @@ class MalformedObjectTest {
     }
 
     private static int symbol(ElfFile elf, ByteBuffer buf, String name) {
-        ElfSection symtab = elf.sections().stream().filter(s -> s.type() == ElfSection.SHT_SYMTAB).findFirst()
+        ElfSection symtab = elf.sections().stream()
+                .filter(s -> s.type() == ElfSection.SHT_SYMTAB)
+                .findFirst()
                 .orElseThrow();
-        ElfSymbol sym = elf.symbols().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+        ElfSymbol sym = elf.symbols().stream()
+                .filter(s -> s.name().equals(name))
+                .findFirst()
+                .orElseThrow();
         return (int) symtab.offset() + sym.index() * 24;
     }
 
     @Test
     void emptyAndForeignFiles() {
         assertThrows(ElfFormatException.class, () -> reader.read("empty.o", new byte[0]));
-        ElfFormatException e = assertThrows(ElfFormatException.class,
-                () -> reader.read("text.o", "hello, world\n".getBytes()));
+        ElfFormatException e =
+                assertThrows(ElfFormatException.class, () -> reader.read("text.o", "hello, world\n".getBytes()));
         assertEquals("text.o: ELF header: not an ELF file (no \\x7fELF magic)", e.getMessage());
     }
 
@@ -131,7 +136,10 @@ class MalformedObjectTest {
     void functionPointerToSomethingElse() throws Exception {
         ElfFile elf = original();
         ElfSection rel = elf.section(".rel.struct_ops.link").orElseThrow();
-        int license = elf.symbols().stream().filter(s -> s.name().equals("_license")).findFirst().orElseThrow()
+        int license = elf.symbols().stream()
+                .filter(s -> s.name().equals("_license"))
+                .findFirst()
+                .orElseThrow()
                 .index();
         ElfFormatException e = damaged(b -> b.putLong((int) rel.offset() + 8, ((long) license << 32) | 2));
         assertTrue(e.problem().contains("points to symbol '_license', which is not a function"), e.getMessage());

@@ -24,12 +24,14 @@ class ReadelfCrossCheckTest {
     private static final Pattern SECTION = Pattern.compile(
             "^\\s*\\[\\s*(\\d+)]\\s(.*?)\\s+(NULL|PROGBITS|NOBITS|REL|RELA|SYMTAB|STRTAB|LLVM_ADDRSIG|\\S+)\\s+"
                     + "([0-9a-f]{16})\\s+([0-9a-f]+)\\s+([0-9a-f]+)\\s+[0-9a-f]+\\s+\\S*\\s*(\\d+)\\s+(\\d+)\\s+\\d+$");
-    private static final Pattern SYMBOL = Pattern.compile(
-            "^\\s*(\\d+):\\s+([0-9a-f]+)\\s+(\\d+)\\s+(\\S+)\\s+\\S+\\s+\\S+\\s+(\\S+)\\s?(.*)$");
+    private static final Pattern SYMBOL =
+            Pattern.compile("^\\s*(\\d+):\\s+([0-9a-f]+)\\s+(\\d+)\\s+(\\S+)\\s+\\S+\\s+\\S+\\s+(\\S+)\\s?(.*)$");
     private static final Pattern RELOC = Pattern.compile("^([0-9a-f]{16})\\s+([0-9a-f]{16})\\s.*$");
 
     private static List<String> readelf(String option, Path file) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("readelf", "-W", option, file.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("readelf", "-W", option, file.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), "readelf failed: " + out);
         return out.lines().toList();
@@ -51,8 +53,8 @@ class ReadelfCrossCheckTest {
         }
         List<String> actual = new ArrayList<>();
         for (ElfSection s : elf.sections()) {
-            actual.add(s.index() + " " + s.name() + " " + s.offset() + " " + s.size() + " " + s.link() + " "
-                    + s.info());
+            actual.add(
+                    s.index() + " " + s.name() + " " + s.offset() + " " + s.size() + " " + s.link() + " " + s.info());
         }
         assertEquals(expected, actual, "sections");
 
@@ -88,6 +90,7 @@ class ReadelfCrossCheckTest {
             }
         }
         // readelf lists relocation sections in file order; so does the reader, grouped by target in section order.
-        assertEquals(expected.stream().sorted().toList(), actual.stream().sorted().toList(), "relocations");
+        assertEquals(
+                expected.stream().sorted().toList(), actual.stream().sorted().toList(), "relocations");
     }
 }

@@ -29,8 +29,8 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
             throws KernVdataException {
         String where = object.name() + ": struct_ops '" + variable.name() + "'";
         if (object.elf().byteOrder() != ByteOrder.nativeOrder()) {
-            throw new KernVdataException(where + ": the object is " + object.elf().byteOrder()
-                    + " but this kernel is " + ByteOrder.nativeOrder());
+            throw new KernVdataException(where + ": the object is "
+                    + object.elf().byteOrder() + " but this kernel is " + ByteOrder.nativeOrder());
         }
         try {
             int userType = userType(btf, variable, where);
@@ -40,8 +40,13 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
                 throw new KernVdataException(where + ": the kernel has no struct_ops type '" + typeName
                         + "' (no bpf_struct_ops_" + typeName + " in vmlinux or a module's BTF)");
             }
-            Matching match = new Matching(where, btf, variable, offered.get(), kernel.btf(offered.get().module())
-                    .orElseThrow(), typeName);
+            Matching match = new Matching(
+                    where,
+                    btf,
+                    variable,
+                    offered.get(),
+                    kernel.btf(offered.get().module()).orElseThrow(),
+                    typeName);
             for (BtfType.Member m : btf.members(userType)) {
                 if (!m.name().isEmpty()) {
                     match.member(m);
@@ -65,8 +70,13 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
             if (offered.isEmpty()) {
                 return new StructOpsMatch(typeName, false, null, List.of(), List.of());
             }
-            Matching match = new Matching(where, btf, variable, offered.get(), kernel.btf(offered.get().module())
-                    .orElseThrow(), typeName);
+            Matching match = new Matching(
+                    where,
+                    btf,
+                    variable,
+                    offered.get(),
+                    kernel.btf(offered.get().module()).orElseThrow(),
+                    typeName);
             List<String> rejected = new ArrayList<>();
             for (BtfType.Member m : btf.members(userType)) {
                 if (m.name().isEmpty()) {
@@ -114,7 +124,8 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
         void member(BtfType.Member m) throws KernVdataException, BtfException {
             String member = m.name();
             long off = m.byteOffset();
-            Optional<StructOpsSlot> bound = variable.slots().stream().filter(s -> s.offset() == off).findFirst();
+            Optional<StructOpsSlot> bound =
+                    variable.slots().stream().filter(s -> s.offset() == off).findFirst();
             boolean userFn = btf.isFunctionPointer(m.type());
             long size = userFn ? 8 : btf.size(m.type());
             if (!userFn && (off < 0 || size < 0 || off + size > user.length)) {
@@ -135,13 +146,16 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
             BtfType.Member km = kernelMembers.get(index);
             boolean kernelFn = kbtf.isFunctionPointer(km.type());
             if (userFn != kernelFn) {
-                throw new KernVdataException(where + ": member '" + member + "' is " + (userFn ? "a function pointer"
-                        : "data (" + typeName(btf, m.type()) + ")") + " in the object but " + (kernelFn
-                                ? "a function pointer" : "data (" + typeName(kbtf, km.type()) + ")") + " in the kernel");
+                throw new KernVdataException(where + ": member '" + member + "' is "
+                        + (userFn ? "a function pointer" : "data (" + typeName(btf, m.type()) + ")")
+                        + " in the object but "
+                        + (kernelFn ? "a function pointer" : "data (" + typeName(kbtf, km.type()) + ")")
+                        + " in the kernel");
             }
             long kernelOff = kt.dataOffset() + km.byteOffset();
             if (userFn && bound.isPresent()) {
-                slots.add(new StructOpsPlan.Slot(member, index, kernelOff, bound.get().program().name()));
+                slots.add(new StructOpsPlan.Slot(
+                        member, index, kernelOff, bound.get().program().name()));
             } else if (!userFn && set) {
                 copy(m, km, off, size, kernelOff);
             }
@@ -164,8 +178,8 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
                         + " bytes) in the kernel");
             }
             if (kernelOff + size > value.length) {
-                throw new KernVdataException(where + ": member '" + member + "' lies outside the kernel's "
-                        + value.length + "-byte value");
+                throw new KernVdataException(
+                        where + ": member '" + member + "' lies outside the kernel's " + value.length + "-byte value");
             }
             System.arraycopy(user, (int) off, value, (int) kernelOff, (int) size);
         }
@@ -207,8 +221,8 @@ public class KernVdataBuilderComponent implements KernVdataBuilder {
         BtfType t = btf.type(id);
         return switch (t) {
             case BtfType.Array a -> typeName(btf, a.elementType()) + "[" + a.countUnsigned() + "]";
-            case BtfType.Composite c -> (c.kind() == BtfKind.UNION ? "union " : "struct ")
-                    + (c.isAnonymous() ? "(anon)" : c.name());
+            case BtfType.Composite c ->
+                (c.kind() == BtfKind.UNION ? "union " : "struct ") + (c.isAnonymous() ? "(anon)" : c.name());
             case BtfType.Enumeration e -> "enum " + (e.isAnonymous() ? "(anon)" : e.name());
             case BtfType.Reference r when r.kind() == BtfKind.PTR -> typeName(btf, r.type()) + " *";
             case BtfType.Reference r when r.kind() != BtfKind.TYPEDEF -> typeName(btf, r.type());

@@ -41,12 +41,15 @@ class KernVdataBuilderTest {
     /** Member name -> {index, byte offset} of struct tcp_congestion_ops, read from bpftool's raw dump. */
     private static Map<String, long[]> kernelLayoutFromBpftool() throws Exception {
         Process p = new ProcessBuilder("bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "raw")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         Map<String, long[]> layout = new HashMap<>();
         boolean in = false;
         int index = 0;
         Pattern member = Pattern.compile("^\\t'([^']*)' type_id=\\d+ bits_offset=(\\d+).*");
-        for (String line : new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList()) {
+        for (String line : new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .lines()
+                .toList()) {
             if (line.matches("^\\[\\d+] STRUCT 'tcp_congestion_ops' .*")) {
                 in = true;
                 continue;
@@ -86,29 +89,40 @@ class KernVdataBuilderTest {
         }
         assertEquals("structops_fixed".length(), nonZero);
         byte[] filled = plan.valueWith(s -> 40 + s.memberIndex(), java.nio.ByteOrder.nativeOrder());
-        assertEquals(40, java.nio.ByteBuffer.wrap(filled).order(java.nio.ByteOrder.nativeOrder())
-                .getLong((int) data));
+        assertEquals(
+                40,
+                java.nio.ByteBuffer.wrap(filled)
+                        .order(java.nio.ByteOrder.nativeOrder())
+                        .getLong((int) data));
     }
 
     @Test
     void membersTheKernelLacks() throws Exception {
         KernVdataException e = assertThrows(KernVdataException.class, () -> plan("tcp_cc_future.bpf.o"));
-        assertTrue(e.getMessage().endsWith("struct_ops 'structops_future': member 'future_flags' is set, but the "
-                + "kernel's struct tcp_congestion_ops has no such member"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .endsWith("struct_ops 'structops_future': member 'future_flags' is set, but the "
+                                + "kernel's struct tcp_congestion_ops has no such member"),
+                e.getMessage());
     }
 
     @Test
     void aTypeNoKernelHas() throws Exception {
         KernVdataException e = assertThrows(KernVdataException.class, () -> plan("no_such_ops.bpf.o"));
-        assertTrue(e.getMessage().contains("the kernel has no struct_ops type 'structops_no_such_ops' "
-                + "(no bpf_struct_ops_structops_no_such_ops in vmlinux or a module's BTF)"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("the kernel has no struct_ops type 'structops_no_such_ops' "
+                                + "(no bpf_struct_ops_structops_no_such_ops in vmlinux or a module's BTF)"),
+                e.getMessage());
     }
 
     @Test
     void aDataMemberOfAnotherType() throws Exception {
         KernVdataException e = assertThrows(KernVdataException.class, () -> plan("tcp_cc_mismatch.bpf.o"));
-        assertTrue(e.getMessage().endsWith("member 'flags' is u64 (8 bytes) in the object but u32 (4 bytes) in the "
-                + "kernel"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .endsWith("member 'flags' is u64 (8 bytes) in the object but u32 (4 bytes) in the " + "kernel"),
+                e.getMessage());
     }
 
     @Test
@@ -124,7 +138,9 @@ class KernVdataBuilderTest {
         assertEquals(3, plan.slots().size());
         Btf k = KERNEL.vmlinux();
         int ops = k.find("bpf_dummy_ops", BtfKind.STRUCT).orElseThrow();
-        assertEquals("test_sleepable", ((BtfType.Composite) k.type(ops)).members().get(2).name());
+        assertEquals(
+                "test_sleepable",
+                ((BtfType.Composite) k.type(ops)).members().get(2).name());
         assertEquals(2, plan.slots().get(2).memberIndex());
     }
 }

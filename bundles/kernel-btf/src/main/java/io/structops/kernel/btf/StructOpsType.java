@@ -10,6 +10,5 @@ package io.structops.kernel.btf;
  * @param valueSize the wrapper's size: the map's value size
  * @param dataOffset byte offset of the wrapper's {@code data} member, where the ops struct starts
  */
-public record StructOpsType(String name, String module, int typeId, int wrapperTypeId, long valueSize,
-        long dataOffset) {
-}
+public record StructOpsType(
+        String name, String module, int typeId, int wrapperTypeId, long valueSize, long dataOffset) {}

@@ -19,8 +19,7 @@ import java.util.Map;
 public final class BtfValues {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
-    private BtfValues() {
-    }
+    private BtfValues() {}
 
     /**
      * {@code size} bytes at {@code off} of {@code bytes} as a value of BTF type {@code type}: integers and enums as
@@ -55,16 +54,21 @@ public final class BtfValues {
             case BtfType.Array a -> array(btf, a, bytes, off, size);
             case BtfType.Int i when isBool(i) && size == 1 -> new Value.Bool(bytes[off] != 0);
             case BtfType.Int i -> new Value.Int(integer(bytes, off, size, i.signed()));
-            case BtfType.Enumeration e -> enumeration(e, integer(bytes, off, size, e.signed()).longValue());
-            case BtfType.FloatType f when size == 4 -> new Value.Float(buffer(bytes, off, size).getFloat());
-            case BtfType.FloatType f when size == 8 -> new Value.Float(buffer(bytes, off, size).getDouble());
-            case BtfType.Reference r when size == 8 -> new Value.Pointer(buffer(bytes, off, size).getLong());
+            case BtfType.Enumeration e ->
+                enumeration(e, integer(bytes, off, size, e.signed()).longValue());
+            case BtfType.FloatType f
+            when size == 4 -> new Value.Float(buffer(bytes, off, size).getFloat());
+            case BtfType.FloatType f
+            when size == 8 -> new Value.Float(buffer(bytes, off, size).getDouble());
+            case BtfType.Reference r
+            when size == 8 -> new Value.Pointer(buffer(bytes, off, size).getLong());
             default -> raw(bytes, off, size);
         };
     }
 
-    private static void members(Btf btf, BtfType.Composite c, byte[] bytes, int off, int size,
-            Map<String, Value> fields) throws BtfException {
+    private static void members(
+            Btf btf, BtfType.Composite c, byte[] bytes, int off, int size, Map<String, Value> fields)
+            throws BtfException {
         for (BtfType.Member m : c.members()) {
             int at = off + (int) (m.bitOffset() / 8);
             if (m.isBitfield()) {
@@ -198,8 +202,9 @@ public final class BtfValues {
             case BtfType.FloatType f -> {
                 double d = switch (v) {
                     case Value.Float fl -> fl.value();
-                    case Value.Text text when text.value().strip().matches("-?[0-9.]+([eE][-+]?\\d+)?") ->
-                            Double.parseDouble(text.value().strip());
+                    case Value.Text text
+                    when text.value().strip().matches("-?[0-9.]+([eE][-+]?\\d+)?") ->
+                        Double.parseDouble(text.value().strip());
                     default -> number(v, where).doubleValue();
                 };
                 ByteBuffer b = ByteBuffer.wrap(out, off, size).order(ORDER);
@@ -209,8 +214,15 @@ public final class BtfValues {
                     b.putDouble(d);
                 }
             }
-            case BtfType.Reference r when size == 8 -> putInteger(v instanceof Value.Pointer p
-                    ? BigInteger.valueOf(p.address()) : number(v, where), 8, false, out, off, where);
+            case BtfType.Reference r
+            when size == 8 ->
+                putInteger(
+                        v instanceof Value.Pointer p ? BigInteger.valueOf(p.address()) : number(v, where),
+                        8,
+                        false,
+                        out,
+                        off,
+                        where);
             default -> {
                 if (!(v instanceof Value.Raw raw) || raw.bytes().length != size) {
                     throw new IllegalArgumentException(where + ": a " + t.kind() + " takes " + size + " raw bytes");
@@ -228,13 +240,14 @@ public final class BtfValues {
         Map<String, Value> left = new LinkedHashMap<>(s.fields());
         putMembers(btf, c, left, out, off, where);
         if (!left.isEmpty()) {
-            throw new IllegalArgumentException(where + ": " + describe(c) + " has no member " + String.join(", ",
-                    left.keySet()));
+            throw new IllegalArgumentException(
+                    where + ": " + describe(c) + " has no member " + String.join(", ", left.keySet()));
         }
     }
 
-    private static void putMembers(Btf btf, BtfType.Composite c, Map<String, Value> left, byte[] out, int off,
-            String where) throws BtfException {
+    private static void putMembers(
+            Btf btf, BtfType.Composite c, Map<String, Value> left, byte[] out, int off, String where)
+            throws BtfException {
         for (BtfType.Member m : c.members()) {
             int at = off + (int) (m.bitOffset() / 8);
             if (m.name().isEmpty() && btf.type(btf.resolve(m.type())) instanceof BtfType.Composite inner) {
@@ -266,12 +279,12 @@ public final class BtfValues {
             return;
         }
         if (!(v instanceof Value.Array list)) {
-            throw new IllegalArgumentException(where + ": an array of " + a.countUnsigned() + " takes a list, not "
-                    + v);
+            throw new IllegalArgumentException(
+                    where + ": an array of " + a.countUnsigned() + " takes a list, not " + v);
         }
         if (list.elements().size() > a.countUnsigned()) {
-            throw new IllegalArgumentException(where + ": " + list.elements().size() + " elements; the array holds "
-                    + a.countUnsigned());
+            throw new IllegalArgumentException(
+                    where + ": " + list.elements().size() + " elements; the array holds " + a.countUnsigned());
         }
         for (int i = 0; i < list.elements().size(); i++) {
             put(btf, a.elementType(), list.elements().get(i), out, off + i * element, where + "[" + i + "]");
@@ -318,12 +331,14 @@ public final class BtfValues {
             case Value.Bool b -> b.value() ? BigInteger.ONE : BigInteger.ZERO;
             case Value.Enum e -> BigInteger.valueOf(e.value());
             case Value.Pointer p -> BigInteger.valueOf(p.address());
-            case Value.Text t when isNumber(t.value()) -> {
+            case Value.Text t
+            when isNumber(t.value()) -> {
                 String s = t.value().strip();
                 boolean negative = s.startsWith("-");
                 String digits = negative ? s.substring(1) : s;
                 BigInteger n = digits.startsWith("0x") || digits.startsWith("0X")
-                        ? new BigInteger(digits.substring(2), 16) : new BigInteger(digits);
+                        ? new BigInteger(digits.substring(2), 16)
+                        : new BigInteger(digits);
                 yield negative ? n.negate() : n;
             }
             default -> throw new IllegalArgumentException(where + ": a number is needed, not " + v);
@@ -332,11 +347,12 @@ public final class BtfValues {
 
     private static void putInteger(BigInteger n, int size, boolean signed, byte[] out, int off, String where) {
         BigInteger min = signed ? BigInteger.ONE.shiftLeft(8 * size - 1).negate() : BigInteger.ZERO;
-        BigInteger max = signed ? BigInteger.ONE.shiftLeft(8 * size - 1).subtract(BigInteger.ONE)
+        BigInteger max = signed
+                ? BigInteger.ONE.shiftLeft(8 * size - 1).subtract(BigInteger.ONE)
                 : BigInteger.ONE.shiftLeft(8 * size).subtract(BigInteger.ONE);
         if (n.compareTo(min) < 0 || n.compareTo(max) > 0) {
-            throw new IllegalArgumentException(where + ": " + n + " does not fit " + (signed ? "a signed" : "an unsigned")
-                    + " " + 8 * size + "-bit integer");
+            throw new IllegalArgumentException(where + ": " + n + " does not fit "
+                    + (signed ? "a signed" : "an unsigned") + " " + 8 * size + "-bit integer");
         }
         for (int i = 0; i < size; i++) {
             byte b = n.shiftRight(8 * i).byteValue();

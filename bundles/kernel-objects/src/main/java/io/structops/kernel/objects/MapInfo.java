@@ -8,8 +8,18 @@ package io.structops.kernel.objects;
  * @param keyTypeId the key's type in that BTF; 0 if untyped
  * @param valueTypeId the value's type in that BTF; 0 if untyped
  */
-public record MapInfo(int id, String name, int type, String kind, int keySize, int valueSize, int maxEntries,
-        int flags, int btfId, int keyTypeId, int valueTypeId) {
+public record MapInfo(
+        int id,
+        String name,
+        int type,
+        String kind,
+        int keySize,
+        int valueSize,
+        int maxEntries,
+        int flags,
+        int btfId,
+        int keyTypeId,
+        int valueTypeId) {
 
     /** Whether lookups return one value per possible CPU. */
     public boolean perCpu() {

@@ -11,8 +11,8 @@ import java.util.Map;
  * @param programs the function-pointer members set, to their programs
  * @param members the other members that are not zero (pointers left out), typed
  */
-public record StructOpsValue(StructOpsMap map, String state, Map<String, ProgramInfo> programs,
-        Map<String, Value> members) {
+public record StructOpsValue(
+        StructOpsMap map, String state, Map<String, ProgramInfo> programs, Map<String, Value> members) {
 
     public StructOpsValue {
         programs = Collections.unmodifiableMap(new LinkedHashMap<>(programs));

@@ -20,23 +20,18 @@ public sealed interface Value {
         }
     }
 
-    record Bool(boolean value) implements Value {
-    }
+    record Bool(boolean value) implements Value {}
 
     /** An enum's value; {@code name} is empty when no enumerator has it. */
-    record Enum(String name, long value) implements Value {
-    }
+    record Enum(String name, long value) implements Value {}
 
-    record Float(double value) implements Value {
-    }
+    record Float(double value) implements Value {}
 
     /** A {@code char} array holding text (up to its first NUL). */
-    record Text(String value) implements Value {
-    }
+    record Text(String value) implements Value {}
 
     /** A pointer, as its address; nothing behind it is read. */
-    record Pointer(long address) implements Value {
-    }
+    record Pointer(long address) implements Value {}
 
     /** A struct's or union's named members in order; anonymous members' fields are flattened in. */
     record Struct(Map<String, Value> fields) implements Value {

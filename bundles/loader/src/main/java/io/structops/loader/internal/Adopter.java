@@ -40,6 +40,7 @@ final class Adopter {
 
     /** {@code bpf_struct_ops_common_value.state} of a registered legacy map. */
     private static final int STATE_INUSE = 1;
+
     private static final int STATE_OFFSET = 4;
     private static final byte[] KEY0 = new byte[4];
 
@@ -67,7 +68,8 @@ final class Adopter {
                 registered = registeredMaps(held);
             }
             String kernelName = v.name().length() > 15 ? v.name().substring(0, 15) : v.name();
-            List<Bpf.MapInfo> named = registered.stream().filter(i -> i.name().equals(kernelName)).toList();
+            List<Bpf.MapInfo> named =
+                    registered.stream().filter(i -> i.name().equals(kernelName)).toList();
             if (named.size() == 1) {
                 Optional<BpfFd> fd = bpf.fdById(ObjectType.MAP, named.get(0).id());
                 if (fd.isPresent()) {
@@ -87,7 +89,8 @@ final class Adopter {
         try {
             Bpf.LinkInfo info = bpf.linkInfo(link);
             Optional<BpfFd> map = info.type() == BpfConstants.LINK_TYPE_STRUCT_OPS && info.structOpsMapId() != 0
-                    ? bpf.fdById(ObjectType.MAP, info.structOpsMapId()) : Optional.empty();
+                    ? bpf.fdById(ObjectType.MAP, info.structOpsMapId())
+                    : Optional.empty();
             if (map.isEmpty()) {
                 link.close();
                 if (info.type() == BpfConstants.LINK_TYPE_STRUCT_OPS) {
@@ -129,8 +132,12 @@ final class Adopter {
                     continue;
                 }
                 Optional<byte[]> value = bpf.mapLookup(map, KEY0, info.valueSize());
-                if (value.isPresent() && value.get().length >= STATE_OFFSET + 4 && ByteBuffer.wrap(value.get())
-                        .order(ByteOrder.nativeOrder()).getInt(STATE_OFFSET) == STATE_INUSE) {
+                if (value.isPresent()
+                        && value.get().length >= STATE_OFFSET + 4
+                        && ByteBuffer.wrap(value.get())
+                                        .order(ByteOrder.nativeOrder())
+                                        .getInt(STATE_OFFSET)
+                                == STATE_INUSE) {
                     maps.add(info);
                 }
             }
@@ -146,9 +153,13 @@ final class Adopter {
         if (!isLink) {
             Bpf.MapInfo map = bpf.mapInfo(pinned);
             Optional<byte[]> value = map.type() == BpfConstants.MAP_TYPE_STRUCT_OPS
-                    ? bpf.mapLookup(pinned, KEY0, map.valueSize()) : Optional.empty();
-            if (value.isPresent() && ByteBuffer.wrap(value.get()).order(ByteOrder.nativeOrder())
-                    .getInt(STATE_OFFSET) == STATE_INUSE) {
+                    ? bpf.mapLookup(pinned, KEY0, map.valueSize())
+                    : Optional.empty();
+            if (value.isPresent()
+                    && ByteBuffer.wrap(value.get())
+                                    .order(ByteOrder.nativeOrder())
+                                    .getInt(STATE_OFFSET)
+                            == STATE_INUSE) {
                 bpf.mapDelete(pinned, KEY0);
             }
             return;
@@ -166,7 +177,8 @@ final class Adopter {
     Optional<String> difference(Loaded.MapHandle ours, Survivor s) throws BpfException {
         Bpf.MapInfo mine = bpf.mapInfo(ours.map);
         if (mine.btfVmlinuxValueTypeId() != s.info().btfVmlinuxValueTypeId()
-                || mine.btfVmlinuxId() != s.info().btfVmlinuxId() || mine.valueSize() != s.info().valueSize()
+                || mine.btfVmlinuxId() != s.info().btfVmlinuxId()
+                || mine.valueSize() != s.info().valueSize()
                 || !mine.name().equals(s.info().name())) {
             return Optional.of("map " + s.info().name() + " (id " + s.info().id() + ") is not of the same kernel"
                     + " struct and name");
@@ -221,7 +233,8 @@ final class Adopter {
      * among its descriptors until it is released.
      */
     Loaded.MapHandle takeOver(Loaded loaded, Loaded.MapHandle ours, Survivor s) throws BpfException {
-        ByteBuffer value = ByteBuffer.wrap(bpf.mapLookup(s.map(), KEY0, s.info().valueSize()).orElseThrow())
+        ByteBuffer value = ByteBuffer.wrap(
+                        bpf.mapLookup(s.map(), KEY0, s.info().valueSize()).orElseThrow())
                 .order(ByteOrder.nativeOrder());
         Map<String, Integer> programs = new LinkedHashMap<>();
         for (StructOpsPlan.Slot slot : ours.view.plan().slots()) {

@@ -67,14 +67,25 @@ final class BtfFeatureProbe {
         switch (kind) {
             case FLOAT -> t.putInt(x).putInt(FLOAT << 24).putInt(4);
             case DECL_TAG -> {
-                t.putInt(x).putInt((STRUCT << 24) | 1).putInt(4).putInt(x).putInt(1).putInt(0); // [2] struct x {int x;}
+                t.putInt(x)
+                        .putInt((STRUCT << 24) | 1)
+                        .putInt(4)
+                        .putInt(x)
+                        .putInt(1)
+                        .putInt(0); // [2] struct x {int x;}
                 t.putInt(x).putInt(DECL_TAG << 24).putInt(2).putInt(-1); // [3] tag "x" on [2]
             }
             case TYPE_TAG -> {
                 t.putInt(x).putInt(TYPE_TAG << 24).putInt(1); // [2] tag "x" on int
                 t.putInt(0).putInt(PTR << 24).putInt(2); // [3] pointer to it
             }
-            case ENUM64 -> t.putInt(x).putInt((ENUM64 << 24) | 1).putInt(8).putInt(x).putInt(1).putInt(1);
+            case ENUM64 ->
+                t.putInt(x)
+                        .putInt((ENUM64 << 24) | 1)
+                        .putInt(8)
+                        .putInt(x)
+                        .putInt(1)
+                        .putInt(1);
             default -> throw new IllegalArgumentException(kind + " is not probed");
         }
         byte[] strings = "\0int\0x\0".getBytes(StandardCharsets.US_ASCII);

@@ -46,12 +46,10 @@ final class CoreRelocator {
     }
 
     /** A candidate kernel type: its id in vmlinux's BTF or in a module's split BTF. */
-    private record Candidate(Btf btf, int id) {
-    }
+    private record Candidate(Btf btf, int id) {}
 
     /** A resolved field: byte offset, size, signedness and, for bitfields, the shifts that extract it. */
-    private record Field(long bitOffset, int bitSize, long byteSize, boolean signed, int type) {
-    }
+    private record Field(long bitOffset, int bitSize, long byteSize, boolean signed, int type) {}
 
     /** The access string in C terms, for people: member names after the root type, or the enumerator. */
     static String accessPath(Btf btf, int type, String access, BtfExt.CoreReloKind kind) {
@@ -61,7 +59,8 @@ final class CoreRelocator {
             switch (kind) {
                 case ENUMVAL_EXISTS, ENUMVAL_VALUE -> {
                     BtfType.Enumeration e = (BtfType.Enumeration) btf.type(btf.resolve(type));
-                    return root + "::" + e.values().get(Integer.parseInt(steps[0])).name();
+                    return root + "::"
+                            + e.values().get(Integer.parseInt(steps[0])).name();
                 }
                 case TYPE_ID_LOCAL, TYPE_ID_TARGET, TYPE_EXISTS, TYPE_MATCHES, TYPE_SIZE -> {
                     return root;
@@ -97,15 +96,17 @@ final class CoreRelocator {
      * says whether the instruction must hold the compiled value. It need not for a bitfield: clang picks the load
      * size and shifts of a bitfield read itself, and libbpf does not check them either.
      */
-    record Outcome(long local, Long kernel, String what, boolean validate) {
-    }
+    record Outcome(long local, Long kernel, String what, boolean validate) {}
 
     /** Works out one relocation without touching any instruction. */
     Outcome explain(BtfExt.CoreRelo relo) throws LoadException {
         String access = local.string(relo.accessStringOffset());
         String what = where + ": CO-RE " + relo.kind() + " of " + local.name(relo.typeId()) + " '" + access + "'";
         try {
-            return new Outcome(value(local, relo, access, relo.typeId(), true), resolve(relo, access, what), what,
+            return new Outcome(
+                    value(local, relo, access, relo.typeId(), true),
+                    resolve(relo, access, what),
+                    what,
                     !localBitfield(relo, access));
         } catch (BtfException e) {
             throw new LoadException(what + ": " + e.getMessage(), null, e);
@@ -120,8 +121,8 @@ final class CoreRelocator {
         Outcome o = explain(relo);
         if (o.kernel() == null) {
             poison(insns, at);
-            return relo.kind() + " " + accessPath(local, relo.typeId(), local.string(relo.accessStringOffset()),
-                    relo.kind());
+            return relo.kind() + " "
+                    + accessPath(local, relo.typeId(), local.string(relo.accessStringOffset()), relo.kind());
         }
         patch(insns, at, o.local(), o.kernel(), o.what(), o.validate());
         return null;
@@ -157,13 +158,11 @@ final class CoreRelocator {
         }
         for (Long r : results) {
             if (!r.equals(results.get(0))) {
-                throw new LoadException(what + ": the kernel's candidate types disagree (" + results + ")", null,
-                        null);
+                throw new LoadException(what + ": the kernel's candidate types disagree (" + results + ")", null, null);
             }
         }
         return results.get(0);
     }
-
 
     /**
      * Kernel types of the local root type's kind and essential name: vmlinux's, or if it has none, the modules' own
@@ -196,16 +195,15 @@ final class CoreRelocator {
             BtfKind k = btf.kind(id);
             boolean composite = (kind == BtfKind.STRUCT || kind == BtfKind.UNION || kind == BtfKind.FWD)
                     && (k == BtfKind.STRUCT || k == BtfKind.UNION);
-            boolean enumLike = (kind == BtfKind.ENUM || kind == BtfKind.ENUM64)
-                    && (k == BtfKind.ENUM || k == BtfKind.ENUM64);
+            boolean enumLike =
+                    (kind == BtfKind.ENUM || kind == BtfKind.ENUM64) && (k == BtfKind.ENUM || k == BtfKind.ENUM64);
             if (k == kind || composite || enumLike) {
                 out.add(new Candidate(btf, id));
             }
         }
     }
 
-    private Long tryCandidate(BtfExt.CoreRelo relo, String access, Btf target, int candidate)
-            throws BtfException {
+    private Long tryCandidate(BtfExt.CoreRelo relo, String access, Btf target, int candidate) throws BtfException {
         return switch (relo.kind()) {
             case TYPE_ID_TARGET -> (long) candidate;
             case TYPE_EXISTS, TYPE_MATCHES -> 1L;
@@ -236,8 +234,11 @@ final class CoreRelocator {
             case TYPE_ID_LOCAL, TYPE_ID_TARGET -> type;
             case TYPE_EXISTS, TYPE_MATCHES, FIELD_EXISTS, ENUMVAL_EXISTS -> 1;
             case TYPE_SIZE -> btf.size(type);
-            case ENUMVAL_VALUE -> ((BtfType.Enumeration) btf.type(btf.resolve(type))).values()
-                    .get(Integer.parseInt(access)).value();
+            case ENUMVAL_VALUE ->
+                ((BtfType.Enumeration) btf.type(btf.resolve(type)))
+                        .values()
+                        .get(Integer.parseInt(access))
+                        .value();
             default -> fieldValue(relo.kind(), field(btf, type, access, type), btf);
         };
     }
@@ -297,7 +298,8 @@ final class CoreRelocator {
             }
         }
         long byteSize = bitSize == 0 ? btf.size(type) : btf.size(type);
-        boolean signed = btf.type(type) instanceof BtfType.Int i ? i.signed()
+        boolean signed = btf.type(type) instanceof BtfType.Int i
+                ? i.signed()
                 : btf.type(type) instanceof BtfType.Enumeration e && e.signed();
         return new Field(bitOffset, bitSize, byteSize, signed, type);
     }
@@ -313,8 +315,13 @@ final class CoreRelocator {
             if (m.name().isEmpty() && btf.type(btf.resolve(m.type())) instanceof BtfType.Composite inner) {
                 BtfType.Member found = byName(btf, inner, name);
                 if (found != null) {
-                    return new BtfType.Member(found.nameOffset(), found.name(), found.type(),
-                            m.bitOffset() + found.bitOffset(), found.bitfieldSize(), 0);
+                    return new BtfType.Member(
+                            found.nameOffset(),
+                            found.name(),
+                            found.type(),
+                            m.bitOffset() + found.bitOffset(),
+                            found.bitfieldSize(),
+                            0);
                 }
             }
         }
@@ -377,8 +384,8 @@ final class CoreRelocator {
             case 0x01, 0x02, 0x03 -> { // LDX, ST, STX: the offset
                 checkOriginal(validate, Insn.off(insns, at), localValue, what);
                 if (targetValue > Short.MAX_VALUE) {
-                    throw new LoadException(what + ": offset " + targetValue + " does not fit an instruction", null,
-                            null);
+                    throw new LoadException(
+                            what + ": offset " + targetValue + " does not fit an instruction", null, null);
                 }
                 Insn.off(insns, at, (short) targetValue);
             }
@@ -394,11 +401,12 @@ final class CoreRelocator {
         }
     }
 
-    private static void checkOriginal(boolean validate, long actual, long expected, String what)
-            throws LoadException {
+    private static void checkOriginal(boolean validate, long actual, long expected, String what) throws LoadException {
         if (validate && actual != expected) {
-            throw new LoadException(what + ": the instruction holds " + actual + " where the object's BTF says "
-                    + expected, null, null);
+            throw new LoadException(
+                    what + ": the instruction holds " + actual + " where the object's BTF says " + expected,
+                    null,
+                    null);
         }
     }
 

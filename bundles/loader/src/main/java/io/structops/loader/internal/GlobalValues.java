@@ -5,13 +5,13 @@ import io.structops.btf.BtfEditor;
 import io.structops.btf.BtfException;
 import io.structops.btf.BtfKind;
 import io.structops.btf.BtfType;
+import io.structops.elf.BpfObject;
+import io.structops.elf.MapKind;
 import io.structops.loader.LoadException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import io.structops.elf.BpfObject;
-import io.structops.elf.MapKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,14 +26,20 @@ import java.util.TreeSet;
  * Values are typed through the variable's BTF; anything that would silently truncate is refused.
  */
 final class GlobalValues {
-    private GlobalValues() {
-    }
+    private GlobalValues() {}
 
     /**
      * Applies the overrides naming variables of {@code section}; names it consumed are added to {@code applied}.
      */
-    static void apply(String object, Btf btf, String section, byte[] value, ByteOrder order,
-            Map<String, String> overrides, Set<String> applied) throws LoadException {
+    static void apply(
+            String object,
+            Btf btf,
+            String section,
+            byte[] value,
+            ByteOrder order,
+            Map<String, String> overrides,
+            Set<String> applied)
+            throws LoadException {
         if (overrides.isEmpty()) {
             return;
         }
@@ -69,9 +75,13 @@ final class GlobalValues {
             return;
         }
         Set<String> known = names(btf);
-        throw new LoadException(object + ": --set: no global variable " + String.join(", ", unknown)
-                + (known.isEmpty() ? " (the object has no global variables)" : "; its globals are "
-                        + String.join(", ", known)), null, null);
+        throw new LoadException(
+                object + ": --set: no global variable " + String.join(", ", unknown)
+                        + (known.isEmpty()
+                                ? " (the object has no global variables)"
+                                : "; its globals are " + String.join(", ", known)),
+                null,
+                null);
     }
 
     /**
@@ -85,10 +95,13 @@ final class GlobalValues {
             Optional<String> section = sectionOf(btf, e.getKey());
             if (section.isPresent()) {
                 edit.resizeArray(section.get(), e.getKey(), e.getValue());
-            } else if (object.maps().stream().noneMatch(m -> m.kind() == MapKind.BTF_DEFINED
-                    && m.name().equals(e.getKey()))) {
-                throw new LoadException(object.name() + ": --resize " + e.getKey() + ": the object has no global"
-                        + " variable or map of that name", null, null);
+            } else if (object.maps().stream()
+                    .noneMatch(m -> m.kind() == MapKind.BTF_DEFINED && m.name().equals(e.getKey()))) {
+                throw new LoadException(
+                        object.name() + ": --resize " + e.getKey() + ": the object has no global"
+                                + " variable or map of that name",
+                        null,
+                        null);
             }
         }
     }
@@ -97,7 +110,8 @@ final class GlobalValues {
         for (int id = btf.firstId(); id < btf.typeCount(); id++) {
             if (btf.kind(id) == BtfKind.DATASEC && isGlobalData(btf.name(id))) {
                 for (BtfType.VarInfo vi : ((BtfType.Datasec) btf.type(id)).vars()) {
-                    if (btf.type(vi.type()) instanceof BtfType.Var var && var.name().equals(variable)) {
+                    if (btf.type(vi.type()) instanceof BtfType.Var var
+                            && var.name().equals(variable)) {
                         return Optional.of(btf.name(id));
                     }
                 }
@@ -122,8 +136,11 @@ final class GlobalValues {
     }
 
     static boolean isGlobalData(String section) {
-        return section.equals(".data") || section.equals(".rodata") || section.equals(".bss")
-                || section.startsWith(".data.") || section.startsWith(".rodata.");
+        return section.equals(".data")
+                || section.equals(".rodata")
+                || section.equals(".bss")
+                || section.startsWith(".data.")
+                || section.startsWith(".rodata.");
     }
 
     /** The bytes of {@code text} as a value of the BTF type, refusing what does not fit. */
@@ -133,14 +150,16 @@ final class GlobalValues {
         BtfType t = btf.type(resolved);
         try {
             switch (t) {
-                case BtfType.Int i when (i.encoding() & BtfType.Int.BOOL) != 0 -> {
+                case BtfType.Int i
+                when (i.encoding() & BtfType.Int.BOOL) != 0 -> {
                     return switch (text) {
                         case "true", "1" -> integer(BigInteger.ONE, i.size(), order);
                         case "false", "0" -> integer(BigInteger.ZERO, i.size(), order);
                         default -> throw new LoadException(where + ": a bool takes true or false", null, null);
                     };
                 }
-                case BtfType.Int i when i.bitOffset() == 0 && i.bits() == i.size() * 8 -> {
+                case BtfType.Int i
+                when i.bitOffset() == 0 && i.bits() == i.size() * 8 -> {
                     return integer(checked(parse(text), i.bits(), i.signed(), where, "int"), i.size(), order);
                 }
                 case BtfType.Enumeration e -> {
@@ -149,10 +168,11 @@ final class GlobalValues {
                             return integer(BigInteger.valueOf(v.value()), e.size(), order);
                         }
                     }
-                    return integer(checked(parse(text), e.size() * 8, e.signed(), where, "enum " + e.name()),
-                            e.size(), order);
+                    return integer(
+                            checked(parse(text), e.size() * 8, e.signed(), where, "enum " + e.name()), e.size(), order);
                 }
-                case BtfType.FloatType f when f.size() == 4 || f.size() == 8 -> {
+                case BtfType.FloatType f
+                when f.size() == 4 || f.size() == 8 -> {
                     double d = Double.parseDouble(text);
                     ByteBuffer b = ByteBuffer.allocate(f.size()).order(order);
                     if (f.size() == 4) {
@@ -162,19 +182,27 @@ final class GlobalValues {
                     }
                     return b.array();
                 }
-                case BtfType.Array a when isChar(btf, a.elementType()) -> {
+                case BtfType.Array a
+                when isChar(btf, a.elementType()) -> {
                     byte[] s = text.getBytes(StandardCharsets.UTF_8);
                     if (s.length >= a.count()) {
-                        throw new LoadException(where + ": " + s.length + " bytes do not fit in char[" + a.count()
-                                + "] with its terminating NUL", null, null);
+                        throw new LoadException(
+                                where + ": " + s.length + " bytes do not fit in char[" + a.count()
+                                        + "] with its terminating NUL",
+                                null,
+                                null);
                     }
                     return Arrays.copyOf(s, size);
                 }
                 case BtfType.Array a -> {
                     return array(btf, a, text, size, order, where);
                 }
-                default -> throw new LoadException(where + ": a " + t.kind() + " global cannot be set from text"
-                        + " (ints, bools, enums, floats, char arrays and arrays of those can)", null, null);
+                default ->
+                    throw new LoadException(
+                            where + ": a " + t.kind() + " global cannot be set from text"
+                                    + " (ints, bools, enums, floats, char arrays and arrays of those can)",
+                            null,
+                            null);
             }
         } catch (NumberFormatException e) {
             throw new LoadException(where + ": not a number", null, e);
@@ -189,14 +217,16 @@ final class GlobalValues {
             throws LoadException {
         String t = text.strip();
         if (!t.startsWith("[") || !t.endsWith("]")) {
-            throw new LoadException(where + ": an array takes [VALUE, ...], one value for each of its " + a.count()
-                    + " elements", null, null);
+            throw new LoadException(
+                    where + ": an array takes [VALUE, ...], one value for each of its " + a.count() + " elements",
+                    null,
+                    null);
         }
         String inner = t.substring(1, t.length() - 1).strip();
         String[] values = inner.isEmpty() ? new String[0] : inner.split(",", -1);
         if (a.count() == 0 || values.length != a.count()) {
-            throw new LoadException(where + ": " + values.length + " values for an array of " + a.count()
-                    + " elements", null, null);
+            throw new LoadException(
+                    where + ": " + values.length + " values for an array of " + a.count() + " elements", null, null);
         }
         int element = size / a.count();
         byte[] out = new byte[size];
@@ -215,7 +245,8 @@ final class GlobalValues {
         String s = text.strip();
         boolean negative = s.startsWith("-");
         String digits = negative ? s.substring(1) : s;
-        BigInteger v = digits.startsWith("0x") || digits.startsWith("0X") ? new BigInteger(digits.substring(2), 16)
+        BigInteger v = digits.startsWith("0x") || digits.startsWith("0X")
+                ? new BigInteger(digits.substring(2), 16)
                 : new BigInteger(digits);
         return negative ? v.negate() : v;
     }
@@ -223,11 +254,15 @@ final class GlobalValues {
     private static BigInteger checked(BigInteger v, int bits, boolean signed, String where, String what)
             throws LoadException {
         BigInteger min = signed ? BigInteger.ONE.shiftLeft(bits - 1).negate() : BigInteger.ZERO;
-        BigInteger max = signed ? BigInteger.ONE.shiftLeft(bits - 1).subtract(BigInteger.ONE)
+        BigInteger max = signed
+                ? BigInteger.ONE.shiftLeft(bits - 1).subtract(BigInteger.ONE)
                 : BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE);
         if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
-            throw new LoadException(where + ": does not fit in " + (signed ? "a signed " : "an unsigned ") + bits
-                    + "-bit " + what + " (" + min + " to " + max + ")", null, null);
+            throw new LoadException(
+                    where + ": does not fit in " + (signed ? "a signed " : "an unsigned ") + bits + "-bit " + what
+                            + " (" + min + " to " + max + ")",
+                    null,
+                    null);
         }
         return v;
     }

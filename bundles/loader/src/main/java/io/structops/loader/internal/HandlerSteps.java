@@ -13,8 +13,7 @@ import org.slf4j.LoggerFactory;
 final class HandlerSteps {
     private static final Logger LOG = LoggerFactory.getLogger(HandlerSteps.class);
 
-    private HandlerSteps() {
-    }
+    private HandlerSteps() {}
 
     /** A step of a handler. */
     @FunctionalInterface

@@ -29,13 +29,14 @@ import org.slf4j.LoggerFactory;
 public class HandlerTracker implements StructOpsHandlers {
     private static final Logger LOG = LoggerFactory.getLogger(HandlerTracker.class);
 
-    private record Registered(ServiceReference<StructOpsHandler> reference, Handler handler) {
-    }
+    private record Registered(ServiceReference<StructOpsHandler> reference, Handler handler) {}
 
     /** Every registration per struct; the one in charge is the highest-ranked. */
     private final Map<String, List<Registered>> byStruct = new TreeMap<>();
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile StructOpsRegistry registry;
 
@@ -45,7 +46,9 @@ public class HandlerTracker implements StructOpsHandlers {
         return s instanceof String str && !str.isBlank() ? str.strip() : null;
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void addHandler(ServiceReference<StructOpsHandler> reference, StructOpsHandler handler) {
         String struct = structOf(reference);
@@ -53,8 +56,11 @@ public class HandlerTracker implements StructOpsHandlers {
         String bundle = b == null ? "?" : b.getSymbolicName();
         String version = b == null ? "?" : b.getVersion().toString();
         if (struct == null) {
-            LOG.warn("handler service {} from bundle {} has no {} property; ignored",
-                    reference.getProperty("service.id"), bundle, StructOpsHandler.STRUCT);
+            LOG.warn(
+                    "handler service {} from bundle {} has no {} property; ignored",
+                    reference.getProperty("service.id"),
+                    bundle,
+                    StructOpsHandler.STRUCT);
             return;
         }
         Handler h = new Handler(struct, bundle, version, (Long) reference.getProperty("service.id"), handler);
@@ -90,11 +96,23 @@ public class HandlerTracker implements StructOpsHandlers {
             return;
         }
         if (after == null) {
-            LOG.info("{} handler from {} {} went away{}", struct, before.bundle(), before.version(),
-                    managedNote(struct).isEmpty() ? "" : managedNote(struct).replace("; managing", "; left attached"
-                            + " and unmanaged until a handler returns:"));
+            LOG.info(
+                    "{} handler from {} {} went away{}",
+                    struct,
+                    before.bundle(),
+                    before.version(),
+                    managedNote(struct).isEmpty()
+                            ? ""
+                            : managedNote(struct)
+                                    .replace(
+                                            "; managing",
+                                            "; left attached" + " and unmanaged until a handler returns:"));
         } else {
-            LOG.info("{} handler from {} {} now in charge{}", struct, after.bundle(), after.version(),
+            LOG.info(
+                    "{} handler from {} {} now in charge{}",
+                    struct,
+                    after.bundle(),
+                    after.version(),
                     managedNote(struct));
         }
     }
@@ -105,7 +123,10 @@ public class HandlerTracker implements StructOpsHandlers {
             return null;
         }
         // ServiceReference orders by ranking, then by age: the greatest is the one the framework would return.
-        return list.stream().max((a, b) -> a.reference().compareTo(b.reference())).get().handler();
+        return list.stream()
+                .max((a, b) -> a.reference().compareTo(b.reference()))
+                .get()
+                .handler();
     }
 
     private String managedNote(String struct) {
@@ -145,8 +166,12 @@ public class HandlerTracker implements StructOpsHandlers {
             Map<String, Object> status = h.get().handler().status(view.get());
             return Optional.of(status == null ? Map.of() : status);
         } catch (RuntimeException e) {
-            LOG.warn("{} handler from {} failed to report status of {}: {}", map.type(), h.get().bundle(),
-                    map.name(), e.toString());
+            LOG.warn(
+                    "{} handler from {} failed to report status of {}: {}",
+                    map.type(),
+                    h.get().bundle(),
+                    map.name(),
+                    e.toString());
             return Optional.of(Map.of("error", e.toString()));
         }
     }

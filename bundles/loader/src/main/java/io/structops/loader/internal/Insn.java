@@ -15,8 +15,7 @@ final class Insn {
     /** BPF_JMP | BPF_CALL. */
     static final int CALL = 0x85;
 
-    private Insn() {
-    }
+    private Insn() {}
 
     static int code(ByteBuffer insns, int at) {
         return insns.get(at) & 0xff;

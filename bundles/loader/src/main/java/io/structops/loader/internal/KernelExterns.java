@@ -67,7 +67,13 @@ final class KernelExterns {
         this(object, original, asLoaded, kernel, PROC_CONFIG, KALLSYMS, kernelRelease());
     }
 
-    KernelExterns(BpfObject object, Btf original, Btf asLoaded, KernelBtf kernel, Path kconfigFile, Path kallsymsFile,
+    KernelExterns(
+            BpfObject object,
+            Btf original,
+            Btf asLoaded,
+            KernelBtf kernel,
+            Path kconfigFile,
+            Path kallsymsFile,
             String release) {
         this.object = object;
         this.original = original;
@@ -112,13 +118,21 @@ final class KernelExterns {
             Optional<String> text = kconfigText(var.name(), where);
             if (text.isEmpty()) {
                 if (!isWeak(var.name())) {
-                    throw new LoadException(where + ": this kernel's config (" + kconfigSource()
-                            + ") does not set it; declare it __weak to read 0 instead", null, null);
+                    throw new LoadException(
+                            where + ": this kernel's config (" + kconfigSource()
+                                    + ") does not set it; declare it __weak to read 0 instead",
+                            null,
+                            null);
                 }
                 continue;
             }
-            byte[] bytes = GlobalValues.encode(asLoaded, var.type(), typed(var.type(), text.get(), where),
-                    (int) vi.size(), ByteOrder.nativeOrder(), where + "=" + text.get());
+            byte[] bytes = GlobalValues.encode(
+                    asLoaded,
+                    var.type(),
+                    typed(var.type(), text.get(), where),
+                    (int) vi.size(),
+                    ByteOrder.nativeOrder(),
+                    where + "=" + text.get());
             System.arraycopy(bytes, 0, value, (int) vi.offset(), bytes.length);
         }
         return value;
@@ -130,8 +144,10 @@ final class KernelExterns {
         boolean tristate = text.equals("y") || text.equals("m") || text.equals("n");
         if (t instanceof BtfType.Int i && (i.encoding() & BtfType.Int.BOOL) != 0) {
             if (text.equals("m")) {
-                throw new LoadException(where + ": is a module (m), which a bool cannot hold; declare it as a"
-                        + " tristate enum", null, null);
+                throw new LoadException(
+                        where + ": is a module (m), which a bool cannot hold; declare it as a" + " tristate enum",
+                        null,
+                        null);
             }
             return text.equals("y") ? "true" : text.equals("n") ? "false" : text;
         }
@@ -148,8 +164,8 @@ final class KernelExterns {
             return text.substring(1, text.length() - 1);
         }
         if (tristate) {
-            throw new LoadException(where + ": the value '" + text + "' needs a bool, char or tristate enum", null,
-                    null);
+            throw new LoadException(
+                    where + ": the value '" + text + "' needs a bool, char or tristate enum", null, null);
         }
         return text;
     }
@@ -159,10 +175,11 @@ final class KernelExterns {
             case "LINUX_KERNEL_VERSION" -> {
                 String[] parts = release.split("[^0-9]+");
                 if (parts.length < 3) {
-                    throw new LoadException(where + ": cannot read a version from kernel release '" + release + "'",
-                            null, null);
+                    throw new LoadException(
+                            where + ": cannot read a version from kernel release '" + release + "'", null, null);
                 }
-                long v = (Long.parseLong(parts[0]) << 16) | (Long.parseLong(parts[1]) << 8)
+                long v = (Long.parseLong(parts[0]) << 16)
+                        | (Long.parseLong(parts[1]) << 8)
                         | Math.min(255, Long.parseLong(parts[2]));
                 return Optional.of(Long.toString(v));
             }
@@ -172,8 +189,11 @@ final class KernelExterns {
             }
             default -> {
                 if (!name.startsWith("CONFIG_")) {
-                    throw new LoadException(where + ": unknown kconfig extern (only LINUX_KERNEL_VERSION,"
-                            + " LINUX_HAS_BPF_COOKIE, LINUX_HAS_SYSCALL_WRAPPER and CONFIG_* are known)", null, null);
+                    throw new LoadException(
+                            where + ": unknown kconfig extern (only LINUX_KERNEL_VERSION,"
+                                    + " LINUX_HAS_BPF_COOKIE, LINUX_HAS_SYSCALL_WRAPPER and CONFIG_* are known)",
+                            null,
+                            null);
                 }
                 return Optional.ofNullable(config(where).get(name));
             }
@@ -205,8 +225,11 @@ final class KernelExterns {
                 }
             }
         } catch (IOException e) {
-            throw new LoadException(where + ": cannot read the kernel's config: " + file + ": " + e.getMessage()
-                    + " (neither /proc/config.gz nor /boot/config-" + release + " is readable)", null, e);
+            throw new LoadException(
+                    where + ": cannot read the kernel's config: " + file + ": " + e.getMessage()
+                            + " (neither /proc/config.gz nor /boot/config-" + release + " is readable)",
+                    null,
+                    e);
         }
         config = values;
         return values;
@@ -217,9 +240,12 @@ final class KernelExterns {
         if (isTyped(name)) {
             Optional<Ksym> found = typedVariable(name, where);
             if (found.isEmpty() && !isWeak(name)) {
-                throw new LoadException(where + ": kernel variable '" + name + "' is not in the BTF of vmlinux or of a"
-                        + " loaded module (their BTF describes per-CPU variables only; declare it 'const void' to take"
-                        + " its address from kallsyms)", null, null);
+                throw new LoadException(
+                        where + ": kernel variable '" + name + "' is not in the BTF of vmlinux or of a"
+                                + " loaded module (their BTF describes per-CPU variables only; declare it 'const void' to take"
+                                + " its address from kallsyms)",
+                        null,
+                        null);
             }
             return found;
         }
@@ -291,34 +317,59 @@ final class KernelExterns {
         try {
             if (kconfig) {
                 Optional<String> text = kconfigText(name, where);
-                return text.isPresent() ? new Resolutions.Extern(name, kind, weak, true, text.get())
-                        : new Resolutions.Extern(name, kind, weak, false, "not set in " + kconfigSource()
-                                + (weak ? ": reads 0" : ": a load fails"));
+                return text.isPresent()
+                        ? new Resolutions.Extern(name, kind, weak, true, text.get())
+                        : new Resolutions.Extern(
+                                name,
+                                kind,
+                                weak,
+                                false,
+                                "not set in " + kconfigSource() + (weak ? ": reads 0" : ": a load fails"));
             }
             if (kind.equals("kfunc")) {
                 Optional<KernelFunctions.Kfunc> f = functions.find(name);
                 if (f.isEmpty()) {
-                    return new Resolutions.Extern(name, kind, weak, false, "not in the BTF of vmlinux or of a"
-                            + " loaded module" + (weak ? ": calls are neutralised, its address reads 0"
-                                    : ": a load fails"));
+                    return new Resolutions.Extern(
+                            name,
+                            kind,
+                            weak,
+                            false,
+                            "not in the BTF of vmlinux or of a"
+                                    + " loaded module"
+                                    + (weak ? ": calls are neutralised, its address reads 0" : ": a load fails"));
                 }
-                return new Resolutions.Extern(name, kind, weak, true, f.get().slot() == 0
-                        ? "FUNC [" + f.get().btfId() + "] in vmlinux BTF"
-                        : "FUNC [" + f.get().btfId() + "] in module " + f.get().module() + "'s BTF, fd_array["
-                                + f.get().slot() + "]");
+                return new Resolutions.Extern(
+                        name,
+                        kind,
+                        weak,
+                        true,
+                        f.get().slot() == 0
+                                ? "FUNC [" + f.get().btfId() + "] in vmlinux BTF"
+                                : "FUNC [" + f.get().btfId() + "] in module "
+                                        + f.get().module() + "'s BTF, fd_array["
+                                        + f.get().slot() + "]");
             }
             Optional<Ksym> k = ksym(name, where);
             if (k.isEmpty()) {
                 return new Resolutions.Extern(name, kind, weak, false, "not in this kernel: reads 0");
             }
-            return new Resolutions.Extern(name, kind, weak, true, k.get().typed()
-                    ? "VAR [" + k.get().btfId() + "] in " + (k.get().inModule() ? "module " + k.get().module()
-                            + "'s BTF" : "vmlinux BTF")
-                    : String.format("0x%x in %s", k.get().address(), kallsymsFile));
+            return new Resolutions.Extern(
+                    name,
+                    kind,
+                    weak,
+                    true,
+                    k.get().typed()
+                            ? "VAR [" + k.get().btfId() + "] in "
+                                    + (k.get().inModule() ? "module " + k.get().module() + "'s BTF" : "vmlinux BTF")
+                            : String.format("0x%x in %s", k.get().address(), kallsymsFile));
         } catch (LoadException e) {
             String message = e.getMessage();
-            return new Resolutions.Extern(name, kind, weak, false, message.startsWith(where + ": ")
-                    ? message.substring(where.length() + 2) : message);
+            return new Resolutions.Extern(
+                    name,
+                    kind,
+                    weak,
+                    false,
+                    message.startsWith(where + ": ") ? message.substring(where.length() + 2) : message);
         }
     }
 
@@ -362,8 +413,10 @@ final class KernelExterns {
             throw new LoadException(where + ": cannot read " + kallsymsFile + ": " + e.getMessage(), null, e);
         }
         if (!symbols.isEmpty() && symbols.values().stream().allMatch(v -> v == 0)) {
-            throw new LoadException(where + ": " + kallsymsFile + " shows no addresses (kernel.kptr_restrict, or"
-                    + " not root)", null, null);
+            throw new LoadException(
+                    where + ": " + kallsymsFile + " shows no addresses (kernel.kptr_restrict, or" + " not root)",
+                    null,
+                    null);
         }
         kallsyms = symbols;
         return symbols;

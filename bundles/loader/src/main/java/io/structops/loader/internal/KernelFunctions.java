@@ -30,15 +30,13 @@ final class KernelFunctions {
      * @param module {@code vmlinux} or the module whose BTF holds it
      * @param slot its module's fd_array slot; 0 for vmlinux
      */
-    record Kfunc(String name, String module, int btfId, int slot) {
-    }
+    record Kfunc(String name, String module, int btfId, int slot) {}
 
     private final Map<String, Kfunc> byName = new LinkedHashMap<>();
     private final List<String> modules = new ArrayList<>();
     private final List<String> externOrder = new ArrayList<>();
 
-    private KernelFunctions() {
-    }
+    private KernelFunctions() {}
 
     /** Resolves every non-kconfig extern of the object that its BTF does not declare as a variable. */
     static KernelFunctions of(BpfObject object, Btf localBtf, KernelBtf kernel) throws BtfException {

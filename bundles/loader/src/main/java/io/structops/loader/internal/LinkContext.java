@@ -15,7 +15,13 @@ import java.util.Optional;
  * @param functions the object's kernel functions, in vmlinux or in modules
  * @param moduleBtfs the modules' BTF descriptors, in the slots {@code functions} gave them
  */
-record LinkContext(BpfObject object, Btf localBtf, Optional<BtfExt> ext, Map<String, ObjectMaps.Created> maps,
-        Btf kernel, CoreRelocator.Modules modules, KernelExterns externs, KernelFunctions functions,
-        ModuleBtfs moduleBtfs) {
-}
+record LinkContext(
+        BpfObject object,
+        Btf localBtf,
+        Optional<BtfExt> ext,
+        Map<String, ObjectMaps.Created> maps,
+        Btf kernel,
+        CoreRelocator.Modules modules,
+        KernelExterns externs,
+        KernelFunctions functions,
+        ModuleBtfs moduleBtfs) {}

@@ -76,6 +76,7 @@ final class LoadSession {
     private final Map<String, StructOpsView> views = new LinkedHashMap<>();
     /** The BTF laid out for the kernel, in the object's byte order, and the editor that made it. */
     private BtfEditor edit;
+
     private Btf laidOut;
     private KernelExterns externs;
     private KernelFunctions functions;
@@ -87,6 +88,7 @@ final class LoadSession {
     private final Map<String, Integer> structModuleFds = new HashMap<>();
     /** One program load per (program, kernel struct, member index), by {@link #programKey}. */
     private final Map<String, BpfFd> programs = new HashMap<>();
+
     private final Map<String, Integer> programIds = new HashMap<>();
 
     LoadSession(LoaderServices services, OpenedObject spec, LoadOptions options, Purpose purpose, String requester) {
@@ -133,14 +135,19 @@ final class LoadSession {
         List<Resolutions.CoreRelocation> core = new ArrayList<>();
         try {
             CoreRelocator relocator = new CoreRelocator(btf, services.kernel().vmlinux(), services::moduleBtfs, name);
-            for (Map.Entry<String, List<BtfExt.CoreRelo>> e : spec.ext().map(BtfExt::coreRelos).orElse(Map.of())
-                    .entrySet()) {
+            for (Map.Entry<String, List<BtfExt.CoreRelo>> e :
+                    spec.ext().map(BtfExt::coreRelos).orElse(Map.of()).entrySet()) {
                 for (BtfExt.CoreRelo relo : e.getValue()) {
                     CoreRelocator.Outcome o = relocator.explain(relo);
                     String access = btf.string(relo.accessStringOffset());
-                    core.add(new Resolutions.CoreRelocation(e.getKey(), (int) (relo.insnOffset() / 8),
-                            relo.kind().toString(), btf.name(relo.typeId()), access,
-                            CoreRelocator.accessPath(btf, relo.typeId(), access, relo.kind()), o.local(),
+                    core.add(new Resolutions.CoreRelocation(
+                            e.getKey(),
+                            (int) (relo.insnOffset() / 8),
+                            relo.kind().toString(),
+                            btf.name(relo.typeId()),
+                            access,
+                            CoreRelocator.accessPath(btf, relo.typeId(), access, relo.kind()),
+                            o.local(),
                             o.kernel() == null ? OptionalLong.empty() : OptionalLong.of(o.kernel())));
                 }
             }
@@ -174,8 +181,10 @@ final class LoadSession {
             try {
                 plan = services.vdata().plan(spec.object(), spec.btf(), v, services.kernel());
                 // The BTF the plan's type ids are in: vmlinux's, or the module's (split on vmlinux's).
-                kernelBtf = services.kernel().btf(plan.kernelType().module()).orElseThrow(() -> new BtfException(
-                        plan.kernelType().module(), "the module's BTF is gone (was it unloaded?)"));
+                kernelBtf = services.kernel()
+                        .btf(plan.kernelType().module())
+                        .orElseThrow(() -> new BtfException(
+                                plan.kernelType().module(), "the module's BTF is gone (was it unloaded?)"));
             } catch (KernVdataException e) {
                 throw new LoadException(e.getMessage(), null, e);
             } catch (BtfException e) {
@@ -189,15 +198,23 @@ final class LoadSession {
             Prepared prepared = new Prepared(view, plan, kernelBtf, spec.globals(), options, defaults, arrayDefaults);
             HandlerSteps.consult(services.handlers(), view, "prepare", h -> h.prepare(prepared));
             plans.put(v.name(), prepared.plan());
-            views.put(v.name(), prepared.plan() == plan ? view
-                    : new StructOpsView(name, v.link(), prepared.plan(), kernelBtf, replaced));
+            views.put(
+                    v.name(),
+                    prepared.plan() == plan
+                            ? view
+                            : new StructOpsView(name, v.link(), prepared.plan(), kernelBtf, replaced));
         }
         if (!defaults.isEmpty() || !arrayDefaults.isEmpty()) {
             LOG.debug("{}: globals the handlers set: {}, arrays they sized: {}", name, defaults, arrayDefaults);
             defaults.putAll(options.globals());
             arrayDefaults.putAll(options.arrays());
-            options = new LoadOptions(options.optionalMaps(), options.attach(), defaults, options.only(),
-                    arrayDefaults, options.filled());
+            options = new LoadOptions(
+                    options.optionalMaps(),
+                    options.attach(),
+                    defaults,
+                    options.only(),
+                    arrayDefaults,
+                    options.filled());
         }
     }
 
@@ -236,7 +253,11 @@ final class LoadSession {
         Map<String, Loaded.DataMap> ids = new LinkedHashMap<>();
         for (Map.Entry<String, ObjectMaps.Created> e : dataMaps.entrySet()) {
             try {
-                ids.put(e.getKey(), new Loaded.DataMap(e.getValue().name(), bpf.mapInfo(e.getValue().fd()).id()));
+                ids.put(
+                        e.getKey(),
+                        new Loaded.DataMap(
+                                e.getValue().name(),
+                                bpf.mapInfo(e.getValue().fd()).id()));
             } catch (BpfException x) {
                 throw new LoadException(name + ": map " + e.getKey() + ": info: " + x.getMessage(), null, x);
             }
@@ -252,8 +273,12 @@ final class LoadSession {
      * carry with a descriptor of that BTF object; the loaded object keeps those until it is closed.
      */
     private void openStructModules() throws LoadException {
-        List<String> modules = plans.values().stream().map(p -> p.kernelType().module())
-                .filter(m -> !m.equals("vmlinux")).distinct().sorted().toList();
+        List<String> modules = plans.values().stream()
+                .map(p -> p.kernelType().module())
+                .filter(m -> !m.equals("vmlinux"))
+                .distinct()
+                .sorted()
+                .toList();
         try (ModuleBtfs typeBtfs = ModuleBtfs.open(bpf, modules, name)) {
             for (int i = 0; i < modules.size(); i++) {
                 structModuleFds.put(modules.get(i), typeBtfs.fd(i + 1));
@@ -271,8 +296,16 @@ final class LoadSession {
             LOG.debug("{}: calls functions of modules {}", name, functions.modules());
         }
         try (ModuleBtfs moduleBtfs = functions.open(bpf, externs.variableModules(), name)) {
-            LinkContext context = new LinkContext(spec.object(), spec.btf(), spec.ext(), dataMaps,
-                    services.kernel().vmlinux(), services::moduleBtfs, externs, functions, moduleBtfs);
+            LinkContext context = new LinkContext(
+                    spec.object(),
+                    spec.btf(),
+                    spec.ext(),
+                    dataMaps,
+                    services.kernel().vmlinux(),
+                    services::moduleBtfs,
+                    externs,
+                    functions,
+                    moduleBtfs);
             for (StructOpsVariable v : selected) {
                 StructOpsPlan plan = plans.get(v.name());
                 for (StructOpsPlan.Slot slot : plan.slots()) {
@@ -297,10 +330,21 @@ final class LoadSession {
         int flags = p.sleepable() ? BpfConstants.F_SLEEPABLE : 0;
         BpfFd fd;
         try {
-            fd = loaded.own(bpf.progLoad(new Bpf.ProgLoad(BpfConstants.PROG_TYPE_STRUCT_OPS, p.name(),
-                    linked.instructions(), spec.object().license(), slot.memberIndex(), plan.kernelType().typeId(),
-                    structModuleFd(plan), flags, btfFd.value(), funcInfo == null ? 0 : 8, funcInfo,
-                    lineInfo == null ? 0 : 16, lineInfo, context.moduleBtfs().fdArray())));
+            fd = loaded.own(bpf.progLoad(new Bpf.ProgLoad(
+                    BpfConstants.PROG_TYPE_STRUCT_OPS,
+                    p.name(),
+                    linked.instructions(),
+                    spec.object().license(),
+                    slot.memberIndex(),
+                    plan.kernelType().typeId(),
+                    structModuleFd(plan),
+                    flags,
+                    btfFd.value(),
+                    funcInfo == null ? 0 : 8,
+                    funcInfo,
+                    lineInfo == null ? 0 : 16,
+                    lineInfo,
+                    context.moduleBtfs().fdArray())));
         } catch (BpfException e) {
             throw new LoadException(refusal(where, e, linked.poisoned()), e.log(), e);
         }
@@ -331,9 +375,21 @@ final class LoadSession {
             int typeBtfFd = structModuleFd(plan);
             int flags = (v.link() ? BpfConstants.F_LINK : 0) | (typeBtfFd != 0 ? BpfConstants.F_VTYPE_BTF_OBJ_FD : 0);
             try {
-                BpfFd map = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_STRUCT_OPS, v.name(), 4,
-                        (int) plan.kernelType().valueSize(), 1, flags, btfFd.value(), 0, 0,
-                        plan.kernelType().wrapperTypeId(), typeBtfFd, 0, 0, 0)));
+                BpfFd map = loaded.own(bpf.mapCreate(new Bpf.MapCreate(
+                        BpfConstants.MAP_TYPE_STRUCT_OPS,
+                        v.name(),
+                        4,
+                        (int) plan.kernelType().valueSize(),
+                        1,
+                        flags,
+                        btfFd.value(),
+                        0,
+                        0,
+                        plan.kernelType().wrapperTypeId(),
+                        typeBtfFd,
+                        0,
+                        0,
+                        0)));
                 loaded.addMap(v.name(), map, views.get(v.name()));
             } catch (BpfException e) {
                 throw new LoadException(name + ": map " + v.name() + ": create map: " + e.getMessage(), null, e);
@@ -363,8 +419,14 @@ final class LoadSession {
             describe(h, plan, linkId);
             if (live) {
                 loaded.attached(h);
-                LOG.info("{}: {} {} attached (map id {}{}), asked by {}", name, plan.kernelType().name(), h.name,
-                        h.info().mapId(), linkId == 0 ? ", no link" : ", link id " + linkId, requester);
+                LOG.info(
+                        "{}: {} {} attached (map id {}{}), asked by {}",
+                        name,
+                        plan.kernelType().name(),
+                        h.name,
+                        h.info().mapId(),
+                        linkId == 0 ? ", no link" : ", link id " + linkId,
+                        requester);
                 HandlerSteps.consult(services.handlers(), h.view, "after attach", x -> x.afterAttach(h.view));
             }
         }
@@ -372,7 +434,9 @@ final class LoadSession {
 
     /** The map's value, with program descriptors in its function pointers; for a legacy map, its registration. */
     private void fill(Loaded.MapHandle h, StructOpsVariable v, StructOpsPlan plan) throws LoadException {
-        byte[] value = plan.valueWith(s -> programs.get(programKey(s.program(), plan, s.memberIndex())).value(),
+        byte[] value = plan.valueWith(
+                s -> programs.get(programKey(s.program(), plan, s.memberIndex()))
+                        .value(),
                 ByteOrder.nativeOrder());
         try {
             bpf.mapUpdate(h.map, new byte[4], value, BpfConstants.ANY);
@@ -381,8 +445,10 @@ final class LoadSession {
             }
         } catch (BpfException e) {
             explainLostRace(e, h.view);
-            throw new LoadException(name + ": map " + h.name + ": " + (v.link() ? "fill map" : "register") + ": "
-                    + e.getMessage(), null, e);
+            throw new LoadException(
+                    name + ": map " + h.name + ": " + (v.link() ? "fill map" : "register") + ": " + e.getMessage(),
+                    null,
+                    e);
         }
     }
 
@@ -403,7 +469,10 @@ final class LoadSession {
             ids.put(s.member(), programIds.get(programKey(s.program(), plan, s.memberIndex())));
         }
         try {
-            loaded.describe(h, new LoadedMap(h.name, plan.kernelType().name(), bpf.mapInfo(h.map).id(), linkId, ids));
+            loaded.describe(
+                    h,
+                    new LoadedMap(
+                            h.name, plan.kernelType().name(), bpf.mapInfo(h.map).id(), linkId, ids));
         } catch (BpfException e) {
             throw new LoadException(name + ": map " + h.name + ": info: " + e.getMessage(), null, e);
         }
@@ -430,7 +499,8 @@ final class LoadSession {
      * split ids may coincide, and its id there).
      */
     private static String programKey(String program, StructOpsPlan plan, int memberIndex) {
-        return program + "/" + plan.kernelType().module() + ":" + plan.kernelType().typeId() + "/" + memberIndex;
+        return program + "/" + plan.kernelType().module() + ":"
+                + plan.kernelType().typeId() + "/" + memberIndex;
     }
 
     /**
@@ -441,7 +511,8 @@ final class LoadSession {
         if (poisoned.isEmpty()) {
             return null;
         }
-        Matcher m = Pattern.compile("(?m)^(\\d+): \\(85\\) call unknown#\\d+\\b").matcher(log);
+        Matcher m =
+                Pattern.compile("(?m)^(\\d+): \\(85\\) call unknown#\\d+\\b").matcher(log);
         while (m.find()) {
             String why = poisoned.get(Integer.parseInt(m.group(1)));
             if (why != null) {

@@ -32,6 +32,7 @@ final class Loaded implements LoadedObject {
     private static final byte[] KEY0 = new byte[4];
     /** How {@link #record} names what it pins: the kind of kernel object, which its descriptor does not tell. */
     static final String RECORDED_LINK = "-link";
+
     static final String RECORDED_MAP = "-map";
 
     /**
@@ -48,6 +49,7 @@ final class Loaded implements LoadedObject {
         private Path pin;
         /** Live in the kernel through this object (registered, or its link is held here). */
         private boolean attached;
+
         private LoadedMap info;
 
         MapHandle(String name, BpfFd map, StructOpsView view) {
@@ -80,13 +82,13 @@ final class Loaded implements LoadedObject {
     /** What it created for its struct_ops maps before survivors took their place (adoption): closed unused. */
     private final List<BpfFd> replaced = new ArrayList<>();
     /** A map the load created besides its struct_ops maps: its name in the kernel (cut, prefixed) and id. */
-    record DataMap(String kernelName, int id) {
-    }
+    record DataMap(String kernelName, int id) {}
 
     /** The maps the load created besides its struct_ops maps, by name in the object. */
     private final Map<String, DataMap> dataMaps = new LinkedHashMap<>();
     /** The object's global data maps, as its views read them. */
     volatile ObjectGlobals globals;
+
     private final Map<String, Duration> swapGaps = new ConcurrentHashMap<>();
 
     /** Who asked for the load, as the loader's log names it. */
@@ -111,8 +113,8 @@ final class Loaded implements LoadedObject {
 
     /** After adoption: the maps the survivors' programs use, by kernel name, replace those this load created. */
     synchronized void rebindDataMaps(Map<String, Integer> idsByKernelName) {
-        dataMaps.replaceAll((name, m) -> new DataMap(m.kernelName(), idsByKernelName.getOrDefault(m.kernelName(),
-                m.id())));
+        dataMaps.replaceAll(
+                (name, m) -> new DataMap(m.kernelName(), idsByKernelName.getOrDefault(m.kernelName(), m.id())));
     }
 
     @Override
@@ -204,8 +206,8 @@ final class Loaded implements LoadedObject {
                 bpf.objPin(m.link, path);
                 m.pin = path;
             } catch (BpfException e) {
-                throw new LoadException(name + ": map " + m.name + ": pin link at " + path + ": " + e.getMessage(),
-                        null, e);
+                throw new LoadException(
+                        name + ": map " + m.name + ": pin link at " + path + ": " + e.getMessage(), null, e);
             }
         }
     }
@@ -223,15 +225,17 @@ final class Loaded implements LoadedObject {
                 Files.deleteIfExists(path);
                 bpf.objPin(m.link != null ? m.link : m.map, path);
             } catch (BpfException | IOException e) {
-                throw new LoadException(name + ": map " + m.name + ": record at " + path + ": " + e.getMessage(),
-                        null, e);
+                throw new LoadException(
+                        name + ": map " + m.name + ": record at " + path + ": " + e.getMessage(), null, e);
             }
         }
     }
 
     /** The link-based map of that name, attached ({@code linked}) or not. */
     synchronized Optional<MapHandle> handle(String mapName, boolean linked) {
-        return maps.stream().filter(m -> m.name.equals(mapName) && (m.link != null) == linked).findFirst();
+        return maps.stream()
+                .filter(m -> m.name.equals(mapName) && (m.link != null) == linked)
+                .findFirst();
     }
 
     /** Whether a link of it is pinned, so that it outlives this process. */
@@ -246,7 +250,10 @@ final class Loaded implements LoadedObject {
 
     /** The handler's view of the attached map of that name. */
     synchronized Optional<StructOpsView> view(String mapName) {
-        return maps.stream().filter(m -> m.name.equals(mapName) && m.attached).map(m -> m.view).findFirst();
+        return maps.stream()
+                .filter(m -> m.name.equals(mapName) && m.attached)
+                .map(m -> m.view)
+                .findFirst();
     }
 
     /** The attached link-based map of that name. */
@@ -319,10 +326,14 @@ final class Loaded implements LoadedObject {
                     continue;
                 }
                 if (m.attached) {
-                    LOG.info("{}: {} {} detached (map id {}; loaded by {}), by {}", name,
-                            m.info == null ? "struct_ops" : m.info.type(), m.name,
+                    LOG.info(
+                            "{}: {} {} detached (map id {}; loaded by {}), by {}",
+                            name,
+                            m.info == null ? "struct_ops" : m.info.type(),
+                            m.name,
                             m.info == null ? "?" : m.info.mapId(),
-                            requester, closer());
+                            requester,
+                            closer());
                     detached.add(m);
                 }
             } catch (BpfException e) {
@@ -369,8 +380,8 @@ final class Loaded implements LoadedObject {
      * (pinned where the old one was). If that fails, {@code from}'s map is linked again and the failure rethrown.
      * Returns how long neither was attached.
      */
-    static Duration detachThenAttach(Bpf bpf, Loaded fromObject, MapHandle from, Loaded toObject,
-            MapHandle to) throws BpfException {
+    static Duration detachThenAttach(Bpf bpf, Loaded fromObject, MapHandle from, Loaded toObject, MapHandle to)
+            throws BpfException {
         synchronized (fromObject) {
             synchronized (toObject) {
                 long detached = System.nanoTime();
@@ -383,14 +394,17 @@ final class Loaded implements LoadedObject {
                 try {
                     link = bpf.linkCreate(to.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
                 } catch (BpfException e) {
-                    BpfFd again = bpf.linkCreate(from.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS,
-                            0);
+                    BpfFd again = bpf.linkCreate(from.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
                     fromObject.descriptors.add(again);
                     from.link = again;
                     from.attached = true;
                     from.view.attached(true);
                     LoadedMap was = from.info;
-                    from.info = new LoadedMap(was.name(), was.type(), was.mapId(), bpf.linkInfo(again).id(),
+                    from.info = new LoadedMap(
+                            was.name(),
+                            was.type(),
+                            was.mapId(),
+                            bpf.linkInfo(again).id(),
                             was.programIds());
                     from.view.loaded(from.info);
                     repin(bpf, from);
@@ -404,8 +418,8 @@ final class Loaded implements LoadedObject {
                 to.pin = from.pin;
                 from.pin = null;
                 LoadedMap now = to.info;
-                to.info = new LoadedMap(now.name(), now.type(), now.mapId(), bpf.linkInfo(link).id(),
-                        now.programIds());
+                to.info = new LoadedMap(
+                        now.name(), now.type(), now.mapId(), bpf.linkInfo(link).id(), now.programIds());
                 to.view.loaded(to.info);
                 LoadedMap was = from.info;
                 from.info = new LoadedMap(was.name(), was.type(), was.mapId(), 0, was.programIds());

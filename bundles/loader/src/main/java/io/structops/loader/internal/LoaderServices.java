@@ -14,8 +14,13 @@ import java.util.List;
  * What every load session works with: the BTF reader, the kernel's BTF, the kern_vdata builder, the {@code bpf(2)}
  * backend, the handlers, and the BTF kinds this kernel refuses (probed once).
  */
-record LoaderServices(BtfReader btfReader, KernelBtf kernel, KernVdataBuilder vdata, Bpf bpf,
-        StructOpsHandlers handlers, BtfFeatureProbe features) {
+record LoaderServices(
+        BtfReader btfReader,
+        KernelBtf kernel,
+        KernVdataBuilder vdata,
+        Bpf bpf,
+        StructOpsHandlers handlers,
+        BtfFeatureProbe features) {
 
     /** Every loaded module's BTF, split on vmlinux's: where CO-RE looks when vmlinux has no candidate. */
     List<Btf> moduleBtfs() throws BtfException {

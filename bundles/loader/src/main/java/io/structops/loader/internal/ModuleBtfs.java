@@ -57,16 +57,18 @@ final class ModuleBtfs implements AutoCloseable {
             }
             for (int slot = 1; slot < opened.fds.length; slot++) {
                 if (opened.fds[slot] == null) {
-                    throw new LoadException(where + ": module " + all.get(slot - 1) + ": its BTF is in"
-                            + " /sys/kernel/btf but the kernel lists no BTF object of that name (was it unloaded?)",
-                            null, null);
+                    throw new LoadException(
+                            where + ": module " + all.get(slot - 1) + ": its BTF is in"
+                                    + " /sys/kernel/btf but the kernel lists no BTF object of that name (was it unloaded?)",
+                            null,
+                            null);
                 }
             }
             done = true;
             return opened;
         } catch (BpfException e) {
-            throw new LoadException(where + ": find the BTF objects of modules " + all + ": " + e.getMessage(),
-                    null, e);
+            throw new LoadException(
+                    where + ": find the BTF objects of modules " + all + ": " + e.getMessage(), null, e);
         } finally {
             if (!done) {
                 opened.close();

@@ -36,8 +36,18 @@ final class ObjectGlobals {
         List<ObjectMaps.Created> now = new ArrayList<>();
         for (ObjectMaps.Created m : maps) {
             BpfFd fd = byKernelName.get(bpf.mapInfo(m.fd()).name());
-            now.add(fd == null ? m : new ObjectMaps.Created(m.name(), m.section(), m.offset(), m.size(), m.mapType(), fd, true,
-                    m.btfValueTypeId()));
+            now.add(
+                    fd == null
+                            ? m
+                            : new ObjectMaps.Created(
+                                    m.name(),
+                                    m.section(),
+                                    m.offset(),
+                                    m.size(),
+                                    m.mapType(),
+                                    fd,
+                                    true,
+                                    m.btfValueTypeId()));
         }
         return new ObjectGlobals(bpf, btf, now);
     }
@@ -105,7 +115,8 @@ final class ObjectGlobals {
                 BtfType t = btf.type(btf.resolve(type));
                 String n = t.name() == null ? "" : t.name();
                 return t instanceof BtfType.Composite c && !n.isEmpty()
-                        ? c.kind().name().toLowerCase(Locale.ROOT) + " " + n : n;
+                        ? c.kind().name().toLowerCase(Locale.ROOT) + " " + n
+                        : n;
             } catch (RuntimeException e) {
                 return "";
             }
@@ -114,7 +125,9 @@ final class ObjectGlobals {
         @Override
         public List<String> members() {
             try {
-                return btf.members(btf.resolve(type)).stream().map(BtfType.Member::name).toList();
+                return btf.members(btf.resolve(type)).stream()
+                        .map(BtfType.Member::name)
+                        .toList();
             } catch (RuntimeException e) {
                 return List.of();
             }

@@ -44,32 +44,59 @@ final class ObjectMaps {
     static final int F_MMAPABLE = 1 << 10;
 
     /** A created map: where its symbol or section is, its kernel map type, and its descriptor. */
-    record Created(String name, String section, long offset, long size, int mapType, BpfFd fd, boolean globalData,
-            int btfValueTypeId) {
-    }
+    record Created(
+            String name,
+            String section,
+            long offset,
+            long size,
+            int mapType,
+            BpfFd fd,
+            boolean globalData,
+            int btfValueTypeId) {}
 
     /**
      * Definition of a BTF-defined map, as {@code __uint}/{@code __type} encode it; a map of maps also has the
      * definition of its inner maps ({@code __array(values, struct inner)}) and where its {@code values} start.
      */
-    record Definition(String name, int type, int keySize, int valueSize, int maxEntries, int flags, int numaNode,
-            int keyTypeId, int valueTypeId, long mapExtra, Definition inner, long valuesOffset) {
+    record Definition(
+            String name,
+            int type,
+            int keySize,
+            int valueSize,
+            int maxEntries,
+            int flags,
+            int numaNode,
+            int keyTypeId,
+            int valueTypeId,
+            long mapExtra,
+            Definition inner,
+            long valuesOffset) {
         boolean ofMaps() {
             return inner != null;
         }
 
         /** The same map with {@code count} entries: libbpf's {@code bpf_map__set_max_entries}. */
         Definition withMaxEntries(int count) {
-            return new Definition(name, type, keySize, valueSize, count, flags, numaNode, keyTypeId, valueTypeId,
-                    mapExtra, inner, valuesOffset);
+            return new Definition(
+                    name,
+                    type,
+                    keySize,
+                    valueSize,
+                    count,
+                    flags,
+                    numaNode,
+                    keyTypeId,
+                    valueTypeId,
+                    mapExtra,
+                    inner,
+                    valuesOffset);
         }
     }
 
     static final int MAP_TYPE_ARRAY_OF_MAPS = 12;
     static final int MAP_TYPE_HASH_OF_MAPS = 13;
 
-    private ObjectMaps() {
-    }
+    private ObjectMaps() {}
 
     /** Reads every map definition in {@code .maps}. */
     static Map<String, Definition> definitions(BpfObject object, Btf btf) throws LoadException {
@@ -80,10 +107,12 @@ final class ObjectMaps {
             }
             String where = object.name() + ": map " + m.name();
             try {
-                int var = btf.find(m.name(), BtfKind.VAR).orElseThrow(() -> new LoadException(where
-                        + ": no BTF VAR for it (compile with clang -g)", null, null));
-                defs.put(m.name(), definition(btf, m.name(), btf.resolve(((BtfType.Var) btf.type(var)).type()),
-                        where, true));
+                int var = btf.find(m.name(), BtfKind.VAR)
+                        .orElseThrow(() ->
+                                new LoadException(where + ": no BTF VAR for it (compile with clang -g)", null, null));
+                defs.put(
+                        m.name(),
+                        definition(btf, m.name(), btf.resolve(((BtfType.Var) btf.type(var)).type()), where, true));
             } catch (BtfException e) {
                 throw new LoadException(where + ": " + e.getMessage(), null, e);
             }
@@ -98,8 +127,11 @@ final class ObjectMaps {
                 || !(btf.type(btf.resolve(a.elementType())) instanceof BtfType.Reference ptr)
                 || ptr.kind() != BtfKind.PTR
                 || btf.kind(btf.resolve(ptr.type())) != BtfKind.STRUCT) {
-            throw new LoadException(where + ": 'values' is not __array(values, struct ...); program arrays of"
-                    + " functions are not supported yet", null, null);
+            throw new LoadException(
+                    where + ": 'values' is not __array(values, struct ...); program arrays of"
+                            + " functions are not supported yet",
+                    null,
+                    null);
         }
         return definition(btf, name + ".inner", btf.resolve(ptr.type()), where + " (inner map)", false);
     }
@@ -146,28 +178,40 @@ final class ObjectMaps {
                     inner = innerDefinition(btf, name, f, where);
                     valuesOffset = f.bitOffset() / 8;
                 }
-                default -> throw new LoadException(where + ": unknown map definition field '" + f.name()
-                        + "'", null, null);
+                default ->
+                    throw new LoadException(where + ": unknown map definition field '" + f.name() + "'", null, null);
             }
         }
         if (inner != null) {
             if (type != MAP_TYPE_ARRAY_OF_MAPS && type != MAP_TYPE_HASH_OF_MAPS) {
-                throw new LoadException(where + ": has inner maps but its type " + type + " is not a map of maps",
-                        null, null);
+                throw new LoadException(
+                        where + ": has inner maps but its type " + type + " is not a map of maps", null, null);
             }
             // Its values are map descriptors; the kernel takes no BTF for them.
             valueSize = 4;
             valueType = 0;
             keyType = 0;
         }
-        return new Definition(name, type, keySize, valueSize, maxEntries, flags, numa, keyType, valueType, extra,
-                inner, valuesOffset);
+        return new Definition(
+                name,
+                type,
+                keySize,
+                valueSize,
+                maxEntries,
+                flags,
+                numa,
+                keyType,
+                valueType,
+                extra,
+                inner,
+                valuesOffset);
     }
 
     /** {@code __uint(name, N)} is {@code int (*name)[N]}: N is the array's length. */
     private static int uintOf(Btf btf, int type, String where) throws LoadException {
         int ptr = btf.resolve(type);
-        if (btf.type(ptr) instanceof BtfType.Reference r && r.kind() == BtfKind.PTR
+        if (btf.type(ptr) instanceof BtfType.Reference r
+                && r.kind() == BtfKind.PTR
                 && btf.type(btf.resolve(r.type())) instanceof BtfType.Array a) {
             return a.count();
         }
@@ -181,8 +225,8 @@ final class ObjectMaps {
     private static long ulongOf(Btf btf, int type, String where) throws LoadException {
         if (btf.type(btf.resolve(type)) instanceof BtfType.Enumeration e) {
             if (e.values().size() != 1) {
-                throw new LoadException(where + ": a __ulong() field's enum has " + e.values().size()
-                        + " values, not one", null, null);
+                throw new LoadException(
+                        where + ": a __ulong() field's enum has " + e.values().size() + " values, not one", null, null);
             }
             return e.values().get(0).value();
         }
@@ -207,15 +251,17 @@ final class ObjectMaps {
         // The suffix is kept whole (15 characters fit in the kernel's name); the object's name fills what is left,
         // at most 8 characters, as libbpf does, so tcp_cc_state's maps are tcp_cc_s.bss and tcp_cc_.kconfig.
         // A custom section (.data.tuning) is distinctive enough on its own and gets no prefix, as with libbpf.
-        int prefix = suffix.indexOf('.', 1) > 0 ? 0
+        int prefix = suffix.indexOf('.', 1) > 0
+                ? 0
                 : Math.max(0, Math.min(15 - Math.max(7, suffix.length()), base.length()));
         base = base.substring(0, prefix);
         return (base + suffix).replaceAll("[^A-Za-z0-9_.]", "_");
     }
 
     /** Creates every BTF-defined map and global data map; the descriptors are owned by {@code loaded}. */
-    static Map<String, Created> create(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded,
-            LoadOptions options, KernelExterns externs) throws LoadException {
+    static Map<String, Created> create(
+            Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded, LoadOptions options, KernelExterns externs)
+            throws LoadException {
         Creation c = new Creation(bpf, object, btf, btfFd, loaded, new LinkedHashMap<>());
         c.declared(options.arrays());
         for (String name : options.filled()) {
@@ -233,8 +279,8 @@ final class ObjectMaps {
     }
 
     /** One load's map creation: what it needs, and what it created so far, by name. */
-    private record Creation(Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded,
-            Map<String, Created> created) {
+    private record Creation(
+            Bpf bpf, BpfObject object, Btf btf, BpfFd btfFd, Loaded loaded, Map<String, Created> created) {
 
         /**
          * The {@code .maps} section's maps, with the entry counts {@code sizes} gives by name; maps of maps last, as
@@ -260,8 +306,10 @@ final class ObjectMaps {
                     } else {
                         fd = loaded.own(createMap(bpf, create(d, btfFd, 0), where));
                     }
-                    created.put(d.name(), new Created(d.name(), ".maps", sym.value(), sym.size(), d.type(), fd, false,
-                            d.valueTypeId()));
+                    created.put(
+                            d.name(),
+                            new Created(
+                                    d.name(), ".maps", sym.value(), sym.size(), d.type(), fd, false, d.valueTypeId()));
                     if (d.ofMaps()) {
                         fillSlots(bpf, object, d, sym, mapsSection, created, fd, where);
                     }
@@ -284,8 +332,11 @@ final class ObjectMaps {
             Definition d = definitions(object, btf).get(name);
             Created outer = created.get(name);
             if (d == null || outer == null || !d.ofMaps() || d.type() != MAP_TYPE_ARRAY_OF_MAPS) {
-                throw new LoadException(where + ": the object has no array of maps (BPF_MAP_TYPE_ARRAY_OF_MAPS) of"
-                        + " that name in .maps", null, null);
+                throw new LoadException(
+                        where + ": the object has no array of maps (BPF_MAP_TYPE_ARRAY_OF_MAPS) of"
+                                + " that name in .maps",
+                        null,
+                        null);
             }
             try {
                 for (int slot = 0; slot < d.maxEntries(); slot++) {
@@ -310,14 +361,20 @@ final class ObjectMaps {
          */
         void arena(Definition d, BpfFd fd, String where) throws LoadException {
             if (created.values().stream().anyMatch(m -> m.mapType() == BpfConstants.MAP_TYPE_ARENA && m.fd() != fd)) {
-                throw new LoadException(where + ": a second ARENA map; an object has at most one, which its"
-                        + " __arena globals and arena pointers refer to (as libbpf requires)", null, null);
+                throw new LoadException(
+                        where + ": a second ARENA map; an object has at most one, which its"
+                                + " __arena globals and arena pointers refer to (as libbpf requires)",
+                        null,
+                        null);
             }
             Optional<ElfSection> globals = arenaGlobals(object);
             long size = (long) d.maxEntries() * bpf.pageSize();
             if (globals.isPresent() && globals.get().size() > size) {
-                throw new LoadException(where + ": its " + d.maxEntries() + " pages cannot hold the "
-                        + globals.get().size() + " bytes of __arena globals", null, null);
+                throw new LoadException(
+                        where + ": its " + d.maxEntries() + " pages cannot hold the "
+                                + globals.get().size() + " bytes of __arena globals",
+                        null,
+                        null);
             }
             try (Arena mapping = Arena.ofConfined()) {
                 MemorySegment memory = bpf.mapMmapArena(fd, d.mapExtra(), size, mapping);
@@ -352,17 +409,32 @@ final class ObjectMaps {
                 object.elf().data(section).get(initial);
                 System.arraycopy(initial, 0, value, 0, Math.min(initial.length, size));
             }
-            GlobalValues.apply(object.name(), btf, m.section(), value, object.elf().byteOrder(), overrides, applied);
+            GlobalValues.apply(
+                    object.name(), btf, m.section(), value, object.elf().byteOrder(), overrides, applied);
             int flags = (mmapable(btf, datasec) ? F_MMAPABLE : 0) | (rodata ? BpfConstants.F_RDONLY_PROG : 0);
             try {
-                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4, size, 1,
-                        flags, btfFd.value(), 0, datasec, 0, 0, 0, 0, 0)));
+                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(
+                        BpfConstants.MAP_TYPE_ARRAY,
+                        name,
+                        4,
+                        size,
+                        1,
+                        flags,
+                        btfFd.value(),
+                        0,
+                        datasec,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0)));
                 bpf.mapUpdate(fd, new byte[4], value, BpfConstants.ANY);
                 if (rodata) {
                     bpf.mapFreeze(fd);
                 }
-                created.put(m.section(), new Created(name, m.section(), 0, size, BpfConstants.MAP_TYPE_ARRAY, fd,
-                        true, datasec));
+                created.put(
+                        m.section(),
+                        new Created(name, m.section(), 0, size, BpfConstants.MAP_TYPE_ARRAY, fd, true, datasec));
             } catch (BpfException e) {
                 throw new LoadException(where + ": create global data map: " + e.getMessage(), null, e);
             }
@@ -376,23 +448,46 @@ final class ObjectMaps {
             }
             String name = globalDataName(object, KernelExterns.KCONFIG);
             try {
-                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4,
-                        kconfig.get().size(), 1, F_MMAPABLE | BpfConstants.F_RDONLY_PROG, btfFd.value(), 0,
-                        kconfig.get().id(), 0, 0, 0, 0, 0)));
+                BpfFd fd = loaded.own(bpf.mapCreate(new Bpf.MapCreate(
+                        BpfConstants.MAP_TYPE_ARRAY,
+                        name,
+                        4,
+                        kconfig.get().size(),
+                        1,
+                        F_MMAPABLE | BpfConstants.F_RDONLY_PROG,
+                        btfFd.value(),
+                        0,
+                        kconfig.get().id(),
+                        0,
+                        0,
+                        0,
+                        0,
+                        0)));
                 bpf.mapUpdate(fd, new byte[4], externs.kconfigValue(), BpfConstants.ANY);
                 bpf.mapFreeze(fd);
-                created.put(KernelExterns.KCONFIG, new Created(name, KernelExterns.KCONFIG, 0, kconfig.get().size(),
-                        BpfConstants.MAP_TYPE_ARRAY, fd, true, kconfig.get().id()));
+                created.put(
+                        KernelExterns.KCONFIG,
+                        new Created(
+                                name,
+                                KernelExterns.KCONFIG,
+                                0,
+                                kconfig.get().size(),
+                                BpfConstants.MAP_TYPE_ARRAY,
+                                fd,
+                                true,
+                                kconfig.get().id()));
             } catch (BpfException e) {
-                throw new LoadException(object.name() + ": map " + name + ": create kconfig map: " + e.getMessage(),
-                        null, e);
+                throw new LoadException(
+                        object.name() + ": map " + name + ": create kconfig map: " + e.getMessage(), null, e);
             }
         }
     }
 
     /** The section of the object's {@code __arena} globals, if it has any. */
     static Optional<ElfSection> arenaGlobals(BpfObject object) {
-        return object.elf().sections().stream().filter(s -> s.name().startsWith(ARENA_GLOBALS)).findFirst();
+        return object.elf().sections().stream()
+                .filter(s -> s.name().startsWith(ARENA_GLOBALS))
+                .findFirst();
     }
 
     /** Where clang puts {@code __arena} globals (address space 1). */
@@ -425,15 +520,40 @@ final class ObjectMaps {
 
     private static Bpf.MapCreate create(Definition d, BpfFd btfFd, int innerMapFd) {
         boolean btf = !TYPES_WITHOUT_BTF.contains(d.type());
-        return new Bpf.MapCreate(d.type(), d.name(), d.keySize(), d.valueSize(), d.maxEntries(), d.flags(),
-                btf ? btfFd.value() : 0, btf ? d.keyTypeId() : 0, btf ? d.valueTypeId() : 0, 0, 0, innerMapFd,
-                d.numaNode(), d.mapExtra());
+        return new Bpf.MapCreate(
+                d.type(),
+                d.name(),
+                d.keySize(),
+                d.valueSize(),
+                d.maxEntries(),
+                d.flags(),
+                btf ? btfFd.value() : 0,
+                btf ? d.keyTypeId() : 0,
+                btf ? d.valueTypeId() : 0,
+                0,
+                0,
+                innerMapFd,
+                d.numaNode(),
+                d.mapExtra());
     }
 
     /** The same map with no BTF at all. */
     private static Bpf.MapCreate withoutBtf(Bpf.MapCreate m) {
-        return new Bpf.MapCreate(m.mapType(), m.name(), m.keySize(), m.valueSize(), m.maxEntries(), m.mapFlags(), 0,
-                0, 0, 0, 0, m.innerMapFd(), m.numaNode(), m.mapExtra());
+        return new Bpf.MapCreate(
+                m.mapType(),
+                m.name(),
+                m.keySize(),
+                m.valueSize(),
+                m.maxEntries(),
+                m.mapFlags(),
+                0,
+                0,
+                0,
+                0,
+                0,
+                m.innerMapFd(),
+                m.numaNode(),
+                m.mapExtra());
     }
 
     /**
@@ -461,8 +581,16 @@ final class ObjectMaps {
     }
 
     /** The object's initialiser of a map of maps ({@code .values = { [i] = &inner }}): relocations in .maps. */
-    private static void fillSlots(Bpf bpf, BpfObject object, Definition d, ElfSymbol sym, ElfSection mapsSection,
-            Map<String, Created> created, BpfFd outer, String where) throws LoadException, BpfException {
+    private static void fillSlots(
+            Bpf bpf,
+            BpfObject object,
+            Definition d,
+            ElfSymbol sym,
+            ElfSection mapsSection,
+            Map<String, Created> created,
+            BpfFd outer,
+            String where)
+            throws LoadException, BpfException {
         long first = sym.value() + d.valuesOffset();
         for (ElfRelocation r : object.elf().relocationsFor(mapsSection)) {
             if (r.offset() < first || r.offset() >= sym.value() + Math.max(sym.size(), d.valuesOffset())) {
@@ -471,12 +599,15 @@ final class ObjectMaps {
             int slot = (int) ((r.offset() - first) / 8);
             Created inner = created.get(r.symbol().name());
             if (inner == null || inner.globalData()) {
-                throw new LoadException(where + ": slot " + slot + " names '" + r.symbol().name()
-                        + "', which is not a map of this object", null, null);
+                throw new LoadException(
+                        where + ": slot " + slot + " names '" + r.symbol().name()
+                                + "', which is not a map of this object",
+                        null,
+                        null);
             }
             if (slot >= d.maxEntries()) {
-                throw new LoadException(where + ": slot " + slot + " is beyond max_entries " + d.maxEntries(), null,
-                        null);
+                throw new LoadException(
+                        where + ": slot " + slot + " is beyond max_entries " + d.maxEntries(), null, null);
             }
             bpf.mapUpdate(outer, u32Bytes(slot), u32Bytes(inner.fd().value()), BpfConstants.ANY);
         }
@@ -484,7 +615,10 @@ final class ObjectMaps {
 
     /** A map of maps' 4-byte key or value: a slot number, or an inner map's descriptor. */
     private static byte[] u32Bytes(int value) {
-        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.nativeOrder())
+                .putInt(value)
+                .array();
     }
 
     private static ElfSymbol symbol(BpfObject object, String name, ElfSection section) throws LoadException {

@@ -18,8 +18,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /** The loader's {@link ObjectSpec}: what one parse of an object read, which every later step works on. */
-record OpenedObject(BpfObject object, Btf btf, Optional<BtfExt> ext, List<StructOpsMap> structOps,
-        Set<String> globals) implements ObjectSpec {
+record OpenedObject(BpfObject object, Btf btf, Optional<BtfExt> ext, List<StructOpsMap> structOps, Set<String> globals)
+        implements ObjectSpec {
 
     static OpenedObject of(BpfObject object, Btf btf, Optional<BtfExt> ext) {
         List<StructOpsMap> maps = new ArrayList<>();
@@ -56,19 +56,31 @@ record OpenedObject(BpfObject object, Btf btf, Optional<BtfExt> ext, List<Struct
 
     /** The struct_ops variables a load with {@code options} creates (see {@link ObjectSpec#selected}). */
     List<StructOpsVariable> variables(LoadOptions options) throws LoadException {
-        List<String> optional = structOps.stream().filter(StructOpsMap::optional).map(StructOpsMap::name).toList();
+        List<String> optional = structOps.stream()
+                .filter(StructOpsMap::optional)
+                .map(StructOpsMap::name)
+                .toList();
         for (String wanted : options.optionalMaps()) {
             if (!optional.contains(wanted)) {
-                throw new LoadException(name() + ": --optional " + wanted + ": the object has no optional"
-                        + " struct_ops map of that name (" + (optional.isEmpty() ? "it has none"
-                                : "its optional maps: " + String.join(", ", optional)) + ")", null, null);
+                throw new LoadException(
+                        name() + ": --optional " + wanted + ": the object has no optional"
+                                + " struct_ops map of that name ("
+                                + (optional.isEmpty()
+                                        ? "it has none"
+                                        : "its optional maps: " + String.join(", ", optional))
+                                + ")",
+                        null,
+                        null);
             }
         }
         List<String> all = structOps.stream().map(StructOpsMap::name).toList();
         for (String wanted : options.only()) {
             if (!all.contains(wanted)) {
-                throw new LoadException(name() + ": --only " + wanted + ": the object has no struct_ops map"
-                        + " of that name (its maps: " + String.join(", ", all) + ")", null, null);
+                throw new LoadException(
+                        name() + ": --only " + wanted + ": the object has no struct_ops map"
+                                + " of that name (its maps: " + String.join(", ", all) + ")",
+                        null,
+                        null);
             }
         }
         List<StructOpsVariable> selected = new ArrayList<>();

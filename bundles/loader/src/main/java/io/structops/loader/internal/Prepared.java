@@ -31,8 +31,14 @@ final class Prepared implements Preparation {
     private final byte[] value;
     private boolean changed;
 
-    Prepared(StructOps ops, StructOpsPlan plan, Btf kernelBtf, Set<String> globals, LoadOptions user,
-            Map<String, String> defaults, Map<String, Integer> arrayDefaults) {
+    Prepared(
+            StructOps ops,
+            StructOpsPlan plan,
+            Btf kernelBtf,
+            Set<String> globals,
+            LoadOptions user,
+            Map<String, String> defaults,
+            Map<String, Integer> arrayDefaults) {
         this.ops = ops;
         this.plan = plan;
         this.kernelBtf = kernelBtf;
@@ -76,12 +82,14 @@ final class Prepared implements Preparation {
 
     @Override
     public void member(String name, long v) throws HandlerException {
-        Optional<BtfType.Member> m = TypedValues.member(kernelBtf, plan.kernelType().typeId(), name);
+        Optional<BtfType.Member> m =
+                TypedValues.member(kernelBtf, plan.kernelType().typeId(), name);
         int type = m.isEmpty() ? 0 : kernelBtf.resolve(m.get().type());
-        if (m.isEmpty() || (kernelBtf.kind(type) != BtfKind.INT && kernelBtf.kind(type) != BtfKind.ENUM
-                && kernelBtf.kind(type) != BtfKind.ENUM64)) {
-            throw new HandlerException("the kernel's " + plan.kernelType().name() + " has no integer member "
-                    + name);
+        if (m.isEmpty()
+                || (kernelBtf.kind(type) != BtfKind.INT
+                        && kernelBtf.kind(type) != BtfKind.ENUM
+                        && kernelBtf.kind(type) != BtfKind.ENUM64)) {
+            throw new HandlerException("the kernel's " + plan.kernelType().name() + " has no integer member " + name);
         }
         int at = (int) (plan.kernelType().dataOffset() + m.get().byteOffset());
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
@@ -102,7 +110,8 @@ final class Prepared implements Preparation {
 
     /** The plan with the members the handler set; the same plan if it set none. */
     StructOpsPlan plan() {
-        return changed ? new StructOpsPlan(plan.variable(), plan.kernelType(), value, plan.slots(),
-                plan.ignoredMembers()) : plan;
+        return changed
+                ? new StructOpsPlan(plan.variable(), plan.kernelType(), value, plan.slots(), plan.ignoredMembers())
+                : plan;
     }
 }

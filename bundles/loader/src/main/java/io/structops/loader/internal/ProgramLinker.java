@@ -37,6 +37,7 @@ final class ProgramLinker {
     static final int BPF_PSEUDO_CALL = 1;
     /** Where clang puts {@code __arena} globals: address space 1. */
     static final int BPF_PSEUDO_KFUNC_CALL = 2;
+
     static final int BPF_PSEUDO_BTF_ID = 3;
     static final int BPF_PSEUDO_FUNC = 4;
     /** The helper number a call to a missing weak kfunc becomes, plus the extern's index (libbpf's choice). */
@@ -48,14 +49,12 @@ final class ProgramLinker {
      * @param poisoned instruction index to why the program cannot run if the verifier reaches it: a CO-RE
      *     relocation no kernel type satisfied, or a call to a weak kernel function this kernel lacks
      */
-    record Linked(byte[] instructions, byte[] funcInfo, byte[] lineInfo, Map<Integer, String> poisoned) {
-    }
+    record Linked(byte[] instructions, byte[] funcInfo, byte[] lineInfo, Map<Integer, String> poisoned) {}
 
     private final Map<Integer, String> poisoned = new TreeMap<>();
 
     /** A piece of code placed in the program: the main function or a subprogram. */
-    private record Piece(ElfSection section, long start, long length, int base, String name) {
-    }
+    private record Piece(ElfSection section, long start, long length, int base, String name) {}
 
     private final BpfObject object;
     private final Map<String, ObjectMaps.Created> maps;
@@ -69,6 +68,7 @@ final class ProgramLinker {
     private final String where;
     /** The program's layout as it grows: its pieces in order, subprograms by .text offset, those left to relocate. */
     private final List<Piece> pieces = new ArrayList<>();
+
     private final Map<Long, Piece> subprograms = new LinkedHashMap<>();
     private final Deque<Piece> queue = new ArrayDeque<>();
     /** Instructions placed so far: where the next subprogram goes. */
@@ -143,8 +143,12 @@ final class ProgramLinker {
                         relocateCall(piece, insns, at, sym);
                     }
                 }
-                default -> throw new LoadException(where + ": load: relocation type " + r.type() + " against '"
-                        + sym.name() + "' is not one a program can have", null, null);
+                default ->
+                    throw new LoadException(
+                            where + ": load: relocation type " + r.type() + " against '" + sym.name()
+                                    + "' is not one a program can have",
+                            null,
+                            null);
             }
         }
         linkLocalCalls(piece, insns, relocated);
@@ -167,8 +171,11 @@ final class ProgramLinker {
     private void relocateKernelCall(int callIndex, ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
         Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
         if (f.isEmpty() && !sym.isWeak()) {
-            throw new LoadException(where + ": load: calls kernel function '" + sym.name() + "', which this kernel"
-                    + " does not have (no FUNC of that name in the BTF of vmlinux or of a loaded module)", null, null);
+            throw new LoadException(
+                    where + ": load: calls kernel function '" + sym.name() + "', which this kernel"
+                            + " does not have (no FUNC of that name in the BTF of vmlinux or of a loaded module)",
+                    null,
+                    null);
         }
         if (f.isEmpty()) {
             // A call to a helper no kernel has, numbered after the extern as libbpf numbers it. The verifier only
@@ -176,8 +183,10 @@ final class ProgramLinker {
             Insn.src(insns, at, 0);
             Insn.off(insns, at, (short) 0);
             Insn.imm(insns, at, POISON_KFUNC + functions.externIndex(sym.name()));
-            poisoned.put(callIndex, "calls kernel function '" + sym.name() + "', which this kernel does not have (it"
-                    + " is __weak: guard the call with bpf_ksym_exists())");
+            poisoned.put(
+                    callIndex,
+                    "calls kernel function '" + sym.name() + "', which this kernel does not have (it"
+                            + " is __weak: guard the call with bpf_ksym_exists())");
             return;
         }
         // A module's function names its module's fd_array slot in the offset.
@@ -190,8 +199,10 @@ final class ProgramLinker {
     private void relocateCall(Piece piece, ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
         ElfSection target = object.elf().sections().get(sym.sectionIndex());
         if (!target.name().equals(".text")) {
-            throw new LoadException(where + ": load: calls into section '" + target.name()
-                    + "'; subprograms must be in .text", null, null);
+            throw new LoadException(
+                    where + ": load: calls into section '" + target.name() + "'; subprograms must be in .text",
+                    null,
+                    null);
         }
         long targetOffset = sym.value() + (long) (Insn.imm(insns, at) + 1) * INSN;
         int newTarget = placeTarget(targetOffset, target);
@@ -212,7 +223,8 @@ final class ProgramLinker {
             return;
         }
         CoreRelocator core = null;
-        for (BtfExt.CoreRelo relo : ext.get().coreRelos().getOrDefault(piece.section().name(), List.of())) {
+        for (BtfExt.CoreRelo relo :
+                ext.get().coreRelos().getOrDefault(piece.section().name(), List.of())) {
             if (relo.insnOffset() < piece.start() || relo.insnOffset() >= piece.start() + piece.length()) {
                 continue;
             }
@@ -222,8 +234,10 @@ final class ProgramLinker {
             int at = (int) (relo.insnOffset() - piece.start());
             String failed = core.apply(insns, at, relo);
             if (failed != null) {
-                poisoned.put(piece.base() + at / INSN, "is CO-RE relocation " + failed + ", which no type of this"
-                        + " kernel satisfies (guard it with bpf_core_field_exists() or a ___flavour)");
+                poisoned.put(
+                        piece.base() + at / INSN,
+                        "is CO-RE relocation " + failed + ", which no type of this"
+                                + " kernel satisfies (guard it with bpf_core_field_exists() or a ___flavour)");
             }
         }
     }
@@ -241,14 +255,17 @@ final class ProgramLinker {
      */
     private void linkLocalCalls(Piece piece, ByteBuffer insns, Set<Integer> relocated) throws LoadException {
         for (int at = 0; at + INSN <= insns.capacity(); at += INSN) {
-            if (Insn.code(insns, at) != Insn.CALL || Insn.src(insns, at) != BPF_PSEUDO_CALL
-                    || relocated.contains(at)) {
+            if (Insn.code(insns, at) != Insn.CALL || Insn.src(insns, at) != BPF_PSEUDO_CALL || relocated.contains(at)) {
                 continue;
             }
             long targetOffset = piece.start() + at + (long) (Insn.imm(insns, at) + 1) * INSN;
             if (!piece.section().name().equals(".text")) {
-                throw new LoadException(where + ": load: calls a function of section '" + piece.section().name()
-                        + "' at offset " + targetOffset + "; subprograms must be in .text", null, null);
+                throw new LoadException(
+                        where + ": load: calls a function of section '"
+                                + piece.section().name() + "' at offset " + targetOffset
+                                + "; subprograms must be in .text",
+                        null,
+                        null);
             }
             int newTarget = placeTarget(targetOffset, piece.section());
             Insn.imm(insns, at, newTarget - (piece.base() + at / INSN + 1));
@@ -270,7 +287,9 @@ final class ProgramLinker {
 
     /** An ld_imm64 of a .text function's address: a callback, which the kernel takes as BPF_PSEUDO_FUNC. */
     private boolean isSubprogramAddress(ByteBuffer insns, int at, ElfSymbol sym) {
-        return Insn.code(insns, at) == Insn.LD_IMM64 && !sym.isUndefined() && sym.sectionIndex() > 0
+        return Insn.code(insns, at) == Insn.LD_IMM64
+                && !sym.isUndefined()
+                && sym.sectionIndex() > 0
                 && sym.sectionIndex() < object.elf().sections().size()
                 && object.elf().sections().get(sym.sectionIndex()).name().equals(".text");
     }
@@ -281,15 +300,18 @@ final class ProgramLinker {
                 return s;
             }
         }
-        throw new LoadException(where + ": load: a call targets .text+" + textOffset + ", where no function is",
-                null, null);
+        throw new LoadException(
+                where + ": load: a call targets .text+" + textOffset + ", where no function is", null, null);
     }
 
     /** ld_imm64 of a map (its descriptor) or of a global variable (its map's descriptor and the offset in it). */
     private void relocateLoad(ByteBuffer insns, int at, ElfSymbol sym) throws LoadException {
         if (Insn.code(insns, at) != Insn.LD_IMM64) {
-            throw new LoadException(where + ": load: a 64-bit relocation against '" + sym.name()
-                    + "' is not on an ld_imm64 instruction", null, null);
+            throw new LoadException(
+                    where + ": load: a 64-bit relocation against '" + sym.name()
+                            + "' is not on an ld_imm64 instruction",
+                    null,
+                    null);
         }
         if (sym.isUndefined()) {
             relocateExternLoad(insns, at, sym);
@@ -300,17 +322,20 @@ final class ProgramLinker {
             ObjectMaps.Created map = maps.values().stream()
                     .filter(m -> !m.globalData() && m.offset() == sym.value())
                     .findFirst()
-                    .orElseThrow(() -> new LoadException(where + ": load: no map at .maps+" + sym.value() + " ('"
-                            + sym.name() + "')", null, null));
+                    .orElseThrow(() -> new LoadException(
+                            where + ": load: no map at .maps+" + sym.value() + " ('" + sym.name() + "')", null, null));
             Insn.src(insns, at, BPF_PSEUDO_MAP_FD);
             Insn.imm(insns, at, map.fd().value());
             return;
         }
-        ObjectMaps.Created data = section.name().equals(ObjectMaps.ARENA_GLOBALS) ? arena(sym)
-                : maps.get(section.name());
+        ObjectMaps.Created data =
+                section.name().equals(ObjectMaps.ARENA_GLOBALS) ? arena(sym) : maps.get(section.name());
         if (data == null || !data.globalData() && data.mapType() != BpfConstants.MAP_TYPE_ARENA) {
-            throw new LoadException(where + ": load: refers to '" + sym.name() + "' in section '" + section.name()
-                    + "', which is neither a map nor global data", null, null);
+            throw new LoadException(
+                    where + ": load: refers to '" + sym.name() + "' in section '" + section.name()
+                            + "', which is neither a map nor global data",
+                    null,
+                    null);
         }
         long offset = (sym.type() == ElfSymbol.STT_SECTION ? 0 : sym.value()) + Insn.imm(insns, at);
         Insn.src(insns, at, BPF_PSEUDO_MAP_VALUE);
@@ -326,8 +351,11 @@ final class ProgramLinker {
         return maps.values().stream()
                 .filter(m -> m.mapType() == BpfConstants.MAP_TYPE_ARENA)
                 .findFirst()
-                .orElseThrow(() -> new LoadException(where + ": load: refers to '" + sym.name() + "', an __arena"
-                        + " global, but the object declares no ARENA map in .maps for it to live in", null, null));
+                .orElseThrow(() -> new LoadException(
+                        where + ": load: refers to '" + sym.name() + "', an __arena"
+                                + " global, but the object declares no ARENA map in .maps for it to live in",
+                        null,
+                        null));
     }
 
     /** ld_imm64 of an extern: a kconfig value, a ksym (typed or not), or a kernel function's address. */
@@ -349,8 +377,10 @@ final class ProgramLinker {
             // that holds it (0: vmlinux); a typeless one its address; a missing weak one 0.
             boolean typed = ksym.isPresent() && ksym.get().typed();
             Insn.imm(insns, at, typed ? ksym.get().btfId() : (int) address);
-            Insn.imm2(insns, at, typed ? ksym.get().inModule() ? moduleBtfs.fd(ksym.get().module()) : 0
-                    : (int) (address >>> 32));
+            Insn.imm2(
+                    insns,
+                    at,
+                    typed ? ksym.get().inModule() ? moduleBtfs.fd(ksym.get().module()) : 0 : (int) (address >>> 32));
             return;
         }
         Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
@@ -368,8 +398,11 @@ final class ProgramLinker {
             Insn.imm2(insns, at, 0);
             return;
         }
-        throw new LoadException(where + ": load: refers to kernel function '" + sym.name()
-                + "', which this kernel does not have (no FUNC of that name in its BTF)", null, null);
+        throw new LoadException(
+                where + ": load: refers to kernel function '" + sym.name()
+                        + "', which this kernel does not have (no FUNC of that name in its BTF)",
+                null,
+                null);
     }
 
     private byte[] funcInfo(List<Piece> pieces) {
@@ -378,9 +411,11 @@ final class ProgramLinker {
         }
         ByteBuffer b = ByteBuffer.allocate(8 * 64 * pieces.size() + 64).order(ByteOrder.nativeOrder());
         for (Piece piece : pieces) {
-            for (BtfExt.FuncInfo f : ext.get().funcInfo().getOrDefault(piece.section().name(), List.of())) {
+            for (BtfExt.FuncInfo f :
+                    ext.get().funcInfo().getOrDefault(piece.section().name(), List.of())) {
                 if (f.insnOffset() >= piece.start() && f.insnOffset() < piece.start() + piece.length()) {
-                    b.putInt(piece.base() + (int) ((f.insnOffset() - piece.start()) / INSN)).putInt(f.typeId());
+                    b.putInt(piece.base() + (int) ((f.insnOffset() - piece.start()) / INSN))
+                            .putInt(f.typeId());
                 }
             }
         }
@@ -397,10 +432,13 @@ final class ProgramLinker {
         }
         ByteBuffer b = ByteBuffer.allocate(16 * all.size() + 16).order(ByteOrder.nativeOrder());
         for (Piece piece : pieces) {
-            for (BtfExt.LineInfo l : ext.get().lineInfo().getOrDefault(piece.section().name(), List.of())) {
+            for (BtfExt.LineInfo l :
+                    ext.get().lineInfo().getOrDefault(piece.section().name(), List.of())) {
                 if (l.insnOffset() >= piece.start() && l.insnOffset() < piece.start() + piece.length()) {
-                    b.putInt(piece.base() + (int) ((l.insnOffset() - piece.start()) / INSN)).putInt(l.fileNameOffset())
-                            .putInt(l.lineOffset()).putInt(l.lineCol());
+                    b.putInt(piece.base() + (int) ((l.insnOffset() - piece.start()) / INSN))
+                            .putInt(l.fileNameOffset())
+                            .putInt(l.lineOffset())
+                            .putInt(l.lineCol());
                 }
             }
         }

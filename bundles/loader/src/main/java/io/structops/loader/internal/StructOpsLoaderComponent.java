@@ -56,16 +56,22 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     @Reference
     private BpfObjectReader objects;
+
     @Reference
     private BtfReader btfReader;
+
     @Reference
     private KernelBtf kernel;
+
     @Reference
     private KernVdataBuilder vdata;
+
     @Reference
     private Bpf bpf;
+
     @Reference
     private StructOpsHandlers handlers;
+
     private volatile LoaderServices services;
     /** Who this instance serves, as log lines name it. */
     private volatile String requester = "a caller outside OSGi";
@@ -75,8 +81,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     /** What this instance loaded for its bundle, oldest first; closed ones are dropped as new ones come. */
     private final List<Loaded> created = new CopyOnWriteArrayList<>();
 
-    public StructOpsLoaderComponent() {
-    }
+    public StructOpsLoaderComponent() {}
 
     @Activate
     void activate(ComponentContext context) {
@@ -121,14 +126,19 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     /** For use without a framework (tests, benchmarks): no handlers, every struct takes the generic path. */
-    public StructOpsLoaderComponent(BpfObjectReader objects, BtfReader btfReader, KernelBtf kernel,
-            KernVdataBuilder vdata, Bpf bpf) {
+    public StructOpsLoaderComponent(
+            BpfObjectReader objects, BtfReader btfReader, KernelBtf kernel, KernVdataBuilder vdata, Bpf bpf) {
         this(objects, btfReader, kernel, vdata, bpf, new HandlerTracker());
     }
 
     /** For use without a framework, with these handlers. */
-    public StructOpsLoaderComponent(BpfObjectReader objects, BtfReader btfReader, KernelBtf kernel,
-            KernVdataBuilder vdata, Bpf bpf, StructOpsHandlers handlers) {
+    public StructOpsLoaderComponent(
+            BpfObjectReader objects,
+            BtfReader btfReader,
+            KernelBtf kernel,
+            KernVdataBuilder vdata,
+            Bpf bpf,
+            StructOpsHandlers handlers) {
         this.objects = objects;
         this.btfReader = btfReader;
         this.kernel = kernel;
@@ -167,8 +177,12 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     /** The one parse of the object's BTF and BTF.ext; every later step works on what it read. */
     private ObjectSpec open(BpfObject object) throws LoadException {
         try {
-            Btf btf = btfReader.read(object).orElseThrow(() -> new LoadException(object.name()
-                    + ": read: the object has no .BTF section (compile with clang -g)", null, null));
+            Btf btf = btfReader
+                    .read(object)
+                    .orElseThrow(() -> new LoadException(
+                            object.name() + ": read: the object has no .BTF section (compile with clang -g)",
+                            null,
+                            null));
             return OpenedObject.of(object, btf, btfReader.readExt(object));
         } catch (BtfException e) {
             throw new LoadException(object.name() + ": read: " + e.getMessage(), null, e);
@@ -208,8 +222,7 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     }
 
     @Override
-    public Optional<Adoption> adopt(ObjectSpec spec, LoadOptions options, Optional<Path> pins)
-            throws LoadException {
+    public Optional<Adoption> adopt(ObjectSpec spec, LoadOptions options, Optional<Path> pins) throws LoadException {
         OpenedObject opened = opened(spec);
         String name = spec.name();
         Adopter adopter = new Adopter(bpf);
@@ -217,8 +230,8 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         try {
             survivors = new LinkedHashMap<>(adopter.find(opened.variables(options), pins, heldMapIds()));
         } catch (BpfException e) {
-            throw new LoadException(name + ": looking for what an earlier run left attached: " + e.getMessage(),
-                    null, e);
+            throw new LoadException(
+                    name + ": looking for what an earlier run left attached: " + e.getMessage(), null, e);
         }
         if (survivors.isEmpty()) {
             return Optional.empty();
@@ -226,18 +239,20 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         Loaded ours = null;
         boolean done = false;
         try {
-            LoadOptions unattached = new LoadOptions(options.optionalMaps(), false, options.globals(), options.only(),
-                    options.arrays());
-            ours = kept(new LoadSession(services(), opened, unattached, LoadSession.Purpose.COMPARE, requester)
-                    .load());
+            LoadOptions unattached =
+                    new LoadOptions(options.optionalMaps(), false, options.globals(), options.only(), options.arrays());
+            ours = kept(new LoadSession(services(), opened, unattached, LoadSession.Purpose.COMPARE, requester).load());
             Optional<String> difference = takeOver(adopter, ours, survivors);
             done = true;
-            LOG.info("{}: took over {} left attached by an earlier run{}", name, ours.maps(),
+            LOG.info(
+                    "{}: took over {} left attached by an earlier run{}",
+                    name,
+                    ours.maps(),
                     difference.map(d -> ", which differs from the file: " + d).orElse(""));
             return Optional.of(new Adoption(ours, difference));
         } catch (BpfException e) {
-            throw new LoadException(name + ": taking over what an earlier run left attached: " + e.getMessage(),
-                    null, e);
+            throw new LoadException(
+                    name + ": taking over what an earlier run left attached: " + e.getMessage(), null, e);
         } finally {
             survivors.values().forEach(Adopter.Survivor::close);
             if (!done && ours != null) {
@@ -321,5 +336,4 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         }
         return ids;
     }
-
 }

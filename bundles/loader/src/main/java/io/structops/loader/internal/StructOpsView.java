@@ -74,14 +74,22 @@ final class StructOpsView implements StructOps {
 
     @Override
     public Optional<String> string(String name) {
-        return TypedValues.stringMember(kernelBtf, plan.kernelType().typeId(), value,
-                (int) plan.kernelType().dataOffset(), name);
+        return TypedValues.stringMember(
+                kernelBtf,
+                plan.kernelType().typeId(),
+                value,
+                (int) plan.kernelType().dataOffset(),
+                name);
     }
 
     @Override
     public OptionalLong integer(String name) {
-        return TypedValues.integerMember(kernelBtf, plan.kernelType().typeId(), value,
-                (int) plan.kernelType().dataOffset(), name);
+        return TypedValues.integerMember(
+                kernelBtf,
+                plan.kernelType().typeId(),
+                value,
+                (int) plan.kernelType().dataOffset(),
+                name);
     }
 
     void attached(boolean now) {

@@ -31,7 +31,12 @@ final class Swap {
     private Loaded.MapHandle newHandle;
     private boolean inPlace = true;
 
-    private Swap(LoaderServices services, String requester, Loaded old, Loaded.MapHandle oldHandle, String mapName,
+    private Swap(
+            LoaderServices services,
+            String requester,
+            Loaded old,
+            Loaded.MapHandle oldHandle,
+            String mapName,
             String file) {
         this.services = services;
         this.bpf = services.bpf();
@@ -43,28 +48,46 @@ final class Swap {
     }
 
     /** Swaps {@code spec}'s map in for {@code current}'s {@code mapName}; returns the new object, owning the link. */
-    static Loaded run(LoaderServices services, String requester, LoadedObject current, String mapName,
-            OpenedObject spec, LoadOptions options) throws LoadException {
+    static Loaded run(
+            LoaderServices services,
+            String requester,
+            LoadedObject current,
+            String mapName,
+            OpenedObject spec,
+            LoadOptions options)
+            throws LoadException {
         String file = spec.name();
         if (!(current instanceof Loaded old) || !old.isOpen()) {
-            throw new LoadException(file + ": swap " + mapName + ": the current object is not one this loader holds",
-                    null, null);
+            throw new LoadException(
+                    file + ": swap " + mapName + ": the current object is not one this loader holds", null, null);
         }
-        Loaded.MapHandle oldHandle = old.handle(mapName).orElseThrow(() -> new LoadException(file + ": swap "
-                + mapName + ": " + old.name() + " has no attached link-based map of that name (legacy maps cannot"
-                + " be swapped without a gap)", null, null));
+        Loaded.MapHandle oldHandle = old.handle(mapName)
+                .orElseThrow(() -> new LoadException(
+                        file + ": swap "
+                                + mapName + ": " + old.name()
+                                + " has no attached link-based map of that name (legacy maps cannot"
+                                + " be swapped without a gap)",
+                        null,
+                        null));
         Swap swap = new Swap(services, requester, old, oldHandle, mapName, file);
         String newName = replacementName(spec, mapName, options);
         // The new object is loaded, verified and its map filled, but not linked; until the link moves, the old
         // algorithm keeps running, and any failure so far leaves it as it was.
-        swap.replacement = new LoadSession(services, spec, options,
-                LoadSession.Purpose.replacing(newName, oldHandle.view), requester).load();
+        swap.replacement = new LoadSession(
+                        services, spec, options, LoadSession.Purpose.replacing(newName, oldHandle.view), requester)
+                .load();
         try {
             swap.check(newName);
             swap.move();
             swap.confirm();
-            LOG.info("{}: {} swapped in for {} of {} (link id {}), asked by {}", file, newName, mapName, old.name(),
-                    swap.newHandle.info().linkId(), requester);
+            LOG.info(
+                    "{}: {} swapped in for {} of {} (link id {}), asked by {}",
+                    file,
+                    newName,
+                    mapName,
+                    old.name(),
+                    swap.newHandle.info().linkId(),
+                    requester);
             return swap.replacement;
         } catch (LoadException | RuntimeException e) {
             swap.replacement.close();
@@ -76,8 +99,7 @@ final class Swap {
      * Which variable of {@code spec} replaces {@code mapName}: the same-named one, or else the object's only
      * struct_ops variable (another version of a scheduler under a new name, say).
      */
-    private static String replacementName(OpenedObject spec, String mapName, LoadOptions options)
-            throws LoadException {
+    private static String replacementName(OpenedObject spec, String mapName, LoadOptions options) throws LoadException {
         List<String> names = spec.selected(options);
         if (names.contains(mapName)) {
             return mapName;
@@ -85,21 +107,32 @@ final class Swap {
         if (names.size() == 1) {
             return names.get(0);
         }
-        throw new LoadException(spec.name() + ": swap " + mapName + ": the object has no struct_ops variable of that"
-                + " name, and " + (names.isEmpty() ? "none at all" : names.size() + " others ("
-                        + String.join(", ", names) + "), so which one would replace it is not clear"), null, null);
+        throw new LoadException(
+                spec.name() + ": swap " + mapName + ": the object has no struct_ops variable of that"
+                        + " name, and "
+                        + (names.isEmpty()
+                                ? "none at all"
+                                : names.size() + " others (" + String.join(", ", names)
+                                        + "), so which one would replace it is not clear"),
+                null,
+                null);
     }
 
     /** Step: the new map is link-based, of the same kernel struct, and its handler agrees to the swap. */
     private void check(String newName) throws LoadException {
-        newHandle = replacement.handle(newName, false).orElseThrow(() -> new LoadException(file + ": swap "
-                + mapName + ": the object's " + newName + " is not link-based", null, null));
+        newHandle = replacement
+                .handle(newName, false)
+                .orElseThrow(() -> new LoadException(
+                        file + ": swap " + mapName + ": the object's " + newName + " is not link-based", null, null));
         if (!newHandle.info().type().equals(oldHandle.info().type())) {
-            throw new LoadException(file + ": swap " + mapName + ": " + newName + " is a " + newHandle.info().type()
-                    + ", not a " + oldHandle.info().type(), null, null);
+            throw new LoadException(
+                    file + ": swap " + mapName + ": " + newName + " is a "
+                            + newHandle.info().type() + ", not a "
+                            + oldHandle.info().type(),
+                    null,
+                    null);
         }
-        HandlerSteps.consult(services.handlers(), newHandle.view, "before swap",
-                h -> h.beforeAttach(newHandle.view));
+        HandlerSteps.consult(services.handlers(), newHandle.view, "before swap", h -> h.beforeAttach(newHandle.view));
     }
 
     /**
@@ -109,15 +142,18 @@ final class Swap {
     private void move() throws LoadException {
         synchronized (old) {
             if (!old.isOpen() || !oldHandle.attached() || oldHandle.link() == null) {
-                throw new LoadException(file + ": swap " + mapName + ": " + old.name() + " was closed, or its map"
-                        + " detached, while the new object loaded; nothing was swapped", null, null);
+                throw new LoadException(
+                        file + ": swap " + mapName + ": " + old.name() + " was closed, or its map"
+                                + " detached, while the new object loaded; nothing was swapped",
+                        null,
+                        null);
             }
             try {
                 bpf.linkUpdate(oldHandle.link(), newHandle.map, 0);
             } catch (BpfException e) {
                 if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.ENOTSUPP) {
-                    throw new LoadException(file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(),
-                            null, e);
+                    throw new LoadException(
+                            file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(), null, e);
                 }
                 inPlace = false;
             }
@@ -136,23 +172,36 @@ final class Swap {
     private void detachThenAttach() throws LoadException {
         try {
             Duration gap = Loaded.detachThenAttach(bpf, old, oldHandle, replacement, newHandle);
-            LOG.info("{}: {} cannot be updated in place; detached the old map and attached the new one: none was"
-                    + " attached for {} us, asked by {}", file, oldHandle.info().type(), gap.toNanos() / 1000,
+            LOG.info(
+                    "{}: {} cannot be updated in place; detached the old map and attached the new one: none was"
+                            + " attached for {} us, asked by {}",
+                    file,
+                    oldHandle.info().type(),
+                    gap.toNanos() / 1000,
                     requester);
-            HandlerSteps.notify(services.handlers(), oldHandle.view, "after detach",
-                    h -> h.afterDetach(oldHandle.view));
+            HandlerSteps.notify(
+                    services.handlers(), oldHandle.view, "after detach", h -> h.afterDetach(oldHandle.view));
         } catch (BpfException e) {
-            throw new LoadException(file + ": swap " + mapName + ": the kernel cannot update "
-                    + oldHandle.info().type() + " in place, and attaching the new map after detaching the old failed: "
-                    + e.getMessage() + (oldHandle.attached() ? "; the old map is attached again"
-                            : "; the old map could not be attached again"), null, e);
+            throw new LoadException(
+                    file + ": swap " + mapName + ": the kernel cannot update "
+                            + oldHandle.info().type()
+                            + " in place, and attaching the new map after detaching the old failed: "
+                            + e.getMessage()
+                            + (oldHandle.attached()
+                                    ? "; the old map is attached again"
+                                    : "; the old map could not be attached again"),
+                    null,
+                    e);
         }
     }
 
     /** Step: the handler's after-swap; if it says the new map must not run, the link goes back to the old one. */
     private void confirm() throws LoadException {
         try {
-            HandlerSteps.consult(services.handlers(), newHandle.view, "after swap",
+            HandlerSteps.consult(
+                    services.handlers(),
+                    newHandle.view,
+                    "after swap",
                     h -> h.afterSwap(oldHandle.view, newHandle.view));
         } catch (LoadException e) {
             try {

@@ -15,14 +15,14 @@ import java.util.OptionalLong;
  * type, or lies outside the bytes, is "no value" rather than an exception.
  */
 final class TypedValues {
-    private TypedValues() {
-    }
+    private TypedValues() {}
 
     /** The non-bitfield member {@code name} of struct or union {@code type}. */
     static Optional<BtfType.Member> member(Btf btf, int type, String name) {
         try {
             return btf.members(btf.resolve(type)).stream()
-                    .filter(m -> m.name().equals(name) && !m.isBitfield()).findFirst();
+                    .filter(m -> m.name().equals(name) && !m.isBitfield())
+                    .findFirst();
         } catch (RuntimeException e) {
             return Optional.empty();
         }
@@ -36,16 +36,18 @@ final class TypedValues {
             if (kind != BtfKind.INT && kind != BtfKind.ENUM && kind != BtfKind.ENUM64) {
                 return OptionalLong.empty();
             }
-            boolean signed = btf.type(t) instanceof BtfType.Int i ? i.signed()
+            boolean signed = btf.type(t) instanceof BtfType.Int i
+                    ? i.signed()
                     : btf.type(t) instanceof BtfType.Enumeration e && e.signed();
             ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
-            return OptionalLong.of(switch ((int) btf.size(t)) {
-                case 1 -> signed ? b.get(at) : Byte.toUnsignedLong(b.get(at));
-                case 2 -> signed ? b.getShort(at) : Short.toUnsignedLong(b.getShort(at));
-                case 4 -> signed ? b.getInt(at) : Integer.toUnsignedLong(b.getInt(at));
-                case 8 -> b.getLong(at);
-                default -> throw new IllegalStateException("not a scalar size");
-            });
+            return OptionalLong.of(
+                    switch ((int) btf.size(t)) {
+                        case 1 -> signed ? b.get(at) : Byte.toUnsignedLong(b.get(at));
+                        case 2 -> signed ? b.getShort(at) : Short.toUnsignedLong(b.getShort(at));
+                        case 4 -> signed ? b.getInt(at) : Integer.toUnsignedLong(b.getInt(at));
+                        case 8 -> b.getLong(at);
+                        default -> throw new IllegalStateException("not a scalar size");
+                    });
         } catch (BtfException | RuntimeException e) {
             return OptionalLong.empty();
         }
@@ -56,7 +58,8 @@ final class TypedValues {
         try {
             int t = btf.resolve(type);
             if (!(btf.type(t) instanceof BtfType.Array a)
-                    || !(btf.type(btf.resolve(a.elementType())) instanceof BtfType.Int i) || i.size() != 1) {
+                    || !(btf.type(btf.resolve(a.elementType())) instanceof BtfType.Int i)
+                    || i.size() != 1) {
                 return Optional.empty();
             }
             int end = at;
@@ -71,13 +74,15 @@ final class TypedValues {
 
     static OptionalLong integerMember(Btf btf, int type, byte[] value, int base, String name) {
         Optional<BtfType.Member> m = member(btf, type, name);
-        return m.isEmpty() ? OptionalLong.empty()
+        return m.isEmpty()
+                ? OptionalLong.empty()
                 : integer(btf, m.get().type(), value, base + (int) m.get().byteOffset());
     }
 
     static Optional<String> stringMember(Btf btf, int type, byte[] value, int base, String name) {
         Optional<BtfType.Member> m = member(btf, type, name);
-        return m.isEmpty() ? Optional.empty()
+        return m.isEmpty()
+                ? Optional.empty()
                 : string(btf, m.get().type(), value, base + (int) m.get().byteOffset());
     }
 }

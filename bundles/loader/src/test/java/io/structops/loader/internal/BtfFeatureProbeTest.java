@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.structops.btf.Btf;
 import io.structops.btf.BtfKind;
 import io.structops.btf.internal.BtfReaderComponent;
+import io.structops.elf.internal.BpfObjectReaderComponent;
 import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.internal.KernVdataBuilderComponent;
 import io.structops.loader.LoadOptions;
@@ -15,7 +16,6 @@ import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfCommand;
 import io.structops.syscall.BpfException;
 import io.structops.syscall.internal.BpfSyscalls;
-import io.structops.elf.internal.BpfObjectReaderComponent;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Proxy;
@@ -41,8 +41,8 @@ class BtfFeatureProbeTest {
         // Fault injection only: the probes for DECL_TAG and FLOAT are refused as a 5.12 kernel would; everything
         // else, including the object's own BTF_LOAD, goes to the real kernel.
         BpfSyscalls real = new BpfSyscalls();
-        Bpf older = (Bpf) Proxy.newProxyInstance(Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class},
-                (proxy, method, args) -> {
+        Bpf older = (Bpf) Proxy.newProxyInstance(
+                Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class}, (proxy, method, args) -> {
                     if (method.getName().equals("btfLoad")) {
                         String description = (String) args[1];
                         if (description.endsWith(": DECL_TAG") || description.endsWith(": FLOAT")) {
@@ -59,8 +59,12 @@ class BtfFeatureProbeTest {
                     }
                 });
         BtfReaderComponent btf = new BtfReaderComponent();
-        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(new BpfObjectReaderComponent(), btf,
-                KernelBtfSource.running(btf), new KernVdataBuilderComponent(), older);
+        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(
+                new BpfObjectReaderComponent(),
+                btf,
+                KernelBtfSource.running(btf),
+                new KernVdataBuilderComponent(),
+                older);
         try (LoadedObject o = loader.load(Loaders.example("tcp_cc_tags.bpf.o"), new LoadOptions(Set.of(), false))) {
             assertEquals(1, o.maps().size());
         }
@@ -74,7 +78,8 @@ class BtfFeatureProbeTest {
         }
         assertFalse(kinds.contains(BtfKind.DECL_TAG) || kinds.contains(BtfKind.FLOAT), kinds.toString());
         // Same ids: the object's own BTF had them, in the same places.
-        Btf own = btf.read(new BpfObjectReaderComponent().read(Loaders.example("tcp_cc_tags.bpf.o"))).orElseThrow();
+        Btf own = btf.read(new BpfObjectReaderComponent().read(Loaders.example("tcp_cc_tags.bpf.o")))
+                .orElseThrow();
         assertTrue(own.typeCount() <= sent.typeCount());
         assertEquals(BtfKind.DECL_TAG, own.kind(17));
         assertEquals(BtfKind.INT, sent.kind(17));

@@ -32,8 +32,11 @@ class ConcurrencyTest {
 
     record Snapshot(List<Integer> progs, List<Integer> maps, List<Integer> links, int fds) {
         static Snapshot now() throws Exception {
-            return new Snapshot(Loaders.BPF.ids(Bpf.ObjectType.PROG), Loaders.BPF.ids(Bpf.ObjectType.MAP),
-                    Loaders.BPF.ids(Bpf.ObjectType.LINK), Loaders.BPF.openDescriptorCount());
+            return new Snapshot(
+                    Loaders.BPF.ids(Bpf.ObjectType.PROG),
+                    Loaders.BPF.ids(Bpf.ObjectType.MAP),
+                    Loaders.BPF.ids(Bpf.ObjectType.LINK),
+                    Loaders.BPF.openDescriptorCount());
         }
 
         void assertRestored() throws Exception {
@@ -47,8 +50,9 @@ class ConcurrencyTest {
     @Test
     void loadsSwapsListsAndClosesFromManyThreads() throws Exception {
         Snapshot before = Snapshot.now();
-        String[] objects = {"tcp_cc_state.bpf.o", "tcp_cc_maps.bpf.o", "tcp_cc_externs.bpf.o", "core_reads.bpf.o",
-                "tcp_cc_kfunc.bpf.o"};
+        String[] objects = {
+            "tcp_cc_state.bpf.o", "tcp_cc_maps.bpf.o", "tcp_cc_externs.bpf.o", "core_reads.bpf.o", "tcp_cc_kfunc.bpf.o"
+        };
         int rounds = 15;
         AtomicBoolean done = new AtomicBoolean();
         AtomicInteger loads = new AtomicInteger();
@@ -74,8 +78,8 @@ class ConcurrencyTest {
             LoadedObject current = Loaders.LOADER.load(v1, LoadOptions.defaults());
             try {
                 for (int i = 0; i < rounds; i++) {
-                    LoadedObject next = Loaders.LOADER.swap(current, "structops_fixed", i % 2 == 0 ? v2 : v1,
-                            LoadOptions.defaults());
+                    LoadedObject next = Loaders.LOADER.swap(
+                            current, "structops_fixed", i % 2 == 0 ? v2 : v1, LoadOptions.defaults());
                     current.close();
                     current = next;
                     swaps.incrementAndGet();
@@ -135,8 +139,8 @@ class ConcurrencyTest {
         try {
             for (int i = 0; i < 25; i++) {
                 LoadedObject old = Loaders.LOADER.load(v1, LoadOptions.defaults());
-                Future<LoadedObject> swap = pool.submit(() -> Loaders.LOADER.swap(old, "structops_fixed", v2,
-                        LoadOptions.defaults()));
+                Future<LoadedObject> swap =
+                        pool.submit(() -> Loaders.LOADER.swap(old, "structops_fixed", v2, LoadOptions.defaults()));
                 Future<?> close = pool.submit(old::close);
                 close.get(BOUND_SECONDS, TimeUnit.SECONDS);
                 LoadedObject replacement = null;

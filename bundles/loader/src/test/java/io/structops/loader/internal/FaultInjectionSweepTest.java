@@ -49,8 +49,8 @@ class FaultInjectionSweepTest {
         FailingBpf(int failAt, int errno) {
             this.failAt = failAt;
             this.errno = errno;
-            this.bpf = (Bpf) Proxy.newProxyInstance(Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class},
-                    (proxy, method, args) -> {
+            this.bpf = (Bpf) Proxy.newProxyInstance(
+                    Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class}, (proxy, method, args) -> {
                         BpfCommand command = command(method, args);
                         if (command != null && calls.incrementAndGet() == failAt) {
                             failed = command + " (" + method.getName() + ")";
@@ -100,15 +100,20 @@ class FaultInjectionSweepTest {
     }
 
     static StructOpsLoaderComponent loader(Bpf bpf) {
-        return new StructOpsLoaderComponent(new BpfObjectReaderComponent(), Loaders.BTF, KernelBtfSource.running(Loaders.BTF),
-                new KernVdataBuilderComponent(), bpf);
+        return new StructOpsLoaderComponent(
+                new BpfObjectReaderComponent(),
+                Loaders.BTF,
+                KernelBtfSource.running(Loaders.BTF),
+                new KernVdataBuilderComponent(),
+                bpf);
     }
 
     record Snapshot(Map<Bpf.ObjectType, List<Integer>> ids, int fds) {
         static Snapshot now() throws Exception {
             Map<Bpf.ObjectType, List<Integer>> ids = new EnumMap<>(Bpf.ObjectType.class);
-            for (Bpf.ObjectType t : new Bpf.ObjectType[] {Bpf.ObjectType.PROG, Bpf.ObjectType.MAP,
-                    Bpf.ObjectType.BTF, Bpf.ObjectType.LINK}) {
+            for (Bpf.ObjectType t : new Bpf.ObjectType[] {
+                Bpf.ObjectType.PROG, Bpf.ObjectType.MAP, Bpf.ObjectType.BTF, Bpf.ObjectType.LINK
+            }) {
                 ids.put(t, Loaders.BPF.ids(t));
             }
             return new Snapshot(ids, Loaders.BPF.openDescriptorCount());
@@ -124,9 +129,18 @@ class FaultInjectionSweepTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp_cc_link.bpf.o", "tcp_cc_legacy.bpf.o", "tcp_cc_state.bpf.o", "tcp_cc_maps.bpf.o",
-            "tcp_cc_kfunc.bpf.o", "tcp_cc_externs.bpf.o", "core_reads.bpf.o", "tcp_cc_shared.bpf.o",
-            "tcp_cc_full.bpf.o"})
+    @ValueSource(
+            strings = {
+                "tcp_cc_link.bpf.o",
+                "tcp_cc_legacy.bpf.o",
+                "tcp_cc_state.bpf.o",
+                "tcp_cc_maps.bpf.o",
+                "tcp_cc_kfunc.bpf.o",
+                "tcp_cc_externs.bpf.o",
+                "core_reads.bpf.o",
+                "tcp_cc_shared.bpf.o",
+                "tcp_cc_full.bpf.o"
+            })
     void everyCommandOfALoadFailsCleanly(String example) throws Exception {
         java.nio.file.Path file = Loaders.example(example);
         // How many commands a clean load issues, the feature probe included (a fresh loader probes again).
@@ -149,10 +163,12 @@ class FaultInjectionSweepTest {
                 loaded.close();
             } catch (LoadException e) {
                 failedCleanly++;
-                assertTrue(e.getMessage().startsWith(file.toString()), what + ": the error names the object: "
-                        + e.getMessage());
-                assertTrue(e.getMessage().contains(Errno.name(errno)), what + " (" + failing.failed
-                        + "): the error names the errno: " + e.getMessage());
+                assertTrue(
+                        e.getMessage().startsWith(file.toString()),
+                        what + ": the error names the object: " + e.getMessage());
+                assertTrue(
+                        e.getMessage().contains(Errno.name(errno)),
+                        what + " (" + failing.failed + "): the error names the errno: " + e.getMessage());
             }
             before.assertRestored(what + " (" + failing.failed + " failed with " + Errno.name(errno) + ")");
         }
@@ -164,7 +180,8 @@ class FaultInjectionSweepTest {
 
     /** The struct_ops map the kernel's link {@code linkId} carries now. */
     static int linkedMap(int linkId) throws Exception {
-        try (io.structops.syscall.BpfFd link = Loaders.BPF.fdById(Bpf.ObjectType.LINK, linkId).orElseThrow()) {
+        try (io.structops.syscall.BpfFd link =
+                Loaders.BPF.fdById(Bpf.ObjectType.LINK, linkId).orElseThrow()) {
             return Loaders.BPF.linkInfo(link).structOpsMapId();
         }
     }
@@ -192,15 +209,15 @@ class FaultInjectionSweepTest {
             int link = old.maps().get(0).linkId();
             int oldMap = old.maps().get(0).mapId();
             try {
-                LoadedObject replacement = loader(failing.bpf).swap(old, "structops_fixed", v2,
-                        LoadOptions.defaults());
+                LoadedObject replacement = loader(failing.bpf).swap(old, "structops_fixed", v2, LoadOptions.defaults());
                 survived.add(n + ": " + failing.failed);
                 assertEquals(replacement.maps().get(0).mapId(), linkedMap(link), what + ": the link moved");
                 replacement.close();
             } catch (LoadException e) {
                 refused++;
-                assertTrue(e.getMessage().contains(Errno.name(errno)), what + " (" + failing.failed
-                        + "): the error names the errno: " + e.getMessage());
+                assertTrue(
+                        e.getMessage().contains(Errno.name(errno)),
+                        what + " (" + failing.failed + "): the error names the errno: " + e.getMessage());
                 assertTrue(LoadOnKernelTest.registered("structops_fixed"), what + ": still registered");
                 assertEquals(oldMap, linkedMap(link), what + " (" + failing.failed + "): the old map is attached");
                 assertEquals(link, old.maps().get(0).linkId(), what + ": the old object still owns its link");

@@ -49,17 +49,28 @@ class GlobalValuesTest {
 
         byte[] rodata = new byte[12];
         Set<String> applied = new HashSet<>();
-        GlobalValues.apply(object.name(), laidOut, ".rodata", rodata, ByteOrder.LITTLE_ENDIAN,
-                Map.of("ssthresh_extra", "[3, 0x10]"), applied);
+        GlobalValues.apply(
+                object.name(),
+                laidOut,
+                ".rodata",
+                rodata,
+                ByteOrder.LITTLE_ENDIAN,
+                Map.of("ssthresh_extra", "[3, 0x10]"),
+                applied);
         ByteBuffer b = ByteBuffer.wrap(rodata).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(List.of(3, 16), List.of(b.getInt(4), b.getInt(8)), "the two elements after min_ssthresh");
 
-        assertEquals("tcp_cc_full.bpf.o: --set ssthresh_extra=[3] (.rodata): 1 values for an array of 2 elements",
+        assertEquals(
+                "tcp_cc_full.bpf.o: --set ssthresh_extra=[3] (.rodata): 1 values for an array of 2 elements",
                 refusal(object, laidOut, "[3]"));
-        assertEquals("tcp_cc_full.bpf.o: --set ssthresh_extra=3 (.rodata): an array takes [VALUE, ...], one value"
-                + " for each of its 2 elements", refusal(object, laidOut, "3"));
-        assertEquals("tcp_cc_full.bpf.o: --set ssthresh_extra=[1, -1] (.rodata) [1]: does not fit in an unsigned"
-                + " 32-bit int (0 to 4294967295)", refusal(object, laidOut, "[1, -1]"));
+        assertEquals(
+                "tcp_cc_full.bpf.o: --set ssthresh_extra=3 (.rodata): an array takes [VALUE, ...], one value"
+                        + " for each of its 2 elements",
+                refusal(object, laidOut, "3"));
+        assertEquals(
+                "tcp_cc_full.bpf.o: --set ssthresh_extra=[1, -1] (.rodata) [1]: does not fit in an unsigned"
+                        + " 32-bit int (0 to 4294967295)",
+                refusal(object, laidOut, "[1, -1]"));
     }
 
     /** The object's BTF as the loader lays it out, read back. */
@@ -72,8 +83,16 @@ class GlobalValuesTest {
     }
 
     private static String refusal(BpfObject object, Btf btf, String text) {
-        LoadException e = assertThrows(LoadException.class, () -> GlobalValues.apply(object.name(), btf, ".rodata",
-                new byte[12], ByteOrder.LITTLE_ENDIAN, Map.of("ssthresh_extra", text), new HashSet<>()));
+        LoadException e = assertThrows(
+                LoadException.class,
+                () -> GlobalValues.apply(
+                        object.name(),
+                        btf,
+                        ".rodata",
+                        new byte[12],
+                        ByteOrder.LITTLE_ENDIAN,
+                        Map.of("ssthresh_extra", text),
+                        new HashSet<>()));
         return e.getMessage().replace(Loaders.example("") + "/", "");
     }
 }

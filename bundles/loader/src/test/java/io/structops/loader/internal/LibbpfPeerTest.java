@@ -44,7 +44,9 @@ class LibbpfPeerTest {
     }
 
     private static String run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), "failed: " + cmd);
         return out;
@@ -63,8 +65,8 @@ class LibbpfPeerTest {
         BpfSyscalls real = new BpfSyscalls();
         Map<Integer, String> mapNames = new HashMap<>();
         Map<String, List<String>> programs = new TreeMap<>();
-        Bpf recording = (Bpf) Proxy.newProxyInstance(Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class},
-                (proxy, method, args) -> {
+        Bpf recording = (Bpf) Proxy.newProxyInstance(
+                Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class}, (proxy, method, args) -> {
                     if (method.getName().equals("progLoad")) {
                         Bpf.ProgLoad spec = (Bpf.ProgLoad) args[0];
                         programs.put(spec.name(), lines(spec.name(), spec.instructions(), mapNames));
@@ -80,16 +82,23 @@ class LibbpfPeerTest {
                         Bpf.MapInfo i = real.mapInfo((BpfFd) result);
                         // The template of a map of maps lives only while the outer map is made; libbpf's too.
                         if (!i.name().endsWith(".inner")) {
-                            programs.computeIfAbsent("map", k -> new ArrayList<>()).add("map " + i.name() + " "
-                                    + i.type() + " " + i.keySize() + " " + i.valueSize() + " " + i.maxEntries() + " "
-                                    + i.mapFlags() + " " + i.btfValueTypeId() + " " + i.btfVmlinuxValueTypeId());
+                            programs.computeIfAbsent("map", k -> new ArrayList<>())
+                                    .add("map " + i.name() + " "
+                                            + i.type() + " " + i.keySize() + " " + i.valueSize() + " " + i.maxEntries()
+                                            + " "
+                                            + i.mapFlags() + " " + i.btfValueTypeId() + " "
+                                            + i.btfVmlinuxValueTypeId());
                         }
                     }
                     return result;
                 });
         BtfReaderComponent btf = new BtfReaderComponent();
-        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(new BpfObjectReaderComponent(), btf,
-                KernelBtfSource.running(btf), new KernVdataBuilderComponent(), recording);
+        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(
+                new BpfObjectReaderComponent(),
+                btf,
+                KernelBtfSource.running(btf),
+                new KernVdataBuilderComponent(),
+                recording);
         try (LoadedObject o = loader.load(object, new LoadOptions(java.util.Set.of(), false))) {
             assertTrue(!refused, "the kernel took it");
             return programs;
@@ -126,11 +135,15 @@ class LibbpfPeerTest {
     @org.junit.jupiter.api.Test
     void kfuncCallsCarryTheKernelsBtfIds() throws Exception {
         Map<String, List<String>> ours = structops(Loaders.example("tcp_cc_kfunc.bpf.o"));
-        io.structops.btf.Btf vmlinux = KernelBtfSource.running(new BtfReaderComponent()).vmlinux();
-        int ssthresh = vmlinux.find("tcp_reno_ssthresh", io.structops.btf.BtfKind.FUNC).orElseThrow();
-        int congAvoid = vmlinux.find("tcp_reno_cong_avoid", io.structops.btf.BtfKind.FUNC).orElseThrow();
+        io.structops.btf.Btf vmlinux =
+                KernelBtfSource.running(new BtfReaderComponent()).vmlinux();
+        int ssthresh =
+                vmlinux.find("tcp_reno_ssthresh", io.structops.btf.BtfKind.FUNC).orElseThrow();
+        int congAvoid = vmlinux.find("tcp_reno_cong_avoid", io.structops.btf.BtfKind.FUNC)
+                .orElseThrow();
         // code 133 = BPF_JMP|BPF_CALL; src 2 = BPF_PSEUDO_KFUNC_CALL; imm = the kernel function's BTF id.
-        assertTrue(ours.get("kf_ssthresh").stream().anyMatch(l -> l.endsWith(" 133 0 2 0 " + ssthresh)),
+        assertTrue(
+                ours.get("kf_ssthresh").stream().anyMatch(l -> l.endsWith(" 133 0 2 0 " + ssthresh)),
                 ours.get("kf_ssthresh").toString());
         List<String> avoid = ours.get("kf_cong_avoid");
         assertTrue(avoid.stream().anyMatch(l -> l.endsWith(" 133 0 2 0 " + congAvoid)), avoid.toString());
@@ -147,26 +160,46 @@ class LibbpfPeerTest {
      */
     @org.junit.jupiter.api.Test
     void typedKsymsCarryTheKernelsBtfIds() throws Exception {
-        io.structops.btf.Btf vmlinux = KernelBtfSource.running(new BtfReaderComponent()).vmlinux();
-        int active = vmlinux.find("bpf_prog_active", io.structops.btf.BtfKind.VAR).orElseThrow();
-        boolean kallsymsAll = java.nio.file.Files.readString(Path.of("/proc/kallsyms")).contains(" bpf_prog_active");
-        List<String> init = structops(Loaders.example("tcp_cc_ksym.bpf.o"), !kallsymsAll).get("ks_init");
+        io.structops.btf.Btf vmlinux =
+                KernelBtfSource.running(new BtfReaderComponent()).vmlinux();
+        int active =
+                vmlinux.find("bpf_prog_active", io.structops.btf.BtfKind.VAR).orElseThrow();
+        boolean kallsymsAll =
+                java.nio.file.Files.readString(Path.of("/proc/kallsyms")).contains(" bpf_prog_active");
+        List<String> init =
+                structops(Loaders.example("tcp_cc_ksym.bpf.o"), !kallsymsAll).get("ks_init");
         // code 24 = ld_imm64; src 3 = BPF_PSEUDO_BTF_ID with the VAR's id; the weak variable no kernel has: plain 0.
         assertTrue(init.stream().anyMatch(l -> l.matches("ks_init \\d+ 24 \\d+ 3 0 " + active)), init.toString());
         assertTrue(init.stream().anyMatch(l -> l.matches("ks_init \\d+ 24 \\d+ 0 0 0")), init.toString());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp_cc_link.bpf.o", "tcp_cc_state.bpf.o", "dummy_ops.bpf.o", "tcp_cc_legacy.bpf.o",
-            "core_reads.bpf.o", "core_anon.bpf.o", "tcp_cc_loop.bpf.o", "tcp_cc_externs.bpf.o", "tcp_cc_maps.bpf.o",
-            "tcp_cc_tags.bpf.o", "tcp_cc_inner.bpf.o", "core_guarded.bpf.o",
-            "tcp_cc_sections.bpf.o", "tcp_cc_full.bpf.o", "tcp_cc_module.bpf.o"})
+    @ValueSource(
+            strings = {
+                "tcp_cc_link.bpf.o",
+                "tcp_cc_state.bpf.o",
+                "dummy_ops.bpf.o",
+                "tcp_cc_legacy.bpf.o",
+                "core_reads.bpf.o",
+                "core_anon.bpf.o",
+                "tcp_cc_loop.bpf.o",
+                "tcp_cc_externs.bpf.o",
+                "tcp_cc_maps.bpf.o",
+                "tcp_cc_tags.bpf.o",
+                "tcp_cc_inner.bpf.o",
+                "core_guarded.bpf.o",
+                "tcp_cc_sections.bpf.o",
+                "tcp_cc_full.bpf.o",
+                "tcp_cc_module.bpf.o"
+            })
     void relocatedInstructionsEqualLibbpfs(String name, @TempDir Path dir) throws Exception {
         Path object = Loaders.example(name);
         Map<String, List<String>> ours = structops(object);
         Map<String, List<String>> theirs = new TreeMap<>();
-        for (String line : run(List.of(helper(dir).toString(), object.toString())).lines().toList()) {
-            theirs.computeIfAbsent(line.substring(0, line.indexOf(' ')), k -> new ArrayList<>()).add(line);
+        for (String line :
+                run(List.of(helper(dir).toString(), object.toString())).lines().toList()) {
+            theirs.computeIfAbsent(line.substring(0, line.indexOf(' ')), k -> new ArrayList<>())
+                    .add(line);
         }
         assertEquals(theirs.keySet(), ours.keySet(), "the same programs are loaded");
         for (String prog : ours.keySet()) {

@@ -78,17 +78,20 @@ class LoadOnKernelTest {
         List<Integer> progsBefore = Loaders.BPF.ids(Bpf.ObjectType.PROG);
         // bpf_dummy_ops cannot be registered (the kernel uses it only for test runs): programs and map are made,
         // then the update is refused, and all of it must go.
-        LoadException e = assertThrows(LoadException.class,
+        LoadException e = assertThrows(
+                LoadException.class,
                 () -> Loaders.LOADER.load(Loaders.example("dummy_ops.bpf.o"), LoadOptions.defaults()));
         assertTrue(e.getMessage().contains("map structops_dummy: register: BPF_MAP_UPDATE_ELEM"), e.getMessage());
         assertGone(progsBefore, Bpf.ObjectType.PROG);
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
 
-        e = assertThrows(LoadException.class,
+        e = assertThrows(
+                LoadException.class,
                 () -> Loaders.LOADER.load(Loaders.example("no_such_ops.bpf.o"), LoadOptions.defaults()));
-        assertTrue(e.getMessage().contains("the kernel has no struct_ops type 'structops_no_such_ops'"),
-                e.getMessage());
-        e = assertThrows(LoadException.class,
+        assertTrue(
+                e.getMessage().contains("the kernel has no struct_ops type 'structops_no_such_ops'"), e.getMessage());
+        e = assertThrows(
+                LoadException.class,
                 () -> Loaders.LOADER.load(Loaders.example("tcp_cc_future.bpf.o"), LoadOptions.defaults()));
         assertTrue(e.getMessage().contains("member 'future_flags' is set"), e.getMessage());
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
@@ -103,7 +106,9 @@ class LoadOnKernelTest {
             try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, id).orElseThrow()) {
                 Bpf.MapInfo info = Loaders.BPF.mapInfo(fd);
                 if (info.name().equals(name)) {
-                    return Loaders.BPF.mapLookup(fd, new byte[4], info.valueSize()).orElseThrow();
+                    return Loaders.BPF
+                            .mapLookup(fd, new byte[4], info.valueSize())
+                            .orElseThrow();
                 }
             }
         }
@@ -114,24 +119,28 @@ class LoadOnKernelTest {
     void globalsAreSetBeforeTheProgramsAreVerified() throws Exception {
         int fds = Loaders.BPF.openDescriptorCount();
         List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
-        LoadOptions options = new LoadOptions(Set.of(), false, Map.of("window", "0x20", "generation", "0xffffffffffffffff"));
+        LoadOptions options =
+                new LoadOptions(Set.of(), false, Map.of("window", "0x20", "generation", "0xffffffffffffffff"));
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_state.bpf.o"), options)) {
-            ByteBuffer rodata = ByteBuffer.wrap(globalData(mapsBefore, "tcp_cc_s.rodata")).order(ByteOrder.nativeOrder());
+            ByteBuffer rodata =
+                    ByteBuffer.wrap(globalData(mapsBefore, "tcp_cc_s.rodata")).order(ByteOrder.nativeOrder());
             assertEquals(0x20, rodata.getInt(0), "const volatile u32 window");
-            ByteBuffer data = ByteBuffer.wrap(globalData(mapsBefore, "tcp_cc_s.data")).order(ByteOrder.nativeOrder());
+            ByteBuffer data =
+                    ByteBuffer.wrap(globalData(mapsBefore, "tcp_cc_s.data")).order(ByteOrder.nativeOrder());
             assertEquals(-1L, data.getLong(0), "u64 generation, all ones");
         }
         assertGone(mapsBefore, Bpf.ObjectType.MAP);
 
-        record Refusal(Map<String, String> globals, String message) {
-        }
+        record Refusal(Map<String, String> globals, String message) {}
         for (Refusal r : List.of(
                 new Refusal(Map.of("windw", "3"), "--set: no global variable windw; its globals are"),
                 new Refusal(Map.of("window", "4294967296"), "does not fit in an unsigned 32-bit int"),
                 new Refusal(Map.of("window", "-1"), "does not fit in an unsigned 32-bit int"),
                 new Refusal(Map.of("window", "ten"), "--set window=ten (.rodata): not a number"))) {
-            LoadException e = assertThrows(LoadException.class, () -> Loaders.LOADER.load(
-                    Loaders.example("tcp_cc_state.bpf.o"), new LoadOptions(Set.of(), false, r.globals())));
+            LoadException e = assertThrows(
+                    LoadException.class,
+                    () -> Loaders.LOADER.load(
+                            Loaders.example("tcp_cc_state.bpf.o"), new LoadOptions(Set.of(), false, r.globals())));
             assertTrue(e.getMessage().contains(r.message()), e.getMessage());
         }
         assertGone(mapsBefore, Bpf.ObjectType.MAP);
@@ -140,17 +149,21 @@ class LoadOnKernelTest {
 
     @Test
     void objectMapsNamesEveryMapTheLoadCreatedWithItsKernelId() throws Exception {
-        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_report.bpf.o"),
-                new LoadOptions(Set.of(), false))) {
+        try (LoadedObject o =
+                Loaders.LOADER.load(Loaders.example("tcp_cc_report.bpf.o"), new LoadOptions(Set.of(), false))) {
             Map<String, Integer> ids = o.objectMaps();
-            assertEquals(List.of("flow_stats", "counters", "cpu_acks", "cpu_flows", "recent", "events"),
-                    List.copyOf(ids.keySet()).subList(0, 6), "the .maps first, in the object's order: " + ids);
+            assertEquals(
+                    List.of("flow_stats", "counters", "cpu_acks", "cpu_flows", "recent", "events"),
+                    List.copyOf(ids.keySet()).subList(0, 6),
+                    "the .maps first, in the object's order: " + ids);
             assertTrue(ids.containsKey(".bss") && ids.containsKey("structops_report"), ids.toString());
             for (Map.Entry<String, Integer> e : ids.entrySet()) {
-                try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, e.getValue()).orElseThrow()) {
+                try (var fd =
+                        Loaders.BPF.fdById(Bpf.ObjectType.MAP, e.getValue()).orElseThrow()) {
                     String kernelName = Loaders.BPF.mapInfo(fd).name();
                     // A global data map's kernel name is prefixed with the object's; a long name is cut to 15.
-                    assertTrue(e.getKey().startsWith(kernelName) || kernelName.endsWith(e.getKey()),
+                    assertTrue(
+                            e.getKey().startsWith(kernelName) || kernelName.endsWith(e.getKey()),
                             e + " is " + kernelName);
                 }
             }
@@ -174,19 +187,22 @@ class LoadOnKernelTest {
                 Map.entry("pending", "queue 0 8 16 0"),
                 Map.entry("undo", "stack 0 4 8 0"),
                 Map.entry("seen", "bloom_filter 0 8 64 0")));
-        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_maps.bpf.o"),
-                new LoadOptions(Set.of(), false))) {
+        try (LoadedObject o =
+                Loaders.LOADER.load(Loaders.example("tcp_cc_maps.bpf.o"), new LoadOptions(Set.of(), false))) {
             // bpftool's text: "ID: TYPE  name NAME  flags 0xF" then "\tkey KB  value VB  max_entries N ...".
             Process p = new ProcessBuilder("bpftool", "map", "show").start();
             String shown = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertEquals(0, p.waitFor());
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d+): (.+?)\\s+name (\\S+)\\s+flags "
-                    + "0x([0-9a-f]+).*\\n\\s+key (\\d+)B\\s+value (\\d+)B\\s+max_entries (\\d+)").matcher(shown);
+                            + "0x([0-9a-f]+).*\\n\\s+key (\\d+)B\\s+value (\\d+)B\\s+max_entries (\\d+)")
+                    .matcher(shown);
             Map<String, String> created = new java.util.TreeMap<>();
             while (m.find()) {
                 if (!mapsBefore.contains(Integer.parseInt(m.group(1))) && declared.containsKey(m.group(3))) {
-                    created.put(m.group(3), m.group(2) + " " + m.group(5) + " " + m.group(6) + " " + m.group(7) + " "
-                            + Integer.parseInt(m.group(4), 16));
+                    created.put(
+                            m.group(3),
+                            m.group(2) + " " + m.group(5) + " " + m.group(6) + " " + m.group(7) + " "
+                                    + Integer.parseInt(m.group(4), 16));
                 }
             }
             assertEquals(declared, created, "as bpftool reads them from the kernel");
@@ -213,26 +229,31 @@ class LoadOnKernelTest {
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
         // The peer on the same kernel says which outcome is right.
         Process peer = new ProcessBuilder(LibbpfPeerTest.helper(dir).toString(), object.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String peerOutput = new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         boolean libbpfLoads = peer.waitFor() == 0;
         if (libbpfLoads) {
             assertEquals(null, refusal, "libbpf creates the arena: " + peerOutput);
             assertTrue(peerOutput.contains("map arena 33 0 0 4 1024 "), peerOutput);
         } else {
-            assertTrue(refusal != null && refusal.contains("map arena: create map: BPF_MAP_CREATE (map arena)"
-                    + " failed: E"), "libbpf is refused (" + peerOutput.strip() + "); structops: " + refusal);
+            assertTrue(
+                    refusal != null
+                            && refusal.contains("map arena: create map: BPF_MAP_CREATE (map arena)" + " failed: E"),
+                    "libbpf is refused (" + peerOutput.strip() + "); structops: " + refusal);
         }
-        System.out.println("arena: " + (libbpfLoads ? "created, as libbpf creates it" : "refused by this kernel, as"
-                + " libbpf is refused: " + refusal));
+        System.out.println("arena: "
+                + (libbpfLoads
+                        ? "created, as libbpf creates it"
+                        : "refused by this kernel, as" + " libbpf is refused: " + refusal));
     }
 
     @Test
     void mapOfMapsHoldsTheInnerMapsTheObjectNames() throws Exception {
         int fds = Loaders.BPF.openDescriptorCount();
         List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
-        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_inner.bpf.o"),
-                new LoadOptions(Set.of(), false))) {
+        try (LoadedObject o =
+                Loaders.LOADER.load(Loaders.example("tcp_cc_inner.bpf.o"), new LoadOptions(Set.of(), false))) {
             Map<String, Bpf.MapInfo> byName = new java.util.HashMap<>();
             for (int id : Loaders.BPF.ids(Bpf.ObjectType.MAP)) {
                 if (!mapsBefore.contains(id)) {
@@ -251,9 +272,13 @@ class LoadOnKernelTest {
             try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, outer.id()).orElseThrow()) {
                 // A map of maps answers a lookup with the inner map's id.
                 byte[] slot0 = Loaders.BPF.mapLookup(fd, new byte[4], 4).orElseThrow();
-                assertEquals(byName.get("window_a").id(),
+                assertEquals(
+                        byName.get("window_a").id(),
                         ByteBuffer.wrap(slot0).order(ByteOrder.nativeOrder()).getInt());
-                byte[] one = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(1).array();
+                byte[] one = ByteBuffer.allocate(4)
+                        .order(ByteOrder.nativeOrder())
+                        .putInt(1)
+                        .array();
                 assertTrue(Loaders.BPF.mapLookup(fd, one, 4).isEmpty(), "slot 1 was left empty");
             }
         }
@@ -269,26 +294,40 @@ class LoadOnKernelTest {
         LoadOptions fill = new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(), Set.of("windows"));
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_inner.bpf.o"), fill)) {
             Map<String, Integer> ids = o.objectMaps();
-            try (var fd = Loaders.BPF.fdById(Bpf.ObjectType.MAP, ids.get("windows")).orElseThrow()) {
-                byte[] one = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(1).array();
-                int slot0 = ByteBuffer.wrap(Loaders.BPF.mapLookup(fd, new byte[4], 4).orElseThrow())
-                        .order(ByteOrder.nativeOrder()).getInt();
+            try (var fd =
+                    Loaders.BPF.fdById(Bpf.ObjectType.MAP, ids.get("windows")).orElseThrow()) {
+                byte[] one = ByteBuffer.allocate(4)
+                        .order(ByteOrder.nativeOrder())
+                        .putInt(1)
+                        .array();
+                int slot0 = ByteBuffer.wrap(
+                                Loaders.BPF.mapLookup(fd, new byte[4], 4).orElseThrow())
+                        .order(ByteOrder.nativeOrder())
+                        .getInt();
                 int slot1 = ByteBuffer.wrap(Loaders.BPF.mapLookup(fd, one, 4).orElseThrow())
-                        .order(ByteOrder.nativeOrder()).getInt();
+                        .order(ByteOrder.nativeOrder())
+                        .getInt();
                 assertEquals(ids.get("window_a"), slot0, "the object's own initialiser");
                 assertFalse(ids.containsValue(slot1), "slot 1 holds a new map, none of the object's");
                 try (var inner = Loaders.BPF.fdById(Bpf.ObjectType.MAP, slot1).orElseThrow()) {
                     Bpf.MapInfo info = Loaders.BPF.mapInfo(inner);
-                    assertEquals(List.of(BpfConstants.MAP_TYPE_ARRAY, 1), List.of(info.type(), info.maxEntries()),
+                    assertEquals(
+                            List.of(BpfConstants.MAP_TYPE_ARRAY, 1),
+                            List.of(info.type(), info.maxEntries()),
                             "of the declared inner kind");
                 }
             }
         }
-        LoadException refused = assertThrows(LoadException.class, () -> Loaders.LOADER.load(
-                Loaders.example("tcp_cc_inner.bpf.o"), new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(),
-                        Set.of("window_a"))));
-        assertTrue(refused.getMessage().endsWith("tcp_cc_inner.bpf.o: fill window_a: the object has no array of maps"
-                + " (BPF_MAP_TYPE_ARRAY_OF_MAPS) of that name in .maps"), refused.getMessage());
+        LoadException refused = assertThrows(
+                LoadException.class,
+                () -> Loaders.LOADER.load(
+                        Loaders.example("tcp_cc_inner.bpf.o"),
+                        new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(), Set.of("window_a"))));
+        assertTrue(
+                refused.getMessage()
+                        .endsWith("tcp_cc_inner.bpf.o: fill window_a: the object has no array of maps"
+                                + " (BPF_MAP_TYPE_ARRAY_OF_MAPS) of that name in .maps"),
+                refused.getMessage());
         assertGone(mapsBefore, Bpf.ObjectType.MAP);
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
     }
@@ -300,8 +339,10 @@ class LoadOnKernelTest {
         LoadedObject old = Loaders.LOADER.load(Loaders.example("tcp_cc_link.bpf.o"), LoadOptions.defaults());
         int linkId = old.maps().get(0).linkId();
         // A failed swap (the verifier refuses the new object) leaves the old one attached as it was.
-        LoadException refused = assertThrows(LoadException.class, () -> Loaders.LOADER.swap(old, "structops_fixed",
-                Loaders.example("tcp_cc_reject.bpf.o"), LoadOptions.defaults()));
+        LoadException refused = assertThrows(
+                LoadException.class,
+                () -> Loaders.LOADER.swap(
+                        old, "structops_fixed", Loaders.example("tcp_cc_reject.bpf.o"), LoadOptions.defaults()));
         assertTrue(refused.getMessage().contains("BPF_PROG_LOAD"), refused.getMessage());
         assertTrue(registered("structops_fixed"));
         assertEquals(linkId, old.maps().get(0).linkId());
@@ -325,8 +366,8 @@ class LoadOnKernelTest {
         LoadedObject replacement;
         try {
             Thread.sleep(20);
-            replacement = Loaders.LOADER.swap(old, "structops_fixed", Loaders.example("tcp_cc_link_v2.bpf.o"),
-                    LoadOptions.defaults());
+            replacement = Loaders.LOADER.swap(
+                    old, "structops_fixed", Loaders.example("tcp_cc_link_v2.bpf.o"), LoadOptions.defaults());
             old.close();
             Thread.sleep(20);
         } finally {
@@ -352,14 +393,21 @@ class LoadOnKernelTest {
     @Test
     void onlyTheNamedStructOpsMapsAreCreated() throws Exception {
         List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
-        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_twice.bpf.o"),
-                LoadOptions.defaults().withOnly(Set.of("twice_b")))) {
-            assertEquals(List.of("twice_b"), o.maps().stream().map(LoadedMap::name).toList());
+        try (LoadedObject o = Loaders.LOADER.load(
+                Loaders.example("tcp_cc_twice.bpf.o"), LoadOptions.defaults().withOnly(Set.of("twice_b")))) {
+            assertEquals(
+                    List.of("twice_b"), o.maps().stream().map(LoadedMap::name).toList());
         }
-        LoadException e = assertThrows(LoadException.class, () -> Loaders.LOADER.load(
-                Loaders.example("tcp_cc_twice.bpf.o"), LoadOptions.defaults().withOnly(Set.of("twice_c"))));
-        assertTrue(e.getMessage().endsWith("--only twice_c: the object has no struct_ops map of that name (its maps:"
-                + " twice_a, twice_b)"), e.getMessage());
+        LoadException e = assertThrows(
+                LoadException.class,
+                () -> Loaders.LOADER.load(
+                        Loaders.example("tcp_cc_twice.bpf.o"),
+                        LoadOptions.defaults().withOnly(Set.of("twice_c"))));
+        assertTrue(
+                e.getMessage()
+                        .endsWith("--only twice_c: the object has no struct_ops map of that name (its maps:"
+                                + " twice_a, twice_b)"),
+                e.getMessage());
         assertGone(mapsBefore, Bpf.ObjectType.MAP);
     }
 
@@ -390,12 +438,14 @@ class LoadOnKernelTest {
 
     @Test
     void legacyMapLoadsWithoutRegistering() throws Exception {
-        try (LoadedObject o = Loaders.LOADER.load(Loaders.example("dummy_ops.bpf.o"),
-                new LoadOptions(java.util.Set.of(), false))) {
+        try (LoadedObject o =
+                Loaders.LOADER.load(Loaders.example("dummy_ops.bpf.o"), new LoadOptions(java.util.Set.of(), false))) {
             LoadedMap m = o.maps().get(0);
             assertEquals("bpf_dummy_ops", m.type());
             assertFalse(m.linkBased());
-            assertEquals(java.util.Set.of("test_1", "test_2", "test_sleepable"), m.programIds().keySet());
+            assertEquals(
+                    java.util.Set.of("test_1", "test_2", "test_sleepable"),
+                    m.programIds().keySet());
         }
     }
 }

@@ -11,11 +11,10 @@ import java.nio.file.Path;
 final class Loaders {
     static final BpfSyscalls BPF = new BpfSyscalls();
     static final BtfReaderComponent BTF = new BtfReaderComponent();
-    static final StructOpsLoaderComponent LOADER = new StructOpsLoaderComponent(new BpfObjectReaderComponent(), BTF,
-            KernelBtfSource.running(BTF), new KernVdataBuilderComponent(), BPF);
+    static final StructOpsLoaderComponent LOADER = new StructOpsLoaderComponent(
+            new BpfObjectReaderComponent(), BTF, KernelBtfSource.running(BTF), new KernVdataBuilderComponent(), BPF);
 
-    private Loaders() {
-    }
+    private Loaders() {}
 
     static Path example(String name) {
         return Path.of(System.getProperty("structops.examples"), name);

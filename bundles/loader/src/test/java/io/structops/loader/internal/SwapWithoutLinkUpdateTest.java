@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.structops.elf.internal.BpfObjectReaderComponent;
 import io.structops.kernel.btf.internal.KernelBtfSource;
 import io.structops.kernvdata.internal.KernVdataBuilderComponent;
-import io.structops.elf.internal.BpfObjectReaderComponent;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedObject;
@@ -36,12 +36,13 @@ class SwapWithoutLinkUpdateTest {
     /** The loader over the real backend, with {@code linkUpdate} refused and {@code linkCreate} failing from call N. */
     static StructOpsLoaderComponent loader(int failLinkCreateFrom) {
         AtomicInteger creates = new AtomicInteger();
-        Bpf bpf = (Bpf) Proxy.newProxyInstance(Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class},
-                (proxy, method, args) -> {
+        Bpf bpf = (Bpf) Proxy.newProxyInstance(
+                Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class}, (proxy, method, args) -> {
                     if (method.getName().equals("linkUpdate")) {
                         throw new BpfException(BpfCommand.LINK_UPDATE, Errno.EOPNOTSUPP, "injected", null);
                     }
-                    if (method.getName().equals("linkCreate") && failLinkCreateFrom > 0
+                    if (method.getName().equals("linkCreate")
+                            && failLinkCreateFrom > 0
                             && creates.incrementAndGet() == failLinkCreateFrom) {
                         throw new BpfException(BpfCommand.LINK_CREATE, Errno.EBUSY, "injected", null);
                     }
@@ -51,8 +52,12 @@ class SwapWithoutLinkUpdateTest {
                         throw e.getCause();
                     }
                 });
-        return new StructOpsLoaderComponent(new BpfObjectReaderComponent(), Loaders.BTF, KernelBtfSource.running(Loaders.BTF),
-                new KernVdataBuilderComponent(), bpf);
+        return new StructOpsLoaderComponent(
+                new BpfObjectReaderComponent(),
+                Loaders.BTF,
+                KernelBtfSource.running(Loaders.BTF),
+                new KernVdataBuilderComponent(),
+                bpf);
     }
 
     @Test
@@ -62,8 +67,8 @@ class SwapWithoutLinkUpdateTest {
         StructOpsLoaderComponent loader = loader(0);
         LoadedObject old = loader.load(Loaders.example("tcp_cc_link.bpf.o"), LoadOptions.defaults());
         int oldLink = old.maps().get(0).linkId();
-        LoadedObject replacement = loader.swap(old, "structops_fixed", Loaders.example("tcp_cc_link_v2.bpf.o"),
-                LoadOptions.defaults());
+        LoadedObject replacement =
+                loader.swap(old, "structops_fixed", Loaders.example("tcp_cc_link_v2.bpf.o"), LoadOptions.defaults());
         try {
             assertTrue(registered("structops_fixed"));
             assertTrue(replacement.swapGap("structops_fixed").isPresent(), "the gap is reported");
@@ -90,10 +95,14 @@ class SwapWithoutLinkUpdateTest {
         StructOpsLoaderComponent loader = loader(2);
         LoadedObject old = loader.load(Loaders.example("tcp_cc_link.bpf.o"), LoadOptions.defaults());
         try {
-            LoadException e = assertThrows(LoadException.class, () -> loader.swap(old, "structops_fixed",
-                    Loaders.example("tcp_cc_link_v2.bpf.o"), LoadOptions.defaults()));
-            assertTrue(e.getMessage().contains("cannot update tcp_congestion_ops in place")
-                    && e.getMessage().endsWith("the old map is attached again"), e.getMessage());
+            LoadException e = assertThrows(
+                    LoadException.class,
+                    () -> loader.swap(
+                            old, "structops_fixed", Loaders.example("tcp_cc_link_v2.bpf.o"), LoadOptions.defaults()));
+            assertTrue(
+                    e.getMessage().contains("cannot update tcp_congestion_ops in place")
+                            && e.getMessage().endsWith("the old map is attached again"),
+                    e.getMessage());
             assertTrue(registered("structops_fixed"), "the old map is attached again");
             assertTrue(old.maps().get(0).linkId() != 0);
         } finally {

@@ -24,10 +24,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** {@code structops:btf dump FILE [--format raw|c] [--type NAME]}. */
-@Component(service = BtfCommand.class, property = {
-        "osgi.command.scope=structops",
-        "osgi.command.function=btf"
-})
+@Component(
+        service = BtfCommand.class,
+        property = {"osgi.command.scope=structops", "osgi.command.function=btf"})
 public class BtfCommand {
 
     @Reference
@@ -36,19 +35,23 @@ public class BtfCommand {
     @Reference
     private BtfReader btfReader;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile KernelBtf kernel;
 
     @Descriptor("dump the BTF of an ELF object or a raw BTF file, as bpftool's raw format or as C")
     public void btf(
             @Descriptor("raw (bpftool's 'format raw', the default) or c")
-            @Parameter(names = "--format", absentValue = "raw") String format,
-            @Descriptor("only this type (and, for c, what it needs)")
-            @Parameter(names = "--type", absentValue = "") String type,
+                    @Parameter(names = "--format", absentValue = "raw")
+                    String format,
+            @Descriptor("only this type (and, for c, what it needs)") @Parameter(names = "--type", absentValue = "")
+                    String type,
             @Descriptor("dump") String action,
             @Descriptor("ELF object (.BTF section) or raw BTF file; /sys/kernel/btf/<module> is split on vmlinux")
-            String file) throws Exception {
+                    String file)
+            throws Exception {
         if (!action.equals("dump")) {
             throw new CommandFailure("unknown action '" + action + "'; the btf command knows 'dump'", null);
         }
@@ -58,7 +61,9 @@ public class BtfCommand {
         Btf btf = load(file);
         int[] ids;
         if (!type.isEmpty()) {
-            ids = Arrays.stream(btf.idsByName(type)).filter(id -> id >= btf.firstId()).toArray();
+            ids = Arrays.stream(btf.idsByName(type))
+                    .filter(id -> id >= btf.firstId())
+                    .toArray();
             if (ids.length == 0) {
                 throw new CommandFailure(file + ": no type named '" + type + "'", null);
             }
@@ -66,10 +71,13 @@ public class BtfCommand {
                 ids = new int[] {preferred(btf, ids)};
             }
         } else if (format.equals("c")) {
-            ids = IntStream.range(btf.firstId(), btf.typeCount()).filter(id -> switch (btf.kind(id)) {
-                case STRUCT, UNION, ENUM, ENUM64, TYPEDEF -> !btf.name(id).isEmpty();
-                default -> false;
-            }).toArray();
+            ids = IntStream.range(btf.firstId(), btf.typeCount())
+                    .filter(id -> switch (btf.kind(id)) {
+                        case STRUCT, UNION, ENUM, ENUM64, TYPEDEF ->
+                            !btf.name(id).isEmpty();
+                        default -> false;
+                    })
+                    .toArray();
         } else {
             ids = null;
         }
@@ -88,8 +96,7 @@ public class BtfCommand {
 
     /** For C, a name shared by several types means the struct/union/enum/typedef rather than a function. */
     private static int preferred(Btf btf, int[] ids) {
-        for (BtfKind k : new BtfKind[] {BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64,
-                BtfKind.TYPEDEF}) {
+        for (BtfKind k : new BtfKind[] {BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64, BtfKind.TYPEDEF}) {
             for (int id : ids) {
                 if (btf.kind(id) == k) {
                     return id;
@@ -114,8 +121,10 @@ public class BtfCommand {
         }
         if (bytes.length >= 4 && bytes[0] == 0x7f && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F') {
             BpfObject object = objects.read(file, bytes);
-            return btfReader.read(object).orElseThrow(() -> new CommandFailure(file + ": the object has no .BTF "
-                    + "section (compile with clang -g)", null));
+            return btfReader
+                    .read(object)
+                    .orElseThrow(() -> new CommandFailure(
+                            file + ": the object has no .BTF " + "section (compile with clang -g)", null));
         }
         Path abs = path.toAbsolutePath().normalize();
         if (abs.startsWith("/sys/kernel/btf") && !abs.getFileName().toString().equals("vmlinux")) {

@@ -152,7 +152,9 @@ public class CommandLineMain implements Callable<Integer> {
         if (args.get(0).equals("--no-shell") || args.get(0).equals("--deploy")) {
             return headless(args);
         }
-        if (args.get(0).startsWith("-") && !args.get(0).equals("--help") && !args.get(0).equals("-h")) {
+        if (args.get(0).startsWith("-")
+                && !args.get(0).equals("--help")
+                && !args.get(0).equals("-h")) {
             STDERR.println("structops: unknown option '" + args.get(0) + "'; 'structops help' lists the forms");
             return USAGE;
         }
@@ -287,12 +289,12 @@ public class CommandLineMain implements Callable<Integer> {
     private AutoCloseable commandSocket() {
         String path = context.getProperty(SOCKET_PROPERTY);
         if (path == null || path.isEmpty()) {
-            return () -> { };
+            return () -> {};
         }
         InputStream none = InputStream.nullInputStream();
-        Optional<CommandSocket> socket = CommandSocket.open(Path.of(path), (args, out, err) -> command(args, none,
-                out, err));
-        return socket.isPresent() ? socket.get() : () -> { };
+        Optional<CommandSocket> socket =
+                CommandSocket.open(Path.of(path), (args, out, err) -> command(args, none, out, err));
+        return socket.isPresent() ? socket.get() : () -> {};
     }
 
     /**
@@ -304,7 +306,8 @@ public class CommandLineMain implements Callable<Integer> {
         try {
             Object result = session.execute(line);
             if (result != null) {
-                String text = result instanceof CharSequence cs ? cs.toString()
+                String text = result instanceof CharSequence cs
+                        ? cs.toString()
                         : String.valueOf(session.format(result, Converter.INSPECT));
                 out.print(text.endsWith("\n") ? text : text + "\n");
             }
@@ -374,8 +377,8 @@ public class CommandLineMain implements Callable<Integer> {
             return false;
         }
         try {
-            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
-                    "(&(osgi.command.scope=" + SCOPE + ")(osgi.command.function=" + function + "))");
+            ServiceReference<?>[] refs = context.getServiceReferences(
+                    (String) null, "(&(osgi.command.scope=" + SCOPE + ")(osgi.command.function=" + function + "))");
             return refs != null && refs.length > 0;
         } catch (InvalidSyntaxException e) {
             return false;
@@ -385,8 +388,8 @@ public class CommandLineMain implements Callable<Integer> {
     private String usage() {
         TreeMap<String, String> commands = new TreeMap<>();
         try {
-            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
-                    "(osgi.command.scope=" + SCOPE + ")");
+            ServiceReference<?>[] refs =
+                    context.getServiceReferences((String) null, "(osgi.command.scope=" + SCOPE + ")");
             for (ServiceReference<?> ref : refs == null ? new ServiceReference<?>[0] : refs) {
                 Object f = ref.getProperty("osgi.command.function");
                 List<String> names = f instanceof String[] a ? Arrays.asList(a) : List.of(String.valueOf(f));

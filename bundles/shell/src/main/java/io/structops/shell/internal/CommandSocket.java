@@ -53,18 +53,19 @@ final class CommandSocket implements AutoCloseable {
     static Optional<CommandSocket> open(Path path, Runner runner) {
         try {
             Path dir = path.toAbsolutePath().getParent();
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-                    "rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             if (!Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))
-                    || Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).stream().anyMatch(p -> p.name()
-                            .startsWith("GROUP_WRITE") || p.name().startsWith("OTHERS_WRITE"))) {
-                LOG.warn("command socket: {} is not this user's own directory; one-shot commands run standalone",
-                        dir);
+                    || Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).stream()
+                            .anyMatch(p -> p.name().startsWith("GROUP_WRITE")
+                                    || p.name().startsWith("OTHERS_WRITE"))) {
+                LOG.warn("command socket: {} is not this user's own directory; one-shot commands run standalone", dir);
                 return Optional.empty();
             }
             if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
                 if (answers(path)) {
-                    LOG.warn("command socket: another structops service listens on {}; this one takes no commands",
+                    LOG.warn(
+                            "command socket: another structops service listens on {}; this one takes no commands",
                             path);
                     return Optional.empty();
                 }

@@ -10,10 +10,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /** {@code deployed}: the deploy directory's objects and what became of each. Present while the deploy bundle is. */
-@Component(service = DeployCommands.class, property = {
-        "osgi.command.scope=structops",
-        "osgi.command.function=deployed"
-})
+@Component(
+        service = DeployCommands.class,
+        property = {"osgi.command.scope=structops", "osgi.command.function=deployed"})
 public class DeployCommands {
     @Reference
     private DeployDirectory directory;
@@ -21,16 +20,21 @@ public class DeployCommands {
     @Descriptor("list the objects of the deploy directory: file, attached maps, and the outcome of the last attempt")
     public String deployed(
             @Descriptor("print JSON instead of a table")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json) {
         List<DeployedOut> out = new ArrayList<>();
         for (DeployDirectory.Deployment d : directory.deployments()) {
-            out.add(new DeployedOut(d.file().toString(), d.object().map(o -> o.maps().stream().map(LoadedMap::name)
-                    .toList()).orElse(List.of()), d.outcome(), d.attempts()));
+            out.add(new DeployedOut(
+                    d.file().toString(),
+                    d.object()
+                            .map(o -> o.maps().stream().map(LoadedMap::name).toList())
+                            .orElse(List.of()),
+                    d.outcome(),
+                    d.attempts()));
         }
         return json ? Json.write(out) : TextFormat.deployed(out);
     }
 
     /** One file of the deploy directory: the maps it attached, the outcome of its last attempt, how many so far. */
-    record DeployedOut(String file, List<String> maps, String outcome, int attempts) {
-    }
+    record DeployedOut(String file, List<String> maps, String outcome, int attempts) {}
 }

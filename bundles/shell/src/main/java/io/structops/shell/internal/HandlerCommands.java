@@ -15,13 +15,13 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /** {@code handlers}: which bundle handles which kernel struct now, and which attached maps it manages. */
-@Component(service = HandlerCommands.class, property = {
-        "osgi.command.scope=structops",
-        "osgi.command.function=handlers"
-})
+@Component(
+        service = HandlerCommands.class,
+        property = {"osgi.command.scope=structops", "osgi.command.function=handlers"})
 public class HandlerCommands {
     @Reference
     private StructOpsHandlers handlers;
+
     @Reference
     private StructOpsRegistry registry;
 
@@ -29,7 +29,8 @@ public class HandlerCommands {
             + " this runtime holds maps of but no handler handles are listed as unmanaged")
     public String handlers(
             @Descriptor("print JSON instead of a table")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json) {
         Map<String, List<String>> managed = new LinkedHashMap<>();
         for (LoadedObject o : registry.objects()) {
             for (LoadedMap m : o.maps()) {
@@ -41,13 +42,15 @@ public class HandlerCommands {
         List<HandlerOut> out = new ArrayList<>();
         for (String struct : structs) {
             var h = handlers.handlerFor(struct);
-            out.add(new HandlerOut(struct, h.map(StructOpsHandlers.Handler::bundle).orElse(null),
-                    h.map(StructOpsHandlers.Handler::version).orElse(null), managed.getOrDefault(struct, List.of())));
+            out.add(new HandlerOut(
+                    struct,
+                    h.map(StructOpsHandlers.Handler::bundle).orElse(null),
+                    h.map(StructOpsHandlers.Handler::version).orElse(null),
+                    managed.getOrDefault(struct, List.of())));
         }
         return json ? Json.write(out) : TextFormat.handlers(out);
     }
 
     /** One struct: its handler's bundle and version (null when unmanaged), and the attached maps of it. */
-    record HandlerOut(String struct, String bundle, String version, List<String> maps) {
-    }
+    record HandlerOut(String struct, String bundle, String version, List<String> maps) {}
 }

@@ -26,10 +26,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** {@code structops:inspect FILE [--json]}: what an object holds, read without privileges. */
-@Component(service = InspectCommand.class, property = {
-        "osgi.command.scope=structops",
-        "osgi.command.function=inspect"
-})
+@Component(
+        service = InspectCommand.class,
+        property = {"osgi.command.scope=structops", "osgi.command.function=inspect"})
 public class InspectCommand {
 
     @Reference
@@ -38,32 +37,39 @@ public class InspectCommand {
     @Reference
     private BtfReader btfReader;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile KernelBtf kernel;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile StructOpsLoader loader;
 
     /** Says what the kernel would make of each struct_ops variable, as a load matches it. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile KernVdataBuilder vdata;
 
     @Descriptor("show the programs, maps and struct_ops variables of a BPF object file")
     public String inspect(
             @Descriptor("print JSON instead of tables")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("BPF ELF object file (clang -target bpf)") String file) throws Exception {
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
+            @Descriptor("BPF ELF object file (clang -target bpf)") String file)
+            throws Exception {
         BpfObject object = read(reader, file);
         Map<String, StructOpsTypes.Description> types = new HashMap<>();
         Optional<Btf> btf = btfReader.read(object);
         if (btf.isPresent()) {
             KernelBtf k = kernel;
             for (StructOpsVariable v : object.structOps()) {
-                StructOpsTypes.describe(object, v, btf.get(), k, vdata)
-                        .ifPresent(d -> types.put(v.name(), d));
+                StructOpsTypes.describe(object, v, btf.get(), k, vdata).ifPresent(d -> types.put(v.name(), d));
             }
         }
         // Externs and CO-RE resolve against the running kernel; offline (no kernel BTF) they are listed unresolved.

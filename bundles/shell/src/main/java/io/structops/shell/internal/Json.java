@@ -14,8 +14,7 @@ import java.util.Optional;
  * result record and stays stable for scripts; a map keeps its iteration order.
  */
 final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     static String write(Object value) {
         StringBuilder sb = new StringBuilder();

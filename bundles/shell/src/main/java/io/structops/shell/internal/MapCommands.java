@@ -32,71 +32,80 @@ import org.osgi.service.component.annotations.Reference;
  * {@code maps}, {@code map dump|update|delete} and {@code stats}: an object's maps and programs from user space, with
  * bpftool's verbs. Keys and values are typed through the map's BTF, as bpftool's {@code formatted} output is.
  */
-@Component(service = MapCommands.class, property = {
-        "osgi.command.scope=structops",
-        "osgi.command.function=maps",
-        "osgi.command.function=map",
-        "osgi.command.function=stats",
-        "osgi.command.function=events"
-})
+@Component(
+        service = MapCommands.class,
+        property = {
+            "osgi.command.scope=structops",
+            "osgi.command.function=maps",
+            "osgi.command.function=map",
+            "osgi.command.function=stats",
+            "osgi.command.function=events"
+        })
 public class MapCommands {
 
     @Reference
     private KernelMaps maps;
+
     @Reference
     private KernelStructOps structOps;
+
     @Reference
     private KernelPrograms programs;
 
     /** {@code maps}' result. */
-    record MapList(List<Listed> maps) {
-    }
+    record MapList(List<Listed> maps) {}
 
     /** A map as {@code maps} lists it; key and value types are null when the map has no BTF for them. */
-    record Listed(int id, String name, String kind, String keyType, String valueType, int keySize, int valueSize,
-            int maxEntries) {
-    }
+    record Listed(
+            int id,
+            String name,
+            String kind,
+            String keyType,
+            String valueType,
+            int keySize,
+            int valueSize,
+            int maxEntries) {}
 
     /** {@code map dump}'s result. */
-    record MapDump(int id, String name, String kind, List<DumpedEntry> entries) {
-    }
+    record MapDump(int id, String name, String kind, List<DumpedEntry> entries) {}
 
     /** One entry, as bpftool's {@code formatted} shows it. */
     sealed interface DumpedEntry {
         Value key();
     }
 
-    record Entry(Value key, Value value) implements DumpedEntry {
-    }
+    record Entry(Value key, Value value) implements DumpedEntry {}
 
     /** A per-CPU map's entry: one value per possible CPU. */
-    record PerCpuEntry(Value key, List<CpuValue> values) implements DumpedEntry {
-    }
+    record PerCpuEntry(Value key, List<CpuValue> values) implements DumpedEntry {}
 
-    record CpuValue(int cpu, Value value) {
-    }
+    record CpuValue(int cpu, Value value) {}
 
     /** {@code stats}' result. */
-    record Stats(int id, String name, String type, long seconds, List<ProgramStats> programs) {
-    }
+    record Stats(int id, String name, String type, long seconds, List<ProgramStats> programs) {}
 
-    record ProgramStats(String member, int id, String name, long runs, long runTimeNs) {
-    }
+    record ProgramStats(String member, int id, String name, long runs, long runTimeNs) {}
 
     @Descriptor("list maps: every map in the kernel, or those of the object a struct_ops map came from (the maps"
             + " sharing its BTF)")
     public String maps(
             @Descriptor("print JSON instead of a table")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
             @Descriptor("a struct_ops map or any map, by name or id; all maps when left out")
-            @Parameter(names = "--of", absentValue = "") String of) throws Exception {
+                    @Parameter(names = "--of", absentValue = "")
+                    String of)
+            throws Exception {
         List<MapInfo> all = StructOpsCommands.kernel(maps::list);
         List<MapInfo> shown = all;
         if (!of.isEmpty()) {
             MapInfo target = StructOpsCommands.kernel(() -> maps.find(of));
             Set<Integer> used = usedBy(target);
-            shown = all.stream().filter(m -> m.id() == target.id() || used.contains(m.id())
-                    || target.btfId() != 0 && m.btfId() == target.btfId()).toList();
+            shown = all.stream()
+                    .filter(m -> m.id() == target.id()
+                            || used.contains(m.id())
+                            || target.btfId() != 0 && m.btfId() == target.btfId())
+                    .toList();
         }
         List<Listed> listed = new ArrayList<>();
         for (MapInfo m : shown) {
@@ -112,8 +121,8 @@ public class MapCommands {
         if (!target.kind().equals("struct_ops")) {
             return used;
         }
-        StructOpsValue v = StructOpsCommands.kernel(() -> structOps.value(structOps.find(Integer.toString(
-                target.id()))));
+        StructOpsValue v =
+                StructOpsCommands.kernel(() -> structOps.value(structOps.find(Integer.toString(target.id()))));
         v.programs().values().forEach(p -> used.addAll(p.mapIds()));
         return used;
     }
@@ -129,21 +138,31 @@ public class MapCommands {
                 // Gone meanwhile: listed without its types.
             }
         }
-        return new Listed(m.id(), m.name(), m.kind(), key.orElse(null), value.orElse(null), m.keySize(),
-                m.valueSize(), m.maxEntries());
+        return new Listed(
+                m.id(),
+                m.name(),
+                m.kind(),
+                key.orElse(null),
+                value.orElse(null),
+                m.keySize(),
+                m.valueSize(),
+                m.maxEntries());
     }
 
     @Descriptor("a map's entries (dump), or change one (update KEY VALUE, delete KEY); keys and values as JSON"
             + " for structs and arrays, numbers or enumerator names for scalars, strings for char arrays")
     public String map(
             @Descriptor("print JSON instead of a table")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
             @Descriptor("for update: any (create or replace, the default), noexist (create only), exist (replace"
-                    + " only)")
-            @Parameter(names = "--flag", absentValue = "any") String flag,
+                            + " only)")
+                    @Parameter(names = "--flag", absentValue = "any")
+                    String flag,
             @Descriptor("dump, update or delete") String verb,
             @Descriptor("map name or id") String nameOrId,
-            @Descriptor("the key (update, delete) and the value (update)") String... args) throws Exception {
+            @Descriptor("the key (update, delete) and the value (update)") String... args)
+            throws Exception {
         MapInfo info = StructOpsCommands.kernel(() -> maps.find(nameOrId));
         try (KernelMap map = StructOpsCommands.kernel(() -> maps.open(info.id()))) {
             return switch (verb) {
@@ -181,11 +200,15 @@ public class MapCommands {
 
     private static void expectArgs(String verb, String[] args, int n) throws CommandFailure {
         if (args.length != n) {
-            throw new CommandFailure("map " + verb + " takes " + switch (verb) {
-                case "update" -> "KEY VALUE";
-                case "delete" -> "KEY";
-                default -> "no more than the map";
-            } + " after the map", null);
+            throw new CommandFailure(
+                    "map " + verb + " takes "
+                            + switch (verb) {
+                                case "update" -> "KEY VALUE";
+                                case "delete" -> "KEY";
+                                default -> "no more than the map";
+                            }
+                            + " after the map",
+                    null);
         }
     }
 
@@ -219,10 +242,11 @@ public class MapCommands {
             + " statistics are on only during it)")
     public String stats(
             @Descriptor("print JSON instead of a table")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("the window, in seconds")
-            @Parameter(names = "--for", absentValue = "1") long seconds,
-            @Descriptor("struct_ops map name or id") String nameOrId) throws Exception {
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
+            @Descriptor("the window, in seconds") @Parameter(names = "--for", absentValue = "1") long seconds,
+            @Descriptor("struct_ops map name or id") String nameOrId)
+            throws Exception {
         if (seconds < 0 || seconds > 3600) {
             throw new CommandFailure("--for " + seconds + ": between 0 and 3600 seconds", null);
         }
@@ -247,15 +271,20 @@ public class MapCommands {
             + " records or Ctrl-C")
     public String events(
             @Descriptor("print one JSON object per line")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
             @Descriptor("type the records as this struct of the object that made the ring buffer; raw bytes when"
-                    + " left out")
-            @Parameter(names = "--type", absentValue = "") String type,
+                            + " left out")
+                    @Parameter(names = "--type", absentValue = "")
+                    String type,
             @Descriptor("stop after this many records; 0 follows until interrupted")
-            @Parameter(names = "--count", absentValue = "0") long count,
+                    @Parameter(names = "--count", absentValue = "0")
+                    long count,
             @Descriptor("stop after this many seconds; 0 waits as long as it takes")
-            @Parameter(names = "--for", absentValue = "0") long seconds,
-            @Descriptor("ring buffer name or id") String nameOrId) throws Exception {
+                    @Parameter(names = "--for", absentValue = "0")
+                    long seconds,
+            @Descriptor("ring buffer name or id") String nameOrId)
+            throws Exception {
         MapInfo info = StructOpsCommands.kernel(() -> maps.find(nameOrId));
         Function<byte[], Value> typed = recordType(info, type);
         long deadline = seconds == 0 ? Long.MAX_VALUE : System.nanoTime() + seconds * 1_000_000_000L;
@@ -263,7 +292,8 @@ public class MapCommands {
         PrintStream out = System.out;
         try (RingBuffer ring = StructOpsCommands.kernel(() -> maps.ringBuffer(info.id()))) {
             long nextCheck = System.nanoTime();
-            while ((count == 0 || seen[0] < count) && System.nanoTime() < deadline
+            while ((count == 0 || seen[0] < count)
+                    && System.nanoTime() < deadline
                     && !Thread.currentThread().isInterrupted()) {
                 int n = StructOpsCommands.kernel(() -> ring.poll(Duration.ofMillis(200), record -> {
                     if (count == 0 || seen[0] < count) {
@@ -276,8 +306,10 @@ public class MapCommands {
                 if (n == 0 && System.nanoTime() - nextCheck > 0) {
                     nextCheck = System.nanoTime() + 1_000_000_000L;
                     if (!StructOpsCommands.kernel(ring::hasProducers)) {
-                        throw new CommandFailure(info.name() + ": no program uses the ring buffer any more (its"
-                                + " object was unloaded); " + seen[0] + " records", null);
+                        throw new CommandFailure(
+                                info.name() + ": no program uses the ring buffer any more (its"
+                                        + " object was unloaded); " + seen[0] + " records",
+                                null);
                     }
                 }
             }
@@ -293,8 +325,10 @@ public class MapCommands {
         if (type.isEmpty()) {
             return Value.Raw::new;
         }
-        Btf btf = StructOpsCommands.kernel(() -> maps.objectBtf(info.id())).orElseThrow(() -> new CommandFailure(
-                "ring buffer " + info.name() + ": no BTF of the object that made it (no program uses it)", null));
+        Btf btf = StructOpsCommands.kernel(() -> maps.objectBtf(info.id()))
+                .orElseThrow(() -> new CommandFailure(
+                        "ring buffer " + info.name() + ": no BTF of the object that made it (no program uses it)",
+                        null));
         String name = type.startsWith("struct ") ? type.substring("struct ".length()) : type;
         OptionalInt id = btf.find(name, BtfKind.STRUCT);
         if (id.isEmpty()) {

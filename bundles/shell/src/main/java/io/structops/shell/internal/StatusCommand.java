@@ -16,35 +16,41 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /** {@code structops:status [--json]}: what this kernel and this process can do. */
-@Component(service = StatusCommand.class, property = {
-        "osgi.command.scope=structops",
-        "osgi.command.function=status"
-})
+@Component(
+        service = StatusCommand.class,
+        property = {"osgi.command.scope=structops", "osgi.command.function=status"})
 public class StatusCommand {
     /** Capability bits from linux/capability.h. */
-    static final Map<String, Integer> CAPABILITIES = Map.of("CAP_NET_ADMIN", 12, "CAP_SYS_ADMIN", 21,
-            "CAP_PERFMON", 38, "CAP_BPF", 39);
+    static final Map<String, Integer> CAPABILITIES =
+            Map.of("CAP_NET_ADMIN", 12, "CAP_SYS_ADMIN", 21, "CAP_PERFMON", 38, "CAP_BPF", 39);
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+    @Reference(
+            cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile KernelBtf kernel;
 
     @Descriptor("show the kernel release, its BTF, the struct_ops types it offers and the privileges held")
     public String status(
             @Descriptor("print JSON instead of text")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json) {
         Status status = collect();
         return json ? Json.write(status) : TextFormat.status(status);
     }
 
     /** {@code status}' result. */
-    record Status(String kernel, boolean btf, String btfSource, List<TypeOut> structOpsTypes, String structOpsError,
-            String schedExt, Map<String, Boolean> capabilities) {
-    }
+    record Status(
+            String kernel,
+            boolean btf,
+            String btfSource,
+            List<TypeOut> structOpsTypes,
+            String structOpsError,
+            String schedExt,
+            Map<String, Boolean> capabilities) {}
 
     /** A struct_ops type the kernel offers. */
-    record TypeOut(String name, String module, long valueSize) {
-    }
+    record TypeOut(String name, String module, long valueSize) {}
 
     Status collect() {
         KernelBtf k = kernel;
@@ -54,15 +60,23 @@ public class StatusCommand {
             error = "no kernel BTF provider";
         } else {
             try {
-                types = k.structOpsTypes().stream().map(t -> new TypeOut(t.name(), t.module(), t.valueSize()))
+                types = k.structOpsTypes().stream()
+                        .map(t -> new TypeOut(t.name(), t.module(), t.valueSize()))
                         .toList();
             } catch (Exception e) {
                 error = CommandLineMain.oneLine(e);
             }
         }
-        return new Status(read(Path.of("/proc/sys/kernel/osrelease")), Files.exists(Path.of("/sys/kernel/btf/vmlinux")),
-                k == null ? null : k.source(), types, error, Files.isDirectory(Path.of("/sys/kernel/sched_ext"))
-                        ? read(Path.of("/sys/kernel/sched_ext/state")) : null, capabilities());
+        return new Status(
+                read(Path.of("/proc/sys/kernel/osrelease")),
+                Files.exists(Path.of("/sys/kernel/btf/vmlinux")),
+                k == null ? null : k.source(),
+                types,
+                error,
+                Files.isDirectory(Path.of("/sys/kernel/sched_ext"))
+                        ? read(Path.of("/sys/kernel/sched_ext/state"))
+                        : null,
+                capabilities());
     }
 
     static Map<String, Boolean> capabilities() {

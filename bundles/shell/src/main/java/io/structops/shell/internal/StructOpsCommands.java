@@ -31,21 +31,26 @@ import org.osgi.service.component.annotations.Reference;
  * {@code load}, {@code list}, {@code dump} and {@code unload}: struct_ops in the kernel, with the contract of
  * {@code bpftool struct_ops}.
  */
-@Component(service = StructOpsCommands.class, property = {
-        "osgi.command.scope=structops",
-        "osgi.command.function=load",
-        "osgi.command.function=swap",
-        "osgi.command.function=list",
-        "osgi.command.function=dump",
-        "osgi.command.function=unload"
-})
+@Component(
+        service = StructOpsCommands.class,
+        property = {
+            "osgi.command.scope=structops",
+            "osgi.command.function=load",
+            "osgi.command.function=swap",
+            "osgi.command.function=list",
+            "osgi.command.function=dump",
+            "osgi.command.function=unload"
+        })
 public class StructOpsCommands {
     @Reference
     private StructOpsLoader loader;
+
     @Reference
     private StructOpsRegistry registry;
+
     @Reference
     private StructOpsHandlers handlers;
+
     @Reference
     private KernelStructOps structOps;
 
@@ -116,23 +121,31 @@ public class StructOpsCommands {
     @Descriptor("load and attach every struct_ops map of a BPF object")
     public String load(
             @Descriptor("pin each link in this directory (on a bpffs) so that it outlives the runtime")
-            @Parameter(names = "--pin", absentValue = "") String pin,
+                    @Parameter(names = "--pin", absentValue = "")
+                    String pin,
             @Descriptor("create this optional (?-section) struct_ops map too; comma-separated names")
-            @Parameter(names = "--optional", absentValue = "") String optional,
+                    @Parameter(names = "--optional", absentValue = "")
+                    String optional,
             @Descriptor("create only these struct_ops maps of the object, no others; comma-separated names")
-            @Parameter(names = "--only", absentValue = "") String only,
+                    @Parameter(names = "--only", absentValue = "")
+                    String only,
             @Descriptor("initial values of global variables, typed through BTF: NAME=VALUE[,NAME=VALUE...], an"
-                    + " array as [V,V,...]")
-            @Parameter(names = "--set", absentValue = "") String set,
+                            + " array as [V,V,...]")
+                    @Parameter(names = "--set", absentValue = "")
+                    String set,
             @Descriptor("element counts of global arrays at the end of their section (scx's RESIZABLE_ARRAY), or"
-                    + " max_entries of maps: NAME=COUNT[,...], COUNT a number or 'cpus' (the possible CPUs)")
-            @Parameter(names = "--resize", absentValue = "") String resize,
+                            + " max_entries of maps: NAME=COUNT[,...], COUNT a number or 'cpus' (the possible CPUs)")
+                    @Parameter(names = "--resize", absentValue = "")
+                    String resize,
             @Descriptor("arrays of maps whose every slot gets a new, empty inner map of the declared type, as a"
-                    + " scheduler's userspace fills one; comma-separated names")
-            @Parameter(names = "--fill", absentValue = "") String fill,
+                            + " scheduler's userspace fills one; comma-separated names")
+                    @Parameter(names = "--fill", absentValue = "")
+                    String fill,
             @Descriptor("print JSON instead of text")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("BPF ELF object file") String file) throws Exception {
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
+            @Descriptor("BPF ELF object file") String file)
+            throws Exception {
         Path path = Path.of(file);
         if (!Files.exists(path)) {
             throw new CommandFailure(file + ": no such file", null);
@@ -149,8 +162,15 @@ public class StructOpsCommands {
         }
         LoadedObject loaded;
         try {
-            loaded = loader.load(path, new LoadOptions(optionalMaps, true, globals, names(file, "--only", only),
-                    arrays, names(file, "--fill", fill)));
+            loaded = loader.load(
+                    path,
+                    new LoadOptions(
+                            optionalMaps,
+                            true,
+                            globals,
+                            names(file, "--only", only),
+                            arrays,
+                            names(file, "--fill", fill)));
         } catch (LoadException e) {
             if (!e.log().isEmpty()) {
                 System.err.println(e.log());
@@ -168,8 +188,14 @@ public class StructOpsCommands {
         registry.add(loaded);
         List<LoadedOut> maps = new ArrayList<>();
         for (LoadedMap m : loaded.maps()) {
-            maps.add(new LoadedOut(m.name(), m.type(), m.mapId(), m.linkId() == 0 ? null : m.linkId(),
-                    !pin.isEmpty() && m.linkBased() ? Path.of(pin).resolve(m.name()).toString() : null,
+            maps.add(new LoadedOut(
+                    m.name(),
+                    m.type(),
+                    m.mapId(),
+                    m.linkId() == 0 ? null : m.linkId(),
+                    !pin.isEmpty() && m.linkBased()
+                            ? Path.of(pin).resolve(m.name()).toString()
+                            : null,
                     m.programIds()));
         }
         Load result = new Load(file, maps);
@@ -177,42 +203,47 @@ public class StructOpsCommands {
     }
 
     /** {@code load}'s result. */
-    record Load(String object, List<LoadedOut> maps) {
-    }
+    record Load(String object, List<LoadedOut> maps) {}
 
     /** A map {@code load} attached. */
-    record LoadedOut(String name, String type, int mapId, Integer linkId, String pinned,
-            Map<String, Integer> programs) {
-    }
+    record LoadedOut(
+            String name, String type, int mapId, Integer linkId, String pinned, Map<String, Integer> programs) {}
 
     /** {@code swap}'s result. */
-    record Swapped(String name, String type, int linkId, Side previous, Side current, long gapMicros,
-            long tookMicros) {
-    }
+    record Swapped(
+            String name, String type, int linkId, Side previous, Side current, long gapMicros, long tookMicros) {}
 
     /** One side of a swap: the object and its map. */
-    record Side(String object, int mapId) {
-    }
+    record Side(String object, int mapId) {}
 
     @Descriptor("replace an attached struct_ops map with the same-named one of another object, with no moment in"
             + " which neither is attached (BPF_LINK_UPDATE); if the new one fails to load, the old one stays")
     public String swap(
             @Descriptor("initial values of global variables of the new object: NAME=VALUE[,NAME=VALUE...]")
-            @Parameter(names = "--set", absentValue = "") String set,
+                    @Parameter(names = "--set", absentValue = "")
+                    String set,
             @Descriptor("print JSON instead of text")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
             @Descriptor("name or id of the attached map to replace") String nameOrId,
             @Descriptor("BPF ELF object file holding the replacement: its map of the same name, or its only one")
-            String file) throws Exception {
+                    String file)
+            throws Exception {
         Path path = Path.of(file);
         if (!Files.exists(path)) {
             throw new CommandFailure(file + ": no such file", null);
         }
-        LoadedObject current = registry.owner(nameOrId).orElseThrow(() -> new CommandFailure("no struct_ops map"
-                + " named or numbered '" + nameOrId + "' is held by this runtime; swap replaces maps it loaded (in"
-                + " the shell or from the deploy directory)", null));
+        LoadedObject current = registry.owner(nameOrId)
+                .orElseThrow(() -> new CommandFailure(
+                        "no struct_ops map"
+                                + " named or numbered '" + nameOrId
+                                + "' is held by this runtime; swap replaces maps it loaded (in"
+                                + " the shell or from the deploy directory)",
+                        null));
         LoadedMap old = current.maps().stream()
-                .filter(m -> m.name().equals(nameOrId) || Integer.toString(m.mapId()).equals(nameOrId)).findFirst()
+                .filter(m ->
+                        m.name().equals(nameOrId) || Integer.toString(m.mapId()).equals(nameOrId))
+                .findFirst()
                 .orElseThrow();
         long started = System.nanoTime();
         LoadedObject replacement;
@@ -222,31 +253,44 @@ public class StructOpsCommands {
             if (!e.log().isEmpty()) {
                 System.err.println(e.log());
             }
-            throw new CommandFailure(e.getMessage() + " (" + old.name() + " from " + current.name()
-                    + " stays attached)", e);
+            throw new CommandFailure(
+                    e.getMessage() + " (" + old.name() + " from " + current.name() + " stays attached)", e);
         }
         long micros = (System.nanoTime() - started) / 1000;
         registry.replace(current, replacement);
-        LoadedMap now = replacement.maps().stream().filter(m -> m.linkId() == old.linkId()).findFirst()
-                .or(() -> replacement.maps().stream().filter(LoadedMap::linkBased).findFirst()).orElseThrow();
+        LoadedMap now = replacement.maps().stream()
+                .filter(m -> m.linkId() == old.linkId())
+                .findFirst()
+                .or(() ->
+                        replacement.maps().stream().filter(LoadedMap::linkBased).findFirst())
+                .orElseThrow();
         Optional<Duration> gap = replacement.swapGap(now.name());
-        Swapped result = new Swapped(now.name(), now.type(), now.linkId(), new Side(current.name(), old.mapId()),
-                new Side(replacement.name(), now.mapId()), gap.map(d -> d.toNanos() / 1000).orElse(0L), micros);
+        Swapped result = new Swapped(
+                now.name(),
+                now.type(),
+                now.linkId(),
+                new Side(current.name(), old.mapId()),
+                new Side(replacement.name(), now.mapId()),
+                gap.map(d -> d.toNanos() / 1000).orElse(0L),
+                micros);
         return json ? Json.write(result) : TextFormat.swap(result, gap.isPresent());
     }
 
     /** Who manages an owned map now: the handler's bundle and version. */
-    record HandlerRef(String bundle, String version) {
-    }
+    record HandlerRef(String bundle, String version) {}
 
     /** One line of {@code list}: a struct_ops map in the kernel, and for one this runtime holds, who manages it. */
-    record Listed(int id, String name, String type, Integer linkId, boolean owned, HandlerRef handler,
-            Map<String, Object> status) {
-    }
+    record Listed(
+            int id,
+            String name,
+            String type,
+            Integer linkId,
+            boolean owned,
+            HandlerRef handler,
+            Map<String, Object> status) {}
 
     /** {@code dump}'s result: a struct_ops map's value as the kernel holds it. */
-    record Dumped(int id, String name, String type, String state, Map<String, Object> members) {
-    }
+    record Dumped(int id, String name, String type, String state, Map<String, Object> members) {}
 
     private boolean owned(StructOpsMap m) {
         return registry.owner(Integer.toString(m.id())).isPresent();
@@ -269,14 +313,21 @@ public class StructOpsCommands {
     private Listed listed(StructOpsMap m) {
         boolean owned = owned(m);
         Optional<StructOpsHandlers.Handler> h = owned ? handlers.handlerFor(m.struct()) : Optional.empty();
-        return new Listed(m.id(), m.name(), m.struct(), m.linkId() == 0 ? null : m.linkId(), owned,
-                h.map(x -> new HandlerRef(x.bundle(), x.version())).orElse(null), owned ? statusOf(m) : null);
+        return new Listed(
+                m.id(),
+                m.name(),
+                m.struct(),
+                m.linkId() == 0 ? null : m.linkId(),
+                owned,
+                h.map(x -> new HandlerRef(x.bundle(), x.version())).orElse(null),
+                owned ? statusOf(m) : null);
     }
 
     @Descriptor("list every struct_ops map in the kernel")
     public String list(
             @Descriptor("print JSON instead of a table")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json)
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json)
             throws Exception {
         List<Listed> maps = new ArrayList<>();
         for (StructOpsMap m : kernel(structOps::list)) {
@@ -302,8 +353,10 @@ public class StructOpsCommands {
     @Descriptor("show the kernel's view of a struct_ops map's value, through BTF")
     public String dump(
             @Descriptor("print JSON instead of text")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("map name or id") String nameOrId) throws Exception {
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
+            @Descriptor("map name or id") String nameOrId)
+            throws Exception {
         StructOpsValue v = kernel(() -> structOps.value(structOps.find(nameOrId)));
         Map<String, Object> members = new LinkedHashMap<>();
         v.programs().forEach((member, p) -> members.put(member, p.name() + " (prog id " + p.id() + ")"));

@@ -22,37 +22,35 @@ import java.util.Optional;
  * BTF is at hand) would make of them.
  */
 final class StructOpsTypes {
-    private StructOpsTypes() {
-    }
+    private StructOpsTypes() {}
 
     /** One initialised member: a function pointer bound to a program, or data with its value. */
-    record Member(String name, long offset, boolean function, String program, String value, long size) {
-    }
+    record Member(String name, long offset, boolean function, String program, String value, long size) {}
 
     /** What the kernel offers for the variable's type. */
-    record KernelView(boolean offered, String module, List<String> rejected, List<String> ignored) {
-    }
+    record KernelView(boolean offered, String module, List<String> rejected, List<String> ignored) {}
 
-    record Description(String type, List<Member> members, KernelView kernel) {
-    }
+    record Description(String type, List<Member> members, KernelView kernel) {}
 
-    static Optional<Description> describe(BpfObject object, StructOpsVariable v, Btf btf, KernelBtf kernel,
-            KernVdataBuilder vdata) throws BtfException {
+    static Optional<Description> describe(
+            BpfObject object, StructOpsVariable v, Btf btf, KernelBtf kernel, KernVdataBuilder vdata)
+            throws BtfException {
         Optional<Integer> typeId = variableType(v, btf);
         if (typeId.isEmpty()) {
             return Optional.empty();
         }
         int id = btf.resolve(typeId.get());
         if (btf.kind(id) != BtfKind.STRUCT) {
-            throw new BtfException(btf.source(), id, "struct_ops variable '" + v.name() + "' is a " + btf.kind(id)
-                    + ", not a struct");
+            throw new BtfException(
+                    btf.source(), id, "struct_ops variable '" + v.name() + "' is a " + btf.kind(id) + ", not a struct");
         }
         String type = BtfNames.withoutFlavour(btf.name(id));
         byte[] value = v.initialValue();
         List<Member> members = new ArrayList<>();
         for (BtfType.Member m : btf.members(id)) {
             long off = m.byteOffset();
-            Optional<StructOpsSlot> slot = v.slots().stream().filter(s -> s.offset() == off).findFirst();
+            Optional<StructOpsSlot> slot =
+                    v.slots().stream().filter(s -> s.offset() == off).findFirst();
             if (slot.isPresent() && btf.isFunctionPointer(m.type())) {
                 members.add(new Member(m.name(), off, true, slot.get().program().name(), null, 8));
                 continue;
@@ -64,8 +62,13 @@ final class StructOpsTypes {
             if (off + size > value.length || BtfValues.isZero(value, (int) off, (int) size)) {
                 continue;
             }
-            members.add(new Member(m.name(), off, false, null, Values.text(BtfValues.decode(btf, m.type(), value,
-                    (int) off, (int) size)), size));
+            members.add(new Member(
+                    m.name(),
+                    off,
+                    false,
+                    null,
+                    Values.text(BtfValues.decode(btf, m.type(), value, (int) off, (int) size)),
+                    size));
         }
         return Optional.of(new Description(type, members, kernelView(object, v, btf, kernel, vdata)));
     }
@@ -74,8 +77,8 @@ final class StructOpsTypes {
      * What the running kernel would make of the variable, as kern_vdata matches it when loading: null without the
      * kernel's BTF or the builder.
      */
-    private static KernelView kernelView(BpfObject object, StructOpsVariable v, Btf btf, KernelBtf kernel,
-            KernVdataBuilder vdata) {
+    private static KernelView kernelView(
+            BpfObject object, StructOpsVariable v, Btf btf, KernelBtf kernel, KernVdataBuilder vdata) {
         if (kernel == null || vdata == null) {
             return null;
         }
@@ -95,5 +98,4 @@ final class StructOpsTypes {
         }
         return Optional.empty();
     }
-
 }

@@ -20,8 +20,7 @@ final class TerminationSignals implements AutoCloseable {
     private final List<Signal> signals = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
 
-    private TerminationSignals() {
-    }
+    private TerminationSignals() {}
 
     /** Runs {@code stop} on the first of the signals; returns a handle that restores the JVM's handlers. */
     static AutoCloseable install(Runnable stop) {
@@ -30,7 +29,8 @@ final class TerminationSignals implements AutoCloseable {
             for (String name : NAMES) {
                 Signal s = new Signal(name);
                 SignalHandler old = Signal.handle(s, sig -> {
-                    LOG.info("SIG{} received; stopping: what the runtime attached is detached unless pinned",
+                    LOG.info(
+                            "SIG{} received; stopping: what the runtime attached is detached unless pinned",
                             sig.getName());
                     Thread.ofPlatform().name("structops-stop").start(stop);
                 });

@@ -14,8 +14,7 @@ final class Values {
     /** Arrays longer than this are shown by their first elements and a count, as a table cell must stay readable. */
     static final int MAX_ELEMENTS = 256;
 
-    private Values() {
-    }
+    private Values() {}
 
     /** Integers as numbers, enums by enumerator, text quoted, structs as {@code {a: 1, b: 2}}, bytes as hex. */
     static String text(Value v) {

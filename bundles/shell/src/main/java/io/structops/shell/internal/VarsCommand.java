@@ -16,22 +16,24 @@ import org.osgi.service.component.annotations.Reference;
  * and named through the BTF the kernel holds for them. NAME|ID is a struct_ops map (all the globals of the object
  * it came from) or one global data map.
  */
-@Component(service = VarsCommand.class, property = {
-        "osgi.command.scope=structops",
-        "osgi.command.function=vars"
-})
+@Component(
+        service = VarsCommand.class,
+        property = {"osgi.command.scope=structops", "osgi.command.function=vars"})
 public class VarsCommand {
 
     @Reference
     private KernelMaps maps;
+
     @Reference
     private KernelStructOps structOps;
 
     @Descriptor("show the running values of an object's global variables (.data, .rodata, .bss)")
     public String vars(
             @Descriptor("print JSON instead of a table")
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("struct_ops map or global data map, by name or id") String nameOrId) throws Exception {
+                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
+                    boolean json,
+            @Descriptor("struct_ops map or global data map, by name or id") String nameOrId)
+            throws Exception {
         MapInfo target = StructOpsCommands.kernel(() -> maps.find(nameOrId));
         Map<String, Map<String, Value>> globals = StructOpsCommands.kernel(() -> structOps.globals(target));
         if (json) {

@@ -21,7 +21,8 @@ class CommandLineTest {
         assertEquals(List.of("a=1", "pair_cpu=[1,0]", "b=x"), StructOpsCommands.assignments("a=1,pair_cpu=[1,0],b=x"));
         Map<String, String> globals = StructOpsCommands.globals("o.bpf.o", "pair_cpu=[1, 0],pair_id=[0,0]");
         assertEquals(Map.of("pair_cpu", "[1, 0]", "pair_id", "[0,0]"), globals);
-        assertEquals(" load o.bpf.o --set 'pair_cpu=[1,0]'",
+        assertEquals(
+                " load o.bpf.o --set 'pair_cpu=[1,0]'",
                 CommandLineMain.commandLine(List.of("load", "o.bpf.o", "--set", "pair_cpu=[1,0]")));
     }
 
@@ -31,7 +32,8 @@ class CommandLineTest {
         m.put("b", "q\"\\\n\u0001");
         m.put("a", List.of(1, true));
         m.put("n", null);
-        assertEquals("{\n  \"b\": \"q\\\"\\\\\\n\\u0001\",\n  \"a\": [\n    1,\n    true\n  ],\n  \"n\": null\n}",
+        assertEquals(
+                "{\n  \"b\": \"q\\\"\\\\\\n\\u0001\",\n  \"a\": [\n    1,\n    true\n  ],\n  \"n\": null\n}",
                 Json.write(m));
     }
 }

@@ -14,8 +14,13 @@ package io.structops.syscall.files;
 public record FileStatus(Kind kind, int mode, int uid, int gid, long size, long device, long inode) {
     /** File types, as {@code S_IFMT} tells them apart. */
     public enum Kind {
-        REGULAR("a regular file"), DIRECTORY("a directory"), SYMLINK("a symbolic link"), FIFO("a FIFO"),
-        SOCKET("a socket"), CHARACTER_DEVICE("a character device"), BLOCK_DEVICE("a block device"),
+        REGULAR("a regular file"),
+        DIRECTORY("a directory"),
+        SYMLINK("a symbolic link"),
+        FIFO("a FIFO"),
+        SOCKET("a socket"),
+        CHARACTER_DEVICE("a character device"),
+        BLOCK_DEVICE("a block device"),
         UNKNOWN("of an unknown type");
 
         private final String description;

@@ -27,6 +27,7 @@ final class Libc {
         case "aarch64", "ppc64le", "ppc64" -> 0100000;
         default -> 0400000;
     };
+
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final long STATX_SIZE = 256;
@@ -42,20 +43,32 @@ final class Libc {
         Linker linker = Linker.nativeLinker();
         SymbolLookup libc = linker.defaultLookup();
         Linker.Option errno = Linker.Option.captureCallState("errno");
-        OPEN = linker.downcallHandle(libc.find("open").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2),
+        OPEN = linker.downcallHandle(
+                libc.find("open").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+                Linker.Option.firstVariadicArg(2),
                 errno);
-        STATX = linker.downcallHandle(libc.find("statx").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS), errno);
-        READ = linker.downcallHandle(libc.find("read").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), errno);
-        CLOSE = linker.downcallHandle(libc.find("close").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT));
+        STATX = linker.downcallHandle(
+                libc.find("statx").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS),
+                errno);
+        READ = linker.downcallHandle(
+                libc.find("read").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                errno);
+        CLOSE = linker.downcallHandle(
+                libc.find("close").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     }
 
-    private Libc() {
-    }
+    private Libc() {}
 
     static int open(Path path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
@@ -71,16 +84,20 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE);
             MemorySegment buf = arena.allocate(STATX_SIZE, 8);
-            int r = (int) STATX.invokeExact(capture, fd, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_BASIC_STATS,
-                    buf);
+            int r = (int) STATX.invokeExact(capture, fd, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
             if (r < 0) {
                 throw new IOException("statx: errno " + (int) ERRNO.get(capture, 0L));
             }
             int mode = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, 28));
-            long device = ((long) buf.get(ValueLayout.JAVA_INT, 136) << 32) | Integer.toUnsignedLong(buf.get(
-                    ValueLayout.JAVA_INT, 140));
-            return new FileStatus(FileStatus.Kind.of(mode), mode & 07777, buf.get(ValueLayout.JAVA_INT, 20),
-                    buf.get(ValueLayout.JAVA_INT, 24), buf.get(ValueLayout.JAVA_LONG, 40), device,
+            long device = ((long) buf.get(ValueLayout.JAVA_INT, 136) << 32)
+                    | Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 140));
+            return new FileStatus(
+                    FileStatus.Kind.of(mode),
+                    mode & 07777,
+                    buf.get(ValueLayout.JAVA_INT, 20),
+                    buf.get(ValueLayout.JAVA_INT, 24),
+                    buf.get(ValueLayout.JAVA_LONG, 40),
+                    device,
                     buf.get(ValueLayout.JAVA_LONG, 32));
         } catch (IOException e) {
             throw e;

@@ -26,6 +26,7 @@ import org.osgi.service.component.annotations.Component;
 public class BpfSyscalls implements Bpf {
     /** Verifier log sizes tried in turn when a load fails: enough for most, then the kernel's maximum. */
     static final int[] LOG_SIZES = {1 << 20, (1 << 30) - 1};
+
     static final int EAGAIN_RETRIES = 5;
 
     private static long call(BpfCommand cmd, Attr attr, String context) throws BpfException {
@@ -62,12 +63,20 @@ public class BpfSyscalls implements Bpf {
     @Override
     public BpfFd mapCreate(MapCreate s) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
-            Attr a = new Attr(arena, MAP_CREATE_SIZE).u32(MC_MAP_TYPE, s.mapType()).u32(MC_KEY_SIZE, s.keySize())
-                    .u32(MC_VALUE_SIZE, s.valueSize()).u32(MC_MAX_ENTRIES, s.maxEntries())
-                    .u32(MC_MAP_FLAGS, s.mapFlags()).u32(MC_INNER_MAP_FD, s.innerMapFd())
-                    .u32(MC_NUMA_NODE, s.numaNode()).name(MC_MAP_NAME, s.name()).u32(MC_BTF_FD, s.btfFd())
-                    .u32(MC_BTF_KEY_TYPE_ID, s.btfKeyTypeId()).u32(MC_BTF_VALUE_TYPE_ID, s.btfValueTypeId())
-                    .u32(MC_BTF_VMLINUX_VALUE_TYPE_ID, s.btfVmlinuxValueTypeId()).u64(MC_MAP_EXTRA, s.mapExtra())
+            Attr a = new Attr(arena, MAP_CREATE_SIZE)
+                    .u32(MC_MAP_TYPE, s.mapType())
+                    .u32(MC_KEY_SIZE, s.keySize())
+                    .u32(MC_VALUE_SIZE, s.valueSize())
+                    .u32(MC_MAX_ENTRIES, s.maxEntries())
+                    .u32(MC_MAP_FLAGS, s.mapFlags())
+                    .u32(MC_INNER_MAP_FD, s.innerMapFd())
+                    .u32(MC_NUMA_NODE, s.numaNode())
+                    .name(MC_MAP_NAME, s.name())
+                    .u32(MC_BTF_FD, s.btfFd())
+                    .u32(MC_BTF_KEY_TYPE_ID, s.btfKeyTypeId())
+                    .u32(MC_BTF_VALUE_TYPE_ID, s.btfValueTypeId())
+                    .u32(MC_BTF_VMLINUX_VALUE_TYPE_ID, s.btfVmlinuxValueTypeId())
+                    .u64(MC_MAP_EXTRA, s.mapExtra())
                     .u32(MC_VALUE_TYPE_BTF_OBJ_FD, s.valueTypeBtfObjFd());
             return fd(call(BpfCommand.MAP_CREATE, a, "map " + s.name()), "map " + s.name());
         }
@@ -80,7 +89,9 @@ public class BpfSyscalls implements Bpf {
     @Override
     public void mapUpdate(BpfFd map, byte[] key, byte[] value, long flags) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
-            call(BpfCommand.MAP_UPDATE_ELEM, elem(arena, map, key).ptr(EL_VALUE, value).u64(EL_FLAGS, flags),
+            call(
+                    BpfCommand.MAP_UPDATE_ELEM,
+                    elem(arena, map, key).ptr(EL_VALUE, value).u64(EL_FLAGS, flags),
                     map.description());
         }
     }
@@ -120,8 +131,7 @@ public class BpfSyscalls implements Bpf {
     }
 
     @Override
-    public MemorySegment mapMmap(BpfFd map, long offset, long size, boolean writable, Arena arena)
-            throws IOException {
+    public MemorySegment mapMmap(BpfFd map, long offset, long size, boolean writable, Arena arena) throws IOException {
         MemorySegment[] out = new MemorySegment[1];
         Syscall.Result r = Syscall.mmap(map.value(), offset, size, writable, arena, out);
         if (r.failed()) {
@@ -136,8 +146,9 @@ public class BpfSyscalls implements Bpf {
         MemorySegment[] out = new MemorySegment[1];
         Syscall.Result r = Syscall.mmap(map.value(), address, 0, size, true, arena, out);
         if (r.failed()) {
-            throw new IOException("mmap of " + map.description() + (address != 0 ? " at 0x" + Long.toHexString(address)
-                    : "") + ": " + Errno.name(r.errno()) + " (" + Errno.describe(r.errno()) + ")");
+            throw new IOException(
+                    "mmap of " + map.description() + (address != 0 ? " at 0x" + Long.toHexString(address) : "") + ": "
+                            + Errno.name(r.errno()) + " (" + Errno.describe(r.errno()) + ")");
         }
         return out[0];
     }
@@ -177,14 +188,18 @@ public class BpfSyscalls implements Bpf {
     }
 
     @Override
-    public Batch mapLookupBatch(BpfFd map, byte[] position, int positionSize, int keySize, int valueSize,
-            int count) throws BpfException {
+    public Batch mapLookupBatch(BpfFd map, byte[] position, int positionSize, int keySize, int valueSize, int count)
+            throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(Math.max(positionSize, 1), 8);
             MemorySegment keys = arena.allocate((long) Math.max(keySize, 1) * count, 8);
             MemorySegment values = arena.allocate((long) Math.max(valueSize, 1) * count, 8);
-            Attr a = new Attr(arena, BATCH_SIZE).ptr(BA_OUT_BATCH, out).ptr(BA_KEYS, keys).ptr(BA_VALUES, values)
-                    .u32(BA_COUNT, count).u32(BA_MAP_FD, map.value());
+            Attr a = new Attr(arena, BATCH_SIZE)
+                    .ptr(BA_OUT_BATCH, out)
+                    .ptr(BA_KEYS, keys)
+                    .ptr(BA_VALUES, values)
+                    .u32(BA_COUNT, count)
+                    .u32(BA_MAP_FD, map.value());
             if (position != null) {
                 a.ptr(BA_IN_BATCH, position);
             }
@@ -224,17 +239,25 @@ public class BpfSyscalls implements Bpf {
     public BpfFd progLoad(ProgLoad s) throws BpfException {
         String what = "program " + s.name();
         try (Arena arena = Arena.ofConfined()) {
-            Attr a = new Attr(arena, PROG_LOAD_SIZE).u32(PL_PROG_TYPE, s.progType())
-                    .u32(PL_INSN_CNT, s.instructions().length / 8).ptr(PL_INSNS, s.instructions())
-                    .cstring(PL_LICENSE, s.license()).u32(PL_PROG_FLAGS, s.progFlags()).name(PL_PROG_NAME, s.name())
-                    .u32(PL_EXPECTED_ATTACH_TYPE, s.expectedAttachType()).u32(PL_PROG_BTF_FD, s.btfFd())
-                    .u32(PL_ATTACH_BTF_ID, s.attachBtfId()).u32(PL_ATTACH_BTF_OBJ_FD, s.attachBtfObjFd());
+            Attr a = new Attr(arena, PROG_LOAD_SIZE)
+                    .u32(PL_PROG_TYPE, s.progType())
+                    .u32(PL_INSN_CNT, s.instructions().length / 8)
+                    .ptr(PL_INSNS, s.instructions())
+                    .cstring(PL_LICENSE, s.license())
+                    .u32(PL_PROG_FLAGS, s.progFlags())
+                    .name(PL_PROG_NAME, s.name())
+                    .u32(PL_EXPECTED_ATTACH_TYPE, s.expectedAttachType())
+                    .u32(PL_PROG_BTF_FD, s.btfFd())
+                    .u32(PL_ATTACH_BTF_ID, s.attachBtfId())
+                    .u32(PL_ATTACH_BTF_OBJ_FD, s.attachBtfObjFd());
             if (s.funcInfo() != null && s.funcInfo().length > 0) {
-                a.u32(PL_FUNC_INFO_REC_SIZE, s.funcInfoRecSize()).ptr(PL_FUNC_INFO, s.funcInfo())
+                a.u32(PL_FUNC_INFO_REC_SIZE, s.funcInfoRecSize())
+                        .ptr(PL_FUNC_INFO, s.funcInfo())
                         .u32(PL_FUNC_INFO_CNT, s.funcInfo().length / s.funcInfoRecSize());
             }
             if (s.lineInfo() != null && s.lineInfo().length > 0) {
-                a.u32(PL_LINE_INFO_REC_SIZE, s.lineInfoRecSize()).ptr(PL_LINE_INFO, s.lineInfo())
+                a.u32(PL_LINE_INFO_REC_SIZE, s.lineInfoRecSize())
+                        .ptr(PL_LINE_INFO, s.lineInfo())
                         .u32(PL_LINE_INFO_CNT, s.lineInfo().length / s.lineInfoRecSize());
             }
             if (s.fdArray() != null && s.fdArray().length > 0) {
@@ -248,8 +271,7 @@ public class BpfSyscalls implements Bpf {
             // The kernel said no: load again with a log so that the error carries the verifier's reasons.
             for (int i = 0; i < LOG_SIZES.length; i++) {
                 MemorySegment log = arena.allocate(LOG_SIZES[i]);
-                a.ptr(PL_LOG_BUF, log).u32(PL_LOG_SIZE, (int) log.byteSize()).u32(PL_LOG_LEVEL,
-                        i == 0 ? 1 : 2);
+                a.ptr(PL_LOG_BUF, log).u32(PL_LOG_SIZE, (int) log.byteSize()).u32(PL_LOG_LEVEL, i == 0 ? 1 : 2);
                 Syscall.Result again = loadRetryingEagain(a);
                 if (!again.failed()) {
                     return fd(again.value(), what);
@@ -282,18 +304,25 @@ public class BpfSyscalls implements Bpf {
     @Override
     public BpfFd linkCreate(BpfFd progOrMap, int targetFd, int attachType, int flags) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
-            Attr a = new Attr(arena, LINK_CREATE_SIZE).u32(LC_PROG_FD, progOrMap.value()).u32(LC_TARGET_FD, targetFd)
-                    .u32(LC_ATTACH_TYPE, attachType).u32(LC_FLAGS, flags);
-            return fd(call(BpfCommand.LINK_CREATE, a, progOrMap.description()), "link of "
-                    + progOrMap.description());
+            Attr a = new Attr(arena, LINK_CREATE_SIZE)
+                    .u32(LC_PROG_FD, progOrMap.value())
+                    .u32(LC_TARGET_FD, targetFd)
+                    .u32(LC_ATTACH_TYPE, attachType)
+                    .u32(LC_FLAGS, flags);
+            return fd(call(BpfCommand.LINK_CREATE, a, progOrMap.description()), "link of " + progOrMap.description());
         }
     }
 
     @Override
     public void linkUpdate(BpfFd link, BpfFd newProgOrMap, int flags) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
-            call(BpfCommand.LINK_UPDATE, new Attr(arena, LINK_UPDATE_SIZE).u32(LU_LINK_FD, link.value())
-                    .u32(LU_NEW_FD, newProgOrMap.value()).u32(LU_FLAGS, flags), link.description());
+            call(
+                    BpfCommand.LINK_UPDATE,
+                    new Attr(arena, LINK_UPDATE_SIZE)
+                            .u32(LU_LINK_FD, link.value())
+                            .u32(LU_NEW_FD, newProgOrMap.value())
+                            .u32(LU_FLAGS, flags),
+                    link.description());
         }
     }
 
@@ -307,16 +336,24 @@ public class BpfSyscalls implements Bpf {
     @Override
     public void objPin(BpfFd fd, Path path) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
-            call(BpfCommand.OBJ_PIN, new Attr(arena, OBJ_SIZE).cstring(OBJ_PATHNAME, path.toString())
-                    .u32(OBJ_BPF_FD, fd.value()), fd.description() + " at " + path);
+            call(
+                    BpfCommand.OBJ_PIN,
+                    new Attr(arena, OBJ_SIZE)
+                            .cstring(OBJ_PATHNAME, path.toString())
+                            .u32(OBJ_BPF_FD, fd.value()),
+                    fd.description() + " at " + path);
         }
     }
 
     @Override
     public BpfFd objGet(Path path) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
-            return fd(call(BpfCommand.OBJ_GET, new Attr(arena, OBJ_SIZE).cstring(OBJ_PATHNAME, path.toString()),
-                    path.toString()), "pinned " + path);
+            return fd(
+                    call(
+                            BpfCommand.OBJ_GET,
+                            new Attr(arena, OBJ_SIZE).cstring(OBJ_PATHNAME, path.toString()),
+                            path.toString()),
+                    "pinned " + path);
         }
     }
 
@@ -356,14 +393,14 @@ public class BpfSyscalls implements Bpf {
     @Override
     public Optional<BpfFd> fdById(ObjectType type, int id) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
-            Syscall.Result r = Syscall.bpf(fdByIdCommand(type).number(), new Attr(arena, ID_SIZE).u32(ID_START_ID, id)
-                    .seg);
+            Syscall.Result r =
+                    Syscall.bpf(fdByIdCommand(type).number(), new Attr(arena, ID_SIZE).u32(ID_START_ID, id).seg);
             if (r.failed()) {
                 if (r.errno() == Errno.ENOENT) {
                     return Optional.empty();
                 }
-                throw new BpfException(fdByIdCommand(type), r.errno(), type.name().toLowerCase() + " id " + id,
-                        null);
+                throw new BpfException(
+                        fdByIdCommand(type), r.errno(), type.name().toLowerCase() + " id " + id, null);
             }
             return Optional.of(fd(r.value(), type.name().toLowerCase() + " id " + id));
         }
@@ -371,7 +408,10 @@ public class BpfSyscalls implements Bpf {
 
     private static Attr info(Arena arena, BpfFd fd, int size) throws BpfException {
         Attr info = new Attr(arena, size);
-        Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, fd.value()).u32(IN_INFO_LEN, size).ptr(IN_INFO, info.seg);
+        Attr a = new Attr(arena, INFO_SIZE)
+                .u32(IN_BPF_FD, fd.value())
+                .u32(IN_INFO_LEN, size)
+                .ptr(IN_INFO, info.seg);
         call(BpfCommand.OBJ_GET_INFO_BY_FD, a, fd.description());
         return info;
     }
@@ -380,10 +420,19 @@ public class BpfSyscalls implements Bpf {
     public MapInfo mapInfo(BpfFd map) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
             Attr i = info(arena, map, MAP_INFO_SIZE);
-            return new MapInfo(i.getU32(MI_TYPE), i.getU32(MI_ID), i.getU32(MI_KEY_SIZE), i.getU32(MI_VALUE_SIZE),
-                    i.getU32(MI_MAX_ENTRIES), i.getU32(MI_MAP_FLAGS), i.getName(MI_NAME, 16),
-                    i.getU32(MI_BTF_VMLINUX_VALUE_TYPE_ID), i.getU32(MI_BTF_ID), i.getU32(MI_BTF_VMLINUX_ID),
-                    i.getU32(MI_BTF_VALUE_TYPE_ID), i.getU32(MI_BTF_KEY_TYPE_ID));
+            return new MapInfo(
+                    i.getU32(MI_TYPE),
+                    i.getU32(MI_ID),
+                    i.getU32(MI_KEY_SIZE),
+                    i.getU32(MI_VALUE_SIZE),
+                    i.getU32(MI_MAX_ENTRIES),
+                    i.getU32(MI_MAP_FLAGS),
+                    i.getName(MI_NAME, 16),
+                    i.getU32(MI_BTF_VMLINUX_VALUE_TYPE_ID),
+                    i.getU32(MI_BTF_ID),
+                    i.getU32(MI_BTF_VMLINUX_ID),
+                    i.getU32(MI_BTF_VALUE_TYPE_ID),
+                    i.getU32(MI_BTF_KEY_TYPE_ID));
         }
     }
 
@@ -392,11 +441,13 @@ public class BpfSyscalls implements Bpf {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocate(64);
             Attr info = new Attr(arena, BTF_INFO_SIZE).ptr(BI_NAME, name).u32(BI_NAME_LEN, (int) name.byteSize());
-            Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, btf.value()).u32(IN_INFO_LEN, BTF_INFO_SIZE)
+            Attr a = new Attr(arena, INFO_SIZE)
+                    .u32(IN_BPF_FD, btf.value())
+                    .u32(IN_INFO_LEN, BTF_INFO_SIZE)
                     .ptr(IN_INFO, info.seg);
             call(BpfCommand.OBJ_GET_INFO_BY_FD, a, btf.description());
-            return new BtfInfo(info.getU32(BI_ID), cString(name), info.getU32(BI_KERNEL_BTF) != 0,
-                    info.getU32(BI_BTF_SIZE));
+            return new BtfInfo(
+                    info.getU32(BI_ID), cString(name), info.getU32(BI_KERNEL_BTF) != 0, info.getU32(BI_BTF_SIZE));
         }
     }
 
@@ -406,7 +457,9 @@ public class BpfSyscalls implements Bpf {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(Math.max(size, 1));
             Attr info = new Attr(arena, BTF_INFO_SIZE).ptr(BI_BTF, data).u32(BI_BTF_SIZE, size);
-            Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, btf.value()).u32(IN_INFO_LEN, BTF_INFO_SIZE)
+            Attr a = new Attr(arena, INFO_SIZE)
+                    .u32(IN_BPF_FD, btf.value())
+                    .u32(IN_INFO_LEN, BTF_INFO_SIZE)
                     .ptr(IN_INFO, info.seg);
             call(BpfCommand.OBJ_GET_INFO_BY_FD, a, btf.description());
             return data.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
@@ -421,8 +474,15 @@ public class BpfSyscalls implements Bpf {
             for (int b = 0; b < 8; b++) {
                 tag.append(String.format("%02x", i.seg.get(ValueLayout.JAVA_BYTE, PI_TAG + b)));
             }
-            return new ProgInfo(i.getU32(PI_TYPE), i.getU32(PI_ID), i.getName(PI_NAME, 16), i.getU32(PI_BTF_ID),
-                    i.getU64(PI_RUN_TIME_NS), i.getU64(PI_RUN_CNT), i.getU32(PI_ATTACH_BTF_ID), tag.toString());
+            return new ProgInfo(
+                    i.getU32(PI_TYPE),
+                    i.getU32(PI_ID),
+                    i.getName(PI_NAME, 16),
+                    i.getU32(PI_BTF_ID),
+                    i.getU64(PI_RUN_TIME_NS),
+                    i.getU64(PI_RUN_CNT),
+                    i.getU32(PI_ATTACH_BTF_ID),
+                    tag.toString());
         }
     }
 
@@ -436,9 +496,13 @@ public class BpfSyscalls implements Bpf {
                 return 0;
             }
             MemorySegment record = arena.allocate(recSize, 8);
-            Attr info = new Attr(arena, PROG_INFO_SIZE).u32(PI_NR_FUNC_INFO, 1).u32(PI_FUNC_INFO_REC_SIZE, recSize)
+            Attr info = new Attr(arena, PROG_INFO_SIZE)
+                    .u32(PI_NR_FUNC_INFO, 1)
+                    .u32(PI_FUNC_INFO_REC_SIZE, recSize)
                     .ptr(PI_FUNC_INFO, record);
-            Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, prog.value()).u32(IN_INFO_LEN, PROG_INFO_SIZE)
+            Attr a = new Attr(arena, INFO_SIZE)
+                    .u32(IN_BPF_FD, prog.value())
+                    .u32(IN_INFO_LEN, PROG_INFO_SIZE)
                     .ptr(IN_INFO, info.seg);
             call(BpfCommand.OBJ_GET_INFO_BY_FD, a, prog.description());
             return record.get(ValueLayout.JAVA_INT, 4);
@@ -454,8 +518,11 @@ public class BpfSyscalls implements Bpf {
                 return List.of();
             }
             MemorySegment ids = arena.allocate(4L * count, 4);
-            Attr info = new Attr(arena, PROG_INFO_SIZE).u32(PI_NR_MAP_IDS, count).ptr(PI_MAP_IDS, ids);
-            Attr a = new Attr(arena, INFO_SIZE).u32(IN_BPF_FD, prog.value()).u32(IN_INFO_LEN, PROG_INFO_SIZE)
+            Attr info =
+                    new Attr(arena, PROG_INFO_SIZE).u32(PI_NR_MAP_IDS, count).ptr(PI_MAP_IDS, ids);
+            Attr a = new Attr(arena, INFO_SIZE)
+                    .u32(IN_BPF_FD, prog.value())
+                    .u32(IN_INFO_LEN, PROG_INFO_SIZE)
                     .ptr(IN_INFO, info.seg);
             call(BpfCommand.OBJ_GET_INFO_BY_FD, a, prog.description());
             // The kernel writes no more ids than asked for, and says how many there are now.
@@ -472,8 +539,8 @@ public class BpfSyscalls implements Bpf {
     public LinkInfo linkInfo(BpfFd link) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
             Attr i = info(arena, link, LINK_INFO_SIZE);
-            return new LinkInfo(i.getU32(LI_TYPE), i.getU32(LI_ID), i.getU32(LI_PROG_ID),
-                    i.getU32(LI_STRUCT_OPS_MAP_ID));
+            return new LinkInfo(
+                    i.getU32(LI_TYPE), i.getU32(LI_ID), i.getU32(LI_PROG_ID), i.getU32(LI_STRUCT_OPS_MAP_ID));
         }
     }
 

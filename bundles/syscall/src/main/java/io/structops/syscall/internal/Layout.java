@@ -5,8 +5,7 @@ package io.structops.syscall.internal;
  * (as of 6.18). A test compiles a C program against the installed header and compares every offset it knows.
  */
 final class Layout {
-    private Layout() {
-    }
+    private Layout() {}
 
     // BPF_MAP_CREATE
     static final int MAP_CREATE_SIZE = 80;

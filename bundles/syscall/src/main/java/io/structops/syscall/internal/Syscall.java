@@ -42,29 +42,44 @@ final class Syscall {
     static {
         Linker linker = Linker.nativeLinker();
         SymbolLookup libc = linker.defaultLookup();
-        SYSCALL = linker.downcallHandle(libc.find("syscall").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
-        CLOSE = linker.downcallHandle(libc.find("close").orElseThrow(),
+        SYSCALL = linker.downcallHandle(
+                libc.find("syscall").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT),
+                Linker.Option.firstVariadicArg(1),
+                Linker.Option.captureCallState("errno"));
+        CLOSE = linker.downcallHandle(
+                libc.find("close").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
                 Linker.Option.captureCallState("errno"));
-        MMAP = linker.downcallHandle(libc.find("mmap").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+        MMAP = linker.downcallHandle(
+                libc.find("mmap").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.ADDRESS,
+                        ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_LONG),
                 Linker.Option.captureCallState("errno"));
-        MUNMAP = linker.downcallHandle(libc.find("munmap").orElseThrow(),
+        MUNMAP = linker.downcallHandle(
+                libc.find("munmap").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-        GETPAGESIZE = linker.downcallHandle(libc.find("getpagesize").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        POLL = linker.downcallHandle(libc.find("poll").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT),
+        GETPAGESIZE = linker.downcallHandle(
+                libc.find("getpagesize").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        POLL = linker.downcallHandle(
+                libc.find("poll").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
                 Linker.Option.captureCallState("errno"));
     }
 
-    private Syscall() {
-    }
+    private Syscall() {}
 
     /** A call's result: the return value, and errno when it is negative. */
     record Result(long value, int errno) {
@@ -100,13 +115,18 @@ final class Syscall {
      * As {@link #mmap(int, long, long, boolean, Arena, MemorySegment[])}, at {@code address} when it is not 0; an
      * existing mapping there is never replaced (MAP_FIXED_NOREPLACE fails with EEXIST instead).
      */
-    static Result mmap(int fd, long address, long offset, long size, boolean writable, Arena arena,
-            MemorySegment[] out) {
+    static Result mmap(
+            int fd, long address, long offset, long size, boolean writable, Arena arena, MemorySegment[] out) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment capture = temp.allocate(CAPTURE);
-            MemorySegment addr = (MemorySegment) MMAP.invokeExact(capture, MemorySegment.ofAddress(address), size,
+            MemorySegment addr = (MemorySegment) MMAP.invokeExact(
+                    capture,
+                    MemorySegment.ofAddress(address),
+                    size,
                     writable ? PROT_READ | PROT_WRITE : PROT_READ,
-                    MAP_SHARED | (address != 0 ? MAP_FIXED_NOREPLACE : 0), fd, offset);
+                    MAP_SHARED | (address != 0 ? MAP_FIXED_NOREPLACE : 0),
+                    fd,
+                    offset);
             if (addr.address() == -1L) {
                 return new Result(-1, (int) ERRNO.get(capture, 0L));
             }

@@ -15,20 +15,21 @@ public final class ParentDeath {
     private static final int PR_SET_PDEATHSIG = 1;
     /** SIGTERM: the runtime's termination handler stops the framework, which detaches what it holds. */
     public static final int SIGTERM = 15;
+
     private static final MethodHandle PRCTL;
     private static final MethodHandle GETPPID;
 
     static {
         Linker linker = Linker.nativeLinker();
-        PRCTL = linker.downcallHandle(linker.defaultLookup().find("prctl").orElseThrow(),
+        PRCTL = linker.downcallHandle(
+                linker.defaultLookup().find("prctl").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
-        GETPPID = linker.downcallHandle(linker.defaultLookup().find("getppid").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        GETPPID = linker.downcallHandle(
+                linker.defaultLookup().find("getppid").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
     }
 
-    private ParentDeath() {
-    }
+    private ParentDeath() {}
 
     /**
      * Has the kernel send {@code signal} to this process when its parent dies. Returns false if the parent is no

@@ -32,8 +32,8 @@ class KernelCallsTest {
     }
 
     private BpfFd array(String name, int entries) throws BpfException {
-        return bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4, 8, entries, 0, 0, 0, 0, 0, 0,
-                0, 0, 0));
+        return bpf.mapCreate(
+                new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, name, 4, 8, entries, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     }
 
     @Test
@@ -41,7 +41,8 @@ class KernelCallsTest {
         int before = bpf.openDescriptorCount();
         try (BpfFd map = array("structops_test", 4)) {
             bpf.mapUpdate(map, u32(2), u64(0x1122334455667788L), BpfConstants.ANY);
-            assertArrayEquals(u64(0x1122334455667788L), bpf.mapLookup(map, u32(2), 8).orElseThrow());
+            assertArrayEquals(
+                    u64(0x1122334455667788L), bpf.mapLookup(map, u32(2), 8).orElseThrow());
             Bpf.MapInfo info = bpf.mapInfo(map);
             assertEquals(BpfConstants.MAP_TYPE_ARRAY, info.type());
             assertEquals("structops_test", info.name());
@@ -51,10 +52,11 @@ class KernelCallsTest {
                 assertEquals(info.id(), bpf.mapInfo(again).id());
             }
             bpf.mapFreeze(map);
-            BpfException e = assertThrows(BpfException.class,
-                    () -> bpf.mapUpdate(map, u32(1), u64(1), BpfConstants.ANY));
+            BpfException e =
+                    assertThrows(BpfException.class, () -> bpf.mapUpdate(map, u32(1), u64(1), BpfConstants.ANY));
             assertEquals("EPERM", e.errnoName());
-            assertTrue(e.getMessage().startsWith("BPF_MAP_UPDATE_ELEM (map structops_test) failed: EPERM"),
+            assertTrue(
+                    e.getMessage().startsWith("BPF_MAP_UPDATE_ELEM (map structops_test) failed: EPERM"),
                     e.getMessage());
         }
         assertEquals(before, bpf.openDescriptorCount(), "every descriptor was closed");
@@ -63,8 +65,8 @@ class KernelCallsTest {
     @Test
     void mmapableMapsAreReadLiveThroughAReadOnlyMapping() throws Exception {
         int before = bpf.openDescriptorCount();
-        try (BpfFd map = bpf.mapCreate(new Bpf.MapCreate(BpfConstants.MAP_TYPE_ARRAY, "structops_mmap", 4, 8, 1,
-                1 << 10, 0, 0, 0, 0, 0, 0, 0, 0));
+        try (BpfFd map = bpf.mapCreate(new Bpf.MapCreate(
+                        BpfConstants.MAP_TYPE_ARRAY, "structops_mmap", 4, 8, 1, 1 << 10, 0, 0, 0, 0, 0, 0, 0, 0));
                 java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             java.lang.foreign.MemorySegment view = bpf.mapMmapReadOnly(map, 8, arena);
             bpf.mapUpdate(map, u32(0), u64(41), BpfConstants.ANY);
@@ -74,11 +76,11 @@ class KernelCallsTest {
             assertEquals(42, view.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
             // Writing through a PROT_READ mapping would crash the JVM; the segment refuses writes instead.
             assertTrue(view.isReadOnly());
-            assertThrows(IllegalArgumentException.class,
-                    () -> view.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L));
+            assertThrows(
+                    IllegalArgumentException.class, () -> view.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L));
         }
-        try (BpfFd plain = array("structops_nommap", 1); java.lang.foreign.Arena arena = java.lang.foreign.Arena
-                .ofConfined()) {
+        try (BpfFd plain = array("structops_nommap", 1);
+                java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> bpf.mapMmapReadOnly(plain, 8, arena));
             assertTrue(e.getMessage().startsWith("mmap of map structops_nommap: EINVAL"), e.getMessage());
         }
@@ -113,14 +115,16 @@ class KernelCallsTest {
     void programLoadsAndRejectionsCarryTheVerifierLog() throws Exception {
         // socket filter: r0 = 0; exit
         byte[] ok = {(byte) 0xb7, 0, 0, 0, 0, 0, 0, 0, (byte) 0x95, 0, 0, 0, 0, 0, 0, 0};
-        try (BpfFd prog = bpf.progLoad(new Bpf.ProgLoad(1, "structops_ok", ok, "GPL", 0, 0, 0, 0, 0, 0, null, 0,
-                null, null))) {
+        try (BpfFd prog =
+                bpf.progLoad(new Bpf.ProgLoad(1, "structops_ok", ok, "GPL", 0, 0, 0, 0, 0, 0, null, 0, null, null))) {
             assertEquals("structops_ok", bpf.progInfo(prog).name());
         }
         // exit without setting r0
         byte[] bad = {(byte) 0x95, 0, 0, 0, 0, 0, 0, 0};
-        BpfException e = assertThrows(BpfException.class, () -> bpf.progLoad(new Bpf.ProgLoad(1, "structops_bad",
-                bad, "GPL", 0, 0, 0, 0, 0, 0, null, 0, null, null)));
+        BpfException e = assertThrows(
+                BpfException.class,
+                () -> bpf.progLoad(
+                        new Bpf.ProgLoad(1, "structops_bad", bad, "GPL", 0, 0, 0, 0, 0, 0, null, 0, null, null)));
         assertEquals(BpfCommand.PROG_LOAD, e.command());
         assertEquals("EACCES", e.errnoName());
         assertTrue(e.log().contains("R0 !read_ok"), e.log());

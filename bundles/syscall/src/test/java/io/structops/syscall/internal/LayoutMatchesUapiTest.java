@@ -111,17 +111,22 @@ class LayoutMatchesUapiTest {
         fields.put("LI_PROG_ID", "struct bpf_link_info, prog_id");
         // struct_ops.map_id (6.x) is the first word of the union, where raw_tracepoint.tp_name is too.
         fields.put("LI_STRUCT_OPS_MAP_ID", "struct bpf_link_info, raw_tracepoint.tp_name");
-        StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include <linux/bpf.h>\n"
-                + "int main(void) {\n");
+        StringBuilder c = new StringBuilder(
+                "#include <stdio.h>\n#include <stddef.h>\n#include <linux/bpf.h>\n" + "int main(void) {\n");
         for (var e : fields.entrySet()) {
-            c.append("  printf(\"").append(e.getKey()).append(" %zu\\n\", offsetof(").append(e.getValue())
+            c.append("  printf(\"")
+                    .append(e.getKey())
+                    .append(" %zu\\n\", offsetof(")
+                    .append(e.getValue())
                     .append("));\n");
         }
         c.append("  return 0;\n}\n");
         Path src = dir.resolve("offsets.c");
         Files.writeString(src, c);
         Path exe = dir.resolve("offsets");
-        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
+        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString())
+                .redirectErrorStream(true)
+                .start();
         String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, cc.waitFor(), ccOut);
         Process run = new ProcessBuilder(exe.toString()).start();

@@ -56,8 +56,11 @@ public class FlowReporter {
             r -> Thread.ofPlatform().daemon().name("flow report").unstarted(r));
 
     @Activate
-    public FlowReporter(@Reference KernelStructOps structOps, @Reference KernelMaps maps,
-            @Reference EventAdmin events, Config config) {
+    public FlowReporter(
+            @Reference KernelStructOps structOps,
+            @Reference KernelMaps maps,
+            @Reference EventAdmin events,
+            Config config) {
         this.structOps = structOps;
         this.maps = maps;
         this.events = events;
@@ -108,7 +111,8 @@ public class FlowReporter {
     private Optional<MapInfo> flowsOf(StructOpsMap cc) throws KernelObjectException {
         Set<Integer> used = new HashSet<>();
         structOps.value(cc).programs().values().forEach(p -> used.addAll(p.mapIds()));
-        return maps.list().stream().filter(m -> used.contains(m.id()) && m.name().equals(config.flows()))
+        return maps.list().stream()
+                .filter(m -> used.contains(m.id()) && m.name().equals(config.flows()))
                 .findFirst();
     }
 

@@ -1,5 +1,4 @@
 package io.structops.btf.internal;
 
 /** The BTF reader outside a framework, for the benchmarks. */
-public final class BtfReaderComponentAccess extends BtfReaderComponent {
-}
+public final class BtfReaderComponentAccess extends BtfReaderComponent {}

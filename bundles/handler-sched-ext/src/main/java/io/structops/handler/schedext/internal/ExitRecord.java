@@ -16,8 +16,8 @@ import java.util.function.LongFunction;
  * @param dump the kernel's debug dump (runqueues, tasks) that {@code UEI_RECORD} copied into {@code <variable>_dump}
  *     when the exit was an error; empty if none
  */
-record ExitRecord(String variable, long kind, String kindName, long exitCode, String reason, String message,
-        String dump) {
+record ExitRecord(
+        String variable, long kind, String kindName, long exitCode, String reason, String message, String dump) {
 
     static boolean isExitRecord(GlobalVariable v) {
         List<String> m = v.members();
@@ -29,10 +29,19 @@ record ExitRecord(String variable, long kind, String kindName, long exitCode, St
         for (GlobalVariable v : globals) {
             if (isExitRecord(v) && v.integer("kind").orElse(0) != 0) {
                 long kind = v.integer("kind").getAsLong();
-                String dump = globals.stream().filter(d -> d.name().equals(v.name() + "_dump")).findFirst()
-                        .flatMap(GlobalVariable::string).orElse("");
-                return Optional.of(new ExitRecord(v.name(), kind, names.apply(kind), v.integer("exit_code").orElse(0),
-                        v.string("reason").orElse(""), v.string("msg").orElse(""), dump));
+                String dump = globals.stream()
+                        .filter(d -> d.name().equals(v.name() + "_dump"))
+                        .findFirst()
+                        .flatMap(GlobalVariable::string)
+                        .orElse("");
+                return Optional.of(new ExitRecord(
+                        v.name(),
+                        kind,
+                        names.apply(kind),
+                        v.integer("exit_code").orElse(0),
+                        v.string("reason").orElse(""),
+                        v.string("msg").orElse(""),
+                        dump));
             }
         }
         return Optional.empty();

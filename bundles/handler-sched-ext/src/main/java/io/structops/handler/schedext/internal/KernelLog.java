@@ -19,16 +19,16 @@ final class KernelLog {
     private static final int SYSLOG_ACTION_READ_ALL = 3;
     private static final int SYSLOG_ACTION_SIZE_BUFFER = 10;
 
-    private KernelLog() {
-    }
+    private KernelLog() {}
 
     /** The lines now in the ring, oldest first, each still with its {@code <level>[time]} prefix; empty if refused. */
     static Optional<List<String>> lines() {
         try {
             Linker linker = Linker.nativeLinker();
-            MethodHandle klogctl = linker.downcallHandle(linker.defaultLookup().find("klogctl").orElseThrow(),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                            ValueLayout.JAVA_INT));
+            MethodHandle klogctl = linker.downcallHandle(
+                    linker.defaultLookup().find("klogctl").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
             int size = (int) klogctl.invokeExact(SYSLOG_ACTION_SIZE_BUFFER, MemorySegment.NULL, 0);
             if (size <= 0) {
                 return Optional.empty();
@@ -40,7 +40,8 @@ final class KernelLog {
                     return Optional.empty();
                 }
                 byte[] bytes = buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-                return Optional.of(new String(bytes, StandardCharsets.UTF_8).lines().toList());
+                return Optional.of(
+                        new String(bytes, StandardCharsets.UTF_8).lines().toList());
             }
         } catch (Throwable e) {
             return Optional.empty();

@@ -70,6 +70,7 @@ public class SchedExtOpsHandler implements StructOpsHandler {
     private final Set<StructOps> watched = ConcurrentHashMap.newKeySet();
     /** Why the kernel disabled a scheduler that was still attached here, until it is detached. */
     private final Map<StructOps, String> thrownOut = new ConcurrentHashMap<>();
+
     private final ScheduledExecutorService watcher;
 
     @Activate
@@ -124,9 +125,15 @@ public class SchedExtOpsHandler implements StructOpsHandler {
                 }
                 String why = explainExit(ops);
                 thrownOut.put(ops, why);
-                LOG.warn("sched_ext scheduler {} ({}) was disabled by the kernel: {}. Its map stays attached here"
-                        + " until it is unloaded or swapped.", name, ops.object(), why);
-                ExitRecord.find(ops.globals(), this::exitKindName).map(ExitRecord::dump).filter(d -> !d.isEmpty())
+                LOG.warn(
+                        "sched_ext scheduler {} ({}) was disabled by the kernel: {}. Its map stays attached here"
+                                + " until it is unloaded or swapped.",
+                        name,
+                        ops.object(),
+                        why);
+                ExitRecord.find(ops.globals(), this::exitKindName)
+                        .map(ExitRecord::dump)
+                        .filter(d -> !d.isEmpty())
                         .ifPresent(d -> LOG.warn("sched_ext scheduler {}: the kernel's dump at exit:\n{}", name, d));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -148,14 +155,18 @@ public class SchedExtOpsHandler implements StructOpsHandler {
         if (log.isEmpty()) {
             return "it left no exit record, and the kernel log is not readable here (it needs CAP_SYSLOG)";
         }
-        return KernelLog.lastDisable(log.get(), name).map(l -> "the kernel log says: " + l)
+        return KernelLog.lastDisable(log.get(), name)
+                .map(l -> "the kernel log says: " + l)
                 .orElse("it left no exit record, and the kernel log does not say why");
     }
 
     /** The kernel's name for an {@code scx_exit_kind} value, from its BTF; the number if it does not say. */
     String exitKindName(long kind) {
-        return kernelEnum("scx_exit_kind").entrySet().stream().filter(e -> e.getValue() == kind)
-                .map(Map.Entry::getKey).findFirst().orElse(Long.toString(kind));
+        return kernelEnum("scx_exit_kind").entrySet().stream()
+                .filter(e -> e.getValue() == kind)
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElse(Long.toString(kind));
     }
 
     /** The enumerators of one of the kernel's enums, by name, in order; empty if its BTF has no such enum. */
@@ -185,8 +196,9 @@ public class SchedExtOpsHandler implements StructOpsHandler {
     }
 
     String state() throws HandlerException {
-        return read("state").orElseThrow(() -> new HandlerException("this kernel has no sched_ext (" + sysfs
-                + " is missing; it needs CONFIG_SCHED_CLASS_EXT)"));
+        return read("state")
+                .orElseThrow(() -> new HandlerException(
+                        "this kernel has no sched_ext (" + sysfs + " is missing; it needs CONFIG_SCHED_CLASS_EXT)"));
     }
 
     /** The kernel's SCX_OPS_ALL_FLAGS, from its BTF; empty if its BTF does not say. */
@@ -222,7 +234,9 @@ public class SchedExtOpsHandler implements StructOpsHandler {
             // UEI_DEFINE(uei): the struct, a resizable char array uei_dump and its length uei_dump_len, which a
             // scheduler's userspace sizes (UEI_SET_SIZE) to what the kernel writes when it throws the scheduler out.
             String base = global.endsWith(DUMP_LEN) ? global.substring(0, global.length() - DUMP_LEN.length()) : "";
-            if (!base.isEmpty() && object.globals().contains(base) && object.globals().contains(base + "_dump")) {
+            if (!base.isEmpty()
+                    && object.globals().contains(base)
+                    && object.globals().contains(base + "_dump")) {
                 long asked = object.ops().integer("exit_dump_len").orElse(0);
                 int length = asked > 0 ? (int) Math.min(asked, Integer.MAX_VALUE) : EXIT_DUMP_DEFAULT;
                 object.global(global, Integer.toString(length));
@@ -234,8 +248,8 @@ public class SchedExtOpsHandler implements StructOpsHandler {
             try {
                 object.member("hotplug_seq", Long.parseLong(seq.get()));
             } catch (NumberFormatException e) {
-                throw new HandlerException("hotplug_seq: " + sysfs.resolve("hotplug_seq") + " holds '" + seq.get()
-                        + "', not a number");
+                throw new HandlerException(
+                        "hotplug_seq: " + sysfs.resolve("hotplug_seq") + " holds '" + seq.get() + "', not a number");
             }
         }
     }
@@ -274,8 +288,8 @@ public class SchedExtOpsHandler implements StructOpsHandler {
         for (char c : name.toCharArray()) {
             // The kernel copies it with bpf_obj_name_cpy(), which takes letters, digits, '_' and '.' only.
             if (!(Character.isLetterOrDigit(c) && c < 128) && c != '_' && c != '.') {
-                throw new HandlerException("name '" + name + "' has '" + c + "'; the kernel takes letters, digits,"
-                        + " '_' and '.' only");
+                throw new HandlerException(
+                        "name '" + name + "' has '" + c + "'; the kernel takes letters, digits," + " '_' and '.' only");
             }
         }
         long flags = ops.integer("flags").orElse(0);
@@ -287,8 +301,9 @@ public class SchedExtOpsHandler implements StructOpsHandler {
                     known.append(known.isEmpty() ? "" : ", ").append(n).append(String.format("=0x%x", v));
                 }
             });
-            throw new HandlerException(String.format("flags 0x%x has bits this kernel does not know: 0x%x (it"
-                    + " knows %s)", flags, flags & ~all.getAsLong(), known));
+            throw new HandlerException(String.format(
+                    "flags 0x%x has bits this kernel does not know: 0x%x (it" + " knows %s)",
+                    flags, flags & ~all.getAsLong(), known));
         }
         long timeout = ops.integer("timeout_ms").orElse(0);
         if (timeout > TIMEOUT_MAX_MS) {
@@ -347,7 +362,10 @@ public class SchedExtOpsHandler implements StructOpsHandler {
             throw new HandlerException("the kernel did not enable " + name + " (sched_ext is " + state
                     + (running.isEmpty() ? "" : ", running " + running) + "): " + why);
         }
-        LOG.info("sched_ext scheduler {} enabled (enable_seq {})", name, read("enable_seq").orElse("?"));
+        LOG.info(
+                "sched_ext scheduler {} enabled (enable_seq {})",
+                name,
+                read("enable_seq").orElse("?"));
         thrownOut.remove(ops);
         watched.add(ops);
     }
@@ -359,7 +377,8 @@ public class SchedExtOpsHandler implements StructOpsHandler {
         String name = ops.string("name").orElse(ops.mapName());
         try {
             // Gone once sched_ext is disabled, or (a swap that detached it and attached another) runs another one.
-            String state = awaitUntil(() -> state().equals("disabled") || !read("root/ops").orElse("").equals(name));
+            String state = awaitUntil(() ->
+                    state().equals("disabled") || !read("root/ops").orElse("").equals(name));
             String running = read("root/ops").orElse("");
             if (state.equals("disabled")) {
                 LOG.info("sched_ext scheduler {} disabled", name);
@@ -381,13 +400,17 @@ public class SchedExtOpsHandler implements StructOpsHandler {
         status.put("state", read("state").orElse(null));
         status.put("running", read("root/ops").map(name::equals).orElse(false));
         for (String counter : new String[] {"enable_seq", "nr_rejected", "switch_all"}) {
-            status.put(counter, read(counter).map(v -> {
-                try {
-                    return (Object) Long.parseLong(v);
-                } catch (NumberFormatException e) {
-                    return v;
-                }
-            }).orElse(null));
+            status.put(
+                    counter,
+                    read(counter)
+                            .map(v -> {
+                                try {
+                                    return (Object) Long.parseLong(v);
+                                } catch (NumberFormatException e) {
+                                    return v;
+                                }
+                            })
+                            .orElse(null));
         }
         String why = thrownOut.get(ops);
         if (why != null) {

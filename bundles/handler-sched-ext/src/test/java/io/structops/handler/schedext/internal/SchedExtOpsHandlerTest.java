@@ -71,8 +71,8 @@ class SchedExtOpsHandlerTest {
     }
 
     /** A kernel BTF without sched_ext's enums: the flags check is left to the kernel. */
-    static final KernelBtf NO_BTF = (KernelBtf) Proxy.newProxyInstance(KernelBtf.class.getClassLoader(),
-            new Class<?>[] {KernelBtf.class}, (p, m, a) -> {
+    static final KernelBtf NO_BTF = (KernelBtf)
+            Proxy.newProxyInstance(KernelBtf.class.getClassLoader(), new Class<?>[] {KernelBtf.class}, (p, m, a) -> {
                 throw new io.structops.btf.BtfException("test", "no BTF in this test");
             });
 
@@ -90,12 +90,15 @@ class SchedExtOpsHandlerTest {
     void namesAndTimeoutsAreCheckedAsTheKernelWill(@TempDir Path dir) throws Exception {
         SchedExtOpsHandler h = handler(dir, "disabled", "");
         assertDoesNotThrow(() -> h.validate(new Value("structops_fifo.v2", 0, 5000)));
-        assertTrue(assertThrows(HandlerException.class, () -> h.validate(new Value("", 0, 0))).getMessage()
+        assertTrue(assertThrows(HandlerException.class, () -> h.validate(new Value("", 0, 0)))
+                .getMessage()
                 .contains("name is empty"));
         assertTrue(assertThrows(HandlerException.class, () -> h.validate(new Value("my-sched", 0, 0)))
-                .getMessage().contains("has '-'"));
+                .getMessage()
+                .contains("has '-'"));
         assertTrue(assertThrows(HandlerException.class, () -> h.validate(new Value("ok", 0, 60_000)))
-                .getMessage().contains("longer than the kernel's watchdog allows"));
+                .getMessage()
+                .contains("longer than the kernel's watchdog allows"));
     }
 
     @Test
@@ -103,14 +106,15 @@ class SchedExtOpsHandlerTest {
         SchedExtOpsHandler h = handler(dir, "enabled", "scx_other");
         String m = assertThrows(HandlerException.class, () -> h.beforeAttach(new Value("mine", 0, 0)))
                 .getMessage();
-        assertEquals("sched_ext is enabled with scheduler scx_other; the kernel runs one at a time: unload it first",
-                m);
+        assertEquals(
+                "sched_ext is enabled with scheduler scx_other; the kernel runs one at a time: unload it first", m);
     }
 
     @Test
     void withoutSchedExtTheKernelIsNamed(@TempDir Path dir) {
         SchedExtOpsHandler h = new SchedExtOpsHandler(NO_BTF, dir.resolve("absent"));
-        assertTrue(assertThrows(HandlerException.class, () -> h.validate(new Value("mine", 0, 0))).getMessage()
+        assertTrue(assertThrows(HandlerException.class, () -> h.validate(new Value("mine", 0, 0)))
+                .getMessage()
                 .contains("needs CONFIG_SCHED_CLASS_EXT"));
     }
 
@@ -209,7 +213,8 @@ class SchedExtOpsHandlerTest {
         record.put("exit_code", 0L);
         record.put("reason", "scx_bpf_error");
         record.put("msg", "gave up after 50 dispatches");
-        return List.of(new Global("dispatched", ".bss", Map.of(), 50L),
+        return List.of(
+                new Global("dispatched", ".bss", Map.of(), 50L),
                 new Global("exit_record", ".data", record, null),
                 new Global("fail_after", ".rodata", Map.of(), 50L));
     }
@@ -233,10 +238,21 @@ class SchedExtOpsHandlerTest {
             Files.writeString(dir.resolve("state"), "disabled\n");
             Files.writeString(dir.resolve("root/ops"), "\n");
             Map<String, Object> s = awaitStatus(h, ops, "disabled_by_kernel");
-            assertEquals("scx_bpf_error: gave up after 50 dispatches (1025, recorded by ops.exit in exit_record)",
-                    s.get("disabled_by_kernel"), s.toString());
-            assertEquals(Map.of("kind", "1025", "exit_code", 0L, "reason", "scx_bpf_error", "message",
-                    "gave up after 50 dispatches"), s.get("exit"));
+            assertEquals(
+                    "scx_bpf_error: gave up after 50 dispatches (1025, recorded by ops.exit in exit_record)",
+                    s.get("disabled_by_kernel"),
+                    s.toString());
+            assertEquals(
+                    Map.of(
+                            "kind",
+                            "1025",
+                            "exit_code",
+                            0L,
+                            "reason",
+                            "scx_bpf_error",
+                            "message",
+                            "gave up after 50 dispatches"),
+                    s.get("exit"));
             assertEquals(Map.of("dispatched", 50L), s.get("counters"), "tunables in .rodata are not counters");
             assertEquals(false, s.get("running"));
             h.afterDetach(ops);
@@ -255,7 +271,9 @@ class SchedExtOpsHandlerTest {
             ops.attached = false;
             Files.writeString(dir.resolve("state"), "disabled\n");
             Thread.sleep(4 * SchedExtOpsHandler.WATCH_MILLIS);
-            assertTrue(!h.status(ops).containsKey("disabled_by_kernel"), h.status(ops).toString());
+            assertTrue(
+                    !h.status(ops).containsKey("disabled_by_kernel"),
+                    h.status(ops).toString());
         } finally {
             h.deactivate();
         }
@@ -268,8 +286,10 @@ class SchedExtOpsHandlerTest {
                 "<3>[   12.5] sched_ext: BPF scheduler \"plain\" disabled (runnable task stall)",
                 "<3>[   12.5] sched_ext: plain: kworker/0:1[42] failed to run for 30.1s",
                 "<6>[   13.0] sched_ext: BPF scheduler \"other\" disabled (unregistered from user space)");
-        assertEquals(Optional.of("BPF scheduler \"plain\" disabled (runnable task stall): kworker/0:1[42] failed to"
-                + " run for 30.1s"), KernelLog.lastDisable(log, "plain"));
+        assertEquals(
+                Optional.of("BPF scheduler \"plain\" disabled (runnable task stall): kworker/0:1[42] failed to"
+                        + " run for 30.1s"),
+                KernelLog.lastDisable(log, "plain"));
         assertEquals(Optional.empty(), KernelLog.lastDisable(log, "absent"));
     }
 }

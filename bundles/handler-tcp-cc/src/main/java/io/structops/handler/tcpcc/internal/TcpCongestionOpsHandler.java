@@ -27,6 +27,7 @@ public class TcpCongestionOpsHandler implements StructOpsHandler {
     private static final Logger LOG = LoggerFactory.getLogger(TcpCongestionOpsHandler.class);
     /** TCP_CA_NAME_MAX, the size of {@code name} with its terminating NUL. */
     static final int NAME_MAX = 16;
+
     static final Path DEFAULT_SYSCTL = Path.of("/proc/sys/net/ipv4");
 
     private final Path sysctl;
@@ -43,13 +44,15 @@ public class TcpCongestionOpsHandler implements StructOpsHandler {
 
     /** The algorithms the network stack offers now. */
     List<String> available() throws IOException {
-        String text = Files.readString(sysctl.resolve("tcp_available_congestion_control")).strip();
+        String text = Files.readString(sysctl.resolve("tcp_available_congestion_control"))
+                .strip();
         return text.isEmpty() ? List.of() : List.of(text.split("\\s+"));
     }
 
     Optional<String> defaultAlgorithm() {
         try {
-            return Optional.of(Files.readString(sysctl.resolve("tcp_congestion_control")).strip());
+            return Optional.of(
+                    Files.readString(sysctl.resolve("tcp_congestion_control")).strip());
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -57,11 +60,11 @@ public class TcpCongestionOpsHandler implements StructOpsHandler {
 
     /** The algorithm's name, checked the way the kernel and {@code sysctl} need it. */
     static String algorithm(StructOps ops) throws HandlerException {
-        String name = ops.string("name").orElseThrow(() -> new HandlerException(
-                "the kernel's tcp_congestion_ops has no char[] name member"));
+        String name = ops.string("name")
+                .orElseThrow(() -> new HandlerException("the kernel's tcp_congestion_ops has no char[] name member"));
         if (name.isEmpty()) {
-            throw new HandlerException("name is empty; set .name to the algorithm's name (at most "
-                    + (NAME_MAX - 1) + " characters)");
+            throw new HandlerException(
+                    "name is empty; set .name to the algorithm's name (at most " + (NAME_MAX - 1) + " characters)");
         }
         if (name.length() > NAME_MAX - 1) {
             throw new HandlerException("name '" + name + "' does not fit: at most " + (NAME_MAX - 1) + " characters");
@@ -108,8 +111,10 @@ public class TcpCongestionOpsHandler implements StructOpsHandler {
         if (available.contains(name)) {
             throw new HandlerException("a congestion control named " + name + " is already registered ("
                     + sysctl.resolve("tcp_available_congestion_control") + ": " + String.join(" ", available)
-                    + ")" + (replaced.isPresent() ? "; a swap may keep the name " + replaced.get() + " or take a free"
-                            + " one" : "; unload it or give this one another name"));
+                    + ")"
+                    + (replaced.isPresent()
+                            ? "; a swap may keep the name " + replaced.get() + " or take a free" + " one"
+                            : "; unload it or give this one another name"));
         }
     }
 
@@ -124,8 +129,11 @@ public class TcpCongestionOpsHandler implements StructOpsHandler {
         } catch (IOException e) {
             LOG.debug("cannot read the available congestion controls: {}", e.toString());
         }
-        LOG.info("congestion control {} is available (map {}); select it with sysctl net.ipv4.tcp_congestion_control"
-                + " or setsockopt(TCP_CONGESTION)", name, ops.mapName());
+        LOG.info(
+                "congestion control {} is available (map {}); select it with sysctl net.ipv4.tcp_congestion_control"
+                        + " or setsockopt(TCP_CONGESTION)",
+                name,
+                ops.mapName());
     }
 
     @Override

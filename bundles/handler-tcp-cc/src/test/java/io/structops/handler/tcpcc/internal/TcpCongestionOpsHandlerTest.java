@@ -69,24 +69,29 @@ class TcpCongestionOpsHandlerTest {
     void namesMustFitAndBeSelectable(@TempDir Path dir) throws Exception {
         TcpCongestionOpsHandler h = handler(dir, "reno cubic");
         assertDoesNotThrow(() -> h.validate(new Value("fifteen_chars_x", COMPLETE, null)));
-        String tooLong = assertThrows(HandlerException.class,
-                () -> h.validate(new Value("sixteen_chars_xy", COMPLETE, null))).getMessage();
+        String tooLong = assertThrows(
+                        HandlerException.class, () -> h.validate(new Value("sixteen_chars_xy", COMPLETE, null)))
+                .getMessage();
         assertTrue(tooLong.contains("at most 15 characters"), tooLong);
         assertTrue(assertThrows(HandlerException.class, () -> h.validate(new Value("", COMPLETE, null)))
-                .getMessage().contains("name is empty"));
+                .getMessage()
+                .contains("name is empty"));
         assertTrue(assertThrows(HandlerException.class, () -> h.validate(new Value("two words", COMPLETE, null)))
-                .getMessage().contains("not visible ASCII"));
+                .getMessage()
+                .contains("not visible ASCII"));
     }
 
     @Test
     void theKernelsRequiredMembersMustBeBound(@TempDir Path dir) throws Exception {
         TcpCongestionOpsHandler h = handler(dir, "reno cubic");
-        assertDoesNotThrow(() -> h.validate(new Value("mine", Set.of("ssthresh", "undo_cwnd", "cong_control"),
-                null)));
-        String m = assertThrows(HandlerException.class,
-                () -> h.validate(new Value("mine", Set.of("ssthresh", "init"), null))).getMessage();
-        assertEquals("algorithm mine lacks undo_cwnd, cong_avoid or cong_control; the kernel requires ssthresh,"
-                + " undo_cwnd and one of cong_avoid or cong_control", m);
+        assertDoesNotThrow(() -> h.validate(new Value("mine", Set.of("ssthresh", "undo_cwnd", "cong_control"), null)));
+        String m = assertThrows(
+                        HandlerException.class, () -> h.validate(new Value("mine", Set.of("ssthresh", "init"), null)))
+                .getMessage();
+        assertEquals(
+                "algorithm mine lacks undo_cwnd, cong_avoid or cong_control; the kernel requires ssthresh,"
+                        + " undo_cwnd and one of cong_avoid or cong_control",
+                m);
     }
 
     @Test
@@ -106,7 +111,8 @@ class TcpCongestionOpsHandlerTest {
     @Test
     void statusSaysWhetherTheStackOffersIt(@TempDir Path dir) throws Exception {
         TcpCongestionOpsHandler h = handler(dir, "reno cubic mine");
-        assertEquals(java.util.Map.of("algorithm", "mine", "available", true, "default", false),
+        assertEquals(
+                java.util.Map.of("algorithm", "mine", "available", true, "default", false),
                 h.status(new Value("mine", COMPLETE, null)));
         assertEquals(true, h.status(new Value("cubic", COMPLETE, null)).get("default"));
     }

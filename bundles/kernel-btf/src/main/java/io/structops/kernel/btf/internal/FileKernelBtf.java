@@ -17,8 +17,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * Kernel BTF from files, for offline work or another kernel: present only while ConfigAdmin holds a configuration
  * for {@value #PID}, and then preferred over the running kernel's (ranking 100).
  */
-@Component(service = KernelBtf.class, immediate = true, configurationPid = FileKernelBtf.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, property = "service.ranking:Integer=100")
+@Component(
+        service = KernelBtf.class,
+        immediate = true,
+        configurationPid = FileKernelBtf.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        property = "service.ranking:Integer=100")
 @Designate(ocd = FileKernelBtf.Config.class)
 public class FileKernelBtf extends DelegatingKernelBtf {
     static final String PID = "io.structops.kernel.btf.file";

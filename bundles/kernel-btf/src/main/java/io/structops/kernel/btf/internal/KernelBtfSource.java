@@ -40,12 +40,10 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
     private volatile Collected structOps;
 
     /** A module's BTF and the identity of the file it came from. */
-    private record Parsed(Object file, Btf btf) {
-    }
+    private record Parsed(Object file, Btf btf) {}
 
     /** The struct_ops types found in vmlinux and in the modules as they were then. */
-    private record Collected(List<Object> modules, List<StructOpsType> types) {
-    }
+    private record Collected(List<Object> modules, List<StructOpsType> types) {}
 
     KernelBtfSource(BtfReader reader, Path vmlinuxFile, Path modulesDir, boolean running) {
         this.reader = reader;
@@ -82,8 +80,8 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
                 if (b == null) {
                     // The running kernel verified its own BTF at boot; a file named in configuration is checked fully.
                     MemorySegment bytes = mapped(vmlinuxFile, "vmlinux");
-                    vmlinux = b = running ? reader.readKernelVerified("vmlinux", bytes, null)
-                            : reader.read("vmlinux", bytes);
+                    vmlinux = b =
+                            running ? reader.readKernelVerified("vmlinux", bytes, null) : reader.read("vmlinux", bytes);
                 }
             }
         }
@@ -94,8 +92,10 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
         try {
             return PrivateMapping.map(file, arena);
         } catch (NoSuchFileException e) {
-            throw new BtfException(file.toString(), "no " + what + " BTF here" + (running
-                    ? " (the kernel was built without CONFIG_DEBUG_INFO_BTF)" : ""));
+            throw new BtfException(
+                    file.toString(),
+                    "no " + what + " BTF here"
+                            + (running ? " (the kernel was built without CONFIG_DEBUG_INFO_BTF)" : ""));
         } catch (IOException e) {
             throw new BtfException(file.toString(), "cannot read: " + e.getMessage());
         }
@@ -107,8 +107,11 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
             return List.of();
         }
         try (Stream<Path> files = Files.list(modulesDir)) {
-            return files.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
-                    .filter(n -> !n.equals(vmlinuxFile.getFileName().toString())).sorted().toList();
+            return files.filter(Files::isRegularFile)
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals(vmlinuxFile.getFileName().toString()))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -127,7 +130,8 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
                 p = modules.get(name);
                 if (p == null || !p.file().equals(key)) {
                     MemorySegment bytes = mapped(file, "module " + name);
-                    Btf b = running ? reader.readKernelVerified(name, bytes, vmlinux())
+                    Btf b = running
+                            ? reader.readKernelVerified(name, bytes, vmlinux())
                             : reader.readSplit(name, bytes, vmlinux());
                     p = new Parsed(key, b);
                     modules.put(name, p);
@@ -143,10 +147,8 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
      */
     private static Object identity(Path file) {
         try {
-            BasicFileAttributes a = Files.readAttributes(file,
-                    BasicFileAttributes.class);
-            return a.fileKey() != null ? List.of(a.fileKey(), a.size())
-                    : List.of(a.lastModifiedTime(), a.size());
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return a.fileKey() != null ? List.of(a.fileKey(), a.size()) : List.of(a.lastModifiedTime(), a.size());
         } catch (IOException e) {
             return List.of();
         }
@@ -194,8 +196,13 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
             if (btf.kind(ops) != BtfKind.STRUCT || !btf.name(ops).equals(opsName)) {
                 continue;
             }
-            into.add(new StructOpsType(name.substring(WRAPPER_PREFIX.length()), module, ops, id,
-                    Integer.toUnsignedLong(wrapper.size()), data.get().byteOffset()));
+            into.add(new StructOpsType(
+                    name.substring(WRAPPER_PREFIX.length()),
+                    module,
+                    ops,
+                    id,
+                    Integer.toUnsignedLong(wrapper.size()),
+                    data.get().byteOffset()));
         }
     }
 

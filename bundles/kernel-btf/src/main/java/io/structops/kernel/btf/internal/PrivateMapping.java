@@ -30,21 +30,29 @@ final class PrivateMapping {
     static {
         Linker linker = Linker.nativeLinker();
         SymbolLookup libc = linker.defaultLookup();
-        OPEN = linker.downcallHandle(libc.find("open").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT),
+        OPEN = linker.downcallHandle(
+                libc.find("open").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
-        CLOSE = linker.downcallHandle(libc.find("close").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        MMAP = linker.downcallHandle(libc.find("mmap").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-        MUNMAP = linker.downcallHandle(libc.find("munmap").orElseThrow(),
+        CLOSE = linker.downcallHandle(
+                libc.find("close").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        MMAP = linker.downcallHandle(
+                libc.find("mmap").orElseThrow(),
+                FunctionDescriptor.of(
+                        ValueLayout.ADDRESS,
+                        ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_LONG));
+        MUNMAP = linker.downcallHandle(
+                libc.find("munmap").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     }
 
-    private PrivateMapping() {
-    }
+    private PrivateMapping() {}
 
     /** The file's bytes, mapped for as long as {@code arena} is open (or on the heap if mapping is refused). */
     static MemorySegment map(Path file, Arena arena) throws IOException {
@@ -63,8 +71,8 @@ final class PrivateMapping {
                 return null;
             }
             try {
-                MemorySegment addr = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ,
-                        MAP_PRIVATE, fd, 0L);
+                MemorySegment addr =
+                        (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ, MAP_PRIVATE, fd, 0L);
                 if (addr.address() == -1L) {
                     return null;
                 }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 class KernelBtfSourceTest {
 
     private static KernelBtfSource running() {
-        return new KernelBtfSource(new BtfReaderComponent(), Path.of("/sys/kernel/btf/vmlinux"),
-                Path.of("/sys/kernel/btf"), true);
+        return new KernelBtfSource(
+                new BtfReaderComponent(), Path.of("/sys/kernel/btf/vmlinux"), Path.of("/sys/kernel/btf"), true);
     }
 
     @Test
@@ -38,12 +38,16 @@ class KernelBtfSourceTest {
     void structOpsTypesAgreeWithBpftool() throws Exception {
         // From bpftool's raw dump: structs bpf_struct_ops_X whose member 'data' has type [N] STRUCT 'X'.
         Process p = new ProcessBuilder("bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "raw")
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                .lines()
+                .toList();
         assertEquals(0, p.waitFor());
         java.util.Map<String, String> structNames = new java.util.HashMap<>();
         for (String l : lines) {
-            var m = java.util.regex.Pattern.compile("^\\[(\\d+)] STRUCT '([^']*)' .*").matcher(l);
+            var m = java.util.regex.Pattern.compile("^\\[(\\d+)] STRUCT '([^']*)' .*")
+                    .matcher(l);
             if (m.matches()) {
                 structNames.put(m.group(1), m.group(2));
             }
@@ -51,7 +55,8 @@ class KernelBtfSourceTest {
         List<String> expected = new java.util.ArrayList<>();
         String current = null;
         for (String l : lines) {
-            var m = java.util.regex.Pattern.compile("^\\[\\d+] STRUCT 'bpf_struct_ops_(.+)' .*").matcher(l);
+            var m = java.util.regex.Pattern.compile("^\\[\\d+] STRUCT 'bpf_struct_ops_(.+)' .*")
+                    .matcher(l);
             if (m.matches()) {
                 current = m.group(1);
                 continue;
@@ -60,7 +65,8 @@ class KernelBtfSourceTest {
                 current = null;
                 continue;
             }
-            var d = java.util.regex.Pattern.compile("^\t'data' type_id=(\\d+) .*").matcher(l);
+            var d = java.util.regex.Pattern.compile("^\t'data' type_id=(\\d+) .*")
+                    .matcher(l);
             if (current != null && d.matches() && current.equals(structNames.get(d.group(1)))) {
                 expected.add(current);
             }
@@ -68,7 +74,8 @@ class KernelBtfSourceTest {
         expected.sort(null);
         try (KernelBtfSource k = running()) {
             List<StructOpsType> types = k.structOpsTypes();
-            assertEquals(expected, types.stream().map(StructOpsType::name).sorted().toList());
+            assertEquals(
+                    expected, types.stream().map(StructOpsType::name).sorted().toList());
             StructOpsType tcp = k.structOpsType("tcp_congestion_ops").orElseThrow();
             assertEquals("vmlinux", tcp.module());
             assertEquals(k.vmlinux().find("tcp_congestion_ops", BtfKind.STRUCT).getAsInt(), tcp.typeId());
@@ -101,21 +108,29 @@ class KernelBtfSourceTest {
         try (var in = Files.newInputStream(Path.of("/sys/kernel/btf/vmlinux"))) {
             assertEquals(24, in.readNBytes(header, 0, 24));
         }
-        int baseStrings = java.nio.ByteBuffer.wrap(header).order(java.nio.ByteOrder.nativeOrder()).getInt(20);
+        int baseStrings = java.nio.ByteBuffer.wrap(header)
+                .order(java.nio.ByteOrder.nativeOrder())
+                .getInt(20);
         int first = vmlinux.typeCount();
         int intId = vmlinux.find("int", BtfKind.INT).orElseThrow();
         byte[] strings = "\0structops_mod_ops\0bpf_struct_ops_structops_mod_ops\0count\0data\0"
                 .getBytes(StandardCharsets.US_ASCII);
         var types = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.nativeOrder());
-        types.putInt(baseStrings + 1).putInt((4 << 24) | 1).putInt(4);               // STRUCT structops_mod_ops
-        types.putInt(baseStrings + 52).putInt(intId).putInt(0);                        //   count: int
+        types.putInt(baseStrings + 1).putInt((4 << 24) | 1).putInt(4); // STRUCT structops_mod_ops
+        types.putInt(baseStrings + 52).putInt(intId).putInt(0); //   count: int
         if (offered) {
-            types.putInt(baseStrings + 19).putInt((4 << 24) | 1).putInt(16);          // STRUCT bpf_struct_ops_...
-            types.putInt(baseStrings + 58).putInt(first).putInt(64);                   //   data at +8
+            types.putInt(baseStrings + 19).putInt((4 << 24) | 1).putInt(16); // STRUCT bpf_struct_ops_...
+            types.putInt(baseStrings + 58).putInt(first).putInt(64); //   data at +8
         }
         int typeLen = types.position();
         var b = java.nio.ByteBuffer.allocate(24 + typeLen + strings.length).order(java.nio.ByteOrder.nativeOrder());
-        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24).putInt(0).putInt(typeLen).putInt(typeLen)
+        b.putShort((short) 0xeB9F)
+                .put((byte) 1)
+                .put((byte) 0)
+                .putInt(24)
+                .putInt(0)
+                .putInt(typeLen)
+                .putInt(typeLen)
                 .putInt(strings.length);
         b.put(types.array(), 0, typeLen).put(strings);
         return b.array();
@@ -125,8 +140,8 @@ class KernelBtfSourceTest {
     @Test
     void moduleBtfIsReadAgainWhenTheModuleComesGoesOrIsReplaced(@TempDir Path dir) throws Exception {
         Path modules = Files.createDirectory(dir.resolve("modules"));
-        try (KernelBtfSource k = new KernelBtfSource(new BtfReaderComponent(), Path.of("/sys/kernel/btf/vmlinux"),
-                modules, false)) {
+        try (KernelBtfSource k =
+                new KernelBtfSource(new BtfReaderComponent(), Path.of("/sys/kernel/btf/vmlinux"), modules, false)) {
             assertTrue(k.structOpsType("structops_mod_ops").isEmpty());
             Files.write(modules.resolve("structops_mod"), moduleBtf(k.vmlinux(), true));
             StructOpsType offered = k.structOpsType("structops_mod_ops").orElseThrow();
@@ -138,7 +153,9 @@ class KernelBtfSourceTest {
             Files.delete(modules.resolve("structops_mod"));
             Files.write(modules.resolve("structops_mod"), moduleBtf(k.vmlinux(), false));
             assertTrue(k.structOpsType("structops_mod_ops").isEmpty());
-            assertEquals(k.vmlinux().typeCount() + 1, k.module("structops_mod").orElseThrow().typeCount());
+            assertEquals(
+                    k.vmlinux().typeCount() + 1,
+                    k.module("structops_mod").orElseThrow().typeCount());
             Files.delete(modules.resolve("structops_mod"));
             assertTrue(k.module("structops_mod").isEmpty());
         }

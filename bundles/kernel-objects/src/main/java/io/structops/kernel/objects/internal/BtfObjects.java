@@ -11,8 +11,7 @@ import java.util.Optional;
 
 /** A BTF object in the kernel by id: an object's own (standalone) BTF, as its maps and programs refer to it. */
 final class BtfObjects {
-    private BtfObjects() {
-    }
+    private BtfObjects() {}
 
     /** BTF object {@code btfId}, read; empty for 0, a BTF gone meanwhile, or one that cannot be read. */
     static Optional<Btf> read(Bpf bpf, BtfReader reader, int btfId) {

@@ -57,8 +57,8 @@ public class KernelMapsComponent implements KernelMaps {
     @Override
     public KernelMap open(int id) throws KernelObjectException {
         try {
-            BpfFd fd = bpf.fdById(Bpf.ObjectType.MAP, id).orElseThrow(() -> new KernelObjectException("map " + id
-                    + ": no such map in the kernel", null));
+            BpfFd fd = bpf.fdById(Bpf.ObjectType.MAP, id)
+                    .orElseThrow(() -> new KernelObjectException("map " + id + ": no such map in the kernel", null));
             return opened(fd, "map " + id);
         } catch (BpfException e) {
             throw new KernelObjectException("map " + id + ": open: " + e.getMessage(), e);
@@ -92,13 +92,13 @@ public class KernelMapsComponent implements KernelMaps {
     /** Map {@code id}, which must be of {@code kind}, made into {@code T}; the descriptor closed if it is not. */
     private <T> T openKind(int id, String kind, String what, Mapping<T> mapping) throws KernelObjectException {
         try {
-            BpfFd fd = bpf.fdById(Bpf.ObjectType.MAP, id).orElseThrow(() -> new KernelObjectException("map " + id
-                    + ": no such map in the kernel", null));
+            BpfFd fd = bpf.fdById(Bpf.ObjectType.MAP, id)
+                    .orElseThrow(() -> new KernelObjectException("map " + id + ": no such map in the kernel", null));
             try {
                 MapInfo info = info(bpf.mapInfo(fd));
                 if (!info.kind().equals(kind)) {
-                    throw new KernelObjectException("map " + info.name() + " (id " + id + ") is a " + info.kind()
-                            + ", not " + what, null);
+                    throw new KernelObjectException(
+                            "map " + info.name() + " (id " + id + ") is a " + info.kind() + ", not " + what, null);
                 }
                 return mapping.map(fd, info);
             } catch (KernelObjectException | BpfException | RuntimeException e) {
@@ -146,7 +146,17 @@ public class KernelMapsComponent implements KernelMaps {
     }
 
     static MapInfo info(Bpf.MapInfo i) {
-        return new MapInfo(i.id(), i.name(), i.type(), MapKinds.name(i.type()), i.keySize(), i.valueSize(),
-                i.maxEntries(), i.mapFlags(), i.btfId(), i.btfKeyTypeId(), i.btfValueTypeId());
+        return new MapInfo(
+                i.id(),
+                i.name(),
+                i.type(),
+                MapKinds.name(i.type()),
+                i.keySize(),
+                i.valueSize(),
+                i.maxEntries(),
+                i.mapFlags(),
+                i.btfId(),
+                i.btfKeyTypeId(),
+                i.btfValueTypeId());
     }
 }

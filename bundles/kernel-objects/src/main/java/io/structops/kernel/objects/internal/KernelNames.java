@@ -8,12 +8,12 @@ package io.structops.kernel.objects.internal;
 final class KernelNames {
     static final int MAX = 15;
 
-    private KernelNames() {
-    }
+    private KernelNames() {}
 
     /** Whether {@code asked} (a name or a numeric id) names the object with this kernel name and id. */
     static boolean matches(String kernelName, int id, String asked) {
-        return kernelName.equals(asked) || Integer.toString(id).equals(asked)
+        return kernelName.equals(asked)
+                || Integer.toString(id).equals(asked)
                 || asked.length() > MAX && kernelName.length() == MAX && asked.startsWith(kernelName);
     }
 }

@@ -35,9 +35,10 @@ public class KernelProgramsComponent implements KernelPrograms {
             try (BpfFd prog = fd.get()) {
                 Bpf.ProgInfo info = bpf.progInfo(prog);
                 int func = bpf.mainFuncTypeId(prog);
-                String name = func == 0 ? info.name() : btfName(info.btfId(), func).orElse(info.name());
-                return Optional.of(new ProgramInfo(info.id(), name, info.tag(), info.runCount(), info.runTimeNs(),
-                        bpf.progMapIds(prog)));
+                String name =
+                        func == 0 ? info.name() : btfName(info.btfId(), func).orElse(info.name());
+                return Optional.of(new ProgramInfo(
+                        info.id(), name, info.tag(), info.runCount(), info.runTimeNs(), bpf.progMapIds(prog)));
             }
         } catch (BpfException e) {
             if (e.errno() == Errno.ENOENT) {

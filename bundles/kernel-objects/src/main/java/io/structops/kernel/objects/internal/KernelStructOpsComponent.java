@@ -44,6 +44,7 @@ public class KernelStructOpsComponent implements KernelStructOps {
     static final String WRAPPER_PREFIX = "bpf_struct_ops_";
     /** {@code enum bpf_struct_ops_state}. */
     static final String[] STATES = {"init", "inuse", "tobefree", "ready"};
+
     private static final byte[] KEY0 = new byte[4];
     private static final int BPF_F_MMAPABLE = 1 << 10;
 
@@ -53,7 +54,10 @@ public class KernelStructOpsComponent implements KernelStructOps {
     private final KernelPrograms programs;
 
     @Activate
-    public KernelStructOpsComponent(@Reference Bpf bpf, @Reference BtfReader btfReader, @Reference KernelBtf kernel,
+    public KernelStructOpsComponent(
+            @Reference Bpf bpf,
+            @Reference BtfReader btfReader,
+            @Reference KernelBtf kernel,
             @Reference KernelPrograms programs) {
         this.bpf = bpf;
         this.btfReader = btfReader;
@@ -72,12 +76,19 @@ public class KernelStructOpsComponent implements KernelStructOps {
                     continue;
                 }
                 Optional<Btf> btf = kernelBtfs.computeIfAbsent(info.btfVmlinuxId(), this::kernelBtf);
-                String wrapper = btf.isPresent() && info.btfVmlinuxValueTypeId() < btf.get().typeCount()
-                        ? btf.get().name(info.btfVmlinuxValueTypeId()) : "";
-                String struct = wrapper.startsWith(WRAPPER_PREFIX) ? wrapper.substring(WRAPPER_PREFIX.length())
+                String wrapper = btf.isPresent()
+                                && info.btfVmlinuxValueTypeId() < btf.get().typeCount()
+                        ? btf.get().name(info.btfVmlinuxValueTypeId())
+                        : "";
+                String struct = wrapper.startsWith(WRAPPER_PREFIX)
+                        ? wrapper.substring(WRAPPER_PREFIX.length())
                         : "(module type " + info.btfVmlinuxValueTypeId() + ")";
-                result.add(new StructOpsMap(KernelMapsComponent.info(info), struct, info.btfVmlinuxId(),
-                        info.btfVmlinuxValueTypeId(), links.getOrDefault(info.id(), 0)));
+                result.add(new StructOpsMap(
+                        KernelMapsComponent.info(info),
+                        struct,
+                        info.btfVmlinuxId(),
+                        info.btfVmlinuxValueTypeId(),
+                        links.getOrDefault(info.id(), 0)));
             }
             return result;
         } catch (BpfException e) {
@@ -140,8 +151,9 @@ public class KernelStructOpsComponent implements KernelStructOps {
     @Override
     public StructOpsValue value(StructOpsMap m) throws KernelObjectException {
         byte[] value = lookup(m);
-        Btf btf = kernelBtf(m.btfObjectId()).orElseThrow(() -> new KernelObjectException("struct_ops map "
-                + m.name() + ": the BTF of its type is not available", null));
+        Btf btf = kernelBtf(m.btfObjectId())
+                .orElseThrow(() -> new KernelObjectException(
+                        "struct_ops map " + m.name() + ": the BTF of its type is not available", null));
         String state = "";
         Map<String, ProgramInfo> progs = new LinkedHashMap<>();
         Map<String, Value> members = new LinkedHashMap<>();
@@ -160,10 +172,10 @@ public class KernelStructOpsComponent implements KernelStructOps {
     }
 
     private byte[] lookup(StructOpsMap m) throws KernelObjectException {
-        try (BpfFd map = bpf.fdById(Bpf.ObjectType.MAP, m.id()).orElseThrow(() -> new KernelObjectException(
-                "struct_ops map " + m.id() + " went away", null))) {
-            return bpf.mapLookup(map, KEY0, m.map().valueSize()).orElseThrow(() -> new KernelObjectException(
-                    "struct_ops map " + m.name() + " has no value", null));
+        try (BpfFd map = bpf.fdById(Bpf.ObjectType.MAP, m.id())
+                .orElseThrow(() -> new KernelObjectException("struct_ops map " + m.id() + " went away", null))) {
+            return bpf.mapLookup(map, KEY0, m.map().valueSize())
+                    .orElseThrow(() -> new KernelObjectException("struct_ops map " + m.name() + " has no value", null));
         } catch (BpfException e) {
             throw new KernelObjectException("struct_ops map " + m.name() + ": lookup: " + e.getMessage(), e);
         }
@@ -172,7 +184,8 @@ public class KernelStructOpsComponent implements KernelStructOps {
     private static String state(Btf btf, BtfType.Member common, byte[] value) {
         for (BtfType.Member c : btf.members(common.type())) {
             if (c.name().equals("state")) {
-                int state = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder())
+                int state = ByteBuffer.wrap(value)
+                        .order(ByteOrder.nativeOrder())
                         .getInt((int) (common.byteOffset() + c.byteOffset()));
                 return state >= 0 && state < STATES.length ? STATES[state] : "state " + state;
             }
@@ -181,8 +194,9 @@ public class KernelStructOpsComponent implements KernelStructOps {
     }
 
     /** The struct's members: function pointers to their programs, other members that are set, typed. */
-    private void data(Btf btf, BtfType.Member data, byte[] value, Map<String, ProgramInfo> progs,
-            Map<String, Value> members) throws BtfException, KernelObjectException {
+    private void data(
+            Btf btf, BtfType.Member data, byte[] value, Map<String, ProgramInfo> progs, Map<String, Value> members)
+            throws BtfException, KernelObjectException {
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
         for (BtfType.Member d : btf.members(data.type())) {
             int off = (int) (data.byteOffset() + d.byteOffset());
@@ -192,8 +206,10 @@ public class KernelStructOpsComponent implements KernelStructOps {
             if (btf.isFunctionPointer(d.type())) {
                 long progId = b.getLong(off);
                 if (progId != 0) {
-                    progs.put(d.name(), programs.program((int) progId).orElse(new ProgramInfo((int) progId, "?", "",
-                            0, 0, List.of())));
+                    progs.put(
+                            d.name(),
+                            programs.program((int) progId)
+                                    .orElse(new ProgramInfo((int) progId, "?", "", 0, 0, List.of())));
                 }
                 continue;
             }
@@ -210,17 +226,20 @@ public class KernelStructOpsComponent implements KernelStructOps {
         try {
             List<Bpf.MapInfo> all = maps();
             List<Bpf.MapInfo> globals = target.type() == BpfConstants.MAP_TYPE_STRUCT_OPS
-                    ? all.stream().filter(m -> m.btfId() == target.btfId() && m.btfId() != 0 && isGlobalData(m))
+                    ? all.stream()
+                            .filter(m -> m.btfId() == target.btfId() && m.btfId() != 0 && isGlobalData(m))
                             .toList()
                     : all.stream().filter(m -> m.id() == target.id()).toList();
             Map<String, Map<String, Value>> result = new LinkedHashMap<>();
             for (Bpf.MapInfo m : globals) {
                 if (!isGlobalData(m)) {
-                    throw new KernelObjectException("map " + m.name() + " is not global data (an array of one value"
-                            + " typed by a DATASEC)", null);
+                    throw new KernelObjectException(
+                            "map " + m.name() + " is not global data (an array of one value" + " typed by a DATASEC)",
+                            null);
                 }
-                Btf btf = BtfObjects.read(bpf, btfReader, m.btfId()).orElseThrow(() -> new KernelObjectException(
-                        "the BTF of map " + m.name() + " went away", null));
+                Btf btf = BtfObjects.read(bpf, btfReader, m.btfId())
+                        .orElseThrow(
+                                () -> new KernelObjectException("the BTF of map " + m.name() + " went away", null));
                 if (btf.type(m.btfValueTypeId()) instanceof BtfType.Datasec d) {
                     result.put(d.name() + " (" + m.name() + ")", variables(btf, d, read(m)));
                 }
@@ -246,8 +265,8 @@ public class KernelStructOpsComponent implements KernelStructOps {
      * programs read and write), else by lookup.
      */
     private byte[] read(Bpf.MapInfo m) throws BpfException, KernelObjectException {
-        try (BpfFd fd = bpf.fdById(Bpf.ObjectType.MAP, m.id()).orElseThrow(() -> new KernelObjectException("map "
-                + m.name() + " went away", null))) {
+        try (BpfFd fd = bpf.fdById(Bpf.ObjectType.MAP, m.id())
+                .orElseThrow(() -> new KernelObjectException("map " + m.name() + " went away", null))) {
             if ((m.mapFlags() & BPF_F_MMAPABLE) != 0) {
                 try (Arena arena = Arena.ofConfined()) {
                     return bpf.mapMmapReadOnly(fd, m.valueSize(), arena).toArray(ValueLayout.JAVA_BYTE);
@@ -260,7 +279,9 @@ public class KernelStructOpsComponent implements KernelStructOps {
     }
 
     private static boolean isGlobalData(Bpf.MapInfo m) {
-        return m.type() == BpfConstants.MAP_TYPE_ARRAY && m.maxEntries() == 1 && m.keySize() == 4
+        return m.type() == BpfConstants.MAP_TYPE_ARRAY
+                && m.maxEntries() == 1
+                && m.keySize() == 4
                 && m.btfValueTypeId() != 0;
     }
 
@@ -268,15 +289,15 @@ public class KernelStructOpsComponent implements KernelStructOps {
     public String detach(StructOpsMap m) throws KernelObjectException {
         try {
             if (m.linkId() != 0) {
-                try (BpfFd link = bpf.fdById(Bpf.ObjectType.LINK, m.linkId()).orElseThrow(
-                        () -> new KernelObjectException("the link of " + m.name() + " went away", null))) {
+                try (BpfFd link = bpf.fdById(Bpf.ObjectType.LINK, m.linkId())
+                        .orElseThrow(() -> new KernelObjectException("the link of " + m.name() + " went away", null))) {
                     bpf.linkDetach(link);
                 }
                 return "detached " + m.struct() + " " + m.name() + " (map id " + m.id() + ", link id " + m.linkId()
                         + "); remove its pin file to free it";
             }
-            try (BpfFd map = bpf.fdById(Bpf.ObjectType.MAP, m.id()).orElseThrow(
-                    () -> new KernelObjectException("struct_ops map " + m.id() + " went away", null))) {
+            try (BpfFd map = bpf.fdById(Bpf.ObjectType.MAP, m.id())
+                    .orElseThrow(() -> new KernelObjectException("struct_ops map " + m.id() + " went away", null))) {
                 bpf.mapDelete(map, KEY0);
             }
             return "unregistered " + m.struct() + " " + m.name() + " (map id " + m.id() + ")";

@@ -78,8 +78,8 @@ final class OpenMap implements KernelMap {
             BtfType.Array a = (BtfType.Array) t;
             return typeName(a.elementType()).map(e -> e + "[" + a.countUnsigned() + "]");
         }
-        return Optional.of(t.name().isEmpty() ? "(anonymous " + t.kind().toString().toLowerCase() + ")"
-                : prefix + t.name());
+        return Optional.of(
+                t.name().isEmpty() ? "(anonymous " + t.kind().toString().toLowerCase() + ")" : prefix + t.name());
     }
 
     private String where() {
@@ -107,24 +107,31 @@ final class OpenMap implements KernelMap {
     @Override
     public void update(byte[] key, List<byte[]> values, Update flag) throws KernelObjectException {
         if (values.size() != 1 && values.size() != copies) {
-            throw new KernelObjectException(where() + ": update: " + values.size() + " values; the map takes "
-                    + (copies == 1 ? "one" : "one, or one per possible CPU (" + copies + ")"), null);
+            throw new KernelObjectException(
+                    where() + ": update: " + values.size() + " values; the map takes "
+                            + (copies == 1 ? "one" : "one, or one per possible CPU (" + copies + ")"),
+                    null);
         }
         byte[] all = new byte[stride * copies];
         for (int cpu = 0; cpu < copies; cpu++) {
             byte[] v = values.get(values.size() == 1 ? 0 : cpu);
             if (v.length != info.valueSize()) {
-                throw new KernelObjectException(where() + ": update: a value of " + v.length + " bytes; the map's are "
-                        + info.valueSize(), null);
+                throw new KernelObjectException(
+                        where() + ": update: a value of " + v.length + " bytes; the map's are " + info.valueSize(),
+                        null);
             }
             System.arraycopy(v, 0, all, cpu * stride, v.length);
         }
         try {
-            bpf.mapUpdate(fd, key, all, switch (flag) {
-                case ANY -> BpfConstants.ANY;
-                case NOEXIST -> 1;
-                case EXIST -> 2;
-            });
+            bpf.mapUpdate(
+                    fd,
+                    key,
+                    all,
+                    switch (flag) {
+                        case ANY -> BpfConstants.ANY;
+                        case NOEXIST -> 1;
+                        case EXIST -> 2;
+                    });
         } catch (BpfException e) {
             throw new KernelObjectException(where() + ": update: " + e.getMessage(), e);
         }
@@ -229,12 +236,11 @@ final class OpenMap implements KernelMap {
         if (v instanceof Value.Raw raw && raw.bytes().length == size) {
             return raw.bytes();
         }
-        if ((v instanceof Value.Int || v instanceof Value.Text) && (size == 1 || size == 2 || size == 4
-                || size == 8)) {
+        if ((v instanceof Value.Int || v instanceof Value.Text) && (size == 1 || size == 2 || size == 4 || size == 8)) {
             return encodeUntypedInteger(v, size, what);
         }
-        throw new KernelObjectException(where() + ": " + what + ": the map has no BTF type for it; give "
-                + size + " raw bytes", null);
+        throw new KernelObjectException(
+                where() + ": " + what + ": the map has no BTF type for it; give " + size + " raw bytes", null);
     }
 
     private byte[] encodeUntypedInteger(Value v, int size, String what) throws KernelObjectException {

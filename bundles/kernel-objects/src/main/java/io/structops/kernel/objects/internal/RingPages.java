@@ -26,8 +26,9 @@ record RingPages(Arena arena, MemorySegment consumer, MemorySegment producer, Me
             return new RingPages(arena, consumer, producer, producer.asSlice(page), size);
         } catch (IOException e) {
             arena.close();
-            throw new KernelObjectException((userProducer ? "user ring buffer " : "ring buffer ") + info.name()
-                    + ": map: " + e.getMessage(), e);
+            throw new KernelObjectException(
+                    (userProducer ? "user ring buffer " : "ring buffer ") + info.name() + ": map: " + e.getMessage(),
+                    e);
         }
     }
 }

@@ -31,6 +31,7 @@ final class RingReader implements RingBuffer {
     static final int WAIT_SLICE_MILLIS = 100;
     /** How often a publisher asks whether any program still uses the buffer. */
     static final long PRODUCER_CHECK_NANOS = 1_000_000_000L;
+
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 

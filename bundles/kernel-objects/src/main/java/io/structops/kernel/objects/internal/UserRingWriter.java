@@ -51,8 +51,10 @@ final class UserRingWriter implements UserRingBuffer {
         }
         long total = (record.length + RingReader.HEADER + 7) & ~7L;
         if (total > size) {
-            throw new KernelObjectException("user ring buffer " + info.name() + ": a record of " + record.length
-                    + " bytes; the buffer holds " + (size - RingReader.HEADER), null);
+            throw new KernelObjectException(
+                    "user ring buffer " + info.name() + ": a record of " + record.length + " bytes; the buffer holds "
+                            + (size - RingReader.HEADER),
+                    null);
         }
         long cons = (long) LONG.getAcquire(consumer, 0L);
         long prod = (long) LONG.getAcquire(producer, 0L);
@@ -63,8 +65,8 @@ final class UserRingWriter implements UserRingBuffer {
         INT.set(data, at, record.length | RingReader.BUSY);
         INT.set(data, at + 4, 0);
         LONG.setRelease(producer, 0L, prod + total);
-        MemorySegment.copy(record, 0, data, ValueLayout.JAVA_BYTE, (at + RingReader.HEADER) & (size - 1),
-                record.length);
+        MemorySegment.copy(
+                record, 0, data, ValueLayout.JAVA_BYTE, (at + RingReader.HEADER) & (size - 1), record.length);
         // Committed: the kernel may now hand it to a program.
         INT.setRelease(data, at, record.length);
         return true;

@@ -26,7 +26,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class BtfVmlinuxBenchmark {
     static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
     private final BtfReaderComponentAccess reader = new BtfReaderComponentAccess();
@@ -84,7 +86,8 @@ public class BtfVmlinuxBenchmark {
     public void parseAndLookup(Blackhole bh) throws Exception {
         try (KernelBtfSource source = new KernelBtfSource(reader, VMLINUX, null, true)) {
             Btf btf = source.vmlinux();
-            bh.consume(btf.find("bpf_struct_ops_tcp_congestion_ops", BtfKind.STRUCT).getAsInt());
+            bh.consume(btf.find("bpf_struct_ops_tcp_congestion_ops", BtfKind.STRUCT)
+                    .getAsInt());
             bh.consume(btf.find("tcp_congestion_ops", BtfKind.STRUCT).getAsInt());
         }
     }

@@ -13,8 +13,7 @@ import java.nio.file.Files;
  * off-heap and reported separately.
  */
 public final class RetainedHeap {
-    private RetainedHeap() {
-    }
+    private RetainedHeap() {}
 
     private static long usedAfterGc(MemoryMXBean memory) throws InterruptedException {
         long best = Long.MAX_VALUE;
@@ -46,9 +45,10 @@ public final class RetainedHeap {
         java.lang.ref.Reference.reachabilityFence(btf);
         java.lang.ref.Reference.reachabilityFence(source);
         long retained = after - before;
-        System.out.printf("HEAP btf-vmlinux retained/file = %.3f (%.2f MiB retained on the heap, file %.2f MiB"
-                + " mapped off-heap, %d types)%n", (double) retained / fileSize, retained / 1048576.0,
-                fileSize / 1048576.0, btf.typeCount());
+        System.out.printf(
+                "HEAP btf-vmlinux retained/file = %.3f (%.2f MiB retained on the heap, file %.2f MiB"
+                        + " mapped off-heap, %d types)%n",
+                (double) retained / fileSize, retained / 1048576.0, fileSize / 1048576.0, btf.typeCount());
         source.close();
     }
 }

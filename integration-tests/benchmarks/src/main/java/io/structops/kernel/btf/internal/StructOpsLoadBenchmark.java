@@ -31,7 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class StructOpsLoadBenchmark {
     @Param("integration-tests/bpf/tcp_cc_link.bpf.o")
     public String object;
@@ -44,8 +46,8 @@ public class StructOpsLoadBenchmark {
         BtfReaderComponentAccess btf = new BtfReaderComponentAccess();
         kernel = new KernelBtfSource(btf, Path.of("/sys/kernel/btf/vmlinux"), Path.of("/sys/kernel/btf"), true);
         kernel.structOpsTypes();
-        loader = new StructOpsLoaderComponent(new BpfObjectReaderComponent(), btf, kernel,
-                new KernVdataBuilderComponent(), new BpfSyscalls());
+        loader = new StructOpsLoaderComponent(
+                new BpfObjectReaderComponent(), btf, kernel, new KernVdataBuilderComponent(), new BpfSyscalls());
     }
 
     @TearDown
