@@ -18,7 +18,7 @@ export STRUCTOPS_JAVA_OPTS="${STRUCTOPS_GUEST_JAVA_OPTS--XX:TieredStopAtLevel=1 
 deploy=$TMPDIR/deploy
 mkdir -p "$deploy"
 start_runtime "$deploy"
-for s in tcp-modules module-ops sched-fifo sched-error corpus sched-switch; do
+for s in tcp-modules module-ops sched-fifo sched-error corpus qdisc sched-switch; do
   . "$here/$s.sh"
 done
 step done

@@ -44,6 +44,15 @@ public interface StructOps {
     Optional<StructOps> replacing();
 
     /**
+     * The load's options for handlers ({@code load --option KEY=VALUE}, a deploy {@code .cfg}'s keys with a prefix
+     * such as {@code qdisc.devices}), by key. A handler reads the keys of its own prefix and refuses, in
+     * {@link StructOpsHandler#validate}, those of its prefix that it does not know.
+     */
+    default Map<String, String> options() {
+        return Map.of();
+    }
+
+    /**
      * Whether this runtime holds the map attached now. It turns false before the loader starts detaching, so that a
      * handler watching the kernel can tell a detach it was asked for from the kernel throwing the struct_ops out.
      */

@@ -42,6 +42,13 @@ public interface StructOpsHandler {
         afterAttach(current);
     }
 
+    /**
+     * The map is about to be detached (unloaded, replaced by a swap that cannot update it in place, or the runtime
+     * stopping): undo what {@link #afterAttach} put in place that needs it, such as a qdisc on a network device. A
+     * failure is logged and the detach goes on.
+     */
+    default void beforeDetach(StructOps ops) {}
+
     /** The map was detached (unloaded, or the runtime stopped). */
     default void afterDetach(StructOps ops) {}
 

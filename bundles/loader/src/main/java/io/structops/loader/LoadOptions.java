@@ -21,7 +21,8 @@ import java.util.Set;
  *     its {@code max_entries} instead, as {@code bpf_map__set_max_entries}
  * @param filled arrays of maps of the object whose every slot gets a new, empty inner map of the declared inner type
  *     before the programs load, as a scheduler's userspace fills one (scx_pair's per-cgroup queues) where the object
- *     cannot initialise it statically
+ *     cannot initialise it statically * @param options options for the handlers of the object's structs, by key ({@code qdisc.devices}); each handler
+ *     reads and checks the keys of its own prefix ({@code StructOps.options()})
  */
 public record LoadOptions(
         Set<String> optionalMaps,
@@ -29,13 +30,15 @@ public record LoadOptions(
         Map<String, String> globals,
         Set<String> only,
         Map<String, Integer> arrays,
-        Set<String> filled) {
+        Set<String> filled,
+        Map<String, String> options) {
     public LoadOptions {
         optionalMaps = Set.copyOf(optionalMaps);
         globals = Map.copyOf(globals);
         only = Set.copyOf(only);
         arrays = Map.copyOf(arrays);
         filled = Set.copyOf(filled);
+        options = Map.copyOf(options);
     }
 
     public LoadOptions(
@@ -44,7 +47,7 @@ public record LoadOptions(
             Map<String, String> globals,
             Set<String> only,
             Map<String, Integer> arrays) {
-        this(optionalMaps, attach, globals, only, arrays, Set.of());
+        this(optionalMaps, attach, globals, only, arrays, Set.of(), Map.of());
     }
 
     public LoadOptions(Set<String> optionalMaps, boolean attach, Map<String, String> globals, Set<String> only) {
@@ -65,12 +68,12 @@ public record LoadOptions(
 
     /** The same options, creating only the struct_ops variables named. */
     public LoadOptions withOnly(Set<String> names) {
-        return new LoadOptions(optionalMaps, attach, globals, names, arrays, filled);
+        return new LoadOptions(optionalMaps, attach, globals, names, arrays, filled, options);
     }
 
     /** The same options, with these array sizes. */
     public LoadOptions withArrays(Map<String, Integer> counts) {
-        return new LoadOptions(optionalMaps, attach, globals, only, counts, filled);
+        return new LoadOptions(optionalMaps, attach, globals, only, counts, filled, options);
     }
 
     /**

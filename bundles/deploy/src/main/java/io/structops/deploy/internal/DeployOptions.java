@@ -21,6 +21,7 @@ import java.util.Set;
  * only = dctcp                # create only these struct_ops maps (the object's others are left out)
  * resize.cpu_ctx = cpus       # a global array's element count (or a map's entries), as `load --resize cpu_ctx=cpus`
  * fill = cgrp_q_arr           # arrays of maps to fill with new inner maps, as `load --fill cgrp_q_arr`
+ * qdisc.devices = lo, veth0   # any other PREFIX.KEY: an option for the handlers, as `load --option`
  * pin = /sys/fs/bpf/mine      # pin each link there: it outlives the runtime and survives its stop
  * conflict = swap             # a map of that name is already held by this runtime: swap it (default: refuse)
  * </pre>
@@ -30,6 +31,7 @@ import java.util.Set;
  * @param only {@code only}
  * @param arrays {@code resize.NAME} counts
  * @param filled {@code fill}
+ * @param handlerOptions the other {@code PREFIX.KEY} keys, for the handlers (each checks its own prefix)
  * @param pin {@code pin}, if set
  * @param swapOnConflict {@code conflict = swap}
  * @param problems keys or values that were not understood, for the log
@@ -40,12 +42,13 @@ record DeployOptions(
         Set<String> only,
         Map<String, Integer> arrays,
         Set<String> filled,
+        Map<String, String> handlerOptions,
         Optional<Path> pin,
         boolean swapOnConflict,
         List<String> problems) {
 
-    static final DeployOptions DEFAULTS =
-            new DeployOptions(Map.of(), Set.of(), Set.of(), Map.of(), Set.of(), Optional.empty(), false, List.of());
+    static final DeployOptions DEFAULTS = new DeployOptions(
+            Map.of(), Set.of(), Set.of(), Map.of(), Set.of(), Map.of(), Optional.empty(), false, List.of());
 
     /** Properties FileInstall and ConfigAdmin add to every configuration. */
     private static final Set<String> BOOKKEEPING =
@@ -56,6 +59,7 @@ record DeployOptions(
         Set<String> optional = new LinkedHashSet<>();
         Set<String> only = new LinkedHashSet<>();
         Set<String> filled = new LinkedHashSet<>();
+        Map<String, String> handlerOptions = new LinkedHashMap<>();
         Map<String, Integer> arrays = new LinkedHashMap<>();
         Path pin = null;
         boolean swap = false;
@@ -86,7 +90,11 @@ record DeployOptions(
                 } else if (!value.equals("refuse")) {
                     problems.add("conflict = " + value + " (expected swap or refuse; refusing)");
                 }
-            } else if (!BOOKKEEPING.contains(key)) {
+            } else if (BOOKKEEPING.contains(key)) {
+                continue;
+            } else if (key.indexOf('.') > 0 && !key.endsWith(".")) {
+                handlerOptions.put(key, value); // the handler of its prefix checks it
+            } else {
                 problems.add("unknown key " + key);
             }
         }
@@ -96,6 +104,7 @@ record DeployOptions(
                 Set.copyOf(only),
                 Map.copyOf(arrays),
                 Set.copyOf(filled),
+                Map.copyOf(handlerOptions),
                 Optional.ofNullable(pin),
                 swap,
                 List.copyOf(problems));
@@ -117,12 +126,13 @@ record DeployOptions(
         if (!filled.isEmpty()) {
             sb.append("fill=").append(String.join(",", filled)).append(' ');
         }
+        handlerOptions.forEach((k, v) -> sb.append(k).append('=').append(v).append(' '));
         pin.ifPresent(p -> sb.append("pin=").append(p).append(' '));
         sb.append("conflict=").append(swapOnConflict ? "swap" : "refuse");
         return sb.toString();
     }
 
     LoadOptions loadOptions() {
-        return new LoadOptions(optionalMaps, true, globals, only, arrays, filled);
+        return new LoadOptions(optionalMaps, true, globals, only, arrays, filled, handlerOptions);
     }
 }

@@ -191,7 +191,7 @@ final class LoadSession {
                 throw new LoadException(name + ": kernel BTF: " + e.getMessage(), null, e);
             }
             StructOps replaced = v.name().equals(purpose.unlinked()) ? purpose.replacing() : null;
-            StructOpsView view = new StructOpsView(name, v.link(), plan, kernelBtf, replaced);
+            StructOpsView view = new StructOpsView(name, v.link(), plan, kernelBtf, replaced, options.options());
             if (purpose.validate()) {
                 HandlerSteps.consult(services.handlers(), view, "validate", h -> h.validate(view));
             }
@@ -202,7 +202,8 @@ final class LoadSession {
                     v.name(),
                     prepared.plan() == plan
                             ? view
-                            : new StructOpsView(name, v.link(), prepared.plan(), kernelBtf, replaced));
+                            : new StructOpsView(
+                                    name, v.link(), prepared.plan(), kernelBtf, replaced, options.options()));
         }
         if (!defaults.isEmpty() || !arrayDefaults.isEmpty()) {
             LOG.debug("{}: globals the handlers set: {}, arrays they sized: {}", name, defaults, arrayDefaults);
@@ -214,7 +215,8 @@ final class LoadSession {
                     defaults,
                     options.only(),
                     arrayDefaults,
-                    options.filled());
+                    options.filled(),
+                    options.options());
         }
     }
 

@@ -316,6 +316,9 @@ final class Loaded implements LoadedObject {
         for (int i = maps.size() - 1; i >= 0; i--) {
             MapHandle m = maps.get(i);
             m.view.attached(false);
+            if (m.attached) {
+                HandlerSteps.notify(handlers, m.view, "before detach", h -> h.beforeDetach(m.view));
+            }
             try {
                 if (m.link != null && m.link.isOpen()) {
                     // Detach even if the link is pinned elsewhere: unloading means the struct_ops stops.

@@ -7,6 +7,7 @@ import io.structops.kernvdata.StructOpsPlan;
 import io.structops.loader.LoadedMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -20,12 +21,20 @@ final class StructOpsView implements StructOps {
     private final byte[] value;
     private final Set<String> programMembers;
     private final StructOps replacing;
+    private final Map<String, String> options;
     private volatile LoadedMap loaded;
     private volatile boolean attached;
     private volatile ObjectGlobals globals;
 
-    StructOpsView(String object, boolean linkBased, StructOpsPlan plan, Btf kernelBtf, StructOps replacing) {
+    StructOpsView(
+            String object,
+            boolean linkBased,
+            StructOpsPlan plan,
+            Btf kernelBtf,
+            StructOps replacing,
+            Map<String, String> options) {
         this.object = object;
+        this.options = options;
         this.linkBased = linkBased;
         this.plan = plan;
         this.kernelBtf = kernelBtf;
@@ -60,6 +69,11 @@ final class StructOpsView implements StructOps {
     @Override
     public String struct() {
         return plan.kernelType().name();
+    }
+
+    @Override
+    public Map<String, String> options() {
+        return options;
     }
 
     @Override

@@ -170,6 +170,7 @@ final class Swap {
      * attached. If the new map will not attach, the old one is linked again.
      */
     private void detachThenAttach() throws LoadException {
+        HandlerSteps.notify(services.handlers(), oldHandle.view, "before detach", h -> h.beforeDetach(oldHandle.view));
         try {
             Duration gap = Loaded.detachThenAttach(bpf, old, oldHandle, replacement, newHandle);
             LOG.info(

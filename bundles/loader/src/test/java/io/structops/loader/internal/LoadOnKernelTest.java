@@ -291,7 +291,7 @@ class LoadOnKernelTest {
     void fillGivesEveryEmptySlotANewInnerMap() throws Exception {
         int fds = Loaders.BPF.openDescriptorCount();
         List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
-        LoadOptions fill = new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(), Set.of("windows"));
+        LoadOptions fill = new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(), Set.of("windows"), Map.of());
         try (LoadedObject o = Loaders.LOADER.load(Loaders.example("tcp_cc_inner.bpf.o"), fill)) {
             Map<String, Integer> ids = o.objectMaps();
             try (var fd =
@@ -322,7 +322,7 @@ class LoadOnKernelTest {
                 LoadException.class,
                 () -> Loaders.LOADER.load(
                         Loaders.example("tcp_cc_inner.bpf.o"),
-                        new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(), Set.of("window_a"))));
+                        new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(), Set.of("window_a"), Map.of())));
         assertTrue(
                 refused.getMessage()
                         .endsWith("tcp_cc_inner.bpf.o: fill window_a: the object has no array of maps"

@@ -68,21 +68,27 @@ public class StructOpsCommands {
 
     /** {@code --set}'s assignments, each NAME=VALUE once; an empty, nameless or repeated one is refused. */
     static Map<String, String> globals(String file, String set) throws CommandFailure {
-        Map<String, String> globals = new LinkedHashMap<>();
-        if (set.isEmpty()) {
-            return globals;
+        return assignments(file, "--set", set);
+    }
+
+    /** An option's NAME=VALUE assignments, each name once; an empty, nameless or repeated one is refused. */
+    static Map<String, String> assignments(String file, String option, String text) throws CommandFailure {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (text.isEmpty()) {
+            return values;
         }
-        for (String assignment : assignments(set)) {
+        for (String assignment : assignments(text)) {
             int eq = assignment.indexOf('=');
             if (eq <= 0 || assignment.substring(0, eq).isBlank()) {
-                throw new CommandFailure(file + ": --set '" + set + "': '" + assignment + "' is not NAME=VALUE", null);
+                throw new CommandFailure(
+                        file + ": " + option + " '" + text + "': '" + assignment + "' is not NAME=VALUE", null);
             }
             String name = assignment.substring(0, eq).strip();
-            if (globals.put(name, assignment.substring(eq + 1)) != null) {
-                throw new CommandFailure(file + ": --set '" + set + "': " + name + " is set twice", null);
+            if (values.put(name, assignment.substring(eq + 1)) != null) {
+                throw new CommandFailure(file + ": " + option + " '" + text + "': " + name + " is set twice", null);
             }
         }
-        return globals;
+        return values;
     }
 
     /** NAME=VALUE,... split at the commas outside an array value's brackets ({@code pair_cpu=[1,0],slice_ns=5}). */
@@ -108,7 +114,7 @@ public class StructOpsCommands {
     /** {@code --resize}'s NAME=COUNT assignments, COUNT a number or {@code cpus}. */
     static Map<String, Integer> arrays(String file, String resize) throws CommandFailure {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : globals(file, resize).entrySet()) {
+        for (Map.Entry<String, String> e : assignments(file, "--resize", resize).entrySet()) {
             try {
                 counts.put(e.getKey(), LoadOptions.arrayCount(e.getValue()));
             } catch (IllegalArgumentException x) {
@@ -141,6 +147,10 @@ public class StructOpsCommands {
                             + " scheduler's userspace fills one; comma-separated names")
                     @Parameter(names = "--fill", absentValue = "")
                     String fill,
+            @Descriptor("options for the handlers of the object's structs: KEY=VALUE[,...], a list as [A,B]"
+                            + " (qdisc.devices=[lo,veth0])")
+                    @Parameter(names = "--option", absentValue = "")
+                    String option,
             @Descriptor("print JSON instead of text")
                     @Parameter(names = "--json", presentValue = "true", absentValue = "false")
                     boolean json,
@@ -170,7 +180,8 @@ public class StructOpsCommands {
                             globals,
                             names(file, "--only", only),
                             arrays,
-                            names(file, "--fill", fill)));
+                            names(file, "--fill", fill),
+                            assignments(file, "--option", option)));
         } catch (LoadException e) {
             if (!e.log().isEmpty()) {
                 System.err.println(e.log());

@@ -1,0 +1,129 @@
+package io.structops.handler.qdisc.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.structops.handler.HandlerException;
+import io.structops.handler.StructOps;
+import io.structops.handler.qdisc.internal.QdiscOpsHandlerTest.Value;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Placing a qdisc and giving the device its qdisc back, with this machine's kernel and a veth pair the test makes,
+ * checked with {@code tc} (the peer). This kernel has no bpf qdiscs (CONFIG_NET_SCH_BPF), so the handler places
+ * built-in kinds here, through the same rtnetlink requests it makes for a bpf qdisc's id; the VM tests place real bpf
+ * qdiscs.
+ */
+@Tag("kernel")
+class QdiscPlacementOnKernelTest {
+    static final String DEVICE = "so-qd0";
+    static final Set<String> COMPLETE = QdiscOpsHandlerTest.COMPLETE;
+
+    @BeforeEach
+    void makeDevices() throws Exception {
+        run("ip", "link", "add", DEVICE, "type", "veth", "peer", "name", "so-qd1");
+        // No IPv6 on them, so that nothing sends while the counters are compared.
+        run("sysctl", "-q", "-w", "net.ipv6.conf." + DEVICE + ".disable_ipv6=1");
+        run("sysctl", "-q", "-w", "net.ipv6.conf.so-qd1.disable_ipv6=1");
+        run("ip", "link", "set", DEVICE, "up");
+        run("ip", "link", "set", "so-qd1", "up");
+    }
+
+    @AfterEach
+    void removeDevices() throws Exception {
+        run("ip", "link", "del", DEVICE);
+    }
+
+    /** The device's root qdisc as tc shows it: kind and handle, and its options as tc prints them. */
+    private static String root() throws Exception {
+        String json = run("tc", "-j", "qdisc", "show", "dev", DEVICE, "root");
+        return json.replaceAll(
+                        ".*\"kind\":\"([^\"]*)\",\"handle\":\"([^\"]*)\".*?\"options\":(\\{[^}]*\\}).*", "$1 $2 $3")
+                .strip();
+    }
+
+    private static StructOps qdisc(String kind, Map<String, String> options) {
+        return new Value(kind, COMPLETE, Map.of(), options);
+    }
+
+    @Test
+    void putOnTheDeviceAndTheKernelsDefaultGivenBack() throws Exception {
+        QdiscOpsHandler h = new QdiscOpsHandler();
+        assertEquals("noqueue 0: {}", root());
+        StructOps ops = qdisc("pfifo", Map.of("qdisc.devices", DEVICE, "qdisc.handle", "1:"));
+        h.afterAttach(ops);
+        assertEquals("pfifo 1: {\"limit\":1000}", root());
+
+        // The status reads the counters tc reads.
+        Map<String, Object> status = h.status(ops);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> device = ((List<Map<String, Object>>) status.get("devices")).get(0);
+        String stats = run("tc", "-s", "-j", "qdisc", "show", "dev", DEVICE, "root");
+        assertEquals(DEVICE, device.get("device"));
+        assertEquals("1:", device.get("handle"));
+        assertTrue(
+                stats.contains("\"bytes\":" + device.get("bytes") + ",\"packets\":" + device.get("packets")
+                        + ",\"drops\":" + device.get("drops") + ",\"overlimits\":" + device.get("overlimits")
+                        + ",\"requeues\":" + device.get("requeues") + ",\"backlog\":" + device.get("backlog")
+                        + ",\"qlen\":" + device.get("qlen")),
+                stats + " against " + device);
+
+        h.beforeDetach(ops);
+        assertEquals("noqueue 0: {}", root());
+    }
+
+    @Test
+    void aConfiguredQdiscIsGivenBackWithItsParameters() throws Exception {
+        run(
+                "tc", "qdisc", "replace", "dev", DEVICE, "root", "handle", "5:", "tbf", "rate", "1mbit", "burst",
+                "32kbit", "latency", "400ms");
+        String before = root();
+        assertTrue(before.startsWith("tbf 5: {\"rate\":125000,"), before);
+        QdiscOpsHandler h = new QdiscOpsHandler();
+        StructOps ops = qdisc("bfifo", Map.of("qdisc.devices", "[" + DEVICE + "]"));
+        h.afterAttach(ops);
+        assertTrue(root().startsWith("bfifo "), root());
+        h.beforeDetach(ops);
+        assertEquals(before, root());
+    }
+
+    @Test
+    void aRefusalIsTheKernelsOwnWordsAndUndoesTheDevicesDone() throws Exception {
+        QdiscOpsHandler h = new QdiscOpsHandler();
+        HandlerException unknown = assertThrows(
+                HandlerException.class, () -> h.afterAttach(qdisc("so_nosuch", Map.of("qdisc.devices", DEVICE))));
+        assertEquals(
+                "qdisc so_nosuch: RTM_NEWQDISC so_nosuch on so-qd0: ENOENT (no such file or directory):"
+                        + " Specified qdisc kind is unknown",
+                unknown.getMessage());
+        assertEquals("noqueue 0: {}", root());
+
+        // The first device takes it, the second is gone by then: the first is given its qdisc back.
+        HandlerException gone = assertThrows(
+                HandlerException.class,
+                () -> h.afterAttach(qdisc("pfifo", Map.of("qdisc.devices", DEVICE + ",so-gone"))));
+        assertEquals(
+                "qdisc pfifo: qdisc.devices: there is no network device so-gone; the devices it was put on"
+                        + " have their qdisc back",
+                gone.getMessage());
+        assertEquals("noqueue 0: {}", root());
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", command) + ": " + out);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,54 @@
+package io.structops.it.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Qdisc_ops handler with a real bpf qdisc, the kernel's own selftest bpf_qdisc_fifo (built by the corpus), in
+ * the VM whose kernel has bpf qdiscs (integration-tests/vm/guest/qdisc.sh): put on lo by the load's options, carrying
+ * TCP, counted as tc counts it, registered once, and taken off on unload with lo's default back.
+ */
+@Tag("vm")
+class QdiscInVmTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aBpfQdiscIsPutOnTheDeviceCountedAndTakenOff() throws Exception {
+        Map<String, String> v = VmSuite.scenario("qdisc");
+        String all = VmSuite.report();
+        VmSuite.assertOnlyExpectedErrors(v, Set.of("missing_error", "taken_error"));
+
+        // A device that does not exist: refused before anything was loaded.
+        assertTrue(
+                v.get("missing_error").contains("validate: qdisc.devices: there is no network device so-missing"), all);
+        assertEquals(v.get("maps_before"), v.get("maps_after_missing"), all);
+
+        assertTrue(v.get("before").startsWith("qdisc noqueue 0: root"), all);
+        assertTrue(v.get("placed").startsWith("qdisc bpf_fifo 8001: root"), all);
+        assertEquals("cubic 1048576", v.get("traffic").strip(), all);
+
+        // list reports the counters tc reports (nothing else uses lo meanwhile).
+        JsonNode device =
+                JSON.readTree(v.get("list")).get(0).get("status").get("devices").get(0);
+        JsonNode tc = JSON.readTree(v.get("tc_stats")).get(0);
+        assertEquals("lo", device.get("device").asText(), all);
+        for (String counter : new String[] {"packets", "bytes", "drops", "overlimits", "requeues", "backlog", "qlen"}) {
+            assertEquals(tc.get(counter).asLong(), device.get(counter).asLong(), counter + ": " + all);
+        }
+        assertTrue(tc.get("packets").asLong() > 0, all);
+
+        // The kind is taken while the first copy is registered.
+        assertTrue(v.get("taken_error").contains("the qdisc kind bpf_fifo is already registered, by map fifo"), all);
+
+        assertTrue(v.get("unload").startsWith("unloaded "), all);
+        assertTrue(v.get("after").startsWith("qdisc noqueue 0: root"), all);
+        assertEquals(v.get("maps_before"), v.get("maps_after"), all);
+    }
+}
