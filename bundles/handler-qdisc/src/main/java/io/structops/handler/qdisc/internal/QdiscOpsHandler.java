@@ -167,9 +167,27 @@ public class QdiscOpsHandler implements StructOpsHandler {
     @Override
     public void beforeDetach(StructOps ops) {
         registered.remove(ops);
+        String kind = ops.string("id").orElse(ops.mapName());
         List<Placed> done = placed.remove(ops);
-        if (done != null) {
-            giveBack(ops.string("id").orElse(ops.mapName()), done);
+        giveBack(kind, done == null ? List.of() : done);
+        takeOffTheRest(kind);
+    }
+
+    /**
+     * Where the kind is on a device this handler did not put it (by {@code tc}, or before a restart adopted the
+     * map), that device gets the kernel's default: an unregistered kind must not be left in use.
+     */
+    private static void takeOffTheRest(String kind) {
+        try (Rtnetlink rt = Rtnetlink.open()) {
+            for (Qdisc q : rt.qdiscs()) {
+                if (q.kind().equals(kind)) {
+                    String device = "device " + q.ifindex();
+                    rt.delete(device, q.ifindex(), q.parent(), q.handle());
+                    LOG.info("qdisc {} taken off {}, where something else had put it", kind, device);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("qdisc {}: could not take it off every device: {}", kind, e.getMessage());
         }
     }
 
@@ -183,6 +201,9 @@ public class QdiscOpsHandler implements StructOpsHandler {
      * was there (handle 0:), the default again by deleting ours. Problems are logged, device by device.
      */
     private static void giveBack(String kind, List<Placed> done) {
+        if (done.isEmpty()) {
+            return;
+        }
         try (Rtnetlink rt = Rtnetlink.open()) {
             for (Placed p : done.reversed()) {
                 try {

@@ -131,7 +131,9 @@ final class Rtnetlink implements AutoCloseable {
 
     /** A request: the netlink header, a {@code struct tcmsg}, and the kind and options attributes if given. */
     private ByteBuffer request(int type, int flags, int ifindex, int parent, int handle, String kind, byte[] options) {
-        ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.nativeOrder());
+        // Header and tcmsg, then each attribute's 4-byte header and payload with up to 3 bytes of padding.
+        int size = HEADER + 20 + (kind == null ? 0 : kind.length() + 8) + (options == null ? 0 : options.length + 8);
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
         b.putInt(0).putShort((short) type).putShort((short) (NLM_F_REQUEST | flags));
         b.putInt(++sequence).putInt(0);
         b.put((byte) 0).put((byte) 0).putShort((short) 0); // tcm_family AF_UNSPEC and padding

@@ -19,13 +19,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Placing a qdisc and giving the device its qdisc back, with this machine's kernel and a veth pair the test makes,
- * checked with {@code tc} (the peer). This kernel has no bpf qdiscs (CONFIG_NET_SCH_BPF), so the handler places
- * built-in kinds here, through the same rtnetlink requests it makes for a bpf qdisc's id; the VM tests place real bpf
- * qdiscs.
+ * checked with {@code tc} (the peer). This kernel has no bpf qdiscs (CONFIG_NET_SCH_BPF), so the handler places a
+ * built-in kind here, through the same rtnetlink requests it makes for a bpf qdisc's id; the VM tests place real bpf
+ * qdiscs. The kind is {@code pfifo_head_drop}, which nothing else on a machine uses: detaching takes a kind off every
+ * device, as it must for a bpf qdisc's own id.
  */
 @Tag("kernel")
 class QdiscPlacementOnKernelTest {
     static final String DEVICE = "so-qd0";
+    static final String KIND = "pfifo_head_drop";
     static final Set<String> COMPLETE = QdiscOpsHandlerTest.COMPLETE;
 
     @BeforeEach
@@ -59,9 +61,9 @@ class QdiscPlacementOnKernelTest {
     void putOnTheDeviceAndTheKernelsDefaultGivenBack() throws Exception {
         QdiscOpsHandler h = new QdiscOpsHandler();
         assertEquals("noqueue 0: {}", root());
-        StructOps ops = qdisc("pfifo", Map.of("qdisc.devices", DEVICE, "qdisc.handle", "1:"));
+        StructOps ops = qdisc(KIND, Map.of("qdisc.devices", DEVICE, "qdisc.handle", "1:"));
         h.afterAttach(ops);
-        assertEquals("pfifo 1: {\"limit\":1000}", root());
+        assertEquals(KIND + " 1: {\"limit\":1000}", root());
 
         // The status reads the counters tc reads.
         Map<String, Object> status = h.status(ops);
@@ -89,11 +91,20 @@ class QdiscPlacementOnKernelTest {
         String before = root();
         assertTrue(before.startsWith("tbf 5: {\"rate\":125000,"), before);
         QdiscOpsHandler h = new QdiscOpsHandler();
-        StructOps ops = qdisc("bfifo", Map.of("qdisc.devices", "[" + DEVICE + "]"));
+        StructOps ops = qdisc(KIND, Map.of("qdisc.devices", "[" + DEVICE + "]"));
         h.afterAttach(ops);
-        assertTrue(root().startsWith("bfifo "), root());
+        assertTrue(root().startsWith(KIND + " "), root());
         h.beforeDetach(ops);
         assertEquals(before, root());
+    }
+
+    /** Where something else put the kind (tc, or a runtime before a restart), detaching takes it off too. */
+    @Test
+    void theKindIsTakenOffDevicesTheHandlerDidNotPutItOn() throws Exception {
+        run("tc", "qdisc", "replace", "dev", DEVICE, "root", "handle", "3:", KIND);
+        assertTrue(root().startsWith(KIND + " 3: "), root());
+        new QdiscOpsHandler().beforeDetach(qdisc(KIND, Map.of()));
+        assertEquals("noqueue 0: {}", root());
     }
 
     @Test
@@ -109,10 +120,9 @@ class QdiscPlacementOnKernelTest {
 
         // The first device takes it, the second is gone by then: the first is given its qdisc back.
         HandlerException gone = assertThrows(
-                HandlerException.class,
-                () -> h.afterAttach(qdisc("pfifo", Map.of("qdisc.devices", DEVICE + ",so-gone"))));
+                HandlerException.class, () -> h.afterAttach(qdisc(KIND, Map.of("qdisc.devices", DEVICE + ",so-gone"))));
         assertEquals(
-                "qdisc pfifo: qdisc.devices: there is no network device so-gone; the devices it was put on"
+                "qdisc " + KIND + ": qdisc.devices: there is no network device so-gone; the devices it was put on"
                         + " have their qdisc back",
                 gone.getMessage());
         assertEquals("noqueue 0: {}", root());
