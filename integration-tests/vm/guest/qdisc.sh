@@ -2,7 +2,9 @@
 # `--option qdisc.devices=lo`, the handler puts the qdisc kind on lo (lo had the kernel's default, noqueue); TCP
 # runs through it; `list` reports the counters tc reports; a second copy of the same kind is refused with nothing
 # left; unloading gives lo its default back. A device that does not exist is refused before anything is loaded.
-# Results for QdiscInVmTest.
+# Then the project's own link-based qdisc_bytes (integration-tests/bpf/vm, built into the corpus's own/) with a byte
+# limit set: put on lo, swapped for a fresh copy while TCP runs through it (the connection must survive), its own
+# counters beside tc's, unloaded. Results for QdiscInVmTest.
 scenario qdisc
 fifo="$corpus/bpf_qdisc_fifo.bpf.o"
 maps_before=$(bpftool -j struct_ops list | tr -d '\n')
@@ -20,3 +22,19 @@ load_id=$(sed -n 's/^load=.*"mapId": \([0-9]*\).*/\1/p' "$OUT/qdisc.txt")
 record unload "unload $load_id"
 result after "$(tc qdisc show dev lo root)"
 result maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
+own="$corpus/own/qdisc_bytes.bpf.o"
+record own_load "load $own --set byte_limit=262144 --option 'qdisc.devices=lo' --json"
+result own_placed "$(tc qdisc show dev lo root)"
+record own_limit "vars bytes --json"
+"$traffic" cubic 2097152 > "$TMPDIR/own-traffic.out" 2>&1 &
+own_traffic=$!
+sleep 1
+record own_swap "swap bytes $own --json"
+wait "$own_traffic"; result own_traffic "$? $(cat "$TMPDIR/own-traffic.out")"
+result own_swapped "$(tc qdisc show dev lo root)"
+record own_vars "vars bytes --json"
+record own_list "list --json"
+result own_tc "$(tc -s -j qdisc show dev lo root)"
+record own_unload "unload bytes"
+result own_after "$(tc qdisc show dev lo root)"
+result own_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
