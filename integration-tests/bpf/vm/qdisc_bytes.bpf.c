@@ -14,6 +14,11 @@
 
 char _license[] SEC("license") = "GPL";
 
+/* The qdisc kind; qdisc_bytes_next.bpf.c builds the same qdisc under another, as a new version may ship. */
+#ifndef QDISC_ID
+#define QDISC_ID "so_bytes"
+#endif
+
 #define NET_XMIT_SUCCESS 0x00
 #define NET_XMIT_DROP 0x01
 
@@ -134,5 +139,5 @@ struct Qdisc_ops bytes = {
 	.init = (void *)bytes_init,
 	.reset = (void *)bytes_reset,
 	.destroy = (void *)bytes_destroy,
-	.id = "so_bytes",
+	.id = QDISC_ID,
 };

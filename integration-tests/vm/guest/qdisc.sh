@@ -4,7 +4,8 @@
 # left; unloading gives lo its default back. A device that does not exist is refused before anything is loaded.
 # Then the project's own link-based qdisc_bytes (integration-tests/bpf/vm, built into the corpus's own/) with a byte
 # limit set: put on lo, swapped for a fresh copy while TCP runs through it (the connection must survive), its own
-# counters beside tc's, unloaded. Results for QdiscInVmTest.
+# counters beside tc's, unloaded; then swapped for qdisc_bytes_next, the same qdisc under a new id, which is attached
+# beside it so that lo is moved over with no gap. Results for QdiscInVmTest.
 scenario qdisc
 fifo="$corpus/bpf_qdisc_fifo.bpf.o"
 maps_before=$(bpftool -j struct_ops list | tr -d '\n')
@@ -23,14 +24,17 @@ record unload "unload $load_id"
 result after "$(tc qdisc show dev lo root)"
 result maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
 own="$corpus/own/qdisc_bytes.bpf.o"
+swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB of TCP runs through lo; KEY_swap, KEY_traffic
+  "$traffic" cubic 2097152 > "$TMPDIR/$1-traffic.out" 2>&1 &
+  transfer=$!
+  sleep 1
+  record "$1_swap" "swap bytes $2 --json"
+  wait "$transfer"; result "$1_traffic" "$? $(cat "$TMPDIR/$1-traffic.out")"
+}
 record own_load "load $own --set byte_limit=262144 --option 'qdisc.devices=lo' --json"
 result own_placed "$(tc qdisc show dev lo root)"
 record own_limit "vars bytes --json"
-"$traffic" cubic 2097152 > "$TMPDIR/own-traffic.out" 2>&1 &
-own_traffic=$!
-sleep 1
-record own_swap "swap bytes $own --json"
-wait "$own_traffic"; result own_traffic "$? $(cat "$TMPDIR/own-traffic.out")"
+swap_during_traffic own "$own"
 result own_swapped "$(tc qdisc show dev lo root)"
 record own_vars "vars bytes --json"
 record own_list "list --json"
@@ -38,3 +42,10 @@ result own_tc "$(tc -s -j qdisc show dev lo root)"
 record own_unload "unload bytes"
 result own_after "$(tc qdisc show dev lo root)"
 result own_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
+# A new version under a new id: attached beside the old one, lo moved over in one replace, then the old detached.
+record next_load "load $own --option 'qdisc.devices=lo' --json"
+swap_during_traffic next "$corpus/own/qdisc_bytes_next.bpf.o"
+result next_swapped "$(tc qdisc show dev lo root)"
+record next_unload "unload bytes"
+result next_after "$(tc qdisc show dev lo root)"
+result next_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"

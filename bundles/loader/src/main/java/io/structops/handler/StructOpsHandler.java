@@ -37,6 +37,17 @@ public interface StructOpsHandler {
     /** The map is live; a failure here detaches it again. */
     default void afterAttach(StructOps ops) throws HandlerException {}
 
+    /**
+     * For a swap the kernel cannot make in place (no BPF_LINK_UPDATE for the struct): whether {@code next} may be
+     * attached while {@code previous} still is, so that nothing goes without a struct_ops for a moment. Then the
+     * loader attaches {@code next}, calls {@link #afterSwap} with {@code previous} still attached (to move over what
+     * uses it, such as a qdisc on a device), and only then detaches {@code previous}. False (the default) detaches
+     * {@code previous} first, as sched_ext needs (one scheduler at a time) and as two maps registering one name need.
+     */
+    default boolean attachesBeside(StructOps previous, StructOps next) {
+        return false;
+    }
+
     /** {@code current} replaced {@code previous}; a failure here moves the attachment back to {@code previous}. */
     default void afterSwap(StructOps previous, StructOps current) throws HandlerException {
         afterAttach(current);

@@ -93,4 +93,19 @@ class QdiscInVmTest {
         assertTrue(v.get("own_after").startsWith("qdisc noqueue 0: root"), all);
         assertEquals(v.get("maps_before"), v.get("own_maps_after"), all);
     }
+
+    /** A new version under a new id is attached beside the old one and lo moved over in one replace: no gap. */
+    @Test
+    void aNewKindIsSwappedInWithoutAGap() throws Exception {
+        Map<String, String> v = VmSuite.scenario("qdisc");
+        String all = VmSuite.report();
+        JsonNode swap = JSON.readTree(v.get("next_swap"));
+        assertEquals(0, swap.get("gapMicros").asLong(), all);
+        assertTrue(swap.get("current").get("object").asText().endsWith("qdisc_bytes_next.bpf.o"), all);
+        assertEquals("0 cubic 2097152", v.get("next_traffic").strip(), all);
+        assertTrue(v.get("next_swapped").startsWith("qdisc so_bytes2 "), all);
+        assertTrue(v.get("next_unload").startsWith("unloaded "), all);
+        assertTrue(v.get("next_after").startsWith("qdisc noqueue 0: root"), all);
+        assertEquals(v.get("maps_before"), v.get("next_maps_after"), all);
+    }
 }

@@ -388,48 +388,76 @@ final class Loaded implements LoadedObject {
         synchronized (fromObject) {
             synchronized (toObject) {
                 long detached = System.nanoTime();
-                from.view.attached(false);
-                bpf.linkDetach(from.link);
                 // The detached link's descriptor stays among fromObject's, closed with it.
-                from.link = null;
-                from.attached = false;
-                BpfFd link;
+                unlink(bpf, from);
                 try {
-                    link = bpf.linkCreate(to.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
+                    link(bpf, toObject, to);
                 } catch (BpfException e) {
-                    BpfFd again = bpf.linkCreate(from.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
-                    fromObject.descriptors.add(again);
-                    from.link = again;
-                    from.attached = true;
-                    from.view.attached(true);
-                    LoadedMap was = from.info;
-                    from.info = new LoadedMap(
-                            was.name(),
-                            was.type(),
-                            was.mapId(),
-                            bpf.linkInfo(again).id(),
-                            was.programIds());
-                    from.view.loaded(from.info);
+                    link(bpf, fromObject, from);
                     repin(bpf, from);
                     throw e;
                 }
                 Duration gap = Duration.ofNanos(System.nanoTime() - detached);
-                toObject.descriptors.add(link);
-                to.link = link;
-                to.attached = true;
-                to.view.attached(true);
                 to.pin = from.pin;
                 from.pin = null;
-                LoadedMap now = to.info;
-                to.info = new LoadedMap(
-                        now.name(), now.type(), now.mapId(), bpf.linkInfo(link).id(), now.programIds());
-                to.view.loaded(to.info);
-                LoadedMap was = from.info;
-                from.info = new LoadedMap(was.name(), was.type(), was.mapId(), 0, was.programIds());
-                from.view.loaded(from.info);
                 repin(bpf, to);
                 toObject.swapGap(to.name, gap);
                 return gap;
+            }
+        }
+    }
+
+    /**
+     * Links {@code to} while {@code from} stays linked (a struct whose two maps may be attached at once): the first
+     * half of a swap without a gap. {@link #detachReplaced} is the second half, {@link #detachBeside} the undo.
+     */
+    static void attachBeside(Bpf bpf, Loaded toObject, MapHandle to) throws BpfException {
+        synchronized (toObject) {
+            link(bpf, toObject, to);
+        }
+    }
+
+    /** Links {@code m}'s map and says so everywhere it is recorded: {@link #unlink}'s counterpart. */
+    private static void link(Bpf bpf, Loaded object, MapHandle m) throws BpfException {
+        BpfFd link = bpf.linkCreate(m.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
+        object.descriptors.add(link);
+        m.link = link;
+        m.attached = true;
+        m.view.attached(true);
+        LoadedMap was = m.info;
+        m.info = new LoadedMap(
+                was.name(), was.type(), was.mapId(), bpf.linkInfo(link).id(), was.programIds());
+        m.view.loaded(m.info);
+    }
+
+    /** Undoes {@link #attachBeside}: {@code to}'s link is detached again, {@code from} never left. */
+    static void detachBeside(Bpf bpf, Loaded toObject, MapHandle to) throws BpfException {
+        synchronized (toObject) {
+            unlink(bpf, to);
+        }
+    }
+
+    /** Detaches {@code m}'s link and says so everywhere it is recorded: the handle, its info, the handlers' view. */
+    private static void unlink(Bpf bpf, MapHandle m) throws BpfException {
+        m.view.attached(false);
+        bpf.linkDetach(m.link);
+        m.link = null;
+        m.attached = false;
+        LoadedMap was = m.info;
+        m.info = new LoadedMap(was.name(), was.type(), was.mapId(), 0, was.programIds());
+        m.view.loaded(m.info);
+    }
+
+    /** The second half of a swap without a gap: {@code from} is detached, and its pin (if any) names {@code to}'s link. */
+    static void detachReplaced(Bpf bpf, Loaded fromObject, MapHandle from, Loaded toObject, MapHandle to)
+            throws BpfException {
+        synchronized (fromObject) {
+            synchronized (toObject) {
+                unlink(bpf, from);
+                to.pin = from.pin;
+                from.pin = null;
+                repin(bpf, to);
+                toObject.swapGap(to.name, Duration.ZERO);
             }
         }
     }

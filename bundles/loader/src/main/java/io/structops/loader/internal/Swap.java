@@ -30,6 +30,7 @@ final class Swap {
     private Loaded replacement;
     private Loaded.MapHandle newHandle;
     private boolean inPlace = true;
+    private boolean confirmed;
 
     private Swap(
             LoaderServices services,
@@ -159,10 +160,76 @@ final class Swap {
             }
             if (inPlace) {
                 Loaded.moveLink(old, oldHandle, replacement, newHandle);
+            } else if (attachesBeside()) {
+                attachBesideThenDetach();
             } else {
                 detachThenAttach();
             }
         }
+    }
+
+    /** Whether the struct's handler lets the new map be attached while the old one still is. */
+    private boolean attachesBeside() {
+        return services.handlers()
+                .handlerFor(oldHandle.view.struct())
+                .map(h -> {
+                    try {
+                        return h.handler().attachesBeside(oldHandle.view, newHandle.view);
+                    } catch (RuntimeException e) {
+                        LOG.warn(
+                                "{}: swap {}: the handler could not say how to swap ({}); detaching first",
+                                file,
+                                mapName,
+                                e.toString());
+                        return false;
+                    }
+                })
+                .orElse(false);
+    }
+
+    /**
+     * This struct cannot be updated in place, but its two maps may be attached at once (two bpf qdisc kinds): the
+     * new map is attached, the handler moves over what uses the old one (its after-swap, with both attached), and
+     * only then is the old one detached, so nothing is ever without one. If the handler refuses, the new map is
+     * detached again and the old one never left.
+     */
+    private void attachBesideThenDetach() throws LoadException {
+        try {
+            Loaded.attachBeside(bpf, replacement, newHandle);
+        } catch (BpfException e) {
+            throw new LoadException(
+                    file + ": swap " + mapName + ": attaching the new map beside the old one failed: " + e.getMessage()
+                            + "; the old map stays attached",
+                    null,
+                    e);
+        }
+        try {
+            afterSwap();
+        } catch (LoadException e) {
+            try {
+                Loaded.detachBeside(bpf, replacement, newHandle);
+            } catch (BpfException back) {
+                LOG.error("{}: swap {}: could not detach the new map again: {}", file, mapName, back.getMessage());
+            }
+            throw e;
+        }
+        confirmed = true;
+        HandlerSteps.notify(services.handlers(), oldHandle.view, "before detach", h -> h.beforeDetach(oldHandle.view));
+        try {
+            Loaded.detachReplaced(bpf, old, oldHandle, replacement, newHandle);
+        } catch (BpfException e) {
+            LOG.warn(
+                    "{}: swap {}: the new map is attached, but the old one could not be detached: {}",
+                    file,
+                    mapName,
+                    e.getMessage());
+        }
+        LOG.info(
+                "{}: {} attached beside the old map, which was then detached: nothing was without one, asked by {}",
+                file,
+                oldHandle.info().type(),
+                requester);
+        HandlerSteps.notify(services.handlers(), oldHandle.view, "after detach", h -> h.afterDetach(oldHandle.view));
     }
 
     /**
@@ -196,14 +263,18 @@ final class Swap {
         }
     }
 
+    private void afterSwap() throws LoadException {
+        HandlerSteps.consult(
+                services.handlers(), newHandle.view, "after swap", h -> h.afterSwap(oldHandle.view, newHandle.view));
+    }
+
     /** Step: the handler's after-swap; if it says the new map must not run, the link goes back to the old one. */
     private void confirm() throws LoadException {
+        if (confirmed) {
+            return; // asked already, with both attached (attachBesideThenDetach)
+        }
         try {
-            HandlerSteps.consult(
-                    services.handlers(),
-                    newHandle.view,
-                    "after swap",
-                    h -> h.afterSwap(oldHandle.view, newHandle.view));
+            afterSwap();
         } catch (LoadException e) {
             try {
                 if (inPlace) {

@@ -123,13 +123,59 @@ public class QdiscOpsHandler implements StructOpsHandler {
     }
 
     /**
-     * The kernel cannot update a qdisc kind in place, so a swap detached the old map (its devices were given back)
-     * and attached the new one: it goes where the old one was, unless its own options name devices.
+     * Two kinds can be registered at once, so a swap to a qdisc of another id attaches it beside the old one: the
+     * loader then asks {@link #afterSwap} to move each device over, and detaches the old kind only after. A new
+     * version under the same id must wait for the old kind to go.
+     */
+    @Override
+    public boolean attachesBeside(StructOps previous, StructOps next) {
+        return !previous.string("id").orElse("").equals(next.string("id").orElse(""));
+    }
+
+    /**
+     * With the old kind still attached (a swap to another id), each device it is on is moved to the new kind in one
+     * replace, so that no device is ever without a qdisc; a device that refuses sends the ones already moved back.
+     * Otherwise the old map was detached first (its devices were given back) and the new one goes where the old one
+     * was, unless its own options name devices.
      */
     @Override
     public void afterSwap(StructOps previous, StructOps current) throws HandlerException {
         Placement own = Placement.of(current.options());
-        place(current, own.devices().isEmpty() ? Placement.of(previous.options()) : own);
+        Placement placement = own.devices().isEmpty() ? Placement.of(previous.options()) : own;
+        List<Placed> on = placed.get(previous);
+        if (on == null) {
+            place(current, placement);
+            return;
+        }
+        String from = kind(previous);
+        String to = kind(current);
+        registered.put(current, to);
+        List<Placed> moved = new ArrayList<>();
+        try (Rtnetlink rt = Rtnetlink.open()) {
+            try {
+                for (Placed p : on) {
+                    rt.replace(p.device(), p.ifindex(), p.parent(), placement.handle(), to, null);
+                    moved.add(p);
+                }
+            } catch (IOException e) {
+                for (Placed p : moved.reversed()) {
+                    rt.replace(p.device(), p.ifindex(), p.parent(), placement.handle(), from, null);
+                }
+                registered.remove(current);
+                throw new HandlerException("qdisc " + to + ": " + e.getMessage()
+                        + (moved.isEmpty() ? "" : "; the devices moved are back on " + from));
+            }
+        } catch (IOException e) {
+            registered.remove(current);
+            throw new HandlerException("qdisc " + to + ": " + e.getMessage());
+        }
+        placed.put(current, moved);
+        placed.remove(previous);
+        LOG.info(
+                "qdisc {} moved to {} on {}",
+                from,
+                to,
+                moved.stream().map(Placed::device).toList());
     }
 
     private void place(StructOps ops, Placement placement) throws HandlerException {
