@@ -3,8 +3,17 @@
  * Moves data over a loopback TCP connection whose sender uses a given congestion control, and prints what the
  * socket reports: "<congestion control> <bytes received>". Used by the kernel tests to prove a struct_ops
  * tcp_congestion_ops carries traffic.
+ *
+ *   tcp_traffic [CC [BYTES [ADDRESS RECEIVER_NETNS SENDER_NETNS]]]
+ *
+ * With ADDRESS the receiver listens on that IPv4 address instead of loopback, in the network namespace named
+ * RECEIVER_NETNS (as `ip netns` names it; "-" for this one), and the sender connects from SENDER_NETNS: the data then
+ * crosses a real device pair, such as a veth between two namespaces.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -15,11 +24,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Moves this process into the network namespace `ip netns` calls NAME; "-" stays. */
+static int enter(const char *name)
+{
+	char path[256];
+	int fd;
+
+	if (!strcmp(name, "-"))
+		return 0;
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		perror("tcp_traffic: setns");
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cc = argc > 1 ? argv[1] : "reno";
 	long total = argc > 2 ? atol(argv[2]) : 8 << 20;
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	const char *sender_netns = argc > 5 ? argv[5] : "-";
+
+	if (argc > 5 && (inet_pton(AF_INET, argv[3], &addr.sin_addr) != 1 || enter(argv[4]))) {
+		fprintf(stderr, "tcp_traffic: cannot listen on %s in %s\n", argv[3], argv[4]);
+		return 2;
+	}
 	socklen_t len = sizeof(addr);
 	int one = 1;
 	int srv = socket(AF_INET, SOCK_STREAM, 0);
@@ -35,6 +68,8 @@ int main(int argc, char **argv)
 	setsockopt(srv, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
 	pid_t pid = fork();
 	if (pid == 0) {
+		if (enter(sender_netns))
+			_exit(4);
 		int c = socket(AF_INET, SOCK_STREAM, 0);
 		char buf[65536];
 		char got[32] = "";

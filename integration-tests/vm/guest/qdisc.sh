@@ -3,9 +3,10 @@
 # runs through it; `list` reports the counters tc reports; a second copy of the same kind is refused with nothing
 # left; unloading gives lo its default back. A device that does not exist is refused before anything is loaded.
 # Then the project's own link-based qdisc_bytes (integration-tests/bpf/vm, built into the corpus's own/) with a byte
-# limit set: put on lo, swapped for a fresh copy while TCP runs through it (the connection must survive), its own
-# counters beside tc's, unloaded; then swapped for qdisc_bytes_next, the same qdisc under a new id, which is attached
-# beside it so that lo is moved over with no gap. Results for QdiscInVmTest.
+# limit set, on a veth pair whose other end is in a namespace of the test's: put on so-v0, swapped for a fresh copy
+# while TCP runs both ways across the pair (the connections must survive), its own counters beside tc's, unloaded;
+# then swapped for qdisc_bytes_next, the same qdisc under a new id, which is attached beside it so that so-v0 is
+# moved over with no gap. Results for QdiscInVmTest.
 scenario qdisc
 fifo="$corpus/bpf_qdisc_fifo.bpf.o"
 maps_before=$(bpftool -j struct_ops list | tr -d '\n')
@@ -24,28 +25,42 @@ record unload "unload $load_id"
 result after "$(tc qdisc show dev lo root)"
 result maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
 own="$corpus/own/qdisc_bytes.bpf.o"
-swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB of TCP runs through lo; KEY_swap, KEY_traffic
-  "$traffic" cubic 2097152 > "$TMPDIR/$1-traffic.out" 2>&1 &
-  transfer=$!
+# A veth pair between this namespace and one of the test's own, so that traffic crosses a real device both ways.
+insmod "$modules/veth.ko" 2>/dev/null
+ip netns add so-peer
+ip link add so-v0 type veth peer name so-v1 netns so-peer
+ip addr add 10.77.0.1/24 dev so-v0 && ip link set so-v0 up
+ip -n so-peer addr add 10.77.0.2/24 dev so-v1 && ip -n so-peer link set so-v1 up && ip -n so-peer link set lo up
+result veth_before "$(tc qdisc show dev so-v0 root)"
+swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB go each way across the pair; KEY_swap, KEY_traffic
+  "$traffic" cubic 2097152 10.77.0.2 so-peer - > "$TMPDIR/$1-out.txt" 2>&1 &
+  out=$!
+  "$traffic" cubic 2097152 10.77.0.1 - so-peer > "$TMPDIR/$1-in.txt" 2>&1 &
+  in=$!
   sleep 1
   record "$1_swap" "swap bytes $2 --json"
-  wait "$transfer"; result "$1_traffic" "$? $(cat "$TMPDIR/$1-traffic.out")"
+  wait "$out"; out_status=$?
+  wait "$in"; in_status=$?
+  result "$1_traffic" "$out_status $in_status $(cat "$TMPDIR/$1-out.txt" "$TMPDIR/$1-in.txt")"
 }
-record own_load "load $own --set byte_limit=262144 --option 'qdisc.devices=lo' --json"
-result own_placed "$(tc qdisc show dev lo root)"
+record own_load "load $own --set byte_limit=262144 --option 'qdisc.devices=so-v0' --json"
+result own_placed "$(tc qdisc show dev so-v0 root)"
 record own_limit "vars bytes --json"
 swap_during_traffic own "$own"
-result own_swapped "$(tc qdisc show dev lo root)"
+result own_swapped "$(tc qdisc show dev so-v0 root)"
 record own_vars "vars bytes --json"
 record own_list "list --json"
-result own_tc "$(tc -s -j qdisc show dev lo root)"
+result own_tc "$(tc -s -j qdisc show dev so-v0 root)"
 record own_unload "unload bytes"
-result own_after "$(tc qdisc show dev lo root)"
+result own_after "$(tc qdisc show dev so-v0 root)"
 result own_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
-# A new version under a new id: attached beside the old one, lo moved over in one replace, then the old detached.
-record next_load "load $own --option 'qdisc.devices=lo' --json"
+# A new version under a new id: attached beside the old one, so-v0 moved over in one replace, then the old detached.
+record next_load "load $own --option 'qdisc.devices=so-v0' --json"
 swap_during_traffic next "$corpus/own/qdisc_bytes_next.bpf.o"
-result next_swapped "$(tc qdisc show dev lo root)"
+result next_swapped "$(tc qdisc show dev so-v0 root)"
+record next_list "list --json"
+result next_tc "$(tc -s -j qdisc show dev so-v0 root)"
 record next_unload "unload bytes"
-result next_after "$(tc qdisc show dev lo root)"
+result next_after "$(tc qdisc show dev so-v0 root)"
 result next_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
+ip netns del so-peer

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * The Qdisc_ops handler with a real bpf qdisc, the kernel's own selftest bpf_qdisc_fifo (built by the corpus), in
  * the VM whose kernel has bpf qdiscs (integration-tests/vm/guest/qdisc.sh): put on lo by the load's options, carrying
  * TCP, counted as tc counts it, registered once, and taken off on unload with lo's default back; and the project's
- * own link-based qdisc_bytes (integration-tests/bpf/vm), its byte limit set, swapped while TCP runs through it.
+ * own link-based qdisc_bytes (integration-tests/bpf/vm), its byte limit set, on a veth pair to a namespace of the
+ * test's, swapped while TCP runs both ways across it, to a fresh copy (a gap) and to a new id (none).
  */
 @Tag("vm")
 class QdiscInVmTest {
@@ -65,6 +66,7 @@ class QdiscInVmTest {
                                 .asInt()
                         > 0,
                 all);
+        assertTrue(v.get("veth_before").startsWith("qdisc noqueue 0: root"), all);
         assertTrue(v.get("own_placed").startsWith("qdisc so_bytes "), all);
         JsonNode limit = JSON.readTree(v.get("own_limit")).get(".rodata (qdisc_by.rodata)");
         assertEquals(262144, limit.get("byte_limit").asInt(), all);
@@ -73,7 +75,7 @@ class QdiscInVmTest {
         // on lo, with a gap the swap reports; the connection running through it completed.
         JsonNode swap = JSON.readTree(v.get("own_swap"));
         assertTrue(swap.get("gapMicros").asLong() > 0, all);
-        assertEquals("0 cubic 2097152", v.get("own_traffic").strip(), all);
+        assertEquals("0 0 cubic 2097152 cubic 2097152", v.get("own_traffic").strip(), all);
         assertTrue(v.get("own_swapped").startsWith("qdisc so_bytes "), all);
         JsonNode device = JSON.readTree(v.get("own_list"))
                 .get(0)
@@ -90,7 +92,7 @@ class QdiscInVmTest {
                 all);
 
         assertTrue(v.get("own_unload").startsWith("unloaded "), all);
-        assertTrue(v.get("own_after").startsWith("qdisc noqueue 0: root"), all);
+        assertEquals(v.get("veth_before"), v.get("own_after"), all);
         assertEquals(v.get("maps_before"), v.get("own_maps_after"), all);
     }
 
@@ -102,10 +104,14 @@ class QdiscInVmTest {
         JsonNode swap = JSON.readTree(v.get("next_swap"));
         assertEquals(0, swap.get("gapMicros").asLong(), all);
         assertTrue(swap.get("current").get("object").asText().endsWith("qdisc_bytes_next.bpf.o"), all);
-        assertEquals("0 cubic 2097152", v.get("next_traffic").strip(), all);
+        assertEquals("0 0 cubic 2097152 cubic 2097152", v.get("next_traffic").strip(), all);
         assertTrue(v.get("next_swapped").startsWith("qdisc so_bytes2 "), all);
+        JsonNode device = JSON.readTree(v.get("next_list")).get(0).get("status").get("devices").get(0);
+        JsonNode tc = JSON.readTree(v.get("next_tc")).get(0);
+        assertEquals("so-v0", device.get("device").asText(), all);
+        assertEquals(tc.get("packets").asLong(), device.get("packets").asLong(), all);
         assertTrue(v.get("next_unload").startsWith("unloaded "), all);
-        assertTrue(v.get("next_after").startsWith("qdisc noqueue 0: root"), all);
+        assertEquals(v.get("veth_before"), v.get("next_after"), all);
         assertEquals(v.get("maps_before"), v.get("next_maps_after"), all);
     }
 }

@@ -118,6 +118,19 @@ class QdiscPlacementOnKernelTest {
                 unknown.getMessage());
         assertEquals("noqueue 0: {}", root());
 
+        // A handle in use by a qdisc of another kind: the kernel's words, and the device keeps what it had.
+        run("tc", "qdisc", "replace", "dev", DEVICE, "root", "handle", "1:", KIND);
+        String before = root();
+        HandlerException inUse = assertThrows(
+                HandlerException.class,
+                () -> h.afterAttach(qdisc("bfifo", Map.of("qdisc.devices", DEVICE, "qdisc.handle", "1:"))));
+        assertEquals(
+                "qdisc bfifo: RTM_NEWQDISC bfifo on so-qd0: EINVAL (invalid argument): Invalid qdisc name: must"
+                        + " match existing qdisc",
+                inUse.getMessage());
+        assertEquals(before, root());
+        run("tc", "qdisc", "del", "dev", DEVICE, "root");
+
         // The first device takes it, the second is gone by then: the first is given its qdisc back.
         HandlerException gone = assertThrows(
                 HandlerException.class, () -> h.afterAttach(qdisc(KIND, Map.of("qdisc.devices", DEVICE + ",so-gone"))));
