@@ -19,6 +19,15 @@ public interface StructOpsHandler {
     String STRUCT = "structops.struct";
 
     /**
+     * The prefix of the load options this handler reads ({@code qdisc.} for the qdisc handler), or empty for none.
+     * An option that no handler of the object's structs claims is refused before anything is created, so that a
+     * misspelt key is named rather than ignored.
+     */
+    default String optionPrefix() {
+        return "";
+    }
+
+    /**
      * Before anything is created in the kernel, for a load and for the new map of a swap
      * ({@link StructOps#replacing()} then names the current one).
      */

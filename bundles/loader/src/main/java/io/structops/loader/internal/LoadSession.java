@@ -26,7 +26,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -175,6 +178,7 @@ final class LoadSession {
     private void planStructs() throws LoadException {
         Map<String, String> defaults = new LinkedHashMap<>();
         Map<String, Integer> arrayDefaults = new LinkedHashMap<>();
+        Set<String> structs = new TreeSet<>();
         for (StructOpsVariable v : selected) {
             StructOpsPlan plan;
             Btf kernelBtf;
@@ -190,6 +194,7 @@ final class LoadSession {
             } catch (BtfException e) {
                 throw new LoadException(name + ": kernel BTF: " + e.getMessage(), null, e);
             }
+            structs.add(plan.kernelType().name());
             StructOps replaced = v.name().equals(purpose.unlinked()) ? purpose.replacing() : null;
             StructOpsView view = new StructOpsView(name, v.link(), plan, kernelBtf, replaced, options.options());
             if (purpose.validate()) {
@@ -205,6 +210,7 @@ final class LoadSession {
                             : new StructOpsView(
                                     name, v.link(), prepared.plan(), kernelBtf, replaced, options.options()));
         }
+        requireOptionsClaimed(structs);
         if (!defaults.isEmpty() || !arrayDefaults.isEmpty()) {
             LOG.debug("{}: globals the handlers set: {}, arrays they sized: {}", name, defaults, arrayDefaults);
             defaults.putAll(options.globals());
@@ -217,6 +223,31 @@ final class LoadSession {
                     arrayDefaults,
                     options.filled(),
                     options.options());
+        }
+    }
+
+    /**
+     * Every handler option belongs to the handler of one of the loaded maps' structs (its {@code optionPrefix}): a
+     * misspelt key, or one for a struct the object does not have, is refused by name rather than ignored.
+     */
+    private void requireOptionsClaimed(Set<String> structs) throws LoadException {
+        List<String> prefixes = structs.stream()
+                .map(s -> services.handlers().handlerFor(s))
+                .flatMap(Optional::stream)
+                .map(h -> h.handler().optionPrefix())
+                .filter(p -> !p.isEmpty())
+                .toList();
+        for (String key : options.options().keySet()) {
+            if (prefixes.stream().noneMatch(key::startsWith)) {
+                throw new LoadException(
+                        name + ": option " + key + ": no handler of the object's structs ("
+                                + String.join(", ", structs) + ") reads it"
+                                + (prefixes.isEmpty()
+                                        ? ""
+                                        : "; they read options starting " + String.join(" or ", prefixes)),
+                        null,
+                        null);
+            }
         }
     }
 

@@ -286,6 +286,22 @@ class LoadOnKernelTest {
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
     }
 
+    /** An option no handler of the object's structs reads (a misspelt key) is refused before anything is created. */
+    @Test
+    void anOptionNoHandlerReadsIsRefused() throws Exception {
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        LoadOptions options =
+                new LoadOptions(Set.of(), false, Map.of(), Set.of(), Map.of(), Set.of(), Map.of("qdisc.devices", "lo"));
+        LoadException e = assertThrows(
+                LoadException.class, () -> Loaders.LOADER.load(Loaders.example("tcp_cc_full.bpf.o"), options));
+        assertTrue(
+                e.getMessage()
+                        .endsWith("tcp_cc_full.bpf.o: option qdisc.devices: no handler of the object's"
+                                + " structs (tcp_congestion_ops) reads it"),
+                e.getMessage());
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+    }
+
     /** {@code fill} gives the slots the object left empty a new inner map each, and leaves its own initialiser's. */
     @Test
     void fillGivesEveryEmptySlotANewInnerMap() throws Exception {

@@ -59,6 +59,11 @@ public class QdiscOpsHandler implements StructOpsHandler {
     }
 
     @Override
+    public String optionPrefix() {
+        return Placement.PREFIX;
+    }
+
+    @Override
     public void validate(StructOps ops) throws HandlerException {
         String kind = kind(ops);
         Optional<StructOps> holder = registered.entrySet().stream()
