@@ -32,7 +32,11 @@ ip link add so-v0 type veth peer name so-v1 netns so-peer
 ip addr add 10.77.0.1/24 dev so-v0 && ip link set so-v0 up
 ip -n so-peer addr add 10.77.0.2/24 dev so-v1 && ip -n so-peer link set so-v1 up && ip -n so-peer link set lo up
 result veth_before "$(tc qdisc show dev so-v0 root)"
-swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB go each way across the pair; KEY_swap, KEY_traffic
+swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB go each way across the pair and so-v0's
+  # root qdisc is sampled throughout; KEY_swap, KEY_traffic, KEY_kinds (each kind seen, with how often)
+  touch "$TMPDIR/sampling"
+  while [ -f "$TMPDIR/sampling" ]; do tc qdisc show dev so-v0 root | cut -d' ' -f2; done > "$TMPDIR/$1-kinds.txt" &
+  sampler=$!
   "$traffic" cubic 2097152 10.77.0.2 so-peer - > "$TMPDIR/$1-out.txt" 2>&1 &
   out=$!
   "$traffic" cubic 2097152 10.77.0.1 - so-peer > "$TMPDIR/$1-in.txt" 2>&1 &
@@ -41,7 +45,9 @@ swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB go ea
   record "$1_swap" "swap bytes $2 --json"
   wait "$out"; out_status=$?
   wait "$in"; in_status=$?
+  rm -f "$TMPDIR/sampling"; wait "$sampler"
   result "$1_traffic" "$out_status $in_status $(cat "$TMPDIR/$1-out.txt" "$TMPDIR/$1-in.txt")"
+  result "$1_kinds" "$(sort "$TMPDIR/$1-kinds.txt" | uniq -c | awk '{printf "%s=%s ", $2, $1}')"
 }
 record own_load "load $own --set byte_limit=262144 --option 'qdisc.devices=so-v0' --json"
 result own_placed "$(tc qdisc show dev so-v0 root)"

@@ -106,7 +106,16 @@ class QdiscInVmTest {
         assertTrue(swap.get("current").get("object").asText().endsWith("qdisc_bytes_next.bpf.o"), all);
         assertEquals("0 0 cubic 2097152 cubic 2097152", v.get("next_traffic").strip(), all);
         assertTrue(v.get("next_swapped").startsWith("qdisc so_bytes2 "), all);
-        JsonNode device = JSON.readTree(v.get("next_list")).get(0).get("status").get("devices").get(0);
+        // so-v0 was sampled throughout: always one of the two kinds, never without a qdisc of ours.
+        String kinds = v.get("next_kinds");
+        assertTrue(
+                kinds.contains("so_bytes=") && kinds.contains("so_bytes2=") && !kinds.contains("noqueue"),
+                kinds + ": " + all);
+        JsonNode device = JSON.readTree(v.get("next_list"))
+                .get(0)
+                .get("status")
+                .get("devices")
+                .get(0);
         JsonNode tc = JSON.readTree(v.get("next_tc")).get(0);
         assertEquals("so-v0", device.get("device").asText(), all);
         assertEquals(tc.get("packets").asLong(), device.get("packets").asLong(), all);
