@@ -24,21 +24,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Moves this process into the network namespace `ip netns` calls NAME; "-" stays. */
+/* The network namespace the program started in: the receiver may leave it before the sender is forked. */
+static int home = -1;
+
+/* Moves this process into the network namespace `ip netns` calls NAME; "-" is the one the program started in. */
 static int enter(const char *name)
 {
 	char path[256];
-	int fd;
+	int fd = home;
 
-	if (!strcmp(name, "-"))
-		return 0;
-	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (strcmp(name, "-")) {
+		snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
 		perror("tcp_traffic: setns");
 		return -1;
 	}
-	close(fd);
+	if (fd != home)
+		close(fd);
 	return 0;
 }
 
@@ -47,7 +51,9 @@ int main(int argc, char **argv)
 	const char *cc = argc > 1 ? argv[1] : "reno";
 	long total = argc > 2 ? atol(argv[2]) : 8 << 20;
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	const char *sender_netns = argc > 5 ? argv[5] : "-";
+	const char *sender_netns = argc > 5 ? argv[5] : NULL;
+
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
 	if (argc > 5 && (inet_pton(AF_INET, argv[3], &addr.sin_addr) != 1 || enter(argv[4]))) {
 		fprintf(stderr, "tcp_traffic: cannot listen on %s in %s\n", argv[3], argv[4]);
@@ -68,7 +74,7 @@ int main(int argc, char **argv)
 	setsockopt(srv, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (enter(sender_netns))
+		if (sender_netns && enter(sender_netns))
 			_exit(4);
 		int c = socket(AF_INET, SOCK_STREAM, 0);
 		char buf[65536];

@@ -6,7 +6,7 @@
 # limit set, on a veth pair whose other end is in a namespace of the test's: put on so-v0, swapped for a fresh copy
 # while TCP runs both ways across the pair (the connections must survive), its own counters beside tc's, unloaded;
 # then swapped for qdisc_bytes_next, the same qdisc under a new id, which is attached beside it so that so-v0 is
-# moved over with no gap. Results for QdiscInVmTest.
+# moved over with no gap; then the project's two-band priority qdisc_prio on the same pair. Results for QdiscInVmTest.
 scenario qdisc
 fifo="$corpus/bpf_qdisc_fifo.bpf.o"
 maps_before=$(bpftool -j struct_ops list | tr -d '\n')
@@ -32,21 +32,27 @@ ip link add so-v0 type veth peer name so-v1 netns so-peer
 ip addr add 10.77.0.1/24 dev so-v0 && ip link set so-v0 up
 ip -n so-peer addr add 10.77.0.2/24 dev so-v1 && ip -n so-peer link set so-v1 up && ip -n so-peer link set lo up
 result veth_before "$(tc qdisc show dev so-v0 root)"
+start_both_ways() { # KEY: 2 MiB each way across the pair, in the background
+  "$traffic" cubic 2097152 10.77.0.2 so-peer - > "$TMPDIR/$1-out.txt" 2>&1 &
+  out=$!
+  "$traffic" cubic 2097152 10.77.0.1 - so-peer > "$TMPDIR/$1-in.txt" 2>&1 &
+  in=$!
+}
+wait_both_ways() { # KEY: the transfers' exit statuses and reports, as KEY_traffic
+  wait "$out"; out_status=$?
+  wait "$in"; in_status=$?
+  result "$1_traffic" "$out_status $in_status $(cat "$TMPDIR/$1-out.txt" "$TMPDIR/$1-in.txt")"
+}
 swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB go each way across the pair and so-v0's
   # root qdisc is sampled throughout; KEY_swap, KEY_traffic, KEY_kinds (each kind seen, with how often)
   touch "$TMPDIR/sampling"
   while [ -f "$TMPDIR/sampling" ]; do tc qdisc show dev so-v0 root | cut -d' ' -f2; done > "$TMPDIR/$1-kinds.txt" &
   sampler=$!
-  "$traffic" cubic 2097152 10.77.0.2 so-peer - > "$TMPDIR/$1-out.txt" 2>&1 &
-  out=$!
-  "$traffic" cubic 2097152 10.77.0.1 - so-peer > "$TMPDIR/$1-in.txt" 2>&1 &
-  in=$!
+  start_both_ways "$1"
   sleep 1
   record "$1_swap" "swap bytes $2 --json"
-  wait "$out"; out_status=$?
-  wait "$in"; in_status=$?
+  wait_both_ways "$1"
   rm -f "$TMPDIR/sampling"; wait "$sampler"
-  result "$1_traffic" "$out_status $in_status $(cat "$TMPDIR/$1-out.txt" "$TMPDIR/$1-in.txt")"
   result "$1_kinds" "$(sort "$TMPDIR/$1-kinds.txt" | uniq -c | awk '{printf "%s=%s ", $2, $1}')"
 }
 record own_load "load $own --set byte_limit=262144 --option 'qdisc.devices=so-v0' --json"
@@ -69,4 +75,14 @@ result next_tc "$(tc -s -j qdisc show dev so-v0 root)"
 record next_unload "unload bytes"
 result next_after "$(tc qdisc show dev so-v0 root)"
 result next_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
+# The two-band priority qdisc: small packets (the ACKs of the inbound transfer) in the urgent band, the outbound
+# transfer's data in the bulk band.
+record prio_load "load $corpus/own/qdisc_prio.bpf.o --option 'qdisc.devices=so-v0' --json"
+start_both_ways prio
+wait_both_ways prio
+record prio_vars "vars prio --json"
+record prio_list "list --json"
+result prio_tc "$(tc -s -j qdisc show dev so-v0 root)"
+record prio_unload "unload prio"
+result prio_after "$(tc qdisc show dev so-v0 root)"
 ip netns del so-peer

@@ -123,4 +123,25 @@ class QdiscInVmTest {
         assertEquals(v.get("veth_before"), v.get("next_after"), all);
         assertEquals(v.get("maps_before"), v.get("next_maps_after"), all);
     }
+
+    /** The two-band priority qdisc: the inbound transfer's ACKs in the urgent band, the outbound data in the bulk. */
+    @Test
+    void theProjectsPriorityQdiscSortsPacketsIntoItsBands() throws Exception {
+        Map<String, String> v = VmSuite.scenario("qdisc");
+        String all = VmSuite.report();
+        assertEquals("0 0 cubic 2097152 cubic 2097152", v.get("prio_traffic").strip(), all);
+        JsonNode bands = JSON.readTree(v.get("prio_vars")).get(".bss (qdisc_pr.bss)");
+        assertTrue(bands.get("urgent_packets").asLong() > 0, all);
+        assertTrue(bands.get("bulk_packets").asLong() > 0, all);
+        assertEquals(0, bands.get("dropped").asLong(), all);
+        JsonNode device = JSON.readTree(v.get("prio_list"))
+                .get(0)
+                .get("status")
+                .get("devices")
+                .get(0);
+        JsonNode tc = JSON.readTree(v.get("prio_tc")).get(0);
+        assertEquals(tc.get("bytes").asLong(), device.get("bytes").asLong(), all);
+        assertTrue(tc.get("bytes").asLong() > 2097152, "the outbound transfer went through so-v0: " + all);
+        assertEquals(v.get("veth_before"), v.get("prio_after"), all);
+    }
 }
