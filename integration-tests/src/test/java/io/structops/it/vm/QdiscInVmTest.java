@@ -119,6 +119,9 @@ class QdiscInVmTest {
         JsonNode tc = JSON.readTree(v.get("next_tc")).get(0);
         assertEquals("so-v0", device.get("device").asText(), all);
         assertEquals(tc.get("packets").asLong(), device.get("packets").asLong(), all);
+        // How long so-v0's one replace took, as the swap reported it.
+        JsonNode moved = JSON.readTree(v.get("next_list")).get(0).get("status").get("movedMicros");
+        assertTrue(moved.get("so-v0").asLong() > 0, all);
         assertTrue(v.get("next_unload").startsWith("unloaded "), all);
         assertEquals(v.get("veth_before"), v.get("next_after"), all);
         assertEquals(v.get("maps_before"), v.get("next_maps_after"), all);

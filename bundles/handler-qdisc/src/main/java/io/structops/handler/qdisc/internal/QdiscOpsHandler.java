@@ -45,6 +45,8 @@ public class QdiscOpsHandler implements StructOpsHandler {
 
     private final Path sysClassNet;
     private final Map<StructOps, List<Placed>> placed = new ConcurrentHashMap<>();
+    /** For a map swapped in beside the old one: how long each device's replace took, in microseconds. */
+    private final Map<StructOps, Map<String, Long>> moves = new ConcurrentHashMap<>();
     /** The kinds this runtime's maps registered, so that a second one of a kind is refused by name. */
     private final Map<StructOps, String> registered = new ConcurrentHashMap<>();
 
@@ -156,10 +158,13 @@ public class QdiscOpsHandler implements StructOpsHandler {
         String to = kind(current);
         registered.put(current, to);
         List<Placed> moved = new ArrayList<>();
+        Map<String, Long> micros = new LinkedHashMap<>();
         try (Rtnetlink rt = Rtnetlink.open()) {
             try {
                 for (Placed p : on) {
+                    long start = System.nanoTime();
                     rt.replace(p.device(), p.ifindex(), p.parent(), placement.handle(), to, null);
+                    micros.put(p.device(), (System.nanoTime() - start) / 1000);
                     moved.add(p);
                 }
             } catch (IOException e) {
@@ -176,11 +181,8 @@ public class QdiscOpsHandler implements StructOpsHandler {
         }
         placed.put(current, moved);
         placed.remove(previous);
-        LOG.info(
-                "qdisc {} moved to {} on {}",
-                from,
-                to,
-                moved.stream().map(Placed::device).toList());
+        moves.put(current, micros);
+        LOG.info("qdisc {} moved to {}, device by device in microseconds: {}", from, to, micros);
     }
 
     private void place(StructOps ops, Placement placement) throws HandlerException {
@@ -244,6 +246,7 @@ public class QdiscOpsHandler implements StructOpsHandler {
 
     @Override
     public void afterDetach(StructOps ops) {
+        moves.remove(ops);
         registered.remove(ops); // also where no before-detach came (a map the kernel let go of by itself)
     }
 
@@ -302,6 +305,10 @@ public class QdiscOpsHandler implements StructOpsHandler {
             status.put("error", e.getMessage());
         }
         status.put("devices", devices);
+        Map<String, Long> moved = moves.get(ops);
+        if (moved != null) {
+            status.put("movedMicros", moved); // the swap that put it there: each device's replace
+        }
         return status;
     }
 
