@@ -93,7 +93,7 @@ class RestartSoakOnKernelTest {
             removeJournal(deploy);
         }
         awaitGone(before);
-        assertTrue(adopted.get() > 0, "no restart adopted anything:\n" + String.join("\n", log));
+        assertTrue(adopted.get() > 0, "no restart adopted anything:\n" + snapshot(log));
         System.out.println("SOAK kills=" + KILLS + " adopted=" + adopted.get() + " replaced=" + replaced.get()
                 + " swept=" + swept.get() + " leaked=0");
     }
@@ -129,12 +129,21 @@ class RestartSoakOnKernelTest {
             Thread.sleep(100);
             now = attached();
         }
+        List<String> lines = snapshot(log);
         assertEquals(
                 expected,
                 now,
-                "the kernel's struct_ops maps (" + structOpsMapIds() + ") after settling:\n" + String.join("\n", log));
-        for (String line : log) {
+                "the kernel's struct_ops maps (" + structOpsMapIds() + ") after settling:\n"
+                        + String.join("\n", lines));
+        for (String line : lines) {
             assertTrue(!line.contains("not deployed") && !line.contains(" ERROR "), line);
+        }
+    }
+
+    /** The service's output so far: it keeps arriving on its reader thread, so a copy is taken under the list's lock. */
+    private static List<String> snapshot(List<String> log) {
+        synchronized (log) {
+            return List.copyOf(log);
         }
     }
 
