@@ -6,7 +6,9 @@
 # limit set, on a veth pair whose other end is in a namespace of the test's: put on so-v0, swapped for a fresh copy
 # while TCP runs both ways across the pair (the connections must survive), its own counters beside tc's, unloaded;
 # then swapped for qdisc_bytes_next, the same qdisc under a new id, which is attached beside it so that so-v0 is
-# moved over with no gap; then the project's two-band priority qdisc_prio on the same pair. Results for QdiscInVmTest.
+# moved over with no gap; then the project's two-band priority qdisc_prio on the same pair. tc's counters are read
+# just before and just after each `list`, which must report counts between the two (a device may send something, a
+# neighbour probe say, between two reads). Results for QdiscInVmTest.
 scenario qdisc
 fifo="$corpus/bpf_qdisc_fifo.bpf.o"
 maps_before=$(bpftool -j struct_ops list | tr -d '\n')
@@ -17,6 +19,7 @@ result maps_before "$maps_before"
 record load "load $fifo --option 'qdisc.devices=lo' --json"
 result placed "$(tc qdisc show dev lo root)"
 result traffic "$("$traffic" cubic 1048576 2>&1)"
+result tc_before "$(tc -s -j qdisc show dev lo root)"
 record list "list --json"
 result tc_stats "$(tc -s -j qdisc show dev lo root)"
 record taken "load $fifo --json"
@@ -61,6 +64,7 @@ record own_limit "vars bytes --json"
 swap_during_traffic own "$own"
 result own_swapped "$(tc qdisc show dev so-v0 root)"
 record own_vars "vars bytes --json"
+result own_tc_before "$(tc -s -j qdisc show dev so-v0 root)"
 record own_list "list --json"
 result own_tc "$(tc -s -j qdisc show dev so-v0 root)"
 record own_unload "unload bytes"
@@ -70,6 +74,7 @@ result own_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
 record next_load "load $own --option 'qdisc.devices=so-v0' --json"
 swap_during_traffic next "$corpus/own/qdisc_bytes_next.bpf.o"
 result next_swapped "$(tc qdisc show dev so-v0 root)"
+result next_tc_before "$(tc -s -j qdisc show dev so-v0 root)"
 record next_list "list --json"
 result next_tc "$(tc -s -j qdisc show dev so-v0 root)"
 record next_unload "unload bytes"
@@ -81,6 +86,7 @@ record prio_load "load $corpus/own/qdisc_prio.bpf.o --option 'qdisc.devices=so-v
 start_both_ways prio
 wait_both_ways prio
 record prio_vars "vars prio --json"
+result prio_tc_before "$(tc -s -j qdisc show dev so-v0 root)"
 record prio_list "list --json"
 result prio_tc "$(tc -s -j qdisc show dev so-v0 root)"
 record prio_unload "unload prio"

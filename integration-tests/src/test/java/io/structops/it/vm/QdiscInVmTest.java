@@ -36,15 +36,9 @@ class QdiscInVmTest {
         assertTrue(v.get("placed").startsWith("qdisc bpf_fifo 8001: root"), all);
         assertEquals("cubic 1048576", v.get("traffic").strip(), all);
 
-        // list reports the counters tc reports (nothing else uses lo meanwhile).
-        JsonNode device =
-                JSON.readTree(v.get("list")).get(0).get("status").get("devices").get(0);
-        JsonNode tc = JSON.readTree(v.get("tc_stats")).get(0);
-        assertEquals("lo", device.get("device").asText(), all);
-        for (String counter : new String[] {"packets", "bytes", "drops", "overlimits", "requeues", "backlog", "qlen"}) {
-            assertEquals(tc.get(counter).asLong(), device.get(counter).asLong(), counter + ": " + all);
-        }
-        assertTrue(tc.get("packets").asLong() > 0, all);
+        // list reports the counters tc reports: between tc's reads just before and just after.
+        assertCountedAsTcCounts(v, "list", "tc_before", "tc_stats", "lo");
+        assertTrue(JSON.readTree(v.get("tc_stats")).get(0).get("packets").asLong() > 0, all);
 
         // The kind is taken while the first copy is registered.
         assertTrue(v.get("taken_error").contains("the qdisc kind bpf_fifo is already registered, by map fifo"), all);
@@ -77,19 +71,10 @@ class QdiscInVmTest {
         assertTrue(swap.get("gapMicros").asLong() > 0, all);
         assertEquals("0 0 cubic 2097152 cubic 2097152", v.get("own_traffic").strip(), all);
         assertTrue(v.get("own_swapped").startsWith("qdisc so_bytes "), all);
-        JsonNode device = JSON.readTree(v.get("own_list"))
-                .get(0)
-                .get("status")
-                .get("devices")
-                .get(0);
-        JsonNode tc = JSON.readTree(v.get("own_tc")).get(0);
-        assertEquals(tc.get("packets").asLong(), device.get("packets").asLong(), all);
-        assertEquals(tc.get("bytes").asLong(), device.get("bytes").asLong(), all);
+        assertCountedAsTcCounts(v, "own_list", "own_tc_before", "own_tc", "so-v0");
         JsonNode counters = JSON.readTree(v.get("own_vars")).get(".bss (qdisc_by.bss)");
-        assertEquals(
-                counters.get("enqueued").asLong(),
-                counters.get("dequeued").asLong() + tc.get("qlen").asLong(),
-                all);
+        assertTrue(counters.get("enqueued").asLong() >= counters.get("dequeued").asLong(), all);
+        assertEquals(0, counters.get("dropped").asLong(), all);
 
         assertTrue(v.get("own_unload").startsWith("unloaded "), all);
         assertEquals(v.get("veth_before"), v.get("own_after"), all);
@@ -111,14 +96,7 @@ class QdiscInVmTest {
         assertTrue(
                 kinds.contains("so_bytes=") && kinds.contains("so_bytes2=") && !kinds.contains("noqueue"),
                 kinds + ": " + all);
-        JsonNode device = JSON.readTree(v.get("next_list"))
-                .get(0)
-                .get("status")
-                .get("devices")
-                .get(0);
-        JsonNode tc = JSON.readTree(v.get("next_tc")).get(0);
-        assertEquals("so-v0", device.get("device").asText(), all);
-        assertEquals(tc.get("packets").asLong(), device.get("packets").asLong(), all);
+        assertCountedAsTcCounts(v, "next_list", "next_tc_before", "next_tc", "so-v0");
         // How long so-v0's one replace took, as the swap reported it.
         JsonNode moved = JSON.readTree(v.get("next_list")).get(0).get("status").get("movedMicros");
         assertTrue(moved.get("so-v0").asLong() > 0, all);
@@ -137,14 +115,34 @@ class QdiscInVmTest {
         assertTrue(bands.get("urgent_packets").asLong() > 0, all);
         assertTrue(bands.get("bulk_packets").asLong() > 0, all);
         assertEquals(0, bands.get("dropped").asLong(), all);
-        JsonNode device = JSON.readTree(v.get("prio_list"))
-                .get(0)
-                .get("status")
-                .get("devices")
-                .get(0);
+        assertCountedAsTcCounts(v, "prio_list", "prio_tc_before", "prio_tc", "so-v0");
         JsonNode tc = JSON.readTree(v.get("prio_tc")).get(0);
-        assertEquals(tc.get("bytes").asLong(), device.get("bytes").asLong(), all);
         assertTrue(tc.get("bytes").asLong() > 2097152, "the outbound transfer went through so-v0: " + all);
         assertEquals(v.get("veth_before"), v.get("prio_after"), all);
+    }
+
+    /**
+     * {@code list}'s packets and bytes for the device lie between tc's reads just before and just after it (equal to
+     * both when the device sent nothing in between), and its other counters are tc's.
+     */
+    private static void assertCountedAsTcCounts(
+            Map<String, String> v, String list, String tcBefore, String tcAfter, String name) throws Exception {
+        String all = VmSuite.report();
+        JsonNode device =
+                JSON.readTree(v.get(list)).get(0).get("status").get("devices").get(0);
+        JsonNode before = JSON.readTree(v.get(tcBefore)).get(0);
+        JsonNode after = JSON.readTree(v.get(tcAfter)).get(0);
+        assertEquals(name, device.get("device").asText(), all);
+        for (String counter : new String[] {"packets", "bytes"}) {
+            long counted = device.get(counter).asLong();
+            assertTrue(
+                    before.get(counter).asLong() <= counted
+                            && counted <= after.get(counter).asLong(),
+                    counter + " " + counted + " not between tc's " + before.get(counter) + " and " + after.get(counter)
+                            + ": " + all);
+        }
+        for (String counter : new String[] {"drops", "overlimits", "requeues"}) {
+            assertEquals(after.get(counter).asLong(), device.get(counter).asLong(), counter + ": " + all);
+        }
     }
 }
