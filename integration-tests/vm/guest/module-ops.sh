@@ -10,7 +10,7 @@ scenario module-ops
 O=integration-tests/bpf/module_ops.bpf.o
 L=integration-tests/bpf/module_ops_legacy.bpf.o
 btf_fds() { # BTF objects the runtime's JVM holds open
-  ls -l "/proc/$(pgrep -f 'structops.jar' | head -n 1)/fd" 2>/dev/null | grep -c 'anon_inode:btf'
+  ls -l "/proc/$(pgrep -f 'io[.]structops[.]launcher[.]Launcher' | head -n 1)/fd" 2>/dev/null | grep -c 'anon_inode:btf'
 }
 mark=$(log_mark)
 record load_before_insmod "load $O"

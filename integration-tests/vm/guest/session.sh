@@ -32,7 +32,7 @@ start_runtime() { # DEPLOY_DIR: the runtime's shell, deploying from DEPLOY_DIR
   exec 3> "$TMPDIR/session.in"
   step "runtime start"
   # vm-run's watchdog counts the JVM's CPU time as progress.
-  until pgrep -n -f -- '-jar .*structops\.jar' > "$OUT/worker"; do sleep 0.2; done
+  until pgrep -n -f -- 'io[.]structops[.]launcher[.]Launcher' > "$OUT/worker"; do sleep 0.2; done
   ask "echo started"
 }
 

@@ -224,8 +224,8 @@ class LauncherTest {
     }
 
     @Test
-    void missingRuntimeJarSaysWhatToDo() throws Exception {
-        Launcher.Result r = Launcher.run(Map.of("STRUCTOPS_JAR", "/nonexistent/structops.jar"), "", "help");
+    void missingRuntimeSaysWhatToDo() throws Exception {
+        Launcher.Result r = Launcher.run(Map.of("STRUCTOPS_LIB", "/nonexistent/lib"), "", "help");
         assertEquals(3, r.status());
         assertTrue(r.err().contains("has not been built") && r.err().contains("runtime/bin/build"), r.err());
     }
