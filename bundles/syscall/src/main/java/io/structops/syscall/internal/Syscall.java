@@ -6,7 +6,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -27,37 +26,35 @@ final class Syscall {
 
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SYSCALL;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle MMAP;
-    private static final MethodHandle MUNMAP;
-    private static final MethodHandle POLL;
-    private static final MethodHandle GETPAGESIZE;
+    private static final Linker.Option ERRNO_CAPTURED = Linker.Option.captureCallState("errno");
+    // Each downcall costs a few milliseconds to link on first use: only bpf(2) and close(2) are linked with this
+    // class; the others when a command first needs them (holder classes below), so a one-shot `list` pays for two.
+    private static final MethodHandle SYSCALL = downcall(
+            "syscall",
+            FunctionDescriptor.of(
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_INT),
+            Linker.Option.firstVariadicArg(1),
+            ERRNO_CAPTURED);
+    private static final MethodHandle CLOSE =
+            downcall("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), ERRNO_CAPTURED);
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final short POLLIN = 1;
     static final int MAP_SHARED = 1;
     static final int MAP_FIXED_NOREPLACE = 0x100000;
 
-    static {
+    private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         Linker linker = Linker.nativeLinker();
-        SymbolLookup libc = linker.defaultLookup();
-        SYSCALL = linker.downcallHandle(
-                libc.find("syscall").orElseThrow(),
-                FunctionDescriptor.of(
-                        ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_INT),
-                Linker.Option.firstVariadicArg(1),
-                Linker.Option.captureCallState("errno"));
-        CLOSE = linker.downcallHandle(
-                libc.find("close").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-                Linker.Option.captureCallState("errno"));
-        MMAP = linker.downcallHandle(
-                libc.find("mmap").orElseThrow(),
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor, options);
+    }
+
+    private static final class Mapping {
+        static final MethodHandle MMAP = downcall(
+                "mmap",
                 FunctionDescriptor.of(
                         ValueLayout.ADDRESS,
                         ValueLayout.ADDRESS,
@@ -66,17 +63,18 @@ final class Syscall {
                         ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_LONG),
-                Linker.Option.captureCallState("errno"));
-        MUNMAP = linker.downcallHandle(
-                libc.find("munmap").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-        GETPAGESIZE = linker.downcallHandle(
-                libc.find("getpagesize").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        POLL = linker.downcallHandle(
-                libc.find("poll").orElseThrow(),
+                ERRNO_CAPTURED);
+        static final MethodHandle MUNMAP = downcall(
+                "munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        static final MethodHandle GETPAGESIZE = downcall("getpagesize", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    }
+
+    private static final class Polling {
+        static final MethodHandle POLL = downcall(
+                "poll",
                 FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-                Linker.Option.captureCallState("errno"));
+                ERRNO_CAPTURED);
     }
 
     private Syscall() {}
@@ -119,7 +117,7 @@ final class Syscall {
             int fd, long address, long offset, long size, boolean writable, Arena arena, MemorySegment[] out) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment capture = temp.allocate(CAPTURE);
-            MemorySegment addr = (MemorySegment) MMAP.invokeExact(
+            MemorySegment addr = (MemorySegment) Mapping.MMAP.invokeExact(
                     capture,
                     MemorySegment.ofAddress(address),
                     size,
@@ -141,7 +139,7 @@ final class Syscall {
 
     static int pageSize() {
         try {
-            return (int) GETPAGESIZE.invokeExact();
+            return (int) Mapping.GETPAGESIZE.invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException("getpagesize(3) could not be called", t);
         }
@@ -154,7 +152,7 @@ final class Syscall {
             MemorySegment pollfd = temp.allocate(8, 4);
             pollfd.set(ValueLayout.JAVA_INT, 0, fd);
             pollfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
-            int r = (int) POLL.invokeExact(capture, pollfd, 1L, timeoutMillis);
+            int r = (int) Polling.POLL.invokeExact(capture, pollfd, 1L, timeoutMillis);
             return new Result(r, r < 0 ? (int) ERRNO.get(capture, 0L) : 0);
         } catch (Throwable t) {
             throw new IllegalStateException("poll(2) could not be called", t);
@@ -163,7 +161,7 @@ final class Syscall {
 
     private static void unmap(MemorySegment segment) {
         try {
-            int ignored = (int) MUNMAP.invokeExact(segment, segment.byteSize());
+            int ignored = (int) Mapping.MUNMAP.invokeExact(segment, segment.byteSize());
         } catch (Throwable t) {
             throw new IllegalStateException("munmap(2) could not be called", t);
         }
