@@ -98,6 +98,46 @@ class QdiscPlacementOnKernelTest {
         assertEquals(before, root());
     }
 
+    /** The leaves under an htb class, as tc shows them: kind, handle and parent, one per line. */
+    private static String leaves() throws Exception {
+        return run("tc", "qdisc", "show", "dev", DEVICE)
+                .lines()
+                .filter(l -> l.contains(" parent 2:1"))
+                .map(l -> l.replaceAll("^qdisc (\\S+) (\\S+) parent (\\S+).*", "$1 $2 $3"))
+                .reduce("", (a, b) -> a + b + "\n");
+    }
+
+    /** Under a class (htb's 2:1): placed there, listed there, and the class gets back what it had. */
+    @Test
+    void underAClassTheClassGetsItsQdiscBack() throws Exception {
+        run("tc", "qdisc", "replace", "dev", DEVICE, "root", "handle", "2:", "htb", "default", "1");
+        run("tc", "class", "add", "dev", DEVICE, "parent", "2:", "classid", "2:1", "htb", "rate", "10mbit");
+        QdiscOpsHandler h = new QdiscOpsHandler();
+        StructOps ops = qdisc(KIND, Map.of("qdisc.devices", DEVICE, "qdisc.parent", "2:1", "qdisc.handle", "20:"));
+
+        // Where the class had the kernel's default leaf (tc does not show it), the default comes back.
+        assertEquals("", leaves());
+        h.afterAttach(ops);
+        assertEquals(KIND + " 20: 2:1\n", leaves());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> device = ((List<Map<String, Object>>) h.status(ops).get("devices")).get(0);
+        assertEquals("2:1", device.get("parent"));
+        assertEquals("20:", device.get("handle"));
+        h.beforeDetach(ops);
+        assertEquals("", leaves());
+        assertTrue(root().startsWith("htb 2: "), root());
+
+        // Where the class had a configured leaf, that leaf comes back with its parameters.
+        run("tc", "qdisc", "replace", "dev", DEVICE, "parent", "2:1", "handle", "21:", "pfifo", "limit", "77");
+        String before = run("tc", "-j", "qdisc", "show", "dev", DEVICE, "parent", "2:1");
+        h.afterAttach(ops);
+        assertEquals(KIND + " 20: 2:1\n", leaves());
+        h.beforeDetach(ops);
+        assertEquals("pfifo 21: 2:1\n", leaves());
+        assertEquals(before, run("tc", "-j", "qdisc", "show", "dev", DEVICE, "parent", "2:1"));
+        assertTrue(before.contains("\"limit\":77"), before);
+    }
+
     /** Where something else put the kind (tc, or a runtime before a restart), detaching takes it off too. */
     @Test
     void theKindIsTakenOffDevicesTheHandlerDidNotPutItOn() throws Exception {
