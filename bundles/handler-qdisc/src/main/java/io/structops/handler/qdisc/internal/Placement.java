@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Where a bpf qdisc goes once attached, from the load's {@code qdisc.*} options ({@code load --option} or a deploy
@@ -82,6 +83,26 @@ record Placement(List<String> devices, int parent, int handle) {
         } catch (IOException | NumberFormatException e) {
             throw new HandlerException("qdisc.devices: there is no network device " + device
                     + (Files.isDirectory(sysClassNet) ? "" : " (" + sysClassNet + " is not readable here)"));
+        }
+    }
+
+    /** The name of the device with this index, from sysfs; {@code ifindex N} where none has it (any more). */
+    static String deviceName(Path sysClassNet, int ifindex) {
+        try (Stream<Path> devices = Files.list(sysClassNet)) {
+            return devices.filter(d -> hasIndex(d, ifindex))
+                    .map(d -> d.getFileName().toString())
+                    .findFirst()
+                    .orElse("ifindex " + ifindex);
+        } catch (IOException e) {
+            return "ifindex " + ifindex;
+        }
+    }
+
+    private static boolean hasIndex(Path device, int ifindex) {
+        try {
+            return Integer.parseInt(Files.readString(device.resolve("ifindex")).strip()) == ifindex;
+        } catch (IOException | NumberFormatException e) {
+            return false;
         }
     }
 }

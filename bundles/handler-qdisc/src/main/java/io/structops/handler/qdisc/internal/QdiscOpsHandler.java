@@ -282,24 +282,34 @@ public class QdiscOpsHandler implements StructOpsHandler {
         }
     }
 
-    /** The devices the qdisc is on, with the counters {@code tc -s qdisc show} prints for it there. */
+    /**
+     * The devices the qdisc is on, with the counters {@code tc -s qdisc show} prints for it there. A kind is
+     * registered once in a kernel, so wherever the kind is, this map's qdisc is: that also covers a map adopted after
+     * a restart, whose placements this handler did not make. A device it was put on and no longer has it is listed
+     * as such.
+     */
     @Override
     public Map<String, Object> status(StructOps ops) {
         Map<String, Object> status = new LinkedHashMap<>();
         String kind = ops.string("id").orElse("");
         status.put("kind", kind);
         List<Map<String, Object>> devices = new ArrayList<>();
-        List<Placed> done = placed.getOrDefault(ops, List.of());
         try (Rtnetlink rt = Rtnetlink.open()) {
-            List<Qdisc> all = rt.qdiscs();
-            for (Placed p : done) {
+            List<Qdisc> on =
+                    rt.qdiscs().stream().filter(q -> q.kind().equals(kind)).toList();
+            for (Qdisc q : on) {
                 Map<String, Object> d = new LinkedHashMap<>();
-                d.put("device", p.device());
-                all.stream()
-                        .filter(q -> q.ifindex() == p.ifindex() && q.kind().equals(kind))
-                        .findFirst()
-                        .ifPresentOrElse(q -> describe(d, q), () -> d.put("state", "not on the device"));
+                d.put("device", deviceName(ops, q.ifindex()));
+                describe(d, q);
                 devices.add(d);
+            }
+            for (Placed p : placed.getOrDefault(ops, List.of())) {
+                if (on.stream().noneMatch(q -> q.ifindex() == p.ifindex())) {
+                    Map<String, Object> d = new LinkedHashMap<>();
+                    d.put("device", p.device());
+                    d.put("state", "not on the device");
+                    devices.add(d);
+                }
             }
         } catch (IOException e) {
             status.put("error", e.getMessage());
@@ -310,6 +320,15 @@ public class QdiscOpsHandler implements StructOpsHandler {
             status.put("movedMicros", moved); // the swap that put it there: each device's replace
         }
         return status;
+    }
+
+    /** The name the handler placed it under, else the device's name now. */
+    private String deviceName(StructOps ops, int ifindex) {
+        return placed.getOrDefault(ops, List.of()).stream()
+                .filter(p -> p.ifindex() == ifindex)
+                .map(Placed::device)
+                .findFirst()
+                .orElseGet(() -> Placement.deviceName(sysClassNet, ifindex));
     }
 
     private static void describe(Map<String, Object> d, Qdisc q) {

@@ -143,6 +143,13 @@ class QdiscPlacementOnKernelTest {
     void theKindIsTakenOffDevicesTheHandlerDidNotPutItOn() throws Exception {
         run("tc", "qdisc", "replace", "dev", DEVICE, "root", "handle", "3:", KIND);
         assertTrue(root().startsWith(KIND + " 3: "), root());
+        // A handler that did not place it (as after a restart that adopted the map) still lists where it is.
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> devices = (List<Map<String, Object>>)
+                new QdiscOpsHandler().status(qdisc(KIND, Map.of())).get("devices");
+        assertEquals(1, devices.size(), devices.toString());
+        assertEquals(DEVICE, devices.get(0).get("device"));
+        assertEquals("3:", devices.get(0).get("handle"));
         new QdiscOpsHandler().beforeDetach(qdisc(KIND, Map.of()));
         assertEquals("noqueue 0: {}", root());
     }
