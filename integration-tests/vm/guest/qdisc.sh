@@ -6,7 +6,8 @@
 # limit set, on a veth pair whose other end is in a namespace of the test's: put on so-v0, swapped for a fresh copy
 # while TCP runs both ways across the pair (the connections must survive), its own counters beside tc's, unloaded;
 # then swapped for qdisc_bytes_next, the same qdisc under a new id, which is attached beside it so that so-v0 is
-# moved over with no gap; then the project's two-band priority qdisc_prio on the same pair. tc's counters are read
+# moved over with no gap; then the project's two-band priority qdisc_prio on the same pair; then the kernel's own
+# bpf_qdisc_fq with TCP both ways; last, libbpf (the peer) attaches each own qdisc. tc's counters are read
 # just before and just after each `list`, which must report counts between the two (a device may send something, a
 # neighbour probe say, between two reads). Results for QdiscInVmTest.
 scenario qdisc
@@ -46,14 +47,14 @@ wait_both_ways() { # KEY: the transfers' exit statuses and reports, as KEY_traff
   wait "$in"; in_status=$?
   result "$1_traffic" "$out_status $in_status $(cat "$TMPDIR/$1-out.txt" "$TMPDIR/$1-in.txt")"
 }
-swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB go each way across the pair and so-v0's
+swap_during_traffic() { # KEY MAP FILE: swaps MAP for FILE's while 2 MiB go each way across the pair and so-v0's
   # root qdisc is sampled throughout; KEY_swap, KEY_traffic, KEY_kinds (each kind seen, with how often)
   touch "$TMPDIR/sampling"
   while [ -f "$TMPDIR/sampling" ]; do tc qdisc show dev so-v0 root | cut -d' ' -f2; done > "$TMPDIR/$1-kinds.txt" &
   sampler=$!
   start_both_ways "$1"
   sleep 1
-  record "$1_swap" "swap bytes $2 --json"
+  record "$1_swap" "swap $2 $3 --json"
   wait_both_ways "$1"
   rm -f "$TMPDIR/sampling"; wait "$sampler"
   result "$1_kinds" "$(sort "$TMPDIR/$1-kinds.txt" | uniq -c | awk '{printf "%s=%s ", $2, $1}')"
@@ -61,7 +62,7 @@ swap_during_traffic() { # KEY FILE: swaps map bytes for FILE's while 2 MiB go ea
 record own_load "load $own --set byte_limit=262144 --option 'qdisc.devices=so-v0' --json"
 result own_placed "$(tc qdisc show dev so-v0 root)"
 record own_limit "vars bytes --json"
-swap_during_traffic own "$own"
+swap_during_traffic own bytes "$own"
 result own_swapped "$(tc qdisc show dev so-v0 root)"
 record own_vars "vars bytes --json"
 result own_tc_before "$(tc -s -j qdisc show dev so-v0 root)"
@@ -72,7 +73,7 @@ result own_after "$(tc qdisc show dev so-v0 root)"
 result own_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
 # A new version under a new id: attached beside the old one, so-v0 moved over in one replace, then the old detached.
 record next_load "load $own --option 'qdisc.devices=so-v0' --json"
-swap_during_traffic next "$corpus/own/qdisc_bytes_next.bpf.o"
+swap_during_traffic next bytes "$corpus/own/qdisc_bytes_next.bpf.o"
 result next_swapped "$(tc qdisc show dev so-v0 root)"
 result next_tc_before "$(tc -s -j qdisc show dev so-v0 root)"
 record next_list "list --json"
@@ -91,4 +92,22 @@ record prio_list "list --json"
 result prio_tc "$(tc -s -j qdisc show dev so-v0 root)"
 record prio_unload "unload prio"
 result prio_after "$(tc qdisc show dev so-v0 root)"
+# The kernel's own bpf_qdisc_fq (rbtrees and lists of kptrs under spin locks, the watchdog timer): put on so-v0 by the
+# handler, TCP both ways through it, list against tc, unloaded. It is a legacy map (SEC(".struct_ops")), which
+# structops does not swap (only link-based maps are); the link-based own qdiscs above are swapped under traffic.
+fq="$corpus/bpf_qdisc_fq.bpf.o"
+record fq_load "load $fq --option 'qdisc.devices=so-v0' --json"
+result fq_placed "$(tc qdisc show dev so-v0 root)"
+start_both_ways fq
+wait_both_ways fq
+result fq_tc_before "$(tc -s -j qdisc show dev so-v0 root)"
+record fq_list "list --json"
+result fq_tc "$(tc -s -j qdisc show dev so-v0 root)"
+record fq_unload "unload fq"
+result fq_after "$(tc qdisc show dev so-v0 root)"
+result fq_maps_after "$(bpftool -j struct_ops list | tr -d '\n')"
+# The peer: libbpf 1.5 attaches each of the project's own qdiscs too (and detaches them as it exits).
+for name in qdisc_bytes qdisc_bytes_next qdisc_prio; do
+  result "peer_$name" "$("$peer" --attach "$corpus/own/$name.bpf.o" 2>&1)"
+done
 ip netns del so-peer

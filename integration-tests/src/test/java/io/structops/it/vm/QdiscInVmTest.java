@@ -15,11 +15,23 @@ import org.junit.jupiter.api.Test;
  * the VM whose kernel has bpf qdiscs (integration-tests/vm/guest/qdisc.sh): put on lo by the load's options, carrying
  * TCP, counted as tc counts it, registered once, and taken off on unload with lo's default back; and the project's
  * own link-based qdisc_bytes (integration-tests/bpf/vm), its byte limit set, on a veth pair to a namespace of the
- * test's, swapped while TCP runs both ways across it, to a fresh copy (a gap) and to a new id (none).
+ * test's, swapped while TCP runs both ways across it, to a fresh copy (a gap) and to a new id (none); the project's
+ * two-band qdisc_prio; the kernel's bpf_qdisc_fq, placed and carrying TCP both ways; and libbpf (the peer)
+ * attaching each of the project's own qdiscs.
  */
 @Tag("vm")
 class QdiscInVmTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The peer, libbpf 1.5, attaches the project's own qdiscs as structops does (loaded in the tests below). */
+    @Test
+    void libbpfAttachesTheProjectsOwnQdiscsToo() throws Exception {
+        Map<String, String> v = VmSuite.scenario("qdisc");
+        String all = VmSuite.report();
+        assertEquals("attached bytes", v.get("peer_qdisc_bytes").strip(), all);
+        assertEquals("attached bytes", v.get("peer_qdisc_bytes_next").strip(), all);
+        assertEquals("attached prio", v.get("peer_qdisc_prio").strip(), all);
+    }
 
     @Test
     void aBpfQdiscIsPutOnTheDeviceCountedAndTakenOff() throws Exception {
@@ -119,6 +131,22 @@ class QdiscInVmTest {
         JsonNode tc = JSON.readTree(v.get("prio_tc")).get(0);
         assertTrue(tc.get("bytes").asLong() > 2097152, "the outbound transfer went through so-v0: " + all);
         assertEquals(v.get("veth_before"), v.get("prio_after"), all);
+    }
+
+    /**
+     * The kernel's own bpf_qdisc_fq (rbtrees, lists, kptrs, the watchdog): placed by the handler, TCP both ways
+     * through it, counted as tc counts, taken off. A legacy map, so not swapped (structops swaps link-based maps).
+     */
+    @Test
+    void theKernelsFqIsPlacedCarriesTrafficAndIsTakenOff() throws Exception {
+        Map<String, String> v = VmSuite.scenario("qdisc");
+        String all = VmSuite.report();
+        assertTrue(v.get("fq_placed").startsWith("qdisc bpf_fq "), all);
+        assertEquals("0 0 cubic 2097152 cubic 2097152", v.get("fq_traffic").strip(), all);
+        assertCountedAsTcCounts(v, "fq_list", "fq_tc_before", "fq_tc", "so-v0");
+        assertTrue(v.get("fq_unload").startsWith("unloaded "), all);
+        assertEquals(v.get("veth_before"), v.get("fq_after"), all);
+        assertEquals(v.get("maps_before"), v.get("fq_maps_after"), all);
     }
 
     /**
