@@ -7,7 +7,7 @@
 # while TCP runs both ways across the pair (the connections must survive), its own counters beside tc's, unloaded;
 # then swapped for qdisc_bytes_next, the same qdisc under a new id, which is attached beside it so that so-v0 is
 # moved over with no gap; then the project's two-band priority qdisc_prio on the same pair; then the kernel's own
-# bpf_qdisc_fq with TCP both ways; last, libbpf (the peer) attaches each own qdisc. tc's counters are read
+# bpf_qdisc_fq (a legacy map), swapped for a fresh copy under traffic; last, libbpf (the peer) attaches each own qdisc. tc's counters are read
 # just before and just after each `list`, which must report counts between the two (a device may send something, a
 # neighbour probe say, between two reads). Results for QdiscInVmTest.
 scenario qdisc
@@ -92,14 +92,14 @@ record prio_list "list --json"
 result prio_tc "$(tc -s -j qdisc show dev so-v0 root)"
 record prio_unload "unload prio"
 result prio_after "$(tc qdisc show dev so-v0 root)"
-# The kernel's own bpf_qdisc_fq (rbtrees and lists of kptrs under spin locks, the watchdog timer): put on so-v0 by the
-# handler, TCP both ways through it, list against tc, unloaded. It is a legacy map (SEC(".struct_ops")), which
-# structops does not swap (only link-based maps are); the link-based own qdiscs above are swapped under traffic.
+# The kernel's own bpf_qdisc_fq (rbtrees and lists of kptrs under spin locks, the watchdog timer), a legacy map
+# (SEC(".struct_ops")): put on so-v0 by the handler, swapped for a fresh copy (the old map unregistered, the new one
+# registered and put back, with a gap) while TCP runs both ways through it, list against tc, unloaded.
 fq="$corpus/bpf_qdisc_fq.bpf.o"
 record fq_load "load $fq --option 'qdisc.devices=so-v0' --json"
 result fq_placed "$(tc qdisc show dev so-v0 root)"
-start_both_ways fq
-wait_both_ways fq
+swap_during_traffic fq fq "$fq"
+result fq_swapped "$(tc qdisc show dev so-v0 root)"
 result fq_tc_before "$(tc -s -j qdisc show dev so-v0 root)"
 record fq_list "list --json"
 result fq_tc "$(tc -s -j qdisc show dev so-v0 root)"

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * TCP, counted as tc counts it, registered once, and taken off on unload with lo's default back; and the project's
  * own link-based qdisc_bytes (integration-tests/bpf/vm), its byte limit set, on a veth pair to a namespace of the
  * test's, swapped while TCP runs both ways across it, to a fresh copy (a gap) and to a new id (none); the project's
- * two-band qdisc_prio; the kernel's bpf_qdisc_fq, placed and carrying TCP both ways; and libbpf (the peer)
+ * two-band qdisc_prio; the kernel's bpf_qdisc_fq (a legacy map), placed and swapped under traffic; and libbpf (the peer)
  * attaching each of the project's own qdiscs.
  */
 @Tag("vm")
@@ -134,15 +134,21 @@ class QdiscInVmTest {
     }
 
     /**
-     * The kernel's own bpf_qdisc_fq (rbtrees, lists, kptrs, the watchdog): placed by the handler, TCP both ways
-     * through it, counted as tc counts, taken off. A legacy map, so not swapped (structops swaps link-based maps).
+     * The kernel's own bpf_qdisc_fq (rbtrees, lists, kptrs, the watchdog), a legacy map: placed by the handler,
+     * swapped for a fresh copy (unregistered and registered again, with a gap) while TCP runs both ways through it,
+     * counted as tc counts, taken off.
      */
     @Test
-    void theKernelsFqIsPlacedCarriesTrafficAndIsTakenOff() throws Exception {
+    void theKernelsFqIsPlacedSwappedUnderTrafficAndTakenOff() throws Exception {
         Map<String, String> v = VmSuite.scenario("qdisc");
         String all = VmSuite.report();
         assertTrue(v.get("fq_placed").startsWith("qdisc bpf_fq "), all);
+        JsonNode swap = JSON.readTree(v.get("fq_swap"));
+        assertTrue(swap.get("gapMicros").asLong() > 0, all);
+        assertEquals(0, swap.get("linkId").asInt(), all);
         assertEquals("0 0 cubic 2097152 cubic 2097152", v.get("fq_traffic").strip(), all);
+        assertTrue(v.get("fq_kinds").contains("bpf_fq="), all);
+        assertTrue(v.get("fq_swapped").startsWith("qdisc bpf_fq "), all);
         assertCountedAsTcCounts(v, "fq_list", "fq_tc_before", "fq_tc", "so-v0");
         assertTrue(v.get("fq_unload").startsWith("unloaded "), all);
         assertEquals(v.get("veth_before"), v.get("fq_after"), all);

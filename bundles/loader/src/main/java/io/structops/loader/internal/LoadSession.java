@@ -438,14 +438,18 @@ final class LoadSession {
         for (Loaded.MapHandle h : loaded.handles()) {
             StructOpsVariable v = spec.object().structOpsVariable(h.name).orElseThrow();
             StructOpsPlan plan = plans.get(h.name);
-            boolean live = options.attach() && !(v.link() && h.name.equals(purpose.unlinked()));
+            boolean replacement = h.name.equals(purpose.unlinked());
+            boolean live = options.attach() && !replacement;
             if (live) {
                 HandlerSteps.consult(services.handlers(), h.view, "before attach", x -> x.beforeAttach(h.view));
             }
             int linkId = 0;
-            if (options.attach()) {
+            if (options.attach() && replacement && !v.link()) {
+                // A legacy map's update registers it: the swap does that when it attaches the replacement.
+                loaded.registrationDeferred(h, value(plan));
+            } else if (options.attach()) {
                 fill(h, v, plan);
-                if (v.link() && !h.name.equals(purpose.unlinked())) {
+                if (v.link() && !replacement) {
                     linkId = link(h);
                 }
             }
@@ -465,16 +469,21 @@ final class LoadSession {
         }
     }
 
-    /** The map's value, with program descriptors in its function pointers; for a legacy map, its registration. */
-    private void fill(Loaded.MapHandle h, StructOpsVariable v, StructOpsPlan plan) throws LoadException {
-        byte[] value = plan.valueWith(
+    /** The map's value: the plan's, with the program descriptors in its function pointers. */
+    private byte[] value(StructOpsPlan plan) {
+        return plan.valueWith(
                 s -> programs.get(programKey(s.program(), plan, s.memberIndex()))
                         .value(),
                 ByteOrder.nativeOrder());
+    }
+
+    /** The map filled with its {@link #value}; for a legacy map, that registers it. */
+    private void fill(Loaded.MapHandle h, StructOpsVariable v, StructOpsPlan plan) throws LoadException {
+        byte[] value = value(plan);
         try {
             bpf.mapUpdate(h.map, new byte[4], value, BpfConstants.ANY);
             if (!v.link()) {
-                loaded.registered(h);
+                loaded.registered(h, value);
             }
         } catch (BpfException e) {
             explainLostRace(e, h.view);

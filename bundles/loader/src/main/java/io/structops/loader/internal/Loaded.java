@@ -45,6 +45,8 @@ final class Loaded implements LoadedObject {
         final StructOpsView view;
         private BpfFd link;
         private boolean registered;
+        /** A legacy map's value, whose update registers it: kept for a swap that registers it later (or again). */
+        private byte[] registration;
         /** Where its link is pinned on a bpffs, or null. */
         private Path pin;
         /** Live in the kernel through this object (registered, or its link is held here). */
@@ -60,6 +62,11 @@ final class Loaded implements LoadedObject {
 
         BpfFd link() {
             return link;
+        }
+
+        /** A legacy map ({@code SEC(".struct_ops")}): attached by registering its value, not through a link. */
+        boolean legacy() {
+            return registration != null;
         }
 
         boolean attached() {
@@ -141,9 +148,15 @@ final class Loaded implements LoadedObject {
         return List.copyOf(maps);
     }
 
-    /** A legacy map's update registered it: closing unregisters it. */
-    synchronized void registered(MapHandle h) {
+    /** A legacy map's update ({@code value}) registered it: closing unregisters it. */
+    synchronized void registered(MapHandle h, byte[] value) {
+        h.registration = value;
         h.registered = true;
+    }
+
+    /** A swap's legacy replacement: not registered yet; the swap registers {@code value} when it attaches it. */
+    synchronized void registrationDeferred(MapHandle h, byte[] value) {
+        h.registration = value;
     }
 
     /** {@code h}'s map got a link, owned from now on. */
@@ -231,10 +244,10 @@ final class Loaded implements LoadedObject {
         }
     }
 
-    /** The link-based map of that name, attached ({@code linked}) or not. */
-    synchronized Optional<MapHandle> handle(String mapName, boolean linked) {
+    /** The map of that name, attached or not. */
+    synchronized Optional<MapHandle> handle(String mapName, boolean attached) {
         return maps.stream()
-                .filter(m -> m.name.equals(mapName) && (m.link != null) == linked)
+                .filter(m -> m.name.equals(mapName) && m.attached == attached)
                 .findFirst();
     }
 
@@ -256,7 +269,7 @@ final class Loaded implements LoadedObject {
                 .findFirst();
     }
 
-    /** The attached link-based map of that name. */
+    /** The attached map of that name. */
     Optional<MapHandle> handle(String mapName) {
         return handle(mapName, true);
     }
@@ -417,16 +430,25 @@ final class Loaded implements LoadedObject {
         }
     }
 
-    /** Links {@code m}'s map and says so everywhere it is recorded: {@link #unlink}'s counterpart. */
+    /**
+     * Attaches {@code m}'s map (a link, or a legacy map's registration) and says so everywhere it is recorded:
+     * {@link #unlink}'s counterpart.
+     */
     private static void link(Bpf bpf, Loaded object, MapHandle m) throws BpfException {
-        BpfFd link = bpf.linkCreate(m.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
-        object.descriptors.add(link);
-        m.link = link;
+        int linkId = 0;
+        if (m.legacy()) {
+            bpf.mapUpdate(m.map, KEY0, m.registration, BpfConstants.ANY);
+            m.registered = true;
+        } else {
+            BpfFd link = bpf.linkCreate(m.map, 0, BpfConstants.ATTACH_TYPE_STRUCT_OPS, 0);
+            object.descriptors.add(link);
+            m.link = link;
+            linkId = bpf.linkInfo(link).id();
+        }
         m.attached = true;
         m.view.attached(true);
         LoadedMap was = m.info;
-        m.info = new LoadedMap(
-                was.name(), was.type(), was.mapId(), bpf.linkInfo(link).id(), was.programIds());
+        m.info = new LoadedMap(was.name(), was.type(), was.mapId(), linkId, was.programIds());
         m.view.loaded(m.info);
     }
 
@@ -437,10 +459,18 @@ final class Loaded implements LoadedObject {
         }
     }
 
-    /** Detaches {@code m}'s link and says so everywhere it is recorded: the handle, its info, the handlers' view. */
+    /**
+     * Detaches {@code m}'s link (or unregisters a legacy map) and says so everywhere it is recorded: the handle, its
+     * info, the handlers' view.
+     */
     private static void unlink(Bpf bpf, MapHandle m) throws BpfException {
         m.view.attached(false);
-        bpf.linkDetach(m.link);
+        if (m.legacy()) {
+            bpf.mapDelete(m.map, KEY0);
+            m.registered = false;
+        } else {
+            bpf.linkDetach(m.link);
+        }
         m.link = null;
         m.attached = false;
         LoadedMap was = m.info;

@@ -64,10 +64,7 @@ final class Swap {
         }
         Loaded.MapHandle oldHandle = old.handle(mapName)
                 .orElseThrow(() -> new LoadException(
-                        file + ": swap "
-                                + mapName + ": " + old.name()
-                                + " has no attached link-based map of that name (legacy maps cannot"
-                                + " be swapped without a gap)",
+                        file + ": swap " + mapName + ": " + old.name() + " has no attached map of that name",
                         null,
                         null));
         Swap swap = new Swap(services, requester, old, oldHandle, mapName, file);
@@ -119,12 +116,24 @@ final class Swap {
                 null);
     }
 
-    /** Step: the new map is link-based, of the same kernel struct, and its handler agrees to the swap. */
+    /**
+     * Step: the new map is of the same kind (link-based or legacy) and kernel struct as the old one, and its handler
+     * agrees to the swap.
+     */
     private void check(String newName) throws LoadException {
         newHandle = replacement
                 .handle(newName, false)
                 .orElseThrow(() -> new LoadException(
-                        file + ": swap " + mapName + ": the object's " + newName + " is not link-based", null, null));
+                        file + ": swap " + mapName + ": the object's " + newName + " was attached by its load",
+                        null,
+                        null));
+        if (newHandle.legacy() != oldHandle.legacy()) {
+            throw new LoadException(
+                    file + ": swap " + mapName + ": " + newName + " is " + kind(newHandle) + " and " + mapName + " "
+                            + kind(oldHandle) + "; a swap replaces a map with one of the same kind",
+                    null,
+                    null);
+        }
         if (!newHandle.info().type().equals(oldHandle.info().type())) {
             throw new LoadException(
                     file + ": swap " + mapName + ": " + newName + " is a "
@@ -136,27 +145,35 @@ final class Swap {
         HandlerSteps.consult(services.handlers(), newHandle.view, "before swap", h -> h.beforeAttach(newHandle.view));
     }
 
+    private static String kind(Loaded.MapHandle h) {
+        return h.legacy() ? "a legacy map (SEC(\".struct_ops\"))" : "link-based";
+    }
+
     /**
-     * Step: the link moves to the new map. The old object must not be closed between the check and the move: a
+     * Step: the link moves to the new map (a legacy map has none: it is attached as the struct allows, below). The old object must not be closed between the check and the move: a
      * close that detached the link after BPF_LINK_UPDATE had moved it would take the new map down with it.
      */
     private void move() throws LoadException {
         synchronized (old) {
-            if (!old.isOpen() || !oldHandle.attached() || oldHandle.link() == null) {
+            if (!old.isOpen() || !oldHandle.attached()) {
                 throw new LoadException(
                         file + ": swap " + mapName + ": " + old.name() + " was closed, or its map"
                                 + " detached, while the new object loaded; nothing was swapped",
                         null,
                         null);
             }
-            try {
-                bpf.linkUpdate(oldHandle.link(), newHandle.map, 0);
-            } catch (BpfException e) {
-                if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.ENOTSUPP) {
-                    throw new LoadException(
-                            file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(), null, e);
-                }
+            if (oldHandle.legacy()) {
                 inPlace = false;
+            } else {
+                try {
+                    bpf.linkUpdate(oldHandle.link(), newHandle.map, 0);
+                } catch (BpfException e) {
+                    if (e.errno() != Errno.EOPNOTSUPP && e.errno() != Errno.ENOTSUPP) {
+                        throw new LoadException(
+                                file + ": swap " + mapName + ": BPF_LINK_UPDATE: " + e.getMessage(), null, e);
+                    }
+                    inPlace = false;
+                }
             }
             if (inPlace) {
                 Loaded.moveLink(old, oldHandle, replacement, newHandle);
@@ -251,13 +268,19 @@ final class Swap {
                     services.handlers(), oldHandle.view, "after detach", h -> h.afterDetach(oldHandle.view));
         } catch (BpfException e) {
             throw new LoadException(
-                    file + ": swap " + mapName + ": the kernel cannot update "
-                            + oldHandle.info().type()
-                            + " in place, and attaching the new map after detaching the old failed: "
+                    file + ": swap " + mapName + ": "
+                            + (oldHandle.legacy()
+                                    ? "registering the new legacy map after unregistering the old failed: "
+                                    : "the kernel cannot update "
+                                            + oldHandle.info().type()
+                                            + " in place, and attaching the new map after detaching the old failed: ")
                             + e.getMessage()
                             + (oldHandle.attached()
                                     ? "; the old map is attached again"
-                                    : "; the old map could not be attached again"),
+                                    : oldHandle.legacy()
+                                            ? "; the old map cannot be registered again (the kernel registers a"
+                                                    + " legacy map once): load its object again"
+                                            : "; the old map could not be attached again"),
                     null,
                     e);
         }
@@ -277,6 +300,14 @@ final class Swap {
             afterSwap();
         } catch (LoadException e) {
             try {
+                if (oldHandle.legacy()) {
+                    // The kernel registers a legacy map once: the old one cannot come back, so the new one goes.
+                    Loaded.detachBeside(bpf, replacement, newHandle);
+                    LOG.warn(
+                            "{}; the new map is unregistered, and the old one cannot be registered again",
+                            e.getMessage());
+                    throw e;
+                }
                 if (inPlace) {
                     bpf.linkUpdate(newHandle.link(), oldHandle.map, 0);
                     Loaded.moveLink(replacement, newHandle, old, oldHandle);

@@ -405,6 +405,42 @@ class LoadOnKernelTest {
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
     }
 
+    /**
+     * A legacy map has no link to move: the old map is unregistered and the new one registered, and the swap says for
+     * how long neither was. A link-based map is not swapped for a legacy one, nor the other way round.
+     */
+    @Test
+    void aLegacyMapIsSwappedWithAGap() throws Exception {
+        int fds = Loaders.BPF.openDescriptorCount();
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        LoadedObject old = Loaders.LOADER.load(Loaders.example("tcp_cc_legacy.bpf.o"), LoadOptions.defaults());
+        int oldMapId = old.maps().get(0).mapId();
+        LoadException mixed = assertThrows(
+                LoadException.class,
+                () -> Loaders.LOADER.swap(
+                        old, "structops_legacy", Loaders.example("tcp_cc_link.bpf.o"), LoadOptions.defaults()));
+        assertTrue(
+                mixed.getMessage()
+                        .endsWith("swap structops_legacy: structops_fixed is link-based and structops_legacy a legacy"
+                                + " map (SEC(\".struct_ops\")); a swap replaces a map with one of the same kind"),
+                mixed.getMessage());
+        assertTrue(registered("so_legacy"));
+
+        LoadedObject replacement = Loaders.LOADER.swap(
+                old, "structops_legacy", Loaders.example("tcp_cc_legacy.bpf.o"), LoadOptions.defaults());
+        old.close();
+        try (replacement) {
+            LoadedMap now = replacement.maps().get(0);
+            assertTrue(now.mapId() != oldMapId, "a new map");
+            assertEquals(0, now.linkId());
+            assertTrue(replacement.swapGap("structops_legacy").orElseThrow().toNanos() > 0);
+            assertTrue(registered("so_legacy"), "closing the old object did not unregister the new map");
+        }
+        assertFalse(registered("so_legacy"));
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+    }
+
     /** {@code --only}: the other struct_ops maps are not created (libbpf's autocreate off); a wrong name is refused. */
     @Test
     void onlyTheNamedStructOpsMapsAreCreated() throws Exception {

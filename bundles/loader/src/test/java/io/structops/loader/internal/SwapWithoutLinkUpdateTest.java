@@ -112,4 +112,57 @@ class SwapWithoutLinkUpdateTest {
         assertGone(progsBefore, Bpf.ObjectType.PROG);
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
     }
+
+    /**
+     * A legacy map's swap: the old map unregistered, the new one's registration refused (injected into the first
+     * update after the unregistration). The kernel registers a legacy map once (a second update is EBUSY), so the old
+     * one cannot come back: the error says so, and nothing is left registered or open.
+     */
+    @Test
+    void aLegacyMapThatWillNotRegisterSaysTheOldOneIsGone() throws Exception {
+        List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
+        int fds = Loaders.BPF.openDescriptorCount();
+        AtomicInteger deletes = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        Bpf bpf = (Bpf) Proxy.newProxyInstance(
+                Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("mapDelete")) {
+                        deletes.incrementAndGet();
+                    } else if (method.getName().equals("mapUpdate")
+                            && deletes.get() == 1
+                            && refused.getAndIncrement() == 0) {
+                        throw new BpfException(BpfCommand.MAP_UPDATE_ELEM, Errno.EBUSY, "injected", null);
+                    }
+                    try {
+                        return method.invoke(Loaders.BPF, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(
+                new BpfObjectReaderComponent(),
+                Loaders.BTF,
+                KernelBtfSource.running(Loaders.BTF),
+                new KernVdataBuilderComponent(),
+                bpf);
+        LoadedObject old = loader.load(Loaders.example("tcp_cc_legacy.bpf.o"), LoadOptions.defaults());
+        try {
+            LoadException e = assertThrows(
+                    LoadException.class,
+                    () -> loader.swap(
+                            old, "structops_legacy", Loaders.example("tcp_cc_legacy.bpf.o"), LoadOptions.defaults()));
+            assertTrue(
+                    e.getMessage().contains("registering the new legacy map after unregistering the old failed")
+                            && e.getMessage()
+                                    .endsWith("the old map cannot be registered again (the kernel registers a legacy"
+                                            + " map once): load its object again"),
+                    e.getMessage());
+            assertFalse(registered("so_legacy"));
+        } finally {
+            old.close();
+        }
+        assertFalse(registered("so_legacy"));
+        assertGone(mapsBefore, Bpf.ObjectType.MAP);
+        assertEquals(fds, Loaders.BPF.openDescriptorCount());
+    }
 }

@@ -269,11 +269,15 @@ public class StructOpsCommands {
         }
         long micros = (System.nanoTime() - started) / 1000;
         registry.replace(current, replacement);
+        // The map that took over: the one on the moved link, else (a new link, or a legacy map) the same-named one
+        // or the object's only one.
         LoadedMap now = replacement.maps().stream()
-                .filter(m -> m.linkId() == old.linkId())
+                .filter(m ->
+                        old.linkBased() ? m.linkId() == old.linkId() : m.name().equals(old.name()))
                 .findFirst()
-                .or(() ->
-                        replacement.maps().stream().filter(LoadedMap::linkBased).findFirst())
+                .or(() -> replacement.maps().stream()
+                        .filter(m -> m.linkBased() == old.linkBased())
+                        .findFirst())
                 .orElseThrow();
         Optional<Duration> gap = replacement.swapGap(now.name());
         Swapped result = new Swapped(

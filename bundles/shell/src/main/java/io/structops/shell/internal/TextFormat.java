@@ -38,12 +38,14 @@ final class TextFormat {
         return "swapped " + s.type() + " " + s.name() + ": map id "
                 + s.previous().mapId() + " ("
                 + s.previous().object() + ") -> " + s.current().mapId() + " ("
-                + s.current().object() + ") on link id "
-                + s.linkId() + ", "
-                + (gap
-                        ? "detached then attached (the kernel cannot update " + s.type()
-                                + " in place): none attached for " + s.gapMicros() + " us"
-                        : "no gap (link updated in place)")
+                + s.current().object() + ") "
+                + (s.linkId() == 0 ? "(legacy maps, no link)" : "on link id " + s.linkId()) + ", "
+                + (!gap
+                        ? "no gap (link updated in place)"
+                        : s.linkId() == 0
+                                ? "unregistered then registered: none registered for " + s.gapMicros() + " us"
+                                : "detached then attached (the kernel cannot update " + s.type()
+                                        + " in place): none attached for " + s.gapMicros() + " us")
                 + ", " + s.tookMicros() + " us\n";
     }
 
