@@ -33,19 +33,16 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class SwapWithoutLinkUpdateTest {
 
-    /** The loader over the real backend, with {@code linkUpdate} refused and {@code linkCreate} failing from call N. */
-    static StructOpsLoaderComponent loader(int failLinkCreateFrom) {
-        AtomicInteger creates = new AtomicInteger();
+    /** Throws the fault to inject before a call of the real backend, or returns to let it through. */
+    interface Fault {
+        void before(String method) throws BpfException;
+    }
+
+    /** The loader over the real backend behind {@code fault}. */
+    static StructOpsLoaderComponent loader(Fault fault) {
         Bpf bpf = (Bpf) Proxy.newProxyInstance(
                 Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("linkUpdate")) {
-                        throw new BpfException(BpfCommand.LINK_UPDATE, Errno.EOPNOTSUPP, "injected", null);
-                    }
-                    if (method.getName().equals("linkCreate")
-                            && failLinkCreateFrom > 0
-                            && creates.incrementAndGet() == failLinkCreateFrom) {
-                        throw new BpfException(BpfCommand.LINK_CREATE, Errno.EBUSY, "injected", null);
-                    }
+                    fault.before(method.getName());
                     try {
                         return method.invoke(Loaders.BPF, args);
                     } catch (InvocationTargetException e) {
@@ -58,6 +55,21 @@ class SwapWithoutLinkUpdateTest {
                 KernelBtfSource.running(Loaders.BTF),
                 new KernVdataBuilderComponent(),
                 bpf);
+    }
+
+    /** The loader over the real backend, with {@code linkUpdate} refused and {@code linkCreate} failing from call N. */
+    static StructOpsLoaderComponent loader(int failLinkCreateFrom) {
+        AtomicInteger creates = new AtomicInteger();
+        return loader(method -> {
+            if (method.equals("linkUpdate")) {
+                throw new BpfException(BpfCommand.LINK_UPDATE, Errno.EOPNOTSUPP, "injected", null);
+            }
+            if (method.equals("linkCreate")
+                    && failLinkCreateFrom > 0
+                    && creates.incrementAndGet() == failLinkCreateFrom) {
+                throw new BpfException(BpfCommand.LINK_CREATE, Errno.EBUSY, "injected", null);
+            }
+        });
     }
 
     @Test
@@ -124,27 +136,13 @@ class SwapWithoutLinkUpdateTest {
         int fds = Loaders.BPF.openDescriptorCount();
         AtomicInteger deletes = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
-        Bpf bpf = (Bpf) Proxy.newProxyInstance(
-                Bpf.class.getClassLoader(), new Class<?>[] {Bpf.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("mapDelete")) {
-                        deletes.incrementAndGet();
-                    } else if (method.getName().equals("mapUpdate")
-                            && deletes.get() == 1
-                            && refused.getAndIncrement() == 0) {
-                        throw new BpfException(BpfCommand.MAP_UPDATE_ELEM, Errno.EBUSY, "injected", null);
-                    }
-                    try {
-                        return method.invoke(Loaders.BPF, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
-        StructOpsLoaderComponent loader = new StructOpsLoaderComponent(
-                new BpfObjectReaderComponent(),
-                Loaders.BTF,
-                KernelBtfSource.running(Loaders.BTF),
-                new KernVdataBuilderComponent(),
-                bpf);
+        StructOpsLoaderComponent loader = loader(method -> {
+            if (method.equals("mapDelete")) {
+                deletes.incrementAndGet();
+            } else if (method.equals("mapUpdate") && deletes.get() == 1 && refused.getAndIncrement() == 0) {
+                throw new BpfException(BpfCommand.MAP_UPDATE_ELEM, Errno.EBUSY, "injected", null);
+            }
+        });
         LoadedObject old = loader.load(Loaders.example("tcp_cc_legacy.bpf.o"), LoadOptions.defaults());
         try {
             LoadException e = assertThrows(
