@@ -20,8 +20,31 @@ public interface DeployDirectory {
      *     "applied as configuration ...", or why it failed or was refused
      * @param attempts how many times the file has been processed (deployed, replaced, re-optioned)
      */
-    record Deployment(Path file, Optional<LoadedObject> object, String outcome, int attempts) {}
+    record Deployment(Path file, Optional<LoadedObject> object, String outcome, int attempts) {
+        /**
+         * The outcome's kind, its first word: {@code deployed}, {@code swapped}, {@code adopted}, {@code installed},
+         * {@code applied}, or {@code failed} and {@code refused} for what did not go as configured.
+         */
+        public String result() {
+            int end = 0;
+            while (end < outcome.length() && Character.isLetter(outcome.charAt(end))) {
+                end++;
+            }
+            return outcome.substring(0, end);
+        }
+
+        /** Whether the last attempt did what the file asks (it neither failed nor was refused). */
+        public boolean succeeded() {
+            return !result().equals("failed") && !result().equals("refused");
+        }
+    }
 
     /** Every file the directory acted on and has not seen removed: its objects, then its bundles and configurations. */
     List<Deployment> deployments();
+
+    /**
+     * The object files in the directory it has not acted on yet (just dropped, or present when the runtime started
+     * and not reached yet): until this is empty, {@link #deployments} does not yet say what the directory holds.
+     */
+    List<Path> waiting();
 }

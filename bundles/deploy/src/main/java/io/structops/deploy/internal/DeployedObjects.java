@@ -17,10 +17,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.felix.fileinstall.ArtifactInstaller;
 import org.apache.felix.fileinstall.ArtifactListener;
 import org.osgi.framework.BundleContext;
@@ -70,6 +73,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     static final String DEPLOY_DIR = "felix.fileinstall.dir";
     /** What the directory attached, recorded where it outlives this runtime; empty without a bpffs. */
     private final Optional<DeployJournal> journal;
+    /** The directory FileInstall watches, or null outside a runtime that has one. */
+    private final Path directory;
 
     private void outcome(Path file, String text) {
         ledger.record(file, text);
@@ -90,6 +95,24 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
             }
         }
         return all;
+    }
+
+    @Override
+    public List<Path> waiting() {
+        if (directory == null) {
+            return List.of();
+        }
+        Set<Path> done = new HashSet<>();
+        deployments().forEach(d -> done.add(d.file()));
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> canHandle(f.toFile()) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+                    .map(f -> f.toAbsolutePath().normalize())
+                    .filter(f -> !done.contains(f))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            return List.of(); // the directory is gone: nothing is waiting in it
+        }
     }
 
     private final Map<Path, Deployed> deployed = new LinkedHashMap<>();
@@ -113,6 +136,8 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
         this.registry = registry;
         this.configAdmin = configAdmin;
         this.journal = DeployJournal.open(context.getProperty(DEPLOY_DIR), loader);
+        String dir = context.getProperty(DEPLOY_DIR);
+        this.directory = dir == null ? null : Path.of(dir).toAbsolutePath().normalize();
         // First on the worker, before any file of the directory: what an earlier runtime attached for files that
         // are gone is detached.
         journal.ifPresent(j -> worker.submit(Path.of(context.getProperty(DEPLOY_DIR)), "sweep", j::sweep));

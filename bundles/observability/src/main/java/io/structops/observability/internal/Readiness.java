@@ -1,0 +1,35 @@
+package io.structops.observability.internal;
+
+import io.structops.deploy.DeployDirectory.Deployment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Whether the deploy directory is attached as configured: every object file in it acted on, every file's last attempt
+ * succeeded, and every object file's object attached. The reasons it is not, one line per file.
+ */
+final class Readiness {
+    private Readiness() {}
+
+    static List<String> notReady(List<Deployment> deployments, List<Path> waiting) {
+        List<String> reasons = new ArrayList<>();
+        for (Path file : waiting) {
+            reasons.add(file + ": not deployed yet");
+        }
+        for (Deployment d : deployments) {
+            if (!d.succeeded()) {
+                reasons.add(d.file() + ": " + d.outcome());
+            } else if (isObject(d) && d.object().isEmpty()) {
+                reasons.add(d.file() + ": not attached (" + d.outcome() + ")");
+            }
+        }
+        return reasons;
+    }
+
+    /** Bundles and configurations have no object; every other file of the directory is one. */
+    private static boolean isObject(Deployment d) {
+        String name = d.file().getFileName().toString();
+        return !name.endsWith(".jar") && !name.endsWith(".cfg");
+    }
+}
