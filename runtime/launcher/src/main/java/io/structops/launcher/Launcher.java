@@ -26,6 +26,8 @@ import org.osgi.util.tracker.ServiceTracker;
 public final class Launcher {
     /** Set by runtime/bin/structops for one command: it exits as the command returns, with its status. */
     static final String ONE_COMMAND = "structops.oneCommand";
+    /** Set by runtime/bin/structops when it was given --http: the HTTP bundles start. */
+    static final String HTTP = "structops.http";
     /** The runtime could not start: a missing file, a bundle that would not resolve, no main thread. */
     static final int FAILED_TO_START = 3;
 
@@ -68,8 +70,9 @@ public final class Launcher {
         context.registerService(Object.class, new Object(), arguments);
         List<Bundle> bundles = install(context, spec);
         framework.start();
+        boolean http = Boolean.getBoolean(HTTP);
         for (Bundle b : bundles) {
-            if (!(oneCommand && spec.serviceOnly().contains(b.getSymbolicName()))) {
+            if (spec.starts(b.getSymbolicName(), oneCommand, http)) {
                 start(b);
             }
         }

@@ -18,10 +18,17 @@ import org.osgi.framework.Constants;
  * beside the bundles into {@code runtime/target/lib} by the build): the bundles in start order, the packages the
  * class path exports to them, and the run properties. The bndrun stays the one place that says what runs.
  */
-record RunSpec(List<Path> bundles, String systemPackages, Map<String, String> properties, Set<String> serviceOnly) {
+record RunSpec(
+        List<Path> bundles,
+        String systemPackages,
+        Map<String, String> properties,
+        Set<String> serviceOnly,
+        Set<String> httpOnly) {
     static final String FILE = "launcher.properties";
     /** Bundles (symbolic names, comma-separated) started for the shell and the service but not for one command. */
     static final String SERVICE_ONLY = "structops.launcher.serviceOnly";
+    /** Bundles (symbolic names, comma-separated) started only when the launcher was given --http. */
+    static final String HTTP_ONLY = "structops.launcher.httpOnly";
 
     static RunSpec read(Path lib) throws IOException {
         Properties p = new Properties();
@@ -40,7 +47,8 @@ record RunSpec(List<Path> bundles, String systemPackages, Map<String, String> pr
             }
         }
         Set<String> serviceOnly = Set.copyOf(list(properties.getOrDefault(SERVICE_ONLY, "")));
-        return new RunSpec(bundles, p.getProperty("launch.system.packages", ""), properties, serviceOnly);
+        Set<String> httpOnly = Set.copyOf(list(properties.getOrDefault(HTTP_ONLY, "")));
+        return new RunSpec(bundles, p.getProperty("launch.system.packages", ""), properties, serviceOnly, httpOnly);
     }
 
     private static List<String> list(String value) {
@@ -48,6 +56,11 @@ record RunSpec(List<Path> bundles, String systemPackages, Map<String, String> pr
                 .map(String::strip)
                 .filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    /** Whether {@code bundle} starts in this run: one command starts no service-only bundle, and without --http no HTTP one. */
+    boolean starts(String bundle, boolean oneCommand, boolean http) {
+        return !(oneCommand && serviceOnly.contains(bundle)) && (http || !httpOnly.contains(bundle));
     }
 
     /**
