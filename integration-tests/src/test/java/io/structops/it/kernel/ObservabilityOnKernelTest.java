@@ -108,6 +108,15 @@ class ObservabilityOnKernelTest {
             assertTrue(
                     parsed.contains("structops_deploy_files gauge structops_deploy_files result=deployed 1.0"), parsed);
             assertTrue(parsed.contains("structops_kernel_struct_ops_maps gauge"), parsed);
+            // The tcp handler's status, as list shows it: the algorithm is available, and not the default.
+            assertTrue(
+                    parsed.contains("structops_map_status gauge structops_map_status key=available map=structops_fixed"
+                            + " 1.0"),
+                    parsed);
+            assertTrue(
+                    parsed.contains(
+                            "structops_map_status gauge structops_map_status key=default map=structops_fixed" + " 0.0"),
+                    parsed);
 
             // A file that cannot be deployed (its map's name is taken): not ready, and the body says which and why.
             Files.copy(Launcher.example("tcp_cc_link_v2.bpf.o"), deploy.resolve("again.bpf.o"));

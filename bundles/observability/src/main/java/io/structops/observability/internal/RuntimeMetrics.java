@@ -55,6 +55,11 @@ final class RuntimeMetrics {
                 "structops_map_swap_gap_seconds",
                 "gauge",
                 "How long the map's last swap left no map of its struct attached (0 for a link updated in place).");
+        text.family(
+                "structops_map_status",
+                "gauge",
+                "The numbers and yes/no values of a held map's handler status (tcp: available, default; sched_ext:"
+                        + " its state; an object's integer counters under counters.NAME), as list shows them.");
         for (LoadedObject o : registry.objects()) {
             for (LoadedMap m : o.maps()) {
                 Map<String, String> labels = new LinkedHashMap<>();
@@ -69,11 +74,28 @@ final class RuntimeMetrics {
                                 .map(StructOpsHandlers.Handler::bundle)
                                 .orElse(""));
                 text.sample("structops_map_info", labels, 1);
+                handlers.status(o, m).ifPresent(status -> statusSamples(text, m.name(), "", status));
                 o.swapGap(m.name())
                         .ifPresent(gap -> text.sample(
                                 "structops_map_swap_gap_seconds", Map.of("map", m.name()), gap.toNanos() / 1e9));
             }
         }
+    }
+
+    /**
+     * A handler's status as samples: numbers as they are, booleans as 1 and 0, nested maps under dotted keys; text
+     * (names, states in words) stays in {@code list}.
+     */
+    private static void statusSamples(PrometheusText text, String map, String prefix, Map<?, ?> status) {
+        status.forEach((key, value) -> {
+            String name = prefix + key;
+            switch (value) {
+                case Number n -> text.sample("structops_map_status", Map.of("map", map, "key", name), n.doubleValue());
+                case Boolean b -> text.sample("structops_map_status", Map.of("map", map, "key", name), b ? 1 : 0);
+                case Map<?, ?> nested -> statusSamples(text, map, name + ".", nested);
+                case null, default -> {}
+            }
+        });
     }
 
     private void kernelMaps(PrometheusText text) {
