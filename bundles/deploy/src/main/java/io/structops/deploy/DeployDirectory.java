@@ -33,10 +33,20 @@ public interface DeployDirectory {
             return outcome.substring(0, end);
         }
 
+        /** Whether the file is a BPF object (not a bundle or a configuration). */
+        public boolean objectFile() {
+            return isObjectFile(file.getFileName().toString());
+        }
+
         /** Whether the last attempt did what the file asks (it neither failed nor was refused). */
         public boolean succeeded() {
             return !result().equals("failed") && !result().equals("refused");
         }
+    }
+
+    /** Whether a file of this name is a BPF object the directory loads: {@code NAME.o} or {@code NAME.bpf.o}. */
+    static boolean isObjectFile(String name) {
+        return name.endsWith(".o");
     }
 
     /** Every file the directory acted on and has not seen removed: its objects, then its bundles and configurations. */

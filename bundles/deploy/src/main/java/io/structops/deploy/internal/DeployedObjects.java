@@ -146,7 +146,7 @@ public class DeployedObjects implements DeployDirectory, ArtifactInstaller, Conf
     @Override
     public boolean canHandle(File artifact) {
         String name = artifact.getName();
-        return name.endsWith(".o") && !StableFile.temporary(name);
+        return DeployDirectory.isObjectFile(name) && !StableFile.temporary(name);
     }
 
     /** {@code NAME.cfg} for {@code NAME.bpf.o} or {@code NAME.o}. */

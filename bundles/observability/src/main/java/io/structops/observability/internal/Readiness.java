@@ -20,16 +20,10 @@ final class Readiness {
         for (Deployment d : deployments) {
             if (!d.succeeded()) {
                 reasons.add(d.file() + ": " + d.outcome());
-            } else if (isObject(d) && d.object().isEmpty()) {
+            } else if (d.objectFile() && d.object().isEmpty()) {
                 reasons.add(d.file() + ": not attached (" + d.outcome() + ")");
             }
         }
         return reasons;
-    }
-
-    /** Bundles and configurations have no object; every other file of the directory is one. */
-    private static boolean isObject(Deployment d) {
-        String name = d.file().getFileName().toString();
-        return !name.endsWith(".jar") && !name.endsWith(".cfg");
     }
 }
