@@ -76,4 +76,13 @@ public interface StructOpsHandler {
     default Map<String, Object> status(StructOps ops) {
         return Map.of();
     }
+
+    /**
+     * What the kernel says of this handler's struct on this machine, whether or not a map of it is held (tcp: the
+     * algorithms on offer and the default; sched_ext: its state and the running scheduler): names to numbers,
+     * booleans, strings or lists of strings. For metrics and {@code status}; read when asked, so cheap.
+     */
+    default Map<String, Object> kernelState() {
+        return Map.of();
+    }
 }

@@ -34,4 +34,10 @@ public interface StructOpsHandlers {
      * {@code error} entry.
      */
     Optional<Map<String, Object>> status(LoadedObject object, LoadedMap map);
+
+    /**
+     * Each handler's {@link StructOpsHandler#kernelState}, by struct, for the structs whose handler says anything; a
+     * failing handler reports an {@code error} entry.
+     */
+    Map<String, Map<String, Object>> kernelStates();
 }

@@ -5,5 +5,5 @@
  * without a handler loads through the generic path and is listed as unmanaged.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package io.structops.handler;

@@ -2,6 +2,7 @@ package io.structops.loader;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,11 @@ public interface LoadedObject extends AutoCloseable {
      * neither was attached. Empty when the link moved in place, with no gap.
      */
     default Optional<Duration> swapGap(String mapName) {
+        return Optional.empty();
+    }
+
+    /** When this object's map of that name was attached (by load, swap or adoption); empty while it is not. */
+    default Optional<Instant> attachedSince(String mapName) {
         return Optional.empty();
     }
 }

@@ -14,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +87,7 @@ class ObservabilityOnKernelTest {
         Path deploy = Files.createDirectories(dir.resolve("deploy"));
         Files.copy(Launcher.example("tcp_cc_link.bpf.o"), deploy.resolve("link.bpf.o"));
         int port = freePort();
-        Process service = service(dir, "--http", "127.0.0.1:" + port);
+        Process service = service(dir, "--http", "127.0.0.1:" + port, "--program-stats");
         try {
             assertEquals("ok\n", await(port, "/healthz", 200).body());
             assertEquals("ready\n", await(port, "/readyz", 200).body());
@@ -117,6 +119,29 @@ class ObservabilityOnKernelTest {
                     parsed.contains(
                             "structops_map_status gauge structops_map_status key=default map=structops_fixed" + " 0.0"),
                     parsed);
+            assertTrue(
+                    parsed.contains("structops_map_attached_seconds gauge structops_map_attached_seconds"
+                            + " map=structops_fixed "),
+                    parsed);
+            // What the tcp handler reads of the machine, whoever loaded what: the default as sysctl says it.
+            String defaultAlgorithm = Files.readString(Path.of("/proc/sys/net/ipv4/tcp_congestion_control"))
+                    .strip();
+            assertTrue(
+                    parsed.contains("structops_struct_state_info gauge structops_struct_state_info key=default"
+                            + " struct=tcp_congestion_ops value=" + defaultAlgorithm + " 1.0"),
+                    parsed);
+            assertTrue(
+                    parsed.contains("structops_struct_state_info gauge structops_struct_state_info key=available"
+                            + " struct=tcp_congestion_ops value=structops_fixed 1.0"),
+                    parsed);
+
+            // Program statistics are on (--program-stats): a connection using the algorithm makes its programs run.
+            assertTrue(
+                    parsed.contains("structops_program_stats_enabled gauge structops_program_stats_enabled  1.0"),
+                    parsed);
+            trafficWith("structops_fixed");
+            String counted = parse(dir, get(port, "/metrics").body());
+            assertTrue(programRuns(counted, "structops_fixed") > 0, counted);
 
             // A file that cannot be deployed (its map's name is taken): not ready, and the body says which and why.
             Files.copy(Launcher.example("tcp_cc_link_v2.bpf.o"), deploy.resolve("again.bpf.o"));
@@ -124,6 +149,20 @@ class ObservabilityOnKernelTest {
             assertTrue(notReady.body().contains(deploy.resolve("again.bpf.o").toString()), notReady.body());
             Files.delete(deploy.resolve("again.bpf.o"));
             await(port, "/readyz", 200);
+            // One the verifier rejects: counted by the loader's step and the kernel's errno.
+            Files.copy(Launcher.example("tcp_cc_reject.bpf.o"), deploy.resolve("reject.bpf.o"));
+            awaitMetric(dir, port, "structops_load_failures_total errno=EACCES operation=load step=load programs 1.0");
+            Files.delete(deploy.resolve("reject.bpf.o"));
+            await(port, "/readyz", 200);
+
+            // A new version under the file's name: the deploy directory swaps, and the swap is counted.
+            Path next = dir.resolve("next.bpf.o");
+            Files.copy(Launcher.example("tcp_cc_link_v2.bpf.o"), next);
+            Files.move(next, deploy.resolve("link.bpf.o"), StandardCopyOption.REPLACE_EXISTING);
+            String swapped = awaitMetric(dir, port, "structops_swaps_total outcome=done struct=tcp_congestion_ops 1.0");
+            assertTrue(
+                    swapped.contains("structops_deploy_files gauge structops_deploy_files result=swapped 1.0"),
+                    swapped);
 
             // Read-only: nothing but GET.
             assertEquals(
@@ -166,13 +205,145 @@ class ObservabilityOnKernelTest {
     }
 
     @Test
-    void beyondLoopbackIsRefused() throws Exception {
+    void beyondLoopbackIsRefusedWithoutAToken() throws Exception {
         Launcher.Result r = Launcher.run(Map.of(), "", "--http", "0.0.0.0:9464", "--no-shell");
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("only a loopback address"), r.err());
+        assertTrue(r.err().contains("beyond loopback (127.0.0.1, ::1, localhost) only with --token-file"), r.err());
         Launcher.Result oneCommand = Launcher.run(Map.of(), "", "--http", "9464", "list");
         assertEquals(2, oneCommand.status());
         assertTrue(oneCommand.err().contains("--http is for the shell and the service"), oneCommand.err());
+    }
+
+    /**
+     * Bound beyond loopback with a token: a client in a network namespace of the test's own (a veth pair) gets the
+     * probes without it, and the metrics only with it (the token file's own checks: BearerTokenTest).
+     */
+    @Test
+    void beyondLoopbackTheMetricsNeedTheToken() throws Exception {
+        Path dir = Files.createTempDirectory("structops-http");
+        Files.createDirectories(dir.resolve("deploy"));
+        Path tokenFile = dir.resolve("token");
+        String token = "s3cret-token-for-the-test-0123";
+        Files.writeString(tokenFile, token + "\n");
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+        int port = freePort();
+        try (TestNamespace ns = TestNamespace.create()) {
+            Process service =
+                    service(dir, "--http", ns.hostAddress() + ":" + port, "--token-file", tokenFile.toString());
+            try {
+                String base = "http://" + ns.hostAddress() + ":" + port;
+                assertEquals("200 ok", ns.fetch(base + "/healthz", null));
+                assertEquals("200 ready", ns.fetch(base + "/readyz", null));
+                assertTrue(ns.fetch(base + "/metrics", null).startsWith("401 "));
+                assertTrue(ns.fetch(base + "/metrics", "wrong-token-0123456789").startsWith("401 "));
+                assertTrue(ns.fetch(base + "/metrics", token).contains("structops_map_info"));
+            } finally {
+                service.destroy();
+                assertTrue(service.waitFor(60, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /** A network namespace joined to this one by a veth pair, for a client that is not on loopback. */
+    private record TestNamespace(String name) implements AutoCloseable {
+        static TestNamespace create() throws Exception {
+            String name = "so-http-" + ProcessHandle.current().pid() % 100000;
+            run("ip", "netns", "add", name);
+            TestNamespace ns = new TestNamespace(name);
+            try {
+                run("ip", "link", "add", "soh0", "type", "veth", "peer", "name", "soh1");
+                run("ip", "link", "set", "soh1", "netns", name);
+                run("ip", "addr", "add", "10.231.77.1/30", "dev", "soh0");
+                run("ip", "link", "set", "soh0", "up");
+                run("ip", "-n", name, "addr", "add", "10.231.77.2/30", "dev", "soh1");
+                run("ip", "-n", name, "link", "set", "soh1", "up");
+                return ns;
+            } catch (Exception | AssertionError e) {
+                ns.close();
+                throw e;
+            }
+        }
+
+        String hostAddress() {
+            return "10.231.77.1";
+        }
+
+        /**
+         * "STATUS FIRST-LINE" of a GET from inside the namespace, with the token if given; a refused connection is
+         * tried again for up to 90 s (the service starting).
+         */
+        String fetch(String url, String token) throws Exception {
+            return run(
+                            "ip",
+                            "netns",
+                            "exec",
+                            name,
+                            "/usr/bin/python3",
+                            "-c",
+                            "import sys, time, urllib.request, urllib.error\n"
+                                    + "r = urllib.request.Request(sys.argv[1])\n"
+                                    + "if sys.argv[2]: r.add_header('Authorization', 'Bearer ' + sys.argv[2])\n"
+                                    + "deadline = time.time() + 90\n"
+                                    + "while True:\n"
+                                    + "    try:\n"
+                                    + "        f = urllib.request.urlopen(r, timeout=10); code = f.status; break\n"
+                                    + "    except urllib.error.HTTPError as e:\n"
+                                    + "        f = e; code = e.code; break\n"
+                                    + "    except urllib.error.URLError:\n"
+                                    + "        if time.time() > deadline: raise\n"
+                                    + "        time.sleep(0.2)\n"
+                                    + "print(code, f.read().decode().splitlines()[0] if code != 200 or"
+                                    + " not sys.argv[1].endswith('/metrics') else 'structops_map_info')\n",
+                            url,
+                            token == null ? "" : token)
+                    .strip();
+        }
+
+        @Override
+        public void close() throws Exception {
+            new ProcessBuilder("ip", "link", "del", "soh0").start().waitFor();
+            run("ip", "netns", "del", name);
+        }
+    }
+
+    /** Connects over loopback with {@code algorithm} set on the socket and sends a megabyte. */
+    private static void trafficWith(String algorithm) throws Exception {
+        run(
+                "/usr/bin/python3",
+                "-c",
+                "import socket, sys, threading\n"
+                        + "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n"
+                        + "def drain():\n"
+                        + "    c, _ = srv.accept()\n"
+                        + "    while c.recv(65536): pass\n"
+                        + "t = threading.Thread(target=drain); t.start()\n"
+                        + "s = socket.socket()\n"
+                        + "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, sys.argv[1].encode())\n"
+                        + "s.connect(srv.getsockname()); s.sendall(b'x' * (1 << 20)); s.close(); t.join()\n",
+                algorithm);
+    }
+
+    /** The runs counted of a map's programs, summed. */
+    private static double programRuns(String parsed, String map) {
+        return parsed.lines()
+                .filter(l -> l.startsWith("structops_program_runs counter structops_program_runs_total ")
+                        && l.contains(" map=" + map + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    /** Scrapes until a parsed sample line ends with {@code sample}; the last scrape. */
+    private static String awaitMetric(Path dir, int port, String sample) throws Exception {
+        String parsed = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            parsed = parse(dir, get(port, "/metrics").body());
+            if (parsed.lines().anyMatch(l -> l.endsWith(sample))) {
+                return parsed;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no sample " + sample + " in\n" + parsed);
     }
 
     /** The metrics as Prometheus's Python client parses them: "NAME TYPE SAMPLE LABEL=VALUE... VALUE" per sample. */

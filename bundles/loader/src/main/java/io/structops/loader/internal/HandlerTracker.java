@@ -177,6 +177,27 @@ public class HandlerTracker implements StructOpsHandlers {
     }
 
     @Override
+    public Map<String, Map<String, Object>> kernelStates() {
+        Map<String, Map<String, Object>> states = new TreeMap<>();
+        for (Handler h : handlers()) {
+            try {
+                Map<String, Object> state = h.handler().kernelState();
+                if (state != null && !state.isEmpty()) {
+                    states.put(h.struct(), state);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn(
+                        "{} handler from {} failed to report the kernel's state: {}",
+                        h.struct(),
+                        h.bundle(),
+                        e.toString());
+                states.put(h.struct(), Map.of("error", e.toString()));
+            }
+        }
+        return states;
+    }
+
+    @Override
     public List<Handler> handlers() {
         synchronized (byStruct) {
             List<Handler> all = new ArrayList<>();

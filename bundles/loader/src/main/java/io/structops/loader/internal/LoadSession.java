@@ -106,24 +106,37 @@ final class LoadSession {
 
     /** Runs every step; the result is attached as the options say. */
     Loaded load() throws LoadException {
-        selectMaps();
-        planStructs();
-        layOutBtf();
+        step("select maps", this::selectMaps);
+        step("plan structs", this::planStructs);
+        step("lay out BTF", this::layOutBtf);
         loaded = new Loaded(bpf, name, services.handlers(), requester);
         boolean done = false;
         try {
-            loadBtf();
-            createDataMaps();
-            openStructModules();
-            loadPrograms();
-            createStructOpsMaps();
-            attach();
+            step("load BTF", this::loadBtf);
+            step("create data maps", this::createDataMaps);
+            step("open struct modules", this::openStructModules);
+            step("load programs", this::loadPrograms);
+            step("create struct_ops maps", this::createStructOpsMaps);
+            step("attach", this::attach);
             done = true;
             return loaded;
         } finally {
             if (!done) {
                 loaded.close();
             }
+        }
+    }
+
+    private interface Step {
+        void run() throws LoadException;
+    }
+
+    /** Runs one step; a failure says which (for metrics by cause; the message says it in words already). */
+    private static void step(String step, Step s) throws LoadException {
+        try {
+            s.run();
+        } catch (LoadException e) {
+            throw e.at(step);
         }
     }
 

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -385,6 +386,11 @@ final class Loaded implements LoadedObject {
     @Override
     public Optional<Duration> swapGap(String mapName) {
         return Optional.ofNullable(swapGaps.get(mapName));
+    }
+
+    @Override
+    public synchronized Optional<Instant> attachedSince(String mapName) {
+        return maps.stream().filter(h -> h.name.equals(mapName)).findFirst().flatMap(h -> h.view.attachedSince());
     }
 
     void swapGap(String mapName, Duration gap) {

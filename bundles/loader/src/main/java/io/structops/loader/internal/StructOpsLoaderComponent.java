@@ -12,6 +12,7 @@ import io.structops.kernvdata.KernVdataBuilder;
 import io.structops.loader.Adoption;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
+import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.loader.ObjectSpec;
 import io.structops.loader.Resolutions;
@@ -71,6 +72,10 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     @Reference
     private StructOpsHandlers handlers;
+
+    /** The runtime's counts of failures and swaps, shared by every instance. */
+    @Reference
+    private LoadHistory history;
 
     private volatile LoaderServices services;
     /** Who this instance serves, as log lines name it. */
@@ -145,6 +150,21 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
         this.vdata = vdata;
         this.bpf = bpf;
         this.handlers = handlers;
+        this.history = new LoadHistory();
+    }
+
+    private interface Operation<T> {
+        T run() throws LoadException;
+    }
+
+    /** Runs an operation, counting its failure by step and cause. */
+    private <T> T counted(String operation, Operation<T> op) throws LoadException {
+        try {
+            return op.run();
+        } catch (LoadException e) {
+            history.failed(operation, e);
+            throw e;
+        }
     }
 
     private LoaderServices services() {
@@ -158,20 +178,24 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     @Override
     public ObjectSpec open(Path file) throws LoadException {
-        try {
-            return open(objects.read(file));
-        } catch (IOException | ElfFormatException e) {
-            throw new LoadException(file + ": read: " + e.getMessage(), null, e);
-        }
+        return counted("read", () -> {
+            try {
+                return open(objects.read(file));
+            } catch (IOException | ElfFormatException e) {
+                throw new LoadException(file + ": read: " + e.getMessage(), null, e).at("read");
+            }
+        });
     }
 
     @Override
     public ObjectSpec open(String name, byte[] contents) throws LoadException {
-        try {
-            return open(objects.read(name, contents));
-        } catch (ElfFormatException e) {
-            throw new LoadException(name + ": read: " + e.getMessage(), null, e);
-        }
+        return counted("read", () -> {
+            try {
+                return open(objects.read(name, contents));
+            } catch (ElfFormatException e) {
+                throw new LoadException(name + ": read: " + e.getMessage(), null, e).at("read");
+            }
+        });
     }
 
     /** The one parse of the object's BTF and BTF.ext; every later step works on what it read. */
@@ -205,7 +229,10 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
 
     @Override
     public LoadedObject load(ObjectSpec spec, LoadOptions options) throws LoadException {
-        return kept(new LoadSession(services(), opened(spec), options, LoadSession.Purpose.LOAD, requester).load());
+        return counted(
+                "load",
+                () -> kept(new LoadSession(services(), opened(spec), options, LoadSession.Purpose.LOAD, requester)
+                        .load()));
     }
 
     /** What this instance loaded is remembered, so that it is detached if its bundle goes without closing it. */
@@ -218,11 +245,29 @@ public class StructOpsLoaderComponent implements StructOpsLoader {
     @Override
     public LoadedObject swap(LoadedObject current, String mapName, ObjectSpec spec, LoadOptions options)
             throws LoadException {
-        return kept(Swap.run(services(), requester, current, mapName, opened(spec), options));
+        String struct = current.maps().stream()
+                .filter(m -> m.name().equals(mapName))
+                .map(LoadedMap::type)
+                .findFirst()
+                .orElse("unknown");
+        try {
+            LoadedObject swapped = counted(
+                    "swap", () -> kept(Swap.run(services(), requester, current, mapName, opened(spec), options)));
+            history.swapped(struct, "done");
+            return swapped;
+        } catch (LoadException e) {
+            history.swapped(struct, "failed");
+            throw e;
+        }
     }
 
     @Override
     public Optional<Adoption> adopt(ObjectSpec spec, LoadOptions options, Optional<Path> pins) throws LoadException {
+        return counted("adopt", () -> adoptSurvivors(spec, options, pins));
+    }
+
+    private Optional<Adoption> adoptSurvivors(ObjectSpec spec, LoadOptions options, Optional<Path> pins)
+            throws LoadException {
         OpenedObject opened = opened(spec);
         String name = spec.name();
         Adopter adopter = new Adopter(bpf);

@@ -5,6 +5,7 @@ import io.structops.handler.GlobalVariable;
 import io.structops.handler.StructOps;
 import io.structops.kernvdata.StructOpsPlan;
 import io.structops.loader.LoadedMap;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ final class StructOpsView implements StructOps {
     private final Map<String, String> options;
     private volatile LoadedMap loaded;
     private volatile boolean attached;
+    private volatile Instant attachedSince;
     private volatile ObjectGlobals globals;
 
     StructOpsView(
@@ -107,7 +109,15 @@ final class StructOpsView implements StructOps {
     }
 
     void attached(boolean now) {
+        if (now && !attached) {
+            attachedSince = Instant.now();
+        }
         attached = now;
+    }
+
+    /** When the map was last attached; empty while it is not. */
+    Optional<Instant> attachedSince() {
+        return attached ? Optional.ofNullable(attachedSince) : Optional.empty();
     }
 
     @Override

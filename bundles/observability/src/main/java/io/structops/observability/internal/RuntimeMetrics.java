@@ -4,11 +4,16 @@ import io.structops.deploy.DeployDirectory;
 import io.structops.deploy.DeployDirectory.Deployment;
 import io.structops.handler.StructOpsHandlers;
 import io.structops.kernel.objects.KernelObjectException;
+import io.structops.kernel.objects.KernelPrograms;
 import io.structops.kernel.objects.KernelStructOps;
+import io.structops.kernel.objects.ProgramInfo;
 import io.structops.kernel.objects.StructOpsMap;
+import io.structops.loader.LoadStatistics;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.loader.StructOpsRegistry;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,23 +30,36 @@ final class RuntimeMetrics {
     private final StructOpsRegistry registry;
     private final StructOpsHandlers handlers;
     private final KernelStructOps kernel;
+    private final KernelPrograms programs;
+    private final LoadStatistics loads;
     private final Optional<DeployDirectory> deploy;
+    private final boolean statsOn;
 
+    /** {@code statsOn}: the kernel counts program runs now (this runtime holds them on, or the sysctl is set). */
     RuntimeMetrics(
             StructOpsRegistry registry,
             StructOpsHandlers handlers,
             KernelStructOps kernel,
-            Optional<DeployDirectory> deploy) {
+            KernelPrograms programs,
+            LoadStatistics loads,
+            Optional<DeployDirectory> deploy,
+            boolean statsOn) {
         this.registry = registry;
         this.handlers = handlers;
         this.kernel = kernel;
+        this.programs = programs;
+        this.loads = loads;
         this.deploy = deploy;
+        this.statsOn = statsOn;
     }
 
     String scrape() {
         PrometheusText text = new PrometheusText();
         heldMaps(text);
+        programStats(text);
         kernelMaps(text);
+        structStates(text);
+        loadOutcomes(text);
         deploy.ifPresent(d -> deployFiles(text, d.deployments()));
         return text.toString();
     }
@@ -55,6 +73,10 @@ final class RuntimeMetrics {
                 "structops_map_swap_gap_seconds",
                 "gauge",
                 "How long the map's last swap left no map of its struct attached (0 for a link updated in place).");
+        text.family(
+                "structops_map_attached_seconds",
+                "gauge",
+                "How long the map has been attached by this runtime (since its load, swap or adoption).");
         text.family(
                 "structops_map_status",
                 "gauge",
@@ -75,6 +97,11 @@ final class RuntimeMetrics {
                                 .orElse(""));
                 text.sample("structops_map_info", labels, 1);
                 handlers.status(o, m).ifPresent(status -> statusSamples(text, m.name(), "", status));
+                o.attachedSince(m.name())
+                        .ifPresent(since -> text.sample(
+                                "structops_map_attached_seconds",
+                                Map.of("map", m.name()),
+                                Duration.between(since, Instant.now()).toNanos() / 1e9));
                 o.swapGap(m.name())
                         .ifPresent(gap -> text.sample(
                                 "structops_map_swap_gap_seconds", Map.of("map", m.name()), gap.toNanos() / 1e9));
@@ -96,6 +123,106 @@ final class RuntimeMetrics {
                 case null, default -> {}
             }
         });
+    }
+
+    /**
+     * The kernel's run counts and times of each held map's programs. The kernel counts only while statistics are on
+     * ({@code structops_program_stats_enabled}), so both are counters that stand still otherwise.
+     */
+    private void programStats(PrometheusText text) {
+        text.family(
+                "structops_program_stats_enabled",
+                "gauge",
+                "1 while the kernel counts program runs (the runtime holds BPF_ENABLE_STATS, or"
+                        + " kernel.bpf_stats_enabled is 1).");
+        text.sample("structops_program_stats_enabled", Map.of(), statsOn ? 1 : 0);
+        text.family(
+                "structops_program_runs_total",
+                "counter",
+                "How often a held map's program ran while the kernel counted.");
+        text.family(
+                "structops_program_run_seconds_total",
+                "counter",
+                "How long a held map's program ran in all while the kernel counted.");
+        for (LoadedObject o : registry.objects()) {
+            for (LoadedMap m : o.maps()) {
+                m.programIds().forEach((member, id) -> programSamples(text, m.name(), member, id));
+            }
+        }
+    }
+
+    private void programSamples(PrometheusText text, String map, String member, int id) {
+        Optional<ProgramInfo> info;
+        try {
+            info = programs.program(id);
+        } catch (KernelObjectException e) {
+            return; // gone or unreadable: no sample rather than a wrong one
+        }
+        info.ifPresent(p -> {
+            Map<String, String> labels = new LinkedHashMap<>();
+            labels.put("map", map);
+            labels.put("member", member);
+            labels.put("program_id", Integer.toString(id));
+            text.sample("structops_program_runs_total", labels, p.runCount());
+            text.sample("structops_program_run_seconds_total", labels, p.runTimeNs() / 1e9);
+        });
+    }
+
+    /**
+     * What each handler says of its struct on this machine (tcp: the algorithms offered and the default; sched_ext:
+     * its state and scheduler): numbers as values, words as an info sample with the word as a label.
+     */
+    private void structStates(PrometheusText text) {
+        text.family(
+                "structops_struct_state",
+                "gauge",
+                "A number or yes/no value a handler reads of its struct on this machine, held map or not.");
+        text.family(
+                "structops_struct_state_info",
+                "gauge",
+                "A word a handler reads of its struct on this machine (sched_ext state, tcp default and available"
+                        + " algorithms), as the value label.");
+        handlers.kernelStates()
+                .forEach((struct, state) -> state.forEach((key, value) -> {
+                    switch (value) {
+                        case Number n ->
+                            text.sample(
+                                    "structops_struct_state", Map.of("struct", struct, "key", key), n.doubleValue());
+                        case Boolean b ->
+                            text.sample("structops_struct_state", Map.of("struct", struct, "key", key), b ? 1 : 0);
+                        case List<?> words -> words.forEach(w -> stateWord(text, struct, key, w));
+                        case null -> {}
+                        default -> stateWord(text, struct, key, value);
+                    }
+                }));
+    }
+
+    private static void stateWord(PrometheusText text, String struct, String key, Object word) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("struct", struct);
+        labels.put("key", key);
+        labels.put("value", String.valueOf(word));
+        text.sample("structops_struct_state_info", labels, 1);
+    }
+
+    /** Failed loads by operation, step and errno, and swaps by struct and outcome, since the runtime started. */
+    private void loadOutcomes(PrometheusText text) {
+        text.family(
+                "structops_load_failures_total",
+                "counter",
+                "Loads, swaps, adoptions and reads that failed, by the loader's step and the kernel's errno (none when"
+                        + " the kernel refused nothing).");
+        loads.failures().forEach((f, n) -> {
+            Map<String, String> labels = new LinkedHashMap<>();
+            labels.put("operation", f.operation());
+            labels.put("step", f.step());
+            labels.put("errno", f.errno());
+            text.sample("structops_load_failures_total", labels, n);
+        });
+        text.family("structops_swaps_total", "counter", "Swaps of a held map to a new object, by struct and outcome.");
+        loads.swaps()
+                .forEach((struct, byOutcome) -> byOutcome.forEach((outcome, n) ->
+                        text.sample("structops_swaps_total", Map.of("struct", struct, "outcome", outcome), n)));
     }
 
     private void kernelMaps(PrometheusText text) {

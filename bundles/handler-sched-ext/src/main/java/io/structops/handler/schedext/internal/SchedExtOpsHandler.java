@@ -424,4 +424,29 @@ public class SchedExtOpsHandler implements StructOpsHandler {
         }
         return status;
     }
+
+    /**
+     * sched_ext's state and the scheduler running, whoever loaded it, and the kernel's own counts; empty on a kernel
+     * without sched_ext.
+     */
+    @Override
+    public Map<String, Object> kernelState() {
+        Optional<String> state = read("state");
+        if (state.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("state", state.get());
+        read("root/ops").filter(s -> !s.isEmpty()).ifPresent(s -> out.put("scheduler", s));
+        for (String counter : new String[] {"enable_seq", "nr_rejected"}) {
+            read(counter).ifPresent(v -> {
+                try {
+                    out.put(counter, Long.parseLong(v));
+                } catch (NumberFormatException e) {
+                    // not a count on this kernel: left out
+                }
+            });
+        }
+        return out;
+    }
 }

@@ -163,4 +163,17 @@ public class TcpCongestionOpsHandler implements StructOpsHandler {
         }
         return status;
     }
+
+    /** The algorithms on offer and the default, loaded by anyone. */
+    @Override
+    public Map<String, Object> kernelState() {
+        Map<String, Object> state = new LinkedHashMap<>();
+        try {
+            state.put("available", available());
+        } catch (IOException e) {
+            return Map.of();
+        }
+        defaultAlgorithm().ifPresent(d -> state.put("default", d));
+        return state;
+    }
 }
