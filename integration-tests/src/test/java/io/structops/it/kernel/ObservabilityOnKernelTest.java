@@ -6,17 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.structops.it.cli.Launcher;
 import java.io.File;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -30,21 +28,13 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class ObservabilityOnKernelTest {
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static Process service(Path dir, String... launcherOptions) throws Exception {
         Path deploy = dir.resolve("deploy");
-        var command = new java.util.ArrayList<String>();
+        List<String> command = new ArrayList<>();
         command.add(Launcher.script().toString());
-        command.addAll(java.util.List.of(launcherOptions));
-        command.addAll(java.util.List.of("--deploy", deploy.toString(), "--no-shell"));
+        command.addAll(List.of(launcherOptions));
+        command.addAll(List.of("--deploy", deploy.toString(), "--no-shell"));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(dir.resolve("out.txt").toFile())
@@ -54,45 +44,22 @@ class ObservabilityOnKernelTest {
         return pb.start();
     }
 
-    private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** Polls until {@code path} answers {@code status} (a refused connection counts as not yet); the last answer. */
-    private static HttpResponse<String> await(int port, String path, int status) throws Exception {
-        HttpResponse<String> last = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            try {
-                last = get(port, path);
-                if (last.statusCode() == status) {
-                    return last;
-                }
-            } catch (java.io.IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(path + " did not answer " + status + "; last: "
-                + (last == null ? "no answer" : last.statusCode() + " " + last.body()));
-    }
-
     @Test
     void healthReadinessAndMetricsFollowTheDeployDirectory() throws Exception {
         Path dir = Files.createTempDirectory("structops-http");
         Path deploy = Files.createDirectories(dir.resolve("deploy"));
         Files.copy(Launcher.example("tcp_cc_link.bpf.o"), deploy.resolve("link.bpf.o"));
-        int port = freePort();
+        int port = HttpProbe.freePort();
         Process service = service(dir, "--http", "127.0.0.1:" + port, "--program-stats");
         try {
-            assertEquals("ok\n", await(port, "/healthz", 200).body());
-            assertEquals("ready\n", await(port, "/readyz", 200).body());
+            assertEquals(
+                    "ok\n",
+                    HttpProbe.await(port, "/healthz", 200, () -> log(dir)).body());
+            assertEquals(
+                    "ready\n",
+                    HttpProbe.await(port, "/readyz", 200, () -> log(dir)).body());
 
-            HttpResponse<String> metrics = get(port, "/metrics");
+            HttpResponse<String> metrics = HttpProbe.get(port, "/metrics");
             assertEquals(200, metrics.statusCode());
             assertTrue(
                     metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
@@ -140,20 +107,20 @@ class ObservabilityOnKernelTest {
                     parsed.contains("structops_program_stats_enabled gauge structops_program_stats_enabled  1.0"),
                     parsed);
             trafficWith("structops_fixed");
-            String counted = parse(dir, get(port, "/metrics").body());
+            String counted = parse(dir, HttpProbe.get(port, "/metrics").body());
             assertTrue(programRuns(counted, "structops_fixed") > 0, counted);
 
             // A file that cannot be deployed (its map's name is taken): not ready, and the body says which and why.
             Files.copy(Launcher.example("tcp_cc_link_v2.bpf.o"), deploy.resolve("again.bpf.o"));
-            HttpResponse<String> notReady = await(port, "/readyz", 503);
+            HttpResponse<String> notReady = HttpProbe.await(port, "/readyz", 503, () -> log(dir));
             assertTrue(notReady.body().contains(deploy.resolve("again.bpf.o").toString()), notReady.body());
             Files.delete(deploy.resolve("again.bpf.o"));
-            await(port, "/readyz", 200);
+            HttpProbe.await(port, "/readyz", 200, () -> log(dir));
             // One the verifier rejects: counted by the loader's step and the kernel's errno.
             Files.copy(Launcher.example("tcp_cc_reject.bpf.o"), deploy.resolve("reject.bpf.o"));
             awaitMetric(dir, port, "structops_load_failures_total errno=EACCES operation=load step=load programs 1.0");
             Files.delete(deploy.resolve("reject.bpf.o"));
-            await(port, "/readyz", 200);
+            HttpProbe.await(port, "/readyz", 200, () -> log(dir));
 
             // A new version under the file's name: the deploy directory swaps, and the swap is counted.
             Path next = dir.resolve("next.bpf.o");
@@ -165,17 +132,18 @@ class ObservabilityOnKernelTest {
                     swapped);
 
             // Read-only: nothing but GET.
-            assertEquals(
-                    405,
-                    HTTP.send(
-                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                                            .POST(HttpRequest.BodyPublishers.noBody())
-                                            .build(),
-                                    HttpResponse.BodyHandlers.discarding())
-                            .statusCode());
+            assertEquals(405, HttpProbe.status(port, "/metrics", "POST"));
         } finally {
             service.destroy();
             assertTrue(service.waitFor(60, TimeUnit.SECONDS));
+        }
+    }
+
+    private static String log(Path dir) {
+        try {
+            return Files.readString(dir.resolve("log.txt"));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
         }
     }
 
@@ -226,7 +194,7 @@ class ObservabilityOnKernelTest {
         String token = "s3cret-token-for-the-test-0123";
         Files.writeString(tokenFile, token + "\n");
         Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-        int port = freePort();
+        int port = HttpProbe.freePort();
         try (TestNamespace ns = TestNamespace.create()) {
             Process service =
                     service(dir, "--http", ns.hostAddress() + ":" + port, "--token-file", tokenFile.toString());
@@ -337,7 +305,7 @@ class ObservabilityOnKernelTest {
         String parsed = "";
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
-            parsed = parse(dir, get(port, "/metrics").body());
+            parsed = parse(dir, HttpProbe.get(port, "/metrics").body());
             if (parsed.lines().anyMatch(l -> l.endsWith(sample))) {
                 return parsed;
             }

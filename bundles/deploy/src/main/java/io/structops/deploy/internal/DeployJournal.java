@@ -160,7 +160,7 @@ final class DeployJournal {
                     continue; // made by this runtime when it first records
                 }
                 Optional<String> problem =
-                        DeployTrust.directoryProblem("the deploy journal", d, OpenFile.statusOf(d), uid);
+                        DeployTrust.directoryProblem("the deploy journal", d, OpenFile.statusOf(d), false, uid);
                 if (problem.isPresent()) {
                     LOG.warn("{}: its records are not used: {}", deployDir, problem.get());
                     return false;

@@ -10,10 +10,16 @@ import java.util.Optional;
 /**
  * Whether a file in the deploy directory may be acted on, and its bytes if so. Whoever can write there runs code in
  * the kernel (an object) or in the runtime (a bundle) with the runtime's privileges, or steers what is loaded (a
- * .cfg), so every file the directory acts on passes one check before anything reads it: a regular file (a symbolic
- * link is refused as one), owned by root or by the runtime's own user, writable by neither group nor others, in a
- * directory that others cannot write. The check is made on the descriptor the bytes are then read from, so a rename
- * or a replacement between check and read cannot change what is read.
+ * .cfg), so every file the directory acts on passes one check before anything reads it: a regular file, owned by
+ * root or by the runtime's own user, writable by neither group nor others, in a directory that others cannot write.
+ * The check is made on the descriptor the bytes are then read from, so a rename or a replacement between check and
+ * read cannot change what is read.
+ *
+ * <p>Kubernetes mounts a ConfigMap as a read-only directory (mode 777) of links, {@code NAME -> ..data/NAME} and
+ * {@code ..data -> ..TIMESTAMP/}, and updates it by moving {@code ..data}. So that such a directory can be the deploy
+ * directory (a rollout is a ConfigMap change), a directory on a read-only mount counts as writable by no one, and a
+ * link is followed when it leads to a file inside the deploy directory itself, which is then checked as any file and
+ * its own directory as the deploy directory. A link leading out of it is refused.
  */
 final class DeployTrust {
     /** A refusal: the message is the reason, to be logged once with the file's name. */
@@ -36,20 +42,8 @@ final class DeployTrust {
     static byte[] read(Path file, long limit) throws IOException {
         int uid = runtimeUid();
         Path dir = file.toAbsolutePath().getParent();
-        Optional<String> dirProblem = directoryProblem("the deploy directory", dir, OpenFile.statusOf(dir), uid);
-        if (dirProblem.isPresent()) {
-            throw new UntrustedFileException(dirProblem.get());
-        }
-        OpenFile open;
-        try {
-            open = OpenFile.openNoFollow(file);
-        } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().endsWith("is a symbolic link")) {
-                throw new UntrustedFileException("it is a symbolic link; put the file itself in the directory");
-            }
-            throw e;
-        }
-        try (open) {
+        checkDirectory(dir, uid);
+        try (OpenFile open = openWithin(file, dir, uid)) {
             Optional<String> problem = fileProblem(open.status(), uid);
             if (problem.isPresent()) {
                 throw new UntrustedFileException(problem.get());
@@ -58,9 +52,47 @@ final class DeployTrust {
         }
     }
 
+    /** {@code file} itself, or the file inside {@code dir} that the link {@code file} leads to. */
+    private static OpenFile openWithin(Path file, Path dir, int uid) throws IOException {
+        try {
+            return OpenFile.openNoFollow(file);
+        } catch (IOException e) {
+            if (e.getMessage() == null || !e.getMessage().endsWith("is a symbolic link")) {
+                throw e;
+            }
+        }
+        Path target = linkedWithin(file, dir);
+        checkDirectory(target.getParent(), uid);
+        return OpenFile.openNoFollow(target);
+    }
+
+    private static void checkDirectory(Path dir, int uid) throws IOException {
+        Optional<String> problem = directoryProblem(
+                "the deploy directory", dir, OpenFile.statusOf(dir), OpenFile.onReadOnlyMount(dir), uid);
+        if (problem.isPresent()) {
+            throw new UntrustedFileException(problem.get());
+        }
+    }
+
+    /** Where the link {@code file} leads, when that is a file inside {@code dir} (as in a Kubernetes ConfigMap). */
+    private static Path linkedWithin(Path file, Path dir) throws IOException {
+        Path target;
+        try {
+            target = file.toRealPath();
+        } catch (IOException e) {
+            throw new UntrustedFileException("it is a symbolic link that leads nowhere (" + e.getMessage() + ")");
+        }
+        if (!target.startsWith(dir.toRealPath()) || target.equals(dir.toRealPath())) {
+            throw new UntrustedFileException("it is a symbolic link to " + target
+                    + ", outside the deploy directory; put the file itself in the directory");
+        }
+        return target;
+    }
+
     /** Why what {@code dir} holds is not to be trusted ({@code what} names it: "the deploy directory"); empty if it is. */
-    static Optional<String> directoryProblem(String what, Path dir, FileStatus status, int runtimeUid) {
-        if (status.writableByOthers()) {
+    static Optional<String> directoryProblem(
+            String what, Path dir, FileStatus status, boolean readOnlyMount, int runtimeUid) {
+        if (status.writableByOthers() && !readOnlyMount) {
             return Optional.of(what + " " + dir + " is writable by everyone (" + status.permissions()
                     + "); make it writable by root and the runtime's user only (chmod o-w)");
         }

@@ -59,10 +59,42 @@ class DeployTrustTest {
     }
 
     @Test
-    void aSymbolicLinkIsRefusedAsOneEvenToATrustedFile() throws Exception {
-        Path target = Files.writeString(dir.resolve("real.bpf.o"), "x");
+    void aSymbolicLinkOutOfTheDirectoryIsRefusedEvenToATrustedFile(@TempDir Path elsewhere) throws Exception {
+        Path target = Files.writeString(elsewhere.resolve("real.bpf.o"), "x");
         Path link = Files.createSymbolicLink(dir.resolve("cc.bpf.o"), target);
-        assertEquals("it is a symbolic link; put the file itself in the directory", refusal(link));
+        assertEquals(
+                "it is a symbolic link to " + target.toRealPath()
+                        + ", outside the deploy directory; put the file itself in the directory",
+                refusal(link));
+        Path dangling = Files.createSymbolicLink(dir.resolve("gone.bpf.o"), dir.resolve("nothing"));
+        assertTrue(refusal(dangling).startsWith("it is a symbolic link that leads nowhere"), refusal(dangling));
+    }
+
+    /**
+     * A Kubernetes ConfigMap as the kubelet mounts it: a read-only directory of mode 777 holding links through
+     * {@code ..data} to a timestamped directory. Read through the links; the same directory writable is refused.
+     */
+    @Test
+    void aConfigMapMountIsReadThroughItsLinks() throws Exception {
+        assumeTrue(DeployTrust.runtimeUid() == 0, "mounting needs root");
+        Path mount = Files.createDirectory(dir.resolve("configmap"));
+        run("mount", "-t", "tmpfs", "-o", "mode=0777", "structops-test", mount.toString());
+        try {
+            Path data = Files.createDirectory(mount.resolve("..2026_12_05_12_00_00.1"));
+            Files.writeString(data.resolve("cc.bpf.o"), "x");
+            Files.createSymbolicLink(
+                    mount.resolve("..data"), Path.of(data.getFileName().toString()));
+            Path file = Files.createSymbolicLink(mount.resolve("cc.bpf.o"), Path.of("..data/cc.bpf.o"));
+            assertTrue(refusal(file).contains("is writable by everyone (rwxrwxrwx)"), refusal(file));
+            run("mount", "-o", "remount,ro", mount.toString());
+            assertArrayEquals("x".getBytes(StandardCharsets.UTF_8), DeployTrust.read(file, 1 << 20));
+        } finally {
+            run("umount", mount.toString());
+        }
+    }
+
+    private static void run(String... command) throws Exception {
+        assertEquals(0, new ProcessBuilder(command).inheritIO().start().waitFor(), String.join(" ", command));
     }
 
     @Test

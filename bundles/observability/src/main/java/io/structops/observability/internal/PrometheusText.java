@@ -31,6 +31,15 @@ final class PrometheusText {
         return this;
     }
 
+    /** Labels in the order given (name, value, name, value ...): a scrape lists them the same way every time. */
+    static Map<String, String> labels(String... pairs) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+            labels.put(pairs[i], pairs[i + 1]);
+        }
+        return labels;
+    }
+
     /** One sample of a family started before; labels in the map's order. */
     PrometheusText sample(String name, Map<String, String> labels, double value) {
         StringBuilder out = families.get(name);

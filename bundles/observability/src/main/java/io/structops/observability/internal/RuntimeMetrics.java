@@ -100,11 +100,13 @@ final class RuntimeMetrics {
                 o.attachedSince(m.name())
                         .ifPresent(since -> text.sample(
                                 "structops_map_attached_seconds",
-                                Map.of("map", m.name()),
+                                PrometheusText.labels("map", m.name()),
                                 Duration.between(since, Instant.now()).toNanos() / 1e9));
                 o.swapGap(m.name())
                         .ifPresent(gap -> text.sample(
-                                "structops_map_swap_gap_seconds", Map.of("map", m.name()), gap.toNanos() / 1e9));
+                                "structops_map_swap_gap_seconds",
+                                PrometheusText.labels("map", m.name()),
+                                gap.toNanos() / 1e9));
             }
         }
     }
@@ -117,8 +119,11 @@ final class RuntimeMetrics {
         status.forEach((key, value) -> {
             String name = prefix + key;
             switch (value) {
-                case Number n -> text.sample("structops_map_status", Map.of("map", map, "key", name), n.doubleValue());
-                case Boolean b -> text.sample("structops_map_status", Map.of("map", map, "key", name), b ? 1 : 0);
+                case Number n ->
+                    text.sample(
+                            "structops_map_status", PrometheusText.labels("map", map, "key", name), n.doubleValue());
+                case Boolean b ->
+                    text.sample("structops_map_status", PrometheusText.labels("map", map, "key", name), b ? 1 : 0);
                 case Map<?, ?> nested -> statusSamples(text, map, name + ".", nested);
                 case null, default -> {}
             }
@@ -187,9 +192,14 @@ final class RuntimeMetrics {
                     switch (value) {
                         case Number n ->
                             text.sample(
-                                    "structops_struct_state", Map.of("struct", struct, "key", key), n.doubleValue());
+                                    "structops_struct_state",
+                                    PrometheusText.labels("struct", struct, "key", key),
+                                    n.doubleValue());
                         case Boolean b ->
-                            text.sample("structops_struct_state", Map.of("struct", struct, "key", key), b ? 1 : 0);
+                            text.sample(
+                                    "structops_struct_state",
+                                    PrometheusText.labels("struct", struct, "key", key),
+                                    b ? 1 : 0);
                         case List<?> words -> words.forEach(w -> stateWord(text, struct, key, w));
                         case null -> {}
                         default -> stateWord(text, struct, key, value);
@@ -221,8 +231,8 @@ final class RuntimeMetrics {
         });
         text.family("structops_swaps_total", "counter", "Swaps of a held map to a new object, by struct and outcome.");
         loads.swaps()
-                .forEach((struct, byOutcome) -> byOutcome.forEach((outcome, n) ->
-                        text.sample("structops_swaps_total", Map.of("struct", struct, "outcome", outcome), n)));
+                .forEach((struct, byOutcome) -> byOutcome.forEach((outcome, n) -> text.sample(
+                        "structops_swaps_total", PrometheusText.labels("struct", struct, "outcome", outcome), n)));
     }
 
     private void kernelMaps(PrometheusText text) {
@@ -239,7 +249,8 @@ final class RuntimeMetrics {
             // An unreadable kernel list leaves the family empty; /readyz and the log say more.
             return;
         }
-        byStruct.forEach((struct, n) -> text.sample("structops_kernel_struct_ops_maps", Map.of("struct", struct), n));
+        byStruct.forEach((struct, n) ->
+                text.sample("structops_kernel_struct_ops_maps", PrometheusText.labels("struct", struct), n));
     }
 
     private static void deployFiles(PrometheusText text, List<Deployment> deployments) {
@@ -252,6 +263,7 @@ final class RuntimeMetrics {
         for (Deployment d : deployments) {
             byResult.merge(d.result(), 1, Integer::sum);
         }
-        byResult.forEach((result, n) -> text.sample("structops_deploy_files", Map.of("result", result), n));
+        byResult.forEach(
+                (result, n) -> text.sample("structops_deploy_files", PrometheusText.labels("result", result), n));
     }
 }

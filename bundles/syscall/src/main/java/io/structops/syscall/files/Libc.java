@@ -38,6 +38,12 @@ final class Libc {
     private static final MethodHandle STATX;
     private static final MethodHandle READ;
     private static final MethodHandle CLOSE;
+    private static final MethodHandle FSTATFS;
+    /** struct statfs: f_flags after ten 8-byte fields, on every 64-bit Linux; ST_RDONLY is its bit 0. */
+    private static final long STATFS_SIZE = 120;
+
+    private static final long STATFS_FLAGS = 80;
+    private static final long ST_RDONLY = 1;
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -66,6 +72,27 @@ final class Libc {
                 errno);
         CLOSE = linker.downcallHandle(
                 libc.find("close").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        FSTATFS = linker.downcallHandle(
+                libc.find("fstatfs").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+                errno);
+    }
+
+    /** Whether the file system {@code fd} is on is mounted read-only. */
+    static boolean readOnlyMount(int fd) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = arena.allocate(CAPTURE);
+            MemorySegment buf = arena.allocate(STATFS_SIZE, 8);
+            int r = (int) FSTATFS.invokeExact(capture, fd, buf);
+            if (r < 0) {
+                throw new IOException("fstatfs: errno " + (int) ERRNO.get(capture, 0L));
+            }
+            return (buf.get(ValueLayout.JAVA_LONG, STATFS_FLAGS) & ST_RDONLY) != 0;
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("fstatfs(2) could not be called", t);
+        }
     }
 
     private Libc() {}

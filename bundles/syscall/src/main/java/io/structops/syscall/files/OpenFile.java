@@ -51,12 +51,26 @@ public final class OpenFile implements AutoCloseable {
 
     /** What {@code path} itself is (a link is described as a link), without opening it for reading. */
     public static FileStatus statusOf(Path path) throws IOException {
+        return onPath(path, Libc::fstatx);
+    }
+
+    /** Whether {@code path} itself (a link is not followed) lies on a file system mounted read-only. */
+    public static boolean onReadOnlyMount(Path path) throws IOException {
+        return onPath(path, Libc::readOnlyMount);
+    }
+
+    private interface PathQuery<T> {
+        T ask(int fd) throws IOException;
+    }
+
+    /** Asks about {@code path} itself through an O_PATH descriptor, which reads nothing and follows no link. */
+    private static <T> T onPath(Path path, PathQuery<T> query) throws IOException {
         int fd = Libc.open(path, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC);
         if (fd < 0) {
             throw new IOException(path + ": " + Errno.describe(-fd));
         }
         try {
-            return Libc.fstatx(fd);
+            return query.ask(fd);
         } finally {
             Libc.close(fd);
         }
