@@ -2,8 +2,8 @@ package io.structops.deploy.internal;
 
 import io.structops.syscall.files.FileStatus;
 import io.structops.syscall.files.OpenFile;
+import io.structops.syscall.files.ProcessIdentity;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -33,17 +33,16 @@ final class DeployTrust {
 
     private DeployTrust() {}
 
-    /** The user the runtime runs as: the owner of its own /proc entry. */
+    /** The user the runtime runs as (its real uid: /proc/self is root's when it is not dumpable). */
     static int runtimeUid() throws IOException {
-        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        return ProcessIdentity.current().uid();
     }
 
     /** {@code file}'s bytes, read from the descriptor that passed the check; at most {@code limit} of them. */
     static byte[] read(Path file, long limit) throws IOException {
         int uid = runtimeUid();
-        Path dir = file.toAbsolutePath().getParent();
-        checkDirectory(dir, uid);
-        try (OpenFile open = openWithin(file, dir, uid)) {
+        checkDirectory(file.toAbsolutePath().getParent(), uid);
+        try (OpenFile open = openWithin(file, uid)) {
             Optional<String> problem = fileProblem(open.status(), uid);
             if (problem.isPresent()) {
                 throw new UntrustedFileException(problem.get());
@@ -52,18 +51,29 @@ final class DeployTrust {
         }
     }
 
-    /** {@code file} itself, or the file inside {@code dir} that the link {@code file} leads to. */
-    private static OpenFile openWithin(Path file, Path dir, int uid) throws IOException {
+    /**
+     * {@code file} itself, or the file inside the deploy directory that the link {@code file} leads to, whose own
+     * directory is then checked as the deploy directory is.
+     */
+    private static OpenFile openWithin(Path file, int uid) throws IOException {
+        OpenFile open;
         try {
-            return OpenFile.openNoFollow(file);
+            open = OpenFile.openWithin(file);
         } catch (IOException e) {
-            if (e.getMessage() == null || !e.getMessage().endsWith("is a symbolic link")) {
-                throw e;
+            if (e.getMessage() != null && e.getMessage().startsWith("it is a symbolic link")) {
+                throw new UntrustedFileException(e.getMessage() + "; put the file itself in the deploy directory");
             }
+            throw e;
         }
-        Path target = linkedWithin(file, dir);
-        checkDirectory(target.getParent(), uid);
-        return OpenFile.openNoFollow(target);
+        try {
+            if (!open.path().equals(file)) {
+                checkDirectory(open.path().getParent(), uid);
+            }
+            return open;
+        } catch (IOException | RuntimeException e) {
+            open.close();
+            throw e;
+        }
     }
 
     private static void checkDirectory(Path dir, int uid) throws IOException {
@@ -72,21 +82,6 @@ final class DeployTrust {
         if (problem.isPresent()) {
             throw new UntrustedFileException(problem.get());
         }
-    }
-
-    /** Where the link {@code file} leads, when that is a file inside {@code dir} (as in a Kubernetes ConfigMap). */
-    private static Path linkedWithin(Path file, Path dir) throws IOException {
-        Path target;
-        try {
-            target = file.toRealPath();
-        } catch (IOException e) {
-            throw new UntrustedFileException("it is a symbolic link that leads nowhere (" + e.getMessage() + ")");
-        }
-        if (!target.startsWith(dir.toRealPath()) || target.equals(dir.toRealPath())) {
-            throw new UntrustedFileException("it is a symbolic link to " + target
-                    + ", outside the deploy directory; put the file itself in the directory");
-        }
-        return target;
     }
 
     /** Why what {@code dir} holds is not to be trusted ({@code what} names it: "the deploy directory"); empty if it is. */

@@ -63,8 +63,8 @@ class DeployTrustTest {
         Path target = Files.writeString(elsewhere.resolve("real.bpf.o"), "x");
         Path link = Files.createSymbolicLink(dir.resolve("cc.bpf.o"), target);
         assertEquals(
-                "it is a symbolic link to " + target.toRealPath()
-                        + ", outside the deploy directory; put the file itself in the directory",
+                "it is a symbolic link to " + target.toRealPath() + ", outside its directory " + dir.toRealPath()
+                        + "; put the file itself in the deploy directory",
                 refusal(link));
         Path dangling = Files.createSymbolicLink(dir.resolve("gone.bpf.o"), dir.resolve("nothing"));
         assertTrue(refusal(dangling).startsWith("it is a symbolic link that leads nowhere"), refusal(dangling));

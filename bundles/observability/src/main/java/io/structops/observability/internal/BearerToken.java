@@ -1,31 +1,23 @@
 package io.structops.observability.internal;
 
+import io.structops.syscall.files.FileStatus;
+import io.structops.syscall.files.OpenFile;
+import io.structops.syscall.files.ProcessIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
-import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * The token a request beyond loopback must bring ({@code Authorization: Bearer TOKEN}, as Prometheus's
  * {@code authorization.credentials_file} sends it), read from a file that is trusted only when it is a regular file
- * (no link), owned by the service's user or root, readable by nobody else, and small. The file is read once.
+ * (or a link to one in its own directory, as in a Kubernetes Secret mount), owned by the service's user or root,
+ * readable by no one else but the service's own group, and small. The checks are made on the descriptor the token is
+ * read from. The file is read once.
  */
 final class BearerToken {
     static final int MIN_LENGTH = 16;
     private static final long MAX_SIZE = 4096;
-    private static final Set<PosixFilePermission> OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ,
-            PosixFilePermission.GROUP_WRITE,
-            PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.OTHERS_WRITE,
-            PosixFilePermission.OTHERS_EXECUTE);
 
     private final byte[] token;
 
@@ -35,21 +27,26 @@ final class BearerToken {
 
     /** The token in {@code file}; an IOException that says which check failed. */
     static BearerToken read(Path file) throws IOException {
-        PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        String owner = a.owner().getName();
-        if (!a.isRegularFile()) {
-            throw new IOException(file + ": not a regular file");
+        ProcessIdentity self = ProcessIdentity.current();
+        byte[] bytes;
+        try (OpenFile open = OpenFile.openWithin(file)) {
+            FileStatus s = open.status();
+            if (s.kind() != FileStatus.Kind.REGULAR) {
+                throw new IOException(file + ": " + s.kind().description() + ", not a regular file");
+            }
+            if (s.uid() != self.uid() && s.uid() != 0) {
+                throw new IOException(file + ": owned by uid " + s.uid() + ", not by this service's user or root");
+            }
+            if ((s.mode() & 0007) != 0 || ((s.mode() & 0070) != 0 && s.gid() != self.gid())) {
+                throw new IOException(file + ": others may use it (" + s.permissions() + "); chmod 600");
+            }
+            bytes = open.readAll(MAX_SIZE);
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(file.toString())
+                    ? e
+                    : new IOException(file + ": " + e.getMessage(), e);
         }
-        if (!owner.equals(System.getProperty("user.name")) && !owner.equals("root")) {
-            throw new IOException(file + ": owned by " + owner + ", not by this service's user or root");
-        }
-        if (a.permissions().stream().anyMatch(OTHERS::contains)) {
-            throw new IOException(file + ": group or others may use it (chmod 600)");
-        }
-        if (a.size() > MAX_SIZE) {
-            throw new IOException(file + ": " + a.size() + " bytes; a token file holds one line");
-        }
-        String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+        String text = new String(bytes, StandardCharsets.UTF_8).strip();
         if (text.length() < MIN_LENGTH || text.chars().anyMatch(c -> c <= ' ' || c > '~')) {
             throw new IOException(
                     file + ": the token must be one word of at least " + MIN_LENGTH + " printable characters");

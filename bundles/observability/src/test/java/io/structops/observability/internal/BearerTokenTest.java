@@ -32,20 +32,29 @@ class BearerTokenTest {
         assertFalse(t.admits(null));
     }
 
+    /** As a Kubernetes Secret with fsGroup gives it to a non-root service: readable by the service's own group. */
+    @Test
+    void itsOwnGroupMayReadIt() throws IOException {
+        BearerToken t = BearerToken.read(file("token", "0123456789abcdefXYZ\n", "r--r-----"));
+        assertTrue(t.admits("Bearer 0123456789abcdefXYZ"));
+    }
+
     @Test
     void aFileOthersMayReadIsRefused() throws IOException {
         Path f = file("token", "0123456789abcdefXYZ\n", "rw-r--r--");
         IOException e = assertThrows(IOException.class, () -> BearerToken.read(f));
-        assertTrue(e.getMessage().contains("group or others may use it"), e.getMessage());
+        assertTrue(e.getMessage().contains("others may use it (rw-r--r--)"), e.getMessage());
     }
 
     @Test
-    void aLinkAShortTokenAndALargeFileAreRefused() throws IOException {
+    void aLinkOutOfItsDirectoryAShortTokenAndALargeFileAreRefused() throws IOException {
         Path target = file("token", "0123456789abcdefXYZ\n", "rw-------");
-        Path link = Files.createSymbolicLink(dir.resolve("link"), target);
-        assertTrue(assertThrows(IOException.class, () -> BearerToken.read(link))
+        Path outside = Files.createSymbolicLink(dir.resolve("link"), Path.of("/etc/hostname"));
+        assertTrue(assertThrows(IOException.class, () -> BearerToken.read(outside))
                 .getMessage()
-                .contains("not a regular file"));
+                .contains("outside its directory"));
+        assertTrue(BearerToken.read(Files.createSymbolicLink(dir.resolve("within"), target.getFileName()))
+                .admits("Bearer 0123456789abcdefXYZ"));
         Path shortOne = file("short", "abc\n", "rw-------");
         assertTrue(assertThrows(IOException.class, () -> BearerToken.read(shortOne))
                 .getMessage()
@@ -53,6 +62,6 @@ class BearerTokenTest {
         Path big = file("big", "x".repeat(5000), "rw-------");
         assertTrue(assertThrows(IOException.class, () -> BearerToken.read(big))
                 .getMessage()
-                .contains("5000 bytes"));
+                .contains("more than the 4096 allowed"));
     }
 }

@@ -49,6 +49,37 @@ public final class OpenFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens {@code path} itself or, when it is a symbolic link, the file it leads to if that lies inside the link's
+     * own directory (as in a Kubernetes ConfigMap or Secret mount: {@code NAME -> ..data/NAME}); a link leading out
+     * of it, or nowhere, is refused. The descriptor's {@link #path()} is where it leads.
+     */
+    public static OpenFile openWithin(Path path) throws IOException {
+        try {
+            return openNoFollow(path);
+        } catch (IOException e) {
+            if (e.getMessage() == null || !e.getMessage().endsWith("is a symbolic link")) {
+                throw e;
+            }
+        }
+        return openNoFollow(linkedWithin(path));
+    }
+
+    /** Where the link {@code path} leads, when that is inside its own directory. */
+    public static Path linkedWithin(Path path) throws IOException {
+        Path dir = path.toAbsolutePath().getParent().toRealPath();
+        Path target;
+        try {
+            target = path.toRealPath();
+        } catch (IOException e) {
+            throw new IOException("it is a symbolic link that leads nowhere (" + e.getMessage() + ")");
+        }
+        if (!target.startsWith(dir) || target.equals(dir)) {
+            throw new IOException("it is a symbolic link to " + target + ", outside its directory " + dir);
+        }
+        return target;
+    }
+
     /** What {@code path} itself is (a link is described as a link), without opening it for reading. */
     public static FileStatus statusOf(Path path) throws IOException {
         return onPath(path, Libc::fstatx);
