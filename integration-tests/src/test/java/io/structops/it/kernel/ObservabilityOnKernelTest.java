@@ -106,7 +106,7 @@ class ObservabilityOnKernelTest {
             assertTrue(
                     parsed.contains("structops_program_stats_enabled gauge structops_program_stats_enabled  1.0"),
                     parsed);
-            trafficWith("structops_fixed");
+            run(StructOpsOnKernelTest.trafficTool(dir).toString(), "structops_fixed", "1048576");
             String counted = parse(dir, HttpProbe.get(port, "/metrics").body());
             assertTrue(programRuns(counted, "structops_fixed") > 0, counted);
 
@@ -237,8 +237,8 @@ class ObservabilityOnKernelTest {
         }
 
         /**
-         * "STATUS FIRST-LINE" of a GET from inside the namespace, with the token if given; a refused connection is
-         * tried again for up to 90 s (the service starting).
+         * "STATUS FIRST-LINE" of a GET from inside the namespace, with the token if given; a refused connection or a
+         * 404 (the endpoint not registered yet) is tried again for up to 90 s, as the service starts.
          */
         String fetch(String url, String token) throws Exception {
             return run(
@@ -256,7 +256,9 @@ class ObservabilityOnKernelTest {
                                     + "    try:\n"
                                     + "        f = urllib.request.urlopen(r, timeout=10); code = f.status; break\n"
                                     + "    except urllib.error.HTTPError as e:\n"
-                                    + "        f = e; code = e.code; break\n"
+                                    + "        f = e; code = e.code\n"
+                                    + "        if code != 404 or time.time() > deadline: break\n"
+                                    + "        time.sleep(0.2)\n"
                                     + "    except urllib.error.URLError:\n"
                                     + "        if time.time() > deadline: raise\n"
                                     + "        time.sleep(0.2)\n"
@@ -272,23 +274,6 @@ class ObservabilityOnKernelTest {
             new ProcessBuilder("ip", "link", "del", "soh0").start().waitFor();
             run("ip", "netns", "del", name);
         }
-    }
-
-    /** Connects over loopback with {@code algorithm} set on the socket and sends a megabyte. */
-    private static void trafficWith(String algorithm) throws Exception {
-        run(
-                "/usr/bin/python3",
-                "-c",
-                "import socket, sys, threading\n"
-                        + "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)\n"
-                        + "def drain():\n"
-                        + "    c, _ = srv.accept()\n"
-                        + "    while c.recv(65536): pass\n"
-                        + "t = threading.Thread(target=drain); t.start()\n"
-                        + "s = socket.socket()\n"
-                        + "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, sys.argv[1].encode())\n"
-                        + "s.connect(srv.getsockname()); s.sendall(b'x' * (1 << 20)); s.close(); t.join()\n",
-                algorithm);
     }
 
     /** The runs counted of a map's programs, summed. */

@@ -7,17 +7,16 @@ import io.structops.kernel.objects.KernelPrograms;
 import io.structops.kernel.objects.KernelStructOps;
 import io.structops.loader.LoadStatistics;
 import io.structops.loader.StructOpsRegistry;
+import io.structops.observability.HttpAccess;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -26,9 +25,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,24 +42,10 @@ import org.slf4j.LoggerFactory;
             "osgi.http.whiteboard.servlet.name=structops-observability"
         },
         configurationPid = "io.structops.observability")
-@Designate(ocd = ObservabilityServlets.Config.class)
 public class ObservabilityServlets extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ObservabilityServlets.class);
     private static final Path STATS_SYSCTL = Path.of("/proc/sys/kernel/bpf_stats_enabled");
-
-    @ObjectClassDefinition(name = "structops observability")
-    @interface Config {
-        @AttributeDefinition(
-                description = "Hold the kernel's program run statistics on while the endpoints are served, so that"
-                        + " /metrics shows run counts and times (each run costs a little more)")
-        boolean programStats() default false;
-
-        @AttributeDefinition(
-                description = "A file holding the bearer token that requests from beyond loopback must bring (mode"
-                        + " 600, owned by the service's user or root); without it only loopback is served")
-        String tokenFile() default "";
-    }
 
     @Reference
     private transient KernelPrograms programs;
@@ -74,8 +56,8 @@ public class ObservabilityServlets extends HttpServlet {
     /** The kernel's statistics, held on while this component is active and asked to ({@code programStats}). */
     private transient AutoCloseable stats;
 
-    /** The token requests from beyond loopback must bring; null: such requests are refused. */
-    private transient volatile BearerToken token;
+    @Reference
+    private transient HttpAccess access;
 
     @Reference
     private transient StructOpsRegistry registry;
@@ -91,17 +73,7 @@ public class ObservabilityServlets extends HttpServlet {
 
     /** {@code programStats} comes from ConfigAdmin, or from the framework property {@code structops.programStats}. */
     @Activate
-    void activate(Config config, BundleContext context) {
-        String tokenFile = config.tokenFile().isEmpty()
-                ? Objects.requireNonNullElse(context.getProperty("structops.http.tokenFile"), "")
-                : config.tokenFile();
-        if (!tokenFile.isEmpty()) {
-            try {
-                token = BearerToken.read(Path.of(tokenFile));
-            } catch (IOException e) {
-                LOG.error("http token: {}; requests from beyond loopback are refused", e.getMessage());
-            }
-        }
+    void activate(ObservabilityConfig config, BundleContext context) {
         if (config.programStats() || Boolean.parseBoolean(context.getProperty("structops.programStats"))) {
             try {
                 stats = programs.enableStats();
@@ -157,19 +129,7 @@ public class ObservabilityServlets extends HttpServlet {
      * Probes ({@code /healthz}, {@code /readyz}'s status) need none, so that a kubelet can ask without a secret.
      */
     private boolean admitted(HttpServletRequest request) {
-        if (loopback(request.getRemoteAddr()) && loopback(request.getLocalAddr())) {
-            return true;
-        }
-        BearerToken t = token;
-        return t != null && t.admits(request.getHeader("Authorization"));
-    }
-
-    private static boolean loopback(String address) {
-        try {
-            return address != null && InetAddress.ofLiteral(address).isLoopbackAddress();
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return access.fromThisMachine(request) || access.authenticated(request).isPresent();
     }
 
     private void refuse(HttpServletResponse response) throws IOException {
@@ -177,7 +137,7 @@ public class ObservabilityServlets extends HttpServlet {
         text(
                 response,
                 HttpServletResponse.SC_UNAUTHORIZED,
-                token == null
+                !access.tokenConfigured()
                         ? "only requests from this machine are served: this runtime has no token (structops.http.tokenFile)\n"
                         : "a bearer token is needed from beyond this machine\n");
     }

@@ -1,6 +1,7 @@
 package io.structops.shell.internal;
 
 import io.structops.loader.StructOpsRegistry;
+import io.structops.shell.CommandRunner;
 import io.structops.syscall.process.ParentDeath;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -15,14 +16,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,10 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.launch.Framework;
@@ -55,10 +51,6 @@ import org.slf4j.LoggerFactory;
  */
 @Component(immediate = true)
 public class CommandLineMain implements Callable<Integer> {
-    static final int OK = 0;
-    static final int FAILED = 1;
-    static final int USAGE = 2;
-    static final String SCOPE = "structops";
     static final String ENABLE_PROPERTY = "structops.main";
     /** Set by runtime/bin/structops: its own PID, which this JVM follows. */
     static final String LAUNCHER_PID_PROPERTY = "structops.launcher.pid";
@@ -80,6 +72,9 @@ public class CommandLineMain implements Callable<Integer> {
 
     @Reference
     private StructOpsRegistry registry;
+
+    @Reference
+    private CommandRunnerComponent commands;
 
     @Reference(service = Object.class, target = "(launcher.arguments=*)")
     private ServiceReference<Object> launcher;
@@ -156,7 +151,7 @@ public class CommandLineMain implements Callable<Integer> {
                 && !args.get(0).equals("--help")
                 && !args.get(0).equals("-h")) {
             STDERR.println("structops: unknown option '" + args.get(0) + "'; 'structops help' lists the forms");
-            return USAGE;
+            return CommandRunner.USAGE;
         }
         return oneShot(args, STDOUT, STDERR);
     }
@@ -171,7 +166,7 @@ public class CommandLineMain implements Callable<Integer> {
                 AutoCloseable socket = commandSocket()) {
             // gosh's stock login profile sets SCOPE to 'gogo:*' and adds java.lang.System's methods as commands, so
             // that `load FILE` would call System.load. Our commands come first instead, then Gogo's, then the rest.
-            session.put("SCOPE", SCOPE + ":gogo:*");
+            session.put("SCOPE", CommandRunnerComponent.SCOPE + ":gogo:*");
             session.put("prompt", "structops> ");
             session.execute("e = { $exception printStackTrace }");
             // gosh runs the console on this thread and returns when the user exits; the launcher then stops Felix.
@@ -179,7 +174,7 @@ public class CommandLineMain implements Callable<Integer> {
         } finally {
             session.close();
         }
-        return OK;
+        return CommandRunner.OK;
     }
 
     /**
@@ -192,7 +187,7 @@ public class CommandLineMain implements Callable<Integer> {
         CommandSession session = processor.createSession(STDIN, STDOUT, STDERR);
         try (AutoCloseable signals = TerminationSignals.install(this::stopFramework);
                 AutoCloseable socket = commandSocket()) {
-            session.put("SCOPE", SCOPE + ":gogo:*");
+            session.put("SCOPE", CommandRunnerComponent.SCOPE + ":gogo:*");
             while (running()) {
                 // Polled, not read directly: a signal or `stop 0` stops the framework while the input stays open.
                 Optional<String> line = input.poll(200, TimeUnit.MILLISECONDS);
@@ -204,13 +199,13 @@ public class CommandLineMain implements Callable<Integer> {
                 }
                 String command = line.get().strip();
                 if (!command.isEmpty() && !command.startsWith("#")) {
-                    execute(session, command, STDOUT, STDERR);
+                    commands.execute(session, command, STDOUT, STDERR);
                 }
             }
         } finally {
             session.close();
         }
-        return OK;
+        return CommandRunner.OK;
     }
 
     /** The lines of {@code in}, read on a daemon thread; an empty value marks the end of input. */
@@ -241,7 +236,7 @@ public class CommandLineMain implements Callable<Integer> {
             ((Framework) context.getBundle(0)).waitForStop(0);
         }
         LOG.info("structops stopped");
-        return OK;
+        return CommandRunner.OK;
     }
 
     private void stopFramework() {
@@ -254,31 +249,11 @@ public class CommandLineMain implements Callable<Integer> {
 
     int oneShot(List<String> args, PrintStream out, PrintStream err) {
         try {
-            return command(args, STDIN, out, err);
+            return commands.run(args, STDIN, out, err);
         } finally {
             // A one-shot command leaves the kernel as bpftool would: pinned links and legacy maps stay, unpinned
             // links end as the process does. The service modes detach what they hold when they stop instead.
             registry.releaseAll();
-        }
-    }
-
-    /** Runs one command given as arguments ({@code list --json}); returns its exit status. */
-    int command(List<String> args, InputStream in, PrintStream out, PrintStream err) {
-        String command = args.get(0);
-        List<String> rest = args.subList(1, args.size());
-        if (command.equals("help") || command.equals("--help") || command.equals("-h")) {
-            out.print(usage());
-            return OK;
-        }
-        if (!hasCommand(command)) {
-            err.println("structops: unknown command '" + command + "'; 'structops help' lists them");
-            return USAGE;
-        }
-        CommandSession session = processor.createSession(in, out, err);
-        try {
-            return execute(session, SCOPE + ":" + command + commandLine(rest), out, err);
-        } finally {
-            session.close();
         }
     }
 
@@ -293,122 +268,7 @@ public class CommandLineMain implements Callable<Integer> {
         }
         InputStream none = InputStream.nullInputStream();
         Optional<CommandSocket> socket =
-                CommandSocket.open(Path.of(path), (args, out, err) -> command(args, none, out, err));
+                CommandSocket.open(Path.of(path), (args, out, err) -> commands.run(args, none, out, err));
         return socket.isPresent() ? socket.get() : () -> {};
-    }
-
-    /**
-     * Runs one command line in a session: its result on {@code out}, a failure as one line on {@code err} naming the
-     * command ({@code structops load: ...}), bad arguments with the command's usage. Returns the exit status.
-     */
-    int execute(CommandSession session, String line, PrintStream out, PrintStream err) {
-        String command = commandName(line);
-        try {
-            Object result = session.execute(line);
-            if (result != null) {
-                String text = result instanceof CharSequence cs
-                        ? cs.toString()
-                        : String.valueOf(session.format(result, Converter.INSPECT));
-                out.print(text.endsWith("\n") ? text : text + "\n");
-            }
-            out.flush();
-            return OK;
-        } catch (IllegalArgumentException e) {
-            // Gogo found no overload of the command for these arguments: show the command's own usage.
-            String[] words = line.strip().split("\\s+", 2);
-            err.println("structops " + command + ": bad arguments" + (words.length > 1 ? ": " + words[1] : ""));
-            LOG.debug("argument coercion failed", e);
-            printUsage(command, err);
-            return USAGE;
-        } catch (Exception e) {
-            err.println("structops " + command + ": " + oneLine(e));
-            LOG.debug("command failed", e);
-            return FAILED;
-        }
-    }
-
-    /** The command a line runs, without its scope: {@code structops:load x} and {@code load x} both give load. */
-    static String commandName(String line) {
-        String first = line.strip().split("\\s+", 2)[0];
-        return first.substring(first.indexOf(':') + 1);
-    }
-
-    private void printUsage(String command, PrintStream err) {
-        CommandSession help = processor.createSession(STDIN, err, err);
-        try {
-            Object usage = help.execute("felix:help " + SCOPE + ":" + command);
-            if (usage != null) {
-                err.println(usage);
-            }
-        } catch (Exception helpFailed) {
-            LOG.debug("no usage for {}", command, helpFailed);
-        } finally {
-            help.close();
-        }
-    }
-
-    /**
-     * Quotes each argument so that Gogo passes it through literally: in single quotes, where nothing is special, and a
-     * quote inside as {@code '\''} (Gogo, like a POSIX shell, joins the pieces; it takes no ' inside double quotes).
-     */
-    static String commandLine(List<String> args) {
-        StringBuilder sb = new StringBuilder();
-        for (String a : args) {
-            sb.append(' ');
-            if (!a.isEmpty() && a.chars().allMatch(c -> Character.isLetterOrDigit(c) || "-_./:,+@%".indexOf(c) >= 0)) {
-                sb.append(a);
-            } else {
-                sb.append('\'').append(a.replace("'", "'\\''")).append('\'');
-            }
-        }
-        return sb.toString();
-    }
-
-    static String oneLine(Throwable e) {
-        String message = e.getMessage();
-        if (message == null || message.isBlank()) {
-            message = e.getClass().getSimpleName();
-        }
-        return message.replace('\n', ' ');
-    }
-
-    private boolean hasCommand(String function) {
-        if (!function.matches("[A-Za-z][A-Za-z0-9_-]*")) {
-            return false;
-        }
-        try {
-            ServiceReference<?>[] refs = context.getServiceReferences(
-                    (String) null, "(&(osgi.command.scope=" + SCOPE + ")(osgi.command.function=" + function + "))");
-            return refs != null && refs.length > 0;
-        } catch (InvalidSyntaxException e) {
-            return false;
-        }
-    }
-
-    private String usage() {
-        TreeMap<String, String> commands = new TreeMap<>();
-        try {
-            ServiceReference<?>[] refs =
-                    context.getServiceReferences((String) null, "(osgi.command.scope=" + SCOPE + ")");
-            for (ServiceReference<?> ref : refs == null ? new ServiceReference<?>[0] : refs) {
-                Object f = ref.getProperty("osgi.command.function");
-                List<String> names = f instanceof String[] a ? Arrays.asList(a) : List.of(String.valueOf(f));
-                for (String n : names) {
-                    commands.put(n, "");
-                }
-            }
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        StringBuilder sb = new StringBuilder();
-        sb.append("usage: structops                      interactive shell (commands in scope 'structops')\n");
-        sb.append("       structops COMMAND [ARGS...]    run one command and exit with its status\n");
-        sb.append("       structops --deploy DIR --no-shell   run headless, deploying from DIR\n\n");
-        sb.append("commands:\n");
-        for (String c : new ArrayList<>(commands.keySet())) {
-            sb.append("  ").append(c).append('\n');
-        }
-        sb.append("\n'help COMMAND' in the shell describes a command's arguments.\n");
-        return sb.toString();
     }
 }

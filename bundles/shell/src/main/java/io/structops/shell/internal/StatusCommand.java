@@ -64,7 +64,7 @@ public class StatusCommand {
                         .map(t -> new TypeOut(t.name(), t.module(), t.valueSize()))
                         .toList();
             } catch (Exception e) {
-                error = CommandLineMain.oneLine(e);
+                error = CommandRunnerComponent.oneLine(e);
             }
         }
         return new Status(

@@ -193,7 +193,7 @@ public class StructOpsCommands {
                 loaded.pinLinks(Path.of(pin));
             } catch (Exception e) {
                 loaded.close();
-                throw new CommandFailure(file + ": pin: " + CommandLineMain.oneLine(e), e);
+                throw new CommandFailure(file + ": pin: " + CommandRunnerComponent.oneLine(e), e);
             }
         }
         registry.add(loaded);

@@ -11,9 +11,10 @@ class CommandLineTest {
 
     @Test
     void argumentsReachGogoLiterally() {
-        assertEquals(" inspect a/b.o --json", CommandLineMain.commandLine(List.of("inspect", "a/b.o", "--json")));
-        assertEquals(" 'my file.o' '$HOME' ''", CommandLineMain.commandLine(List.of("my file.o", "$HOME", "")));
-        assertEquals(" 'it'\\''s $x'", CommandLineMain.commandLine(List.of("it's $x")));
+        assertEquals(
+                " inspect a/b.o --json", CommandRunnerComponent.commandLine(List.of("inspect", "a/b.o", "--json")));
+        assertEquals(" 'my file.o' '$HOME' ''", CommandRunnerComponent.commandLine(List.of("my file.o", "$HOME", "")));
+        assertEquals(" 'it'\\''s $x'", CommandRunnerComponent.commandLine(List.of("it's $x")));
     }
 
     @Test
@@ -23,7 +24,7 @@ class CommandLineTest {
         assertEquals(Map.of("pair_cpu", "[1, 0]", "pair_id", "[0,0]"), globals);
         assertEquals(
                 " load o.bpf.o --set 'pair_cpu=[1,0]'",
-                CommandLineMain.commandLine(List.of("load", "o.bpf.o", "--set", "pair_cpu=[1,0]")));
+                CommandRunnerComponent.commandLine(List.of("load", "o.bpf.o", "--set", "pair_cpu=[1,0]")));
     }
 
     @Test
