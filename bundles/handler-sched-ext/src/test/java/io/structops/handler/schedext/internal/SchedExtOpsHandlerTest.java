@@ -128,6 +128,15 @@ class SchedExtOpsHandlerTest {
         assertEquals(1L, s.get("switch_all"));
     }
 
+    /** What metrics show of sched_ext whoever loaded the scheduler; nothing on a kernel without it. */
+    @Test
+    void theKernelsStateIsReadWhetherOrNotASchedulerIsHeld(@TempDir Path dir) throws Exception {
+        assertEquals(
+                Map.of("state", "enabled", "scheduler", "theirs", "enable_seq", 3L, "nr_rejected", 0L),
+                handler(dir, "enabled", "theirs").kernelState());
+        assertEquals(Map.of(), new SchedExtOpsHandler(NO_BTF, dir.resolve("absent")).kernelState());
+    }
+
     /** A global variable as the loader would read it; only what the exit record and the counters need. */
     record Global(String name, String section, Map<String, Object> fields, Long scalar) implements GlobalVariable {
         public String typeName() {

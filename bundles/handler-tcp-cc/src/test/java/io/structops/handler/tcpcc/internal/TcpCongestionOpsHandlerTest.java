@@ -10,6 +10,8 @@ import io.structops.handler.StructOps;
 import io.structops.loader.LoadedMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -112,8 +114,17 @@ class TcpCongestionOpsHandlerTest {
     void statusSaysWhetherTheStackOffersIt(@TempDir Path dir) throws Exception {
         TcpCongestionOpsHandler h = handler(dir, "reno cubic mine");
         assertEquals(
-                java.util.Map.of("algorithm", "mine", "available", true, "default", false),
+                Map.of("algorithm", "mine", "available", true, "default", false),
                 h.status(new Value("mine", COMPLETE, null)));
         assertEquals(true, h.status(new Value("cubic", COMPLETE, null)).get("default"));
+    }
+
+    /** What metrics show of the network stack, whoever loaded what: the algorithms offered and the default. */
+    @Test
+    void theKernelsStateIsWhatTheStackOffers(@TempDir Path dir) throws Exception {
+        assertEquals(
+                Map.of("available", List.of("reno", "cubic", "mine"), "default", "cubic"),
+                handler(dir, "reno cubic mine").kernelState());
+        assertEquals(Map.of(), new TcpCongestionOpsHandler(dir.resolve("absent")).kernelState());
     }
 }
