@@ -28,6 +28,8 @@ public final class Launcher {
     static final String ONE_COMMAND = "structops.oneCommand";
     /** Set by runtime/bin/structops when it was given --http: the HTTP bundles start. */
     static final String HTTP = "structops.http";
+    /** Set (to true) to have each start-up phase's time written to stderr: where a command's time goes. */
+    static final String TIMING = "structops.launcher.timing";
     /** The runtime could not start: a missing file, a bundle that would not resolve, no main thread. */
     static final int FAILED_TO_START = 3;
 
@@ -54,6 +56,7 @@ public final class Launcher {
                         .getLocation()
                         .toURI())
                 .getParent();
+        Phases phases = new Phases(Boolean.getBoolean(TIMING));
         RunSpec spec = RunSpec.read(lib);
         spec.publishAsSystemProperties();
         boolean oneCommand = Boolean.getBoolean(ONE_COMMAND);
@@ -63,26 +66,72 @@ public final class Launcher {
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi Connect framework on the class path"))
                 .newFramework(spec.frameworkConfiguration(storage), new ClassPathBundles(spec.bundles()));
+        phases.done("new framework");
         framework.init();
+        phases.done("init");
         BundleContext context = framework.getBundleContext();
         Hashtable<String, Object> arguments = new Hashtable<>();
         arguments.put("launcher.arguments", args);
         context.registerService(Object.class, new Object(), arguments);
         List<Bundle> bundles = install(context, spec);
+        phases.done("install");
         framework.start();
         boolean http = Boolean.getBoolean(HTTP);
         for (Bundle b : bundles) {
             if (spec.starts(b.getSymbolicName(), oneCommand, http)) {
                 start(b);
+                phases.bundle(b.getSymbolicName());
             }
         }
+        phases.done("start bundles");
         int status = runMainThread(context);
+        phases.done("main thread");
         if (!oneCommand) {
             // The shell returned (or the service saw the framework stop): stop it, so that what it holds is detached.
             framework.stop();
             framework.waitForStop(STOP_WAIT_MILLIS);
+            phases.done("stop");
         }
         return status;
+    }
+
+    /** The time of each phase since the last, on stderr, when asked for; the first counts from the JVM's start. */
+    private static final class Phases {
+        private final boolean on;
+        private long last = ProcessHandle.current()
+                .info()
+                .startInstant()
+                .map(i -> i.toEpochMilli() * 1_000_000L)
+                .orElse(0L);
+        private long lastNano = System.nanoTime();
+        private long bundleNano = lastNano;
+
+        Phases(boolean on) {
+            this.on = on;
+            if (on) {
+                System.err.printf(
+                        "structops: %-14s %5d ms%n",
+                        "jvm to main", (System.currentTimeMillis() * 1_000_000L - last) / 1_000_000);
+            }
+        }
+
+        /** A bundle's start, when it took a while: most of a command's start-up is its bundles' components. */
+        void bundle(String name) {
+            long now = System.nanoTime();
+            if (on && now - bundleNano >= 3_000_000L) {
+                System.err.printf("structops:   %-40s %5d ms%n", name, (now - bundleNano) / 1_000_000);
+            }
+            bundleNano = now;
+        }
+
+        void done(String phase) {
+            long now = System.nanoTime();
+            if (on) {
+                System.err.printf("structops: %-14s %5d ms%n", phase, (now - lastNano) / 1_000_000);
+            }
+            lastNano = now;
+            bundleNano = now;
+        }
     }
 
     private static List<Bundle> install(BundleContext context, RunSpec spec) throws BundleException {
