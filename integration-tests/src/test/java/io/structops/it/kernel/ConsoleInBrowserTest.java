@@ -116,6 +116,20 @@ class ConsoleInBrowserTest {
                     400,
                     post(page + "/unload", basic("ops", TOKEN), "map=x%3By", true)
                             .statusCode());
+            // A form another site posts with the operator's credentials, to the stock console's pages too.
+            assertEquals(
+                    403,
+                    post(page + "/unload", basic("ops", TOKEN), "map=" + MAP, true, "http://elsewhere.test")
+                            .statusCode());
+            assertEquals(
+                    403,
+                    post(
+                                    "http://127.0.0.1:" + port + "/system/console/bundles",
+                                    basic("ops", TOKEN),
+                                    "action=install",
+                                    false,
+                                    "http://elsewhere.test")
+                            .statusCode());
             HttpResponse<String> swapped =
                     swap(page + "/swap", Files.readAllBytes(Launcher.example("tcp_cc_state.bpf.o")));
             assertEquals(200, swapped.statusCode(), swapped.body());
@@ -190,6 +204,11 @@ class ConsoleInBrowserTest {
 
     private static HttpResponse<String> post(String url, String authorization, String form, boolean actionHeader)
             throws Exception {
+        return post(url, authorization, form, actionHeader, null);
+    }
+
+    private static HttpResponse<String> post(
+            String url, String authorization, String form, boolean actionHeader, String origin) throws Exception {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -199,6 +218,9 @@ class ConsoleInBrowserTest {
         }
         if (actionHeader) {
             r.header("X-Structops-Action", "1");
+        }
+        if (origin != null) {
+            r.header("Origin", origin);
         }
         return HTTP.send(r.build(), HttpResponse.BodyHandlers.ofString());
     }
