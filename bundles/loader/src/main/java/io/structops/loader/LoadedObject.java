@@ -70,4 +70,12 @@ public interface LoadedObject extends AutoCloseable {
     default Optional<Instant> attachedSince(String mapName) {
         return Optional.empty();
     }
+
+    /**
+     * The kernel's run counts of this object's program of that id, read through the object's own descriptor: unlike
+     * a lookup by id, that needs no CAP_SYS_ADMIN. Empty if the program is not this object's.
+     */
+    default Optional<ProgramRuns> programRuns(int programId) {
+        return Optional.empty();
+    }
 }

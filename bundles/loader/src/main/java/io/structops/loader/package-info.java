@@ -4,5 +4,5 @@
  * released; {@link io.structops.loader.StructOpsRegistry} keeps what this runtime loaded.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.6.0")
+@org.osgi.annotation.versioning.Version("1.7.0")
 package io.structops.loader;

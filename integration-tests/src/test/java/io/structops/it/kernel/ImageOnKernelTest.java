@@ -67,6 +67,7 @@ class ImageOnKernelTest {
                         metrics);
                 assertTrue(bpftoolStructOps().contains("structops_fixed"));
                 runsAsTheImageUserWithItsCapabilities(id);
+                programRunsWithoutSysAdmin(work, port);
 
                 // A rollout: the ConfigMap gets the new object, and the kubelet switches ..data to it.
                 configMapVersion(configMap, "..2026_12_05_12_05_00.2", "tcp_cc_link_v2.bpf.o");
@@ -86,6 +87,28 @@ class ImageOnKernelTest {
             new ProcessBuilder("rm", "-rf", journal.toString(), work.toString())
                     .start()
                     .waitFor();
+        }
+    }
+
+    /**
+     * Program statistics of a service without CAP_SYS_ADMIN (which lookups by id need): read through the object's own
+     * descriptors. The kernel counts while the node's sysctl says so (enabling them itself needs CAP_SYS_ADMIN too),
+     * so the sysctl is on for the check and back as it was after.
+     */
+    private static void programRunsWithoutSysAdmin(Path work, int port) throws Exception {
+        Path sysctl = Path.of("/proc/sys/kernel/bpf_stats_enabled");
+        String was = Files.readString(sysctl).strip();
+        Files.writeString(sysctl, "1");
+        try {
+            run(StructOpsOnKernelTest.trafficTool(work).toString(), "structops_fixed", "1048576");
+            String metrics = HttpProbe.get(port, "/metrics").body();
+            assertTrue(
+                    metrics.lines()
+                            .anyMatch(l -> l.startsWith("structops_program_runs_total{map=\"structops_fixed\"")
+                                    && !l.endsWith(" 0")),
+                    metrics);
+        } finally {
+            Files.writeString(sysctl, was);
         }
     }
 

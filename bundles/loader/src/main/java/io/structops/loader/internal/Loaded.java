@@ -5,6 +5,7 @@ import io.structops.loader.LoadException;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.loader.PinDirectory;
+import io.structops.loader.ProgramRuns;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
 import io.structops.syscall.BpfException;
@@ -386,6 +387,21 @@ final class Loaded implements LoadedObject {
     @Override
     public Optional<Duration> swapGap(String mapName) {
         return Optional.ofNullable(swapGaps.get(mapName));
+    }
+
+    @Override
+    public synchronized Optional<ProgramRuns> programRuns(int programId) {
+        for (BpfFd fd : programs) {
+            try {
+                Bpf.ProgInfo info = bpf.progInfo(fd);
+                if (info.id() == programId) {
+                    return Optional.of(new ProgramRuns(programId, info.runCount(), info.runTimeNs()));
+                }
+            } catch (BpfException e) {
+                return Optional.empty(); // closed meanwhile: no figures rather than wrong ones
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

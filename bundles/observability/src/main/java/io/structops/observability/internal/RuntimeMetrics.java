@@ -6,11 +6,11 @@ import io.structops.handler.StructOpsHandlers;
 import io.structops.kernel.objects.KernelObjectException;
 import io.structops.kernel.objects.KernelPrograms;
 import io.structops.kernel.objects.KernelStructOps;
-import io.structops.kernel.objects.ProgramInfo;
 import io.structops.kernel.objects.StructOpsMap;
 import io.structops.loader.LoadStatistics;
 import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
+import io.structops.loader.ProgramRuns;
 import io.structops.loader.StructOpsRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -151,25 +151,29 @@ final class RuntimeMetrics {
                 "How long a held map's program ran in all while the kernel counted.");
         for (LoadedObject o : registry.objects()) {
             for (LoadedMap m : o.maps()) {
-                m.programIds().forEach((member, id) -> programSamples(text, m.name(), member, id));
+                m.programIds().forEach((member, id) -> programSamples(text, o, m.name(), member, id));
             }
         }
     }
 
-    private void programSamples(PrometheusText text, String map, String member, int id) {
-        Optional<ProgramInfo> info;
-        try {
-            info = programs.program(id);
-        } catch (KernelObjectException e) {
-            return; // gone or unreadable: no sample rather than a wrong one
+    /**
+     * A program's figures: through the object's own descriptor where it holds one (no CAP_SYS_ADMIN needed, as for a
+     * non-root service), else by id; none when neither can be read, rather than wrong ones.
+     */
+    private void programSamples(PrometheusText text, LoadedObject o, String map, String member, int id) {
+        Optional<ProgramRuns> runs = o.programRuns(id);
+        if (runs.isEmpty()) {
+            try {
+                runs = programs.program(id).map(p -> new ProgramRuns(id, p.runCount(), p.runTimeNs()));
+            } catch (KernelObjectException e) {
+                return;
+            }
         }
-        info.ifPresent(p -> {
-            Map<String, String> labels = new LinkedHashMap<>();
-            labels.put("map", map);
-            labels.put("member", member);
-            labels.put("program_id", Integer.toString(id));
-            text.sample("structops_program_runs_total", labels, p.runCount());
-            text.sample("structops_program_run_seconds_total", labels, p.runTimeNs() / 1e9);
+        runs.ifPresent(r -> {
+            Map<String, String> labels =
+                    PrometheusText.labels("map", map, "member", member, "program_id", Integer.toString(id));
+            text.sample("structops_program_runs_total", labels, r.runCount());
+            text.sample("structops_program_run_seconds_total", labels, r.runTimeNs() / 1e9);
         });
     }
 
