@@ -6,11 +6,14 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.connect.ConnectContent;
@@ -26,9 +29,33 @@ import org.osgi.framework.connect.ModuleConnector;
  */
 final class ClassPathBundles implements ModuleConnector {
     private final Map<String, Path> byLocation;
+    /** Each jar's manifest headers, read once: the launcher's choice of what to install and the framework use them. */
+    private final Map<Path, Map<String, String>> headers = new ConcurrentHashMap<>();
 
     ClassPathBundles(List<Path> bundles) {
         this.byLocation = bundles.stream().collect(Collectors.toUnmodifiableMap(ClassPathBundles::location, p -> p));
+    }
+
+    /** The bundle's symbolic name, without its directives. */
+    String symbolicName(Path jar) {
+        String name = headers(jar).getOrDefault("Bundle-SymbolicName", "");
+        int semicolon = name.indexOf(';');
+        return (semicolon < 0 ? name : name.substring(0, semicolon)).strip();
+    }
+
+    private Map<String, String> headers(Path jar) {
+        return headers.computeIfAbsent(jar, j -> {
+            try (JarFile file = new JarFile(j.toFile(), false)) {
+                Manifest manifest = file.getManifest();
+                Map<String, String> h = new LinkedHashMap<>();
+                if (manifest != null) {
+                    manifest.getMainAttributes().forEach((k, v) -> h.put(k.toString(), v.toString()));
+                }
+                return Map.copyOf(h);
+            } catch (IOException e) {
+                throw new UncheckedIOException(j + ": " + e.getMessage(), e);
+            }
+        });
     }
 
     static String location(Path jar) {
@@ -41,7 +68,7 @@ final class ClassPathBundles implements ModuleConnector {
     @Override
     public Optional<ConnectModule> connect(String location) {
         Path jar = byLocation.get(location);
-        return jar == null ? Optional.empty() : Optional.of(() -> new JarContent(jar));
+        return jar == null ? Optional.empty() : Optional.of(() -> new JarContent(jar, headers(jar)));
     }
 
     @Override
@@ -52,15 +79,17 @@ final class ClassPathBundles implements ModuleConnector {
     /** One bundle jar, opened while the framework has the bundle open. */
     private static final class JarContent implements ConnectContent {
         private final Path path;
+        private final Map<String, String> headers;
         private JarFile jar;
 
-        JarContent(Path path) {
+        JarContent(Path path, Map<String, String> headers) {
             this.path = path;
+            this.headers = headers;
         }
 
         @Override
         public Optional<Map<String, String>> getHeaders() {
-            return Optional.empty(); // the framework reads META-INF/MANIFEST.MF through getEntry
+            return Optional.of(headers); // read once, by the launcher, not again by the framework
         }
 
         @Override

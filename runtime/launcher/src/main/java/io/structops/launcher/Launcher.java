@@ -62,10 +62,12 @@ public final class Launcher {
         boolean oneCommand = Boolean.getBoolean(ONE_COMMAND);
         String storage = System.getProperty(
                 Constants.FRAMEWORK_STORAGE, lib.resolve("framework").toString());
+        ClassPathBundles connector = new ClassPathBundles(spec.bundles());
+        boolean http = Boolean.getBoolean(HTTP);
         Framework framework = ServiceLoader.load(ConnectFrameworkFactory.class)
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi Connect framework on the class path"))
-                .newFramework(spec.frameworkConfiguration(storage), new ClassPathBundles(spec.bundles()));
+                .newFramework(spec.frameworkConfiguration(storage), connector);
         phases.done("new framework");
         framework.init();
         phases.done("init");
@@ -73,10 +75,9 @@ public final class Launcher {
         Hashtable<String, Object> arguments = new Hashtable<>();
         arguments.put("launcher.arguments", args);
         context.registerService(Object.class, new Object(), arguments);
-        List<Bundle> bundles = install(context, spec);
+        List<Bundle> bundles = install(context, spec, connector, http);
         phases.done("install");
         framework.start();
-        boolean http = Boolean.getBoolean(HTTP);
         for (Bundle b : bundles) {
             if (spec.starts(b.getSymbolicName(), oneCommand, http)) {
                 start(b);
@@ -134,10 +135,14 @@ public final class Launcher {
         }
     }
 
-    private static List<Bundle> install(BundleContext context, RunSpec spec) throws BundleException {
+    /** Every bundle of the run but, without --http, the HTTP ones: nothing else uses them, and they would not start. */
+    private static List<Bundle> install(BundleContext context, RunSpec spec, ClassPathBundles connector, boolean http)
+            throws BundleException {
         List<Bundle> bundles = new ArrayList<>();
         for (Path jar : spec.bundles()) {
-            bundles.add(context.installBundle(ClassPathBundles.location(jar)));
+            if (spec.installs(connector.symbolicName(jar), http)) {
+                bundles.add(context.installBundle(ClassPathBundles.location(jar)));
+            }
         }
         return bundles;
     }

@@ -58,6 +58,11 @@ record RunSpec(
                 .toList();
     }
 
+    /** Whether {@code bundle} is installed in this run: an HTTP one only with --http. */
+    boolean installs(String bundle, boolean http) {
+        return http || !httpOnly.contains(bundle);
+    }
+
     /** Whether {@code bundle} starts in this run: one command starts no service-only bundle, and without --http no HTTP one. */
     boolean starts(String bundle, boolean oneCommand, boolean http) {
         return !(oneCommand && serviceOnly.contains(bundle)) && (http || !httpOnly.contains(bundle));
