@@ -59,10 +59,18 @@ public class TokenAccess implements HttpAccess {
             }
             int colon = pair.indexOf(':');
             if (colon > 0 && t.admits("Bearer " + pair.substring(colon + 1))) {
-                return Optional.of(pair.substring(0, colon));
+                return Optional.of(loggable(pair.substring(0, colon)));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The user name as log lines may show it: whoever has the token chooses it, so anything but a short run of
+     * printable characters (a line break could forge a log line) is replaced.
+     */
+    static String loggable(String user) {
+        return user.length() <= 64 && user.chars().allMatch(c -> c > ' ' && c <= '~') ? user : "(unprintable name)";
     }
 
     @Override
