@@ -18,7 +18,8 @@ export STRUCTOPS_JAVA_OPTS="${STRUCTOPS_GUEST_JAVA_OPTS--XX:TieredStopAtLevel=1 
 deploy=$TMPDIR/deploy
 mkdir -p "$deploy"
 start_runtime "$deploy"
-for s in tcp-modules module-ops sched-fifo sched-error corpus qdisc sched-switch; do
+# STRUCTOPS_VM_SCENARIOS picks some, to study one by hand (vm-run ... suite.sh with it in the environment).
+for s in ${STRUCTOPS_VM_SCENARIOS:-tcp-modules module-ops sched-fifo sched-error corpus qdisc sched-switch}; do
   . "$here/$s.sh"
 done
 step done
