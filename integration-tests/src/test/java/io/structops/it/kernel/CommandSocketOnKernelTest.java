@@ -75,6 +75,20 @@ class CommandSocketOnKernelTest {
         return Launcher.run(Map.of("STRUCTOPS_SOCKET", socket.toString(), "STRUCTOPS_STANDALONE", "1"), "", args);
     }
 
+    /** A standalone run with these JVM options (STRUCTOPS_JAVA_OPTS). */
+    private static Launcher.Result standaloneWith(String javaOptions, String... args) throws Exception {
+        return Launcher.run(
+                Map.of(
+                        "STRUCTOPS_SOCKET",
+                        socket.toString(),
+                        "STRUCTOPS_STANDALONE",
+                        "1",
+                        "STRUCTOPS_JAVA_OPTS",
+                        javaOptions),
+                "",
+                args);
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
@@ -96,6 +110,49 @@ class CommandSocketOnKernelTest {
         assertEquals(alone.status(), served.status(), command + ": " + alone.err() + " / " + served.err());
         assertEquals(alone.out(), served.out(), command);
         assertEquals(alone.err(), served.err(), command);
+    }
+
+    /**
+     * A one-shot command that only reads runs without a framework (the launcher's FrameworkFree); forced into one, it
+     * must print the same, fail the same and exit the same, usage errors included (those go to the framework).
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "list",
+                "list --json",
+                "status",
+                "status --json",
+                "dump structops_fixed",
+                "dump structops_fixed --json",
+                "dump no_such_map",
+                "dump",
+                "list --bad-option",
+                "btf dump /sys/kernel/btf/vmlinux --type tcp_congestion_ops",
+                "btf dump /sys/kernel/btf/vmlinux --format c --type tcp_congestion_ops",
+                "btf dump EXAMPLE",
+                "btf dump /no/such/file",
+                "btf load EXAMPLE"
+            })
+    void withoutAFrameworkAsWithOne(String command) throws Exception {
+        String[] args = command.replace(
+                        "EXAMPLE", Launcher.example("tcp_cc_link.bpf.o").toString())
+                .split(" ");
+        Launcher.Result without = standalone(args);
+        Launcher.Result with = standaloneWith("-Dstructops.launcher.framework=true", args);
+        assertEquals(with.status(), without.status(), command + ": " + with.err() + " / " + without.err());
+        assertEquals(with.out(), without.out(), command);
+        assertEquals(with.err(), without.err(), command);
+    }
+
+    @Test
+    void readOnlyCommandsStartNoFramework() throws Exception {
+        for (String command : List.of("list", "status", "dump structops_fixed", "btf dump /sys/kernel/btf/vmlinux")) {
+            Launcher.Result r = standaloneWith("-Dstructops.launcher.timing=true", command.split(" "));
+            assertEquals(0, r.status(), command + ": " + r.err());
+            assertTrue(r.err().contains("without framework"), command + ": " + r.err());
+            assertFalse(r.err().contains("new framework"), command + " started a framework: " + r.err());
+        }
     }
 
     @Test

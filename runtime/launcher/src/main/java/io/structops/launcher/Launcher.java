@@ -1,5 +1,8 @@
 package io.structops.launcher;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Hashtable;
@@ -21,7 +24,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * structops.bndrun resolved, served from the class path ({@link ClassPathBundles}), and runs the shell's main-thread
  * service with the arguments, as bnd's launcher does: a service with {@code launcher.arguments} carries them and the
  * {@code Callable} registered with {@code main.thread=true} runs on this thread. One command exits with its status
- * once it returns; the shell and the service stop the framework first.
+ * once it returns; the shell and the service stop the framework first. A one-shot command that only reads runs
+ * without a framework ({@link FrameworkFree}).
  */
 public final class Launcher {
     /** Set by runtime/bin/structops for one command: it exits as the command returns, with its status. */
@@ -30,6 +34,13 @@ public final class Launcher {
     static final String HTTP = "structops.http";
     /** Set (to true) to have each start-up phase's time written to stderr: where a command's time goes. */
     static final String TIMING = "structops.launcher.timing";
+    /**
+     * Set by runtime/bin/structops for the ahead-of-time cache's training run: the framework-free commands run first
+     * (output dropped), then the command given in the framework, so that the cache holds both paths' classes.
+     */
+    static final String TRAINING = "structops.launcher.training";
+    /** Set (to true) to run a one-shot command in the framework even when it could run without: for comparisons. */
+    static final String FRAMEWORK = "structops.launcher.framework";
     /** The runtime could not start: a missing file, a bundle that would not resolve, no main thread. */
     static final int FAILED_TO_START = 3;
 
@@ -50,16 +61,31 @@ public final class Launcher {
     }
 
     private static int run(String[] args) throws Exception {
+        boolean oneCommand = Boolean.getBoolean(ONE_COMMAND);
+        Phases phases = new Phases(Boolean.getBoolean(TIMING));
+        if (Boolean.getBoolean(TRAINING)) {
+            FrameworkFree.train();
+        } else if (oneCommand && FrameworkFree.runs(args) && !Boolean.getBoolean(FRAMEWORK)) {
+            PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+            PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+            int status = FrameworkFree.run(args, System.in, out, err);
+            phases.done("without framework");
+            if (status != FrameworkFree.TO_FRAMEWORK) {
+                return status;
+            }
+        }
+        return runFramework(args, oneCommand, phases);
+    }
+
+    private static int runFramework(String[] args, boolean oneCommand, Phases phases) throws Exception {
         Path lib = Path.of(Launcher.class
                         .getProtectionDomain()
                         .getCodeSource()
                         .getLocation()
                         .toURI())
                 .getParent();
-        Phases phases = new Phases(Boolean.getBoolean(TIMING));
         RunSpec spec = RunSpec.read(lib);
         spec.publishAsSystemProperties();
-        boolean oneCommand = Boolean.getBoolean(ONE_COMMAND);
         String storage = System.getProperty(
                 Constants.FRAMEWORK_STORAGE, lib.resolve("framework").toString());
         ClassPathBundles connector = new ClassPathBundles(spec.bundles());
@@ -96,24 +122,14 @@ public final class Launcher {
         return status;
     }
 
-    /** The time of each phase since the last, on stderr, when asked for; the first counts from the JVM's start. */
+    /** The time of each phase since the last, on stderr, when asked for. */
     private static final class Phases {
         private final boolean on;
-        private long last = ProcessHandle.current()
-                .info()
-                .startInstant()
-                .map(i -> i.toEpochMilli() * 1_000_000L)
-                .orElse(0L);
         private long lastNano = System.nanoTime();
         private long bundleNano = lastNano;
 
         Phases(boolean on) {
             this.on = on;
-            if (on) {
-                System.err.printf(
-                        "structops: %-14s %5d ms%n",
-                        "jvm to main", (System.currentTimeMillis() * 1_000_000L - last) / 1_000_000);
-            }
         }
 
         /** A bundle's start, when it took a while: most of a command's start-up is its bundles' components. */

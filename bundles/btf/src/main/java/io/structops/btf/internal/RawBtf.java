@@ -8,6 +8,7 @@ import io.structops.btf.BtfType;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,11 +36,17 @@ final class RawBtf implements Btf {
 
     final String source;
     final MemorySegment seg;
+    /**
+     * The same bytes as a little-endian buffer, which the hot paths read: a JVM that has only started (a one-shot
+     * command) reads a ByteBuffer several times faster than a MemorySegment, whose accesses its first compiler
+     * does not yet reduce to plain loads.
+     */
+    final ByteBuffer data;
+
     final ByteOrder order;
-    /** Layouts are constants so that the JIT compiles each access to a plain load; big-endian data is swapped. */
+    /** For the header's few reads, before the buffer exists; big-endian data is swapped. */
     static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     final boolean swap;
     final RawBtf base;
     final int firstId;
@@ -78,6 +85,7 @@ final class RawBtf implements Btf {
             int flags) {
         this.source = source;
         this.seg = seg;
+        this.data = littleEndian(seg);
         this.order = order;
         this.swap = order == ByteOrder.BIG_ENDIAN;
         this.base = base;
@@ -100,10 +108,17 @@ final class RawBtf implements Btf {
      * (member and parameter names, referenced ids, prototypes, reference loops) are skipped; the layout is always
      * checked, so that no type is read past the end of the section.
      */
+    static ByteBuffer littleEndian(MemorySegment seg) {
+        return seg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
     static RawBtf parse(String source, MemorySegment seg, RawBtf base, boolean kernelVerified) throws BtfException {
         long size = seg.byteSize();
         if (size < HEADER_SIZE) {
             throw new BtfException(source, "header: " + size + " bytes, shorter than the 24-byte BTF header");
+        }
+        if (size > Integer.MAX_VALUE) {
+            throw new BtfException(source, "header: " + size + " bytes, more than BTF can address");
         }
         int magicLe =
                 Short.toUnsignedInt(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0));
@@ -164,7 +179,7 @@ final class RawBtf implements Btf {
         }
         long typeStart = hdrLen + typeOff;
         int firstId = base == null ? 1 : base.typeCount();
-        Scan scan = new Scan(source, seg, swap, typeStart, typeLen, firstId, baseStr + strLen);
+        Scan scan = new Scan(source, littleEndian(seg), swap, typeStart, typeLen, firstId, baseStr + strLen);
         scan.run(kernelVerified);
         RawBtf btf = new RawBtf(
                 source,
@@ -194,7 +209,7 @@ final class RawBtf implements Btf {
      */
     private static final class Scan {
         final String source;
-        final MemorySegment seg;
+        final ByteBuffer data;
         final boolean swap;
         final long start;
         final long len;
@@ -208,9 +223,9 @@ final class RawBtf implements Btf {
         int n;
         long maxRef;
 
-        Scan(String source, MemorySegment seg, boolean swap, long start, long len, int firstId, long stringLimit) {
+        Scan(String source, ByteBuffer data, boolean swap, long start, long len, int firstId, long stringLimit) {
             this.source = source;
-            this.seg = seg;
+            this.data = data;
             this.swap = swap;
             this.start = start;
             this.len = len;
@@ -246,7 +261,8 @@ final class RawBtf implements Btf {
         }
 
         private int u32(long at) {
-            return RawBtf.u32(seg, swap, at);
+            int v = data.getInt((int) at);
+            return swap ? Integer.reverseBytes(v) : v;
         }
 
         /**
@@ -348,7 +364,7 @@ final class RawBtf implements Btf {
 
         /** Name offset (low half) and type id (high half) of a member or parameter, in one load. */
         private long pair(long at) {
-            long v = seg.get(LE64, at);
+            long v = data.getLong((int) at);
             return swap ? Long.rotateLeft(Long.reverseBytes(v), 32) : v;
         }
 
@@ -606,7 +622,7 @@ final class RawBtf implements Btf {
     }
 
     int u32(long at) {
-        int v = seg.get(LE32, at);
+        int v = data.getInt((int) at);
         return swap ? Integer.reverseBytes(v) : v;
     }
 
@@ -713,21 +729,29 @@ final class RawBtf implements Btf {
         return o.string(o.nameOff(id));
     }
 
-    @Override
-    public String string(int offset) {
-        if (base != null && Integer.toUnsignedLong(offset) < baseStrLen) {
-            return base.string(offset);
-        }
+    /**
+     * Where the string at {@code offset} starts in {@link #seg}, for the BTF that holds it ({@link #stringOwner});
+     * an offset past the string section is refused.
+     */
+    long stringStart(int offset) {
         long rel = Integer.toUnsignedLong(offset) - baseStrLen;
         if (rel >= strLen) {
             throw new IllegalArgumentException(
                     source + ": string offset " + Integer.toUnsignedString(offset) + " is outside the string section");
         }
-        long p = strStart + rel;
+        return strStart + rel;
+    }
+
+    @Override
+    public String string(int offset) {
+        if (base != null && Integer.toUnsignedLong(offset) < baseStrLen) {
+            return base.string(offset);
+        }
+        long p = stringStart(offset);
         long end = p;
         boolean ascii = true;
         byte b;
-        while ((b = seg.get(ValueLayout.JAVA_BYTE, end)) != 0) {
+        while ((b = data.get((int) end)) != 0) {
             ascii &= b >= 0;
             end++;
         }

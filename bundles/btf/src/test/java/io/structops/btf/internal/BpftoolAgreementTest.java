@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.structops.btf.Btf;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,19 @@ class BpftoolAgreementTest {
                 Fixtures.bpftool("btf", "dump", "file", Fixtures.VMLINUX.toString(), "format", "raw"),
                 sb.toString(),
                 "vmlinux");
+    }
+
+    @Test
+    void rawDumpOfVmlinuxToAStreamIsBpftoolsBytes() throws Exception {
+        // The command line's path: bytes straight to a PrintStream, not through an Appendable's characters.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 << 20);
+        try (PrintStream out = new PrintStream(bytes, false, StandardCharsets.UTF_8)) {
+            Fixtures.vmlinux().dumpRaw(out);
+        }
+        assertSameDump(
+                Fixtures.bpftool("btf", "dump", "file", Fixtures.VMLINUX.toString(), "format", "raw"),
+                bytes.toString(StandardCharsets.UTF_8),
+                "vmlinux, as bytes");
     }
 
     @Test

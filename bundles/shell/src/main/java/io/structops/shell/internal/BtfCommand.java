@@ -41,6 +41,16 @@ public class BtfCommand {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile KernelBtf kernel;
 
+    /** For Declarative Services, which injects the fields. */
+    public BtfCommand() {}
+
+    /** Without a framework (a one-shot command's fast path); {@code kernel} may be null. */
+    public BtfCommand(BpfObjectReader objects, BtfReader btfReader, KernelBtf kernel) {
+        this.objects = objects;
+        this.btfReader = btfReader;
+        this.kernel = kernel;
+    }
+
     @Descriptor("dump the BTF of an ELF object or a raw BTF file, as bpftool's raw format or as C")
     public void btf(
             @Descriptor("raw (bpftool's 'format raw', the default) or c")
@@ -109,8 +119,15 @@ public class BtfCommand {
     /** A BTF file or object larger than this is refused, counting what is read (vmlinux's BTF is a few MB). */
     static final long MAX_BTF_FILE = 256L << 20;
 
+    /** The running kernel's own BTF file, which the kernel-BTF provider reads (and the kernel checked). */
+    private static final Path RUNNING_VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
+
     private Btf load(String file) throws Exception {
         Path path = Path.of(file);
+        KernelBtf running = kernel;
+        if (path.toAbsolutePath().normalize().equals(RUNNING_VMLINUX) && running != null && running.isRunningKernel()) {
+            return running.vmlinux();
+        }
         byte[] bytes;
         try (OpenFile open = OpenFile.open(path)) {
             bytes = open.readAll(MAX_BTF_FILE);

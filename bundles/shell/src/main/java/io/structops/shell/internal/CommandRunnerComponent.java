@@ -2,17 +2,14 @@ package io.structops.shell.internal;
 
 import io.structops.shell.CommandRunner;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
-import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -29,14 +26,15 @@ public class CommandRunnerComponent implements CommandRunner {
     static final String SCOPE = "structops";
     private static final Logger LOG = LoggerFactory.getLogger(CommandRunnerComponent.class);
 
-    @Reference
-    private CommandProcessor processor;
+    private final CommandProcessor processor;
 
-    private BundleContext context;
-
+    /**
+     * Over Gogo's command processor: the framework's, which holds every registered command; or, on a one-shot
+     * command's fast path without a framework, one that holds only the commands that path offers.
+     */
     @Activate
-    void activate(BundleContext context) {
-        this.context = context;
+    public CommandRunnerComponent(@Reference CommandProcessor processor) {
+        this.processor = processor;
     }
 
     /** Runs one command given as arguments ({@code list --json}); returns its exit status. */
@@ -48,12 +46,12 @@ public class CommandRunnerComponent implements CommandRunner {
             out.print(usage());
             return OK;
         }
-        if (!hasCommand(command)) {
-            err.println("structops: unknown command '" + command + "'; 'structops help' lists them");
-            return USAGE;
-        }
         CommandSession session = processor.createSession(in, out, err);
         try {
+            if (!hasCommand(session, command)) {
+                err.println("structops: unknown command '" + command + "'; 'structops help' lists them");
+                return USAGE;
+            }
             return execute(session, SCOPE + ":" + command + commandLine(rest), out, err);
         } finally {
             session.close();
@@ -135,40 +133,39 @@ public class CommandRunnerComponent implements CommandRunner {
         return message.replace('\n', ' ');
     }
 
-    private boolean hasCommand(String function) {
-        if (!function.matches("[A-Za-z][A-Za-z0-9_-]*")) {
-            return false;
+    private static boolean hasCommand(CommandSession session, String function) {
+        return function.matches("[A-Za-z][A-Za-z0-9_-]*") && commands(session).contains(function);
+    }
+
+    /** The structops commands the session's processor knows (Gogo lists them as SCOPE:FUNCTION). */
+    private static TreeSet<String> commands(CommandSession session) {
+        TreeSet<String> names = new TreeSet<>();
+        if (session.get(".commands") instanceof Collection<?> all) {
+            for (Object c : all) {
+                String name = String.valueOf(c);
+                if (name.startsWith(SCOPE + ":")) {
+                    names.add(name.substring(SCOPE.length() + 1));
+                }
+            }
         }
-        try {
-            ServiceReference<?>[] refs = context.getServiceReferences(
-                    (String) null, "(&(osgi.command.scope=" + SCOPE + ")(osgi.command.function=" + function + "))");
-            return refs != null && refs.length > 0;
-        } catch (InvalidSyntaxException e) {
-            return false;
-        }
+        return names;
     }
 
     private String usage() {
-        TreeMap<String, String> commands = new TreeMap<>();
+        TreeSet<String> commands;
+        CommandSession session = processor.createSession(
+                InputStream.nullInputStream(), OutputStream.nullOutputStream(), OutputStream.nullOutputStream());
         try {
-            ServiceReference<?>[] refs =
-                    context.getServiceReferences((String) null, "(osgi.command.scope=" + SCOPE + ")");
-            for (ServiceReference<?> ref : refs == null ? new ServiceReference<?>[0] : refs) {
-                Object f = ref.getProperty("osgi.command.function");
-                List<String> names = f instanceof String[] a ? Arrays.asList(a) : List.of(String.valueOf(f));
-                for (String n : names) {
-                    commands.put(n, "");
-                }
-            }
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException(e);
+            commands = commands(session);
+        } finally {
+            session.close();
         }
         StringBuilder sb = new StringBuilder();
         sb.append("usage: structops                      interactive shell (commands in scope 'structops')\n");
         sb.append("       structops COMMAND [ARGS...]    run one command and exit with its status\n");
         sb.append("       structops --deploy DIR --no-shell   run headless, deploying from DIR\n\n");
         sb.append("commands:\n");
-        for (String c : new ArrayList<>(commands.keySet())) {
+        for (String c : commands) {
             sb.append("  ").append(c).append('\n');
         }
         sb.append("\n'help COMMAND' in the shell describes a command's arguments.\n");

@@ -30,6 +30,14 @@ public class StatusCommand {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile KernelBtf kernel;
 
+    /** For Declarative Services, which sets the kernel's BTF when a provider comes. */
+    public StatusCommand() {}
+
+    /** Without a framework (a one-shot command's fast path): this kernel's BTF, or null for none. */
+    public StatusCommand(KernelBtf kernel) {
+        this.kernel = kernel;
+    }
+
     @Descriptor("show the kernel release, its BTF, the struct_ops types it offers and the privileges held")
     public String status(
             @Descriptor("print JSON instead of text")

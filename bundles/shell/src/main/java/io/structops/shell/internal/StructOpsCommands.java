@@ -1,10 +1,7 @@
 package io.structops.shell.internal;
 
-import io.structops.handler.StructOpsHandlers;
 import io.structops.kernel.objects.KernelObjectException;
 import io.structops.kernel.objects.KernelStructOps;
-import io.structops.kernel.objects.StructOpsMap;
-import io.structops.kernel.objects.StructOpsValue;
 import io.structops.loader.LoadException;
 import io.structops.loader.LoadOptions;
 import io.structops.loader.LoadedMap;
@@ -28,8 +25,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code load}, {@code list}, {@code dump} and {@code unload}: struct_ops in the kernel, with the contract of
- * {@code bpftool struct_ops}.
+ * {@code load}, {@code swap} and {@code unload}: struct_ops objects this runtime loads and releases, with the
+ * contract of {@code bpftool struct_ops}; {@link KernelMapCommands} shows them.
  */
 @Component(
         service = StructOpsCommands.class,
@@ -37,8 +34,6 @@ import org.osgi.service.component.annotations.Reference;
             "osgi.command.scope=structops",
             "osgi.command.function=load",
             "osgi.command.function=swap",
-            "osgi.command.function=list",
-            "osgi.command.function=dump",
             "osgi.command.function=unload"
         })
 public class StructOpsCommands {
@@ -47,9 +42,6 @@ public class StructOpsCommands {
 
     @Reference
     private StructOpsRegistry registry;
-
-    @Reference
-    private StructOpsHandlers handlers;
 
     @Reference
     private KernelStructOps structOps;
@@ -291,66 +283,6 @@ public class StructOpsCommands {
         return json ? Json.write(result) : TextFormat.swap(result, gap.isPresent());
     }
 
-    /** Who manages an owned map now: the handler's bundle and version. */
-    record HandlerRef(String bundle, String version) {}
-
-    /** One line of {@code list}: a struct_ops map in the kernel, and for one this runtime holds, who manages it. */
-    record Listed(
-            int id,
-            String name,
-            String type,
-            Integer linkId,
-            boolean owned,
-            HandlerRef handler,
-            Map<String, Object> status) {}
-
-    /** {@code dump}'s result: a struct_ops map's value as the kernel holds it. */
-    record Dumped(int id, String name, String type, String state, Map<String, Object> members) {}
-
-    private boolean owned(StructOpsMap m) {
-        return registry.owner(Integer.toString(m.id())).isPresent();
-    }
-
-    /** The handler's status of an owned map. */
-    private Map<String, Object> statusOf(StructOpsMap m) {
-        Optional<LoadedObject> o = registry.owner(Integer.toString(m.id()));
-        if (o.isEmpty()) {
-            return Map.of();
-        }
-        for (LoadedMap lm : o.get().maps()) {
-            if (lm.mapId() == m.id()) {
-                return handlers.status(o.get(), lm).orElse(Map.of());
-            }
-        }
-        return Map.of();
-    }
-
-    private Listed listed(StructOpsMap m) {
-        boolean owned = owned(m);
-        Optional<StructOpsHandlers.Handler> h = owned ? handlers.handlerFor(m.struct()) : Optional.empty();
-        return new Listed(
-                m.id(),
-                m.name(),
-                m.struct(),
-                m.linkId() == 0 ? null : m.linkId(),
-                owned,
-                h.map(x -> new HandlerRef(x.bundle(), x.version())).orElse(null),
-                owned ? statusOf(m) : null);
-    }
-
-    @Descriptor("list every struct_ops map in the kernel")
-    public String list(
-            @Descriptor("print JSON instead of a table")
-                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
-                    boolean json)
-            throws Exception {
-        List<Listed> maps = new ArrayList<>();
-        for (StructOpsMap m : kernel(structOps::list)) {
-            maps.add(listed(m));
-        }
-        return json ? Json.write(maps) : TextFormat.list(maps);
-    }
-
     /** A kernel query, its failure as the command's. */
     static <T> T kernel(KernelQuery<T> query) throws CommandFailure {
         try {
@@ -363,21 +295,6 @@ public class StructOpsCommands {
     @FunctionalInterface
     interface KernelQuery<T> {
         T run() throws KernelObjectException;
-    }
-
-    @Descriptor("show the kernel's view of a struct_ops map's value, through BTF")
-    public String dump(
-            @Descriptor("print JSON instead of text")
-                    @Parameter(names = "--json", presentValue = "true", absentValue = "false")
-                    boolean json,
-            @Descriptor("map name or id") String nameOrId)
-            throws Exception {
-        StructOpsValue v = kernel(() -> structOps.value(structOps.find(nameOrId)));
-        Map<String, Object> members = new LinkedHashMap<>();
-        v.programs().forEach((member, p) -> members.put(member, p.name() + " (prog id " + p.id() + ")"));
-        v.members().forEach((member, value) -> members.put(member, Values.text(value)));
-        Dumped d = new Dumped(v.map().id(), v.map().name(), v.map().struct(), v.state(), members);
-        return json ? Json.write(d) : TextFormat.dump(d);
     }
 
     @Descriptor("detach and release a struct_ops map: through its link, or by unregistering a legacy map")

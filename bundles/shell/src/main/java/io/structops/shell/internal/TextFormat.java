@@ -1,10 +1,10 @@
 package io.structops.shell.internal;
 
+import io.structops.shell.internal.KernelMapCommands.Dumped;
+import io.structops.shell.internal.KernelMapCommands.Listed;
 import io.structops.shell.internal.MapCommands.MapDump;
 import io.structops.shell.internal.MapCommands.MapList;
 import io.structops.shell.internal.MapCommands.Stats;
-import io.structops.shell.internal.StructOpsCommands.Dumped;
-import io.structops.shell.internal.StructOpsCommands.Listed;
 import io.structops.shell.internal.StructOpsCommands.Load;
 import io.structops.shell.internal.StructOpsCommands.LoadedOut;
 import io.structops.shell.internal.StructOpsCommands.Swapped;

@@ -7,20 +7,25 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
-/** The running kernel's BTF from {@code /sys/kernel/btf}; the default provider (ranking 0). */
+/**
+ * The running kernel's BTF from {@code /sys/kernel/btf}; the default provider (ranking 0). A one-shot command's fast
+ * path, which runs without a framework, makes one with the constructor and ends it with {@link #release()}.
+ */
 @Component(service = KernelBtf.class, immediate = true, property = "service.ranking:Integer=0")
 public class RunningKernelBtf extends DelegatingKernelBtf {
 
-    @Reference
-    private BtfReader reader;
-
     @Activate
-    void activate() {
+    public RunningKernelBtf(@Reference BtfReader reader) {
         open(KernelBtfSource.running(reader));
     }
 
     @Deactivate
     void deactivate() {
+        close();
+    }
+
+    /** Unmaps what was read: the end of a run without a framework. */
+    public void release() {
         close();
     }
 }
