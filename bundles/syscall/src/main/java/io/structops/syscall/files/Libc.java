@@ -15,7 +15,8 @@ import java.nio.file.Path;
 
 /**
  * The libc calls {@link OpenFile} makes: open, statx (whose layout, unlike struct stat's, is the same on every
- * architecture), read and close. A negative return is minus the errno, which the linker captured at the call.
+ * architecture), read, fstatfs and close (mmap is the bundle's {@code Syscall}'s). A negative return is minus the errno, which the linker captured at
+ * the call.
  */
 final class Libc {
     static final int O_RDONLY = 0;

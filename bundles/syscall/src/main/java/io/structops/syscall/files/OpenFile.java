@@ -1,12 +1,14 @@
 package io.structops.syscall.files;
 
 import io.structops.syscall.Errno;
+import io.structops.syscall.internal.Syscall;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * A file opened read-only without blocking (a FIFO does not hang the open), following symbolic links or, where the
@@ -159,6 +161,18 @@ public final class OpenFile implements AutoCloseable {
                 length += (int) n;
             }
         }
+    }
+
+    /**
+     * The whole file mapped read-only and private ({@code mmap(MAP_PRIVATE)}) for as long as {@code arena} is open,
+     * or empty where the kernel will not map it (or the file is empty). sysfs's BTF files take only private mappings,
+     * which {@code FileChannel.map} cannot make for a read-only channel. The mapping outlives this descriptor.
+     */
+    public Optional<MemorySegment> mapPrivate(Arena arena) {
+        if (status.kind() != FileStatus.Kind.REGULAR || status.size() <= 0) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(Syscall.mapPrivate(fd, status.size(), arena));
     }
 
     @Override

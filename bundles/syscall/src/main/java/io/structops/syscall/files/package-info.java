@@ -4,5 +4,5 @@
  * was checked, whatever happens to the path in between.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.structops.syscall.files;

@@ -14,7 +14,7 @@ import java.lang.invoke.VarHandle;
  * The raw calls: {@code syscall(SYS_bpf, cmd, attr, size)} and {@code close(fd)}, each with errno captured by the
  * linker (errno read after the call returns could already belong to another call the JVM made).
  */
-final class Syscall {
+public final class Syscall {
     static final long SYS_BPF = switch (System.getProperty("os.arch")) {
         case "amd64", "x86_64" -> 321;
         case "aarch64" -> 280;
@@ -45,6 +45,7 @@ final class Syscall {
     static final int PROT_WRITE = 2;
     static final short POLLIN = 1;
     static final int MAP_SHARED = 1;
+    static final int MAP_PRIVATE = 2;
     static final int MAP_FIXED_NOREPLACE = 0x100000;
 
     private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
@@ -115,6 +116,28 @@ final class Syscall {
      */
     static Result mmap(
             int fd, long address, long offset, long size, boolean writable, Arena arena, MemorySegment[] out) {
+        return map(fd, address, offset, size, writable, MAP_SHARED, arena, out);
+    }
+
+    /**
+     * The whole of a file of {@code size} bytes, read-only and private (sysfs's BTF files take no other mapping),
+     * unmapped when {@code arena} closes; the mapped segment, or null when the kernel refuses. For the bundle's file
+     * reader ({@code io.structops.syscall.files.OpenFile}): this class holds the bundle's one mmap.
+     */
+    public static MemorySegment mapPrivate(int fd, long size, Arena arena) {
+        MemorySegment[] out = new MemorySegment[1];
+        return map(fd, 0, 0, size, false, MAP_PRIVATE, arena, out).failed() ? null : out[0];
+    }
+
+    private static Result map(
+            int fd,
+            long address,
+            long offset,
+            long size,
+            boolean writable,
+            int sharing,
+            Arena arena,
+            MemorySegment[] out) {
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment capture = temp.allocate(CAPTURE);
             MemorySegment addr = (MemorySegment) Mapping.MMAP.invokeExact(
@@ -122,7 +145,7 @@ final class Syscall {
                     MemorySegment.ofAddress(address),
                     size,
                     writable ? PROT_READ | PROT_WRITE : PROT_READ,
-                    MAP_SHARED | (address != 0 ? MAP_FIXED_NOREPLACE : 0),
+                    sharing | (address != 0 ? MAP_FIXED_NOREPLACE : 0),
                     fd,
                     offset);
             if (addr.address() == -1L) {
