@@ -9,6 +9,7 @@ import jakarta.servlet.http.Part;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -123,8 +124,9 @@ public class StructOpsPage extends AbstractServlet {
                 ".bpf.o",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            try (InputStream in = part.getInputStream()) {
-                Files.write(file, in.readNBytes((int) MAX_OBJECT), StandardOpenOption.TRUNCATE_EXISTING);
+            if (copy(part, file) > MAX_OBJECT) {
+                response.sendError(HttpServletResponse.SC_BAD_REQUEST, "object: a BPF object of at most 64 MiB");
+                return;
             }
             LOG.info(
                     "console: {} from {} swaps {} to an uploaded object ({}, {} bytes)",
@@ -137,6 +139,25 @@ public class StructOpsPage extends AbstractServlet {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /**
+     * Streams the upload into {@code file}, stopping past {@link #MAX_OBJECT} bytes whatever the part said of its
+     * size; returns how many bytes it wrote (more than the limit means refused). Nothing is held in memory but a
+     * buffer.
+     */
+    private static long copy(Part part, Path file) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long written = 0;
+        try (InputStream in = part.getInputStream();
+                OutputStream out = Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING)) {
+            int n;
+            while (written <= MAX_OBJECT && (n = in.read(buffer)) > 0) {
+                out.write(buffer, 0, n);
+                written += n;
+            }
+        }
+        return written;
     }
 
     /** What a command printed, as the action's answer: 200 with its output, or 409 with its error. */
