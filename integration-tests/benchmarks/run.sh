@@ -53,11 +53,12 @@ python3 -c 'import sys; print("RATIO struct-ops-load-attach structops/libbpf = %
 # One-shot commands as whole processes, side by side with bpftool in this run (median of 5 after one warm-up run):
 #   RATIO cli-<command> structops/bpftool = <x>             standalone: a fresh runtime per command
 #   RATIO cli-service-<command> structops/bpftool = <x>     handed to a running service over its command socket
+# The service deploys tcp_cc_link.bpf.o, so that `dump` has a map to show (bpftool's peer: struct_ops dump name).
 "$root/runtime/bin/build" -o -q >/dev/null 2>&1 || "$root/runtime/bin/build" >/dev/null
 mkdir -p "$work/deploy"
-python3 - "$root/runtime/bin/structops" "$work" <<'PY'
-import os, statistics, subprocess, sys, time
-structops, work = sys.argv[1], sys.argv[2]
+python3 - "$root/runtime/bin/structops" "$work" "$object" <<'PY'
+import os, shutil, statistics, subprocess, sys, time
+structops, work, object = sys.argv[1], sys.argv[2], sys.argv[3]
 socket = os.path.join(work, "run", "structops.sock")
 def median(cmd, env=None, runs=5):
     e = dict(os.environ, **(env or {}))
@@ -79,16 +80,24 @@ report("cli-list", [structops, "list"], peer_list, standalone, "whole process, f
 report("cli-status", [structops, "status"], peer_list, standalone, "whole process, fresh runtime")
 report("cli-btf-dump-raw", [structops, "btf", "dump", vmlinux, "--format", "raw"],
        ["bpftool", "btf", "dump", "file", vmlinux, "format", "raw"], standalone, "whole process, fresh runtime")
+shutil.copy(object, os.path.join(work, "deploy", "link.bpf.o"))
 service = subprocess.Popen([structops, "--deploy", os.path.join(work, "deploy"), "--no-shell"],
                            env=dict(os.environ, STRUCTOPS_SOCKET=socket), stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    deadline = time.time() + 120
-    while not os.path.exists(socket) and time.time() < deadline:
-        time.sleep(0.2)
     served = {"STRUCTOPS_SOCKET": socket, "STRUCTOPS_STANDALONE": "0"}
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        listed = subprocess.run([structops, "list"], env=dict(os.environ, **served), capture_output=True, text=True)
+        if os.path.exists(socket) and "structops_fixed" in listed.stdout:
+            break
+        time.sleep(0.5)
+    peer_dump = ["bpftool", "struct_ops", "dump", "name", "structops_fixed"]
+    report("cli-dump", [structops, "dump", "structops_fixed"], peer_dump, standalone, "whole process, fresh runtime")
     for command in ["list", "status", "deployed", "handlers"]:
         report("cli-service-" + command, [structops, command], peer_list, served, "whole process, service running")
+    report("cli-service-dump", [structops, "dump", "structops_fixed"], peer_dump, served,
+           "whole process, service running")
 finally:
     service.terminate()
     service.wait(60)

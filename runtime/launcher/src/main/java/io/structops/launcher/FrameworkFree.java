@@ -51,11 +51,11 @@ final class FrameworkFree {
      * Runs the command: its output on {@code out}, a failure as one line on {@code err}. Returns its exit status, or
      * {@link #TO_FRAMEWORK} for a usage error, with nothing written to {@code err}.
      */
-    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Phases phases) {
         ThreadIOImpl threadIO = new ThreadIOImpl();
         threadIO.start();
         BtfReaderComponent btfReader = new BtfReaderComponent();
-        RunningKernelBtf kernel = new RunningKernelBtf(btfReader);
+        RunningKernelBtf kernel = RunningKernelBtf.shortLived(btfReader);
         try {
             BpfSyscalls bpf = new BpfSyscalls();
             KernelStructOpsComponent structOps =
@@ -66,11 +66,13 @@ final class FrameworkFree {
             processor.addCommand(SCOPE, new StatusCommand(kernel), "status");
             processor.addCommand(SCOPE, new BtfCommand(new BpfObjectReaderComponent(), btfReader, kernel), "btf");
             // A failure is one short line: held back until the status says it is not a usage error.
+            phases.done("components");
             ByteArrayOutputStream failure = new ByteArrayOutputStream();
             int status;
             try (PrintStream failureStream = new PrintStream(failure, true, StandardCharsets.UTF_8)) {
                 status = new CommandRunnerComponent(processor).run(List.of(args), in, out, failureStream);
             }
+            phases.done("command");
             if (status == CommandRunner.USAGE) {
                 return TO_FRAMEWORK;
             }
@@ -94,7 +96,7 @@ final class FrameworkFree {
                     "btf", "dump", "/sys/kernel/btf/vmlinux", "--format", "raw", "--type", "task_struct"
                 })) {
             try {
-                run(command, InputStream.nullInputStream(), nowhere, nowhere);
+                run(command, InputStream.nullInputStream(), nowhere, nowhere, new Phases(false));
             } catch (RuntimeException e) {
                 // A machine without BTF or privileges trains on what did run; the framework's run still follows.
             }

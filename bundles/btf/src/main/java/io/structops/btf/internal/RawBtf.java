@@ -747,15 +747,16 @@ final class RawBtf implements Btf {
         if (base != null && Integer.toUnsignedLong(offset) < baseStrLen) {
             return base.string(offset);
         }
-        long p = stringStart(offset);
-        long end = p;
+        int start = (int) stringStart(offset);
+        int end = start;
         boolean ascii = true;
         byte b;
-        while ((b = data.get((int) end)) != 0) {
+        while ((b = data.get(end)) != 0) {
             ascii &= b >= 0;
             end++;
         }
-        byte[] bytes = seg.asSlice(p, end - p).toArray(ValueLayout.JAVA_BYTE);
+        byte[] bytes = new byte[end - start];
+        data.get(start, bytes);
         return new String(bytes, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
     }
 

@@ -1,5 +1,6 @@
 package io.structops.syscall.files;
 
+import io.structops.syscall.internal.Syscall;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -7,7 +8,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -35,29 +35,28 @@ final class Libc {
 
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN;
-    private static final MethodHandle STATX;
-    private static final MethodHandle READ;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle FSTATFS;
     /** struct statfs: f_flags after ten 8-byte fields, on every 64-bit Linux; ST_RDONLY is its bit 0. */
     private static final long STATFS_SIZE = 120;
 
     private static final long STATFS_FLAGS = 80;
     private static final long ST_RDONLY = 1;
+    private static final Linker.Option ERRNO_CAPTURED = Linker.Option.captureCallState("errno");
 
-    static {
+    private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         Linker linker = Linker.nativeLinker();
-        SymbolLookup libc = linker.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        OPEN = linker.downcallHandle(
-                libc.find("open").orElseThrow(),
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor, options);
+    }
+
+    // Each downcall costs a few milliseconds to link: each group is linked when a command first needs it.
+    private static final class Opening {
+        static final MethodHandle OPEN = downcall(
+                "open",
                 FunctionDescriptor.of(
                         ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
                 Linker.Option.firstVariadicArg(2),
-                errno);
-        STATX = linker.downcallHandle(
-                libc.find("statx").orElseThrow(),
+                ERRNO_CAPTURED);
+        static final MethodHandle STATX = downcall(
+                "statx",
                 FunctionDescriptor.of(
                         ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT,
@@ -65,18 +64,22 @@ final class Libc {
                         ValueLayout.JAVA_INT,
                         ValueLayout.JAVA_INT,
                         ValueLayout.ADDRESS),
-                errno);
-        READ = linker.downcallHandle(
-                libc.find("read").orElseThrow(),
+                ERRNO_CAPTURED);
+    }
+
+    private static final class Reading {
+        static final MethodHandle READ = downcall(
+                "read",
                 FunctionDescriptor.of(
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
-                errno);
-        CLOSE = linker.downcallHandle(
-                libc.find("close").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        FSTATFS = linker.downcallHandle(
-                libc.find("fstatfs").orElseThrow(),
+                ERRNO_CAPTURED);
+    }
+
+    private static final class Mounts {
+        static final MethodHandle FSTATFS = downcall(
+                "fstatfs",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
-                errno);
+                ERRNO_CAPTURED);
     }
 
     /** Whether the file system {@code fd} is on is mounted read-only. */
@@ -84,7 +87,7 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE);
             MemorySegment buf = arena.allocate(STATFS_SIZE, 8);
-            int r = (int) FSTATFS.invokeExact(capture, fd, buf);
+            int r = (int) Mounts.FSTATFS.invokeExact(capture, fd, buf);
             if (r < 0) {
                 throw new IOException("fstatfs: errno " + (int) ERRNO.get(capture, 0L));
             }
@@ -101,7 +104,7 @@ final class Libc {
     static int open(Path path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE);
-            int fd = (int) OPEN.invokeExact(capture, arena.allocateFrom(path.toString()), flags, 0);
+            int fd = (int) Opening.OPEN.invokeExact(capture, arena.allocateFrom(path.toString()), flags, 0);
             return fd >= 0 ? fd : -(int) ERRNO.get(capture, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("open(2) could not be called", t);
@@ -112,7 +115,8 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE);
             MemorySegment buf = arena.allocate(STATX_SIZE, 8);
-            int r = (int) STATX.invokeExact(capture, fd, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
+            int r = (int) Opening.STATX.invokeExact(
+                    capture, fd, arena.allocateFrom(""), AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
             if (r < 0) {
                 throw new IOException("statx: errno " + (int) ERRNO.get(capture, 0L));
             }
@@ -137,7 +141,7 @@ final class Libc {
     static long read(int fd, MemorySegment into, long count) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE);
-            long n = (long) READ.invokeExact(capture, fd, into, count);
+            long n = (long) Reading.READ.invokeExact(capture, fd, into, count);
             return n >= 0 ? n : -(long) (int) ERRNO.get(capture, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException("read(2) could not be called", t);
@@ -145,10 +149,6 @@ final class Libc {
     }
 
     static void close(int fd) {
-        try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            throw new IllegalStateException("close(2) could not be called", t);
-        }
+        Syscall.close(fd);
     }
 }

@@ -27,20 +27,8 @@ public final class Syscall {
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option ERRNO_CAPTURED = Linker.Option.captureCallState("errno");
-    // Each downcall costs a few milliseconds to link on first use: only bpf(2) and close(2) are linked with this
-    // class; the others when a command first needs them (holder classes below), so a one-shot `list` pays for two.
-    private static final MethodHandle SYSCALL = downcall(
-            "syscall",
-            FunctionDescriptor.of(
-                    ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_INT),
-            Linker.Option.firstVariadicArg(1),
-            ERRNO_CAPTURED);
-    private static final MethodHandle CLOSE =
-            downcall("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), ERRNO_CAPTURED);
+    // Each downcall costs a few milliseconds to link on first use: every one sits in a holder class of its own (below),
+    // linked when a command first needs it; a one-shot `list` pays for bpf(2) and close(2), `status` for mmap(2).
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final short POLLIN = 1;
@@ -51,6 +39,24 @@ public final class Syscall {
     private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         Linker linker = Linker.nativeLinker();
         return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor, options);
+    }
+
+    private static final class Calling {
+        static final MethodHandle SYSCALL = downcall(
+                "syscall",
+                FunctionDescriptor.of(
+                        ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT,
+                        ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT),
+                Linker.Option.firstVariadicArg(1),
+                ERRNO_CAPTURED);
+    }
+
+    private static final class Closing {
+        static final MethodHandle CLOSE =
+                downcall("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), ERRNO_CAPTURED);
     }
 
     private static final class Mapping {
@@ -67,6 +73,9 @@ public final class Syscall {
                 ERRNO_CAPTURED);
         static final MethodHandle MUNMAP = downcall(
                 "munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+
+    private static final class Paging {
         static final MethodHandle GETPAGESIZE = downcall("getpagesize", FunctionDescriptor.of(ValueLayout.JAVA_INT));
     }
 
@@ -90,7 +99,7 @@ public final class Syscall {
     static Result bpf(int command, MemorySegment attr) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE);
-            long r = (long) SYSCALL.invokeExact(capture, SYS_BPF, command, attr, (int) attr.byteSize());
+            long r = (long) Calling.SYSCALL.invokeExact(capture, SYS_BPF, command, attr, (int) attr.byteSize());
             return new Result(r, r < 0 ? (int) ERRNO.get(capture, 0L) : 0);
         } catch (Throwable t) {
             throw new IllegalStateException("bpf(2) could not be called", t);
@@ -162,7 +171,7 @@ public final class Syscall {
 
     static int pageSize() {
         try {
-            return (int) Mapping.GETPAGESIZE.invokeExact();
+            return (int) Paging.GETPAGESIZE.invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException("getpagesize(3) could not be called", t);
         }
@@ -190,10 +199,11 @@ public final class Syscall {
         }
     }
 
-    static int close(int fd) {
+    /** close(2); 0, or the errno. The bundle's one close, its file reader's too. */
+    public static int close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(CAPTURE);
-            int r = (int) CLOSE.invokeExact(capture, fd);
+            int r = (int) Closing.CLOSE.invokeExact(capture, fd);
             return r < 0 ? (int) ERRNO.get(capture, 0L) : 0;
         } catch (Throwable t) {
             throw new IllegalStateException("close(2) could not be called", t);

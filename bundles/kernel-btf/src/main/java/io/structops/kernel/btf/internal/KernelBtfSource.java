@@ -34,6 +34,7 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
     private final Path vmlinuxFile;
     private final Path modulesDir;
     private final boolean running;
+    private final boolean mapFiles;
     private final Arena arena = Arena.ofShared();
     private final Map<String, Parsed> modules = new ConcurrentHashMap<>();
     private volatile Btf vmlinux;
@@ -46,10 +47,15 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
     private record Collected(List<Object> modules, List<StructOpsType> types) {}
 
     KernelBtfSource(BtfReader reader, Path vmlinuxFile, Path modulesDir, boolean running) {
+        this(reader, vmlinuxFile, modulesDir, running, true);
+    }
+
+    private KernelBtfSource(BtfReader reader, Path vmlinuxFile, Path modulesDir, boolean running, boolean mapFiles) {
         this.reader = reader;
         this.vmlinuxFile = vmlinuxFile;
         this.modulesDir = modulesDir;
         this.running = running;
+        this.mapFiles = mapFiles;
     }
 
     /**
@@ -59,6 +65,16 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
     public static KernelBtfSource running(BtfReader reader) {
         Path sysfs = Path.of("/sys/kernel/btf");
         return new KernelBtfSource(reader, sysfs.resolve("vmlinux"), sysfs, true);
+    }
+
+    /**
+     * The running kernel's BTF for a process that ends in a moment (a one-shot command without a framework): its
+     * files are read into the heap rather than mapped, since setting up a mapping (the FFM calls it makes) costs such
+     * a process more than the few megabytes of heap; a runtime that keeps running maps them, off its heap.
+     */
+    public static KernelBtfSource runningShortLived(BtfReader reader) {
+        Path sysfs = Path.of("/sys/kernel/btf");
+        return new KernelBtfSource(reader, sysfs.resolve("vmlinux"), sysfs, true, false);
     }
 
     @Override
@@ -90,7 +106,8 @@ public final class KernelBtfSource implements KernelBtf, AutoCloseable {
 
     private MemorySegment mapped(Path file, String what) throws BtfException {
         try {
-            return PrivateMapping.map(file, arena);
+            // The kernel's own files under /sys/kernel/btf, when read: no descriptor checks to make there.
+            return mapFiles ? PrivateMapping.map(file, arena) : MemorySegment.ofArray(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new BtfException(
                     file.toString(),

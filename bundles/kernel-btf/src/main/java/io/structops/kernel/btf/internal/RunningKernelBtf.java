@@ -9,7 +9,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The running kernel's BTF from {@code /sys/kernel/btf}; the default provider (ranking 0). A one-shot command's fast
- * path, which runs without a framework, makes one with the constructor and ends it with {@link #release()}.
+ * path, which runs without a framework, makes one with {@link #shortLived} and ends it with {@link #release()}.
  */
 @Component(service = KernelBtf.class, immediate = true, property = "service.ranking:Integer=0")
 public class RunningKernelBtf extends DelegatingKernelBtf {
@@ -17,6 +17,15 @@ public class RunningKernelBtf extends DelegatingKernelBtf {
     @Activate
     public RunningKernelBtf(@Reference BtfReader reader) {
         open(KernelBtfSource.running(reader));
+    }
+
+    private RunningKernelBtf(KernelBtfSource source) {
+        open(source);
+    }
+
+    /** For a process that ends in a moment: the files are read, not mapped ({@link KernelBtfSource#runningShortLived}). */
+    public static RunningKernelBtf shortLived(BtfReader reader) {
+        return new RunningKernelBtf(KernelBtfSource.runningShortLived(reader));
     }
 
     @Deactivate

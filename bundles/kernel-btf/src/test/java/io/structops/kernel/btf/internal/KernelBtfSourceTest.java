@@ -35,6 +35,19 @@ class KernelBtfSourceTest {
     }
 
     @Test
+    void aShortLivedProcessReadsWhatALongRunningOneMaps() throws Exception {
+        try (KernelBtfSource mapped = running();
+                KernelBtfSource read = KernelBtfSource.runningShortLived(new BtfReaderComponent())) {
+            StringBuilder a = new StringBuilder();
+            StringBuilder b = new StringBuilder();
+            mapped.vmlinux().dumpRaw(a);
+            read.vmlinux().dumpRaw(b);
+            assertEquals(a.toString(), b.toString());
+            assertEquals(mapped.structOpsTypes(), read.structOpsTypes());
+        }
+    }
+
+    @Test
     void structOpsTypesAgreeWithBpftool() throws Exception {
         // From bpftool's raw dump: structs bpf_struct_ops_X whose member 'data' has type [N] STRUCT 'X'.
         Process p = new ProcessBuilder("bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "raw")
