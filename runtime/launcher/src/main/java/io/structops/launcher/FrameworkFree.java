@@ -61,12 +61,13 @@ final class FrameworkFree {
             KernelStructOpsComponent structOps =
                     new KernelStructOpsComponent(bpf, btfReader, kernel, new KernelProgramsComponent(bpf, btfReader));
             CommandProcessorImpl processor = new CommandProcessorImpl(threadIO);
-            processor.addCommand(SCOPE, new KernelMapCommands(structOps), "list");
-            processor.addCommand(SCOPE, new KernelMapCommands(structOps), "dump");
+            KernelMapCommands maps = new KernelMapCommands(structOps);
+            processor.addCommand(SCOPE, maps, "list");
+            processor.addCommand(SCOPE, maps, "dump");
             processor.addCommand(SCOPE, new StatusCommand(kernel), "status");
             processor.addCommand(SCOPE, new BtfCommand(new BpfObjectReaderComponent(), btfReader, kernel), "btf");
-            // A failure is one short line: held back until the status says it is not a usage error.
             phases.done("components");
+            // A failure is one short line: held back until the status says it is not a usage error.
             ByteArrayOutputStream failure = new ByteArrayOutputStream();
             int status;
             try (PrintStream failureStream = new PrintStream(failure, true, StandardCharsets.UTF_8)) {
