@@ -90,22 +90,6 @@ for object in "$corpus"/*.bpf.o; do
     # shellcheck disable=SC2086 # the options are words
     quoted=$(for word in $options; do printf "'%s' " "$word"; done)
     corpus_structops
-    # A stall verdict (sched_ext's watchdog: "runnable task stall"; RCU's detector, which makes sched_ext end the
-    # scheduler: "RCU CPU stall detected") comes from the clock, and under TCG one host thread runs every emulated
-    # CPU: seen twice for scx_flatcg in CI, never in nine runs by hand. Up to two more runs, every run's words kept;
-    # a loader's mistake stalls every time, and any other verdict fails at once.
-    stalls=""
-    attempt=1
-    while [ "$structops" = failed ] && [ $attempt -le 2 ]; do
-      case "$run_out" in
-        *'task stall'*|*'stall detected'*) ;;
-        *) break ;;
-      esac
-      stalls="$stalls${stalls:+; }run $attempt: $run_out"
-      attempt=$((attempt + 1))
-      corpus_structops
-    done
-    [ -z "$stalls" ] || result "$key:run" "stalled on the first run ($stalls); run $attempt: ${run_out:-ran}"
     if [ "$libbpf" = "$structops" ]; then same=yes; else same=no; fi
     result "$key" "libbpf=$libbpf structops=$structops same=$same"
     known=$(sed -n "s/^# known $name:$map: //p" integration-tests/corpus/objects)
