@@ -8,6 +8,11 @@ import org.osgi.annotation.versioning.ProviderType;
 /** Parses BTF. Offered as an OSGi service; thread-safe. */
 @ProviderType
 public interface BtfReader {
+    /**
+     * The most bytes of a BTF file or of an object carrying BTF that the runtime reads into memory (vmlinux's BTF is
+     * a few MB); a larger one is refused, counting what is read.
+     */
+    long MAX_FILE_BYTES = 256L << 20;
 
     /**
      * Parses a complete BTF blob. The segment is read in place and must stay readable as long as the result is

@@ -5,5 +5,5 @@
  * {@link io.structops.btf.BtfReader} from the service registry.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.structops.btf;

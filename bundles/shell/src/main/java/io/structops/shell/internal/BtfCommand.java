@@ -116,9 +116,6 @@ public class BtfCommand {
         return ids[0];
     }
 
-    /** A BTF file or object larger than this is refused, counting what is read (vmlinux's BTF is a few MB). */
-    static final long MAX_BTF_FILE = 256L << 20;
-
     /** The running kernel's own BTF file, which the kernel-BTF provider reads (and the kernel checked). */
     private static final Path RUNNING_VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
 
@@ -130,7 +127,7 @@ public class BtfCommand {
         }
         byte[] bytes;
         try (OpenFile open = OpenFile.open(path)) {
-            bytes = open.readAll(MAX_BTF_FILE);
+            bytes = open.readAll(BtfReader.MAX_FILE_BYTES);
         } catch (NoSuchFileException e) {
             throw new CommandFailure(file + ": no such file", e);
         } catch (IOException e) {

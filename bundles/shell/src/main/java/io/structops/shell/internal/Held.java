@@ -17,12 +17,7 @@ interface Held {
     record HandlerRef(String bundle, String version) {}
 
     /** The runtime owns no map: what a fresh one-shot runtime sees. */
-    Held NOTHING = new Held() {
-        @Override
-        public Optional<Owned> owned(int mapId, String struct) {
-            return Optional.empty();
-        }
-    };
+    Held NOTHING = (mapId, struct) -> Optional.empty();
 
     /** An owned map's handler (if one manages its struct) and that handler's status of it. */
     record Owned(HandlerRef handler, Map<String, Object> status) {}

@@ -1,5 +1,6 @@
 package io.structops.kernel.btf.internal;
 
+import io.structops.btf.BtfReader;
 import io.structops.syscall.files.OpenFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -12,16 +13,13 @@ import java.util.Optional;
  * require), or read into the heap where the kernel will not map the file.
  */
 final class PrivateMapping {
-    /** A BTF file larger than this is refused when it has to be read (vmlinux's is a few MB). */
-    static final long MAX_READ = 256L << 20;
-
     private PrivateMapping() {}
 
     /** The file's bytes, mapped for as long as {@code arena} is open (or on the heap if mapping is refused). */
     static MemorySegment map(Path file, Arena arena) throws IOException {
         try (OpenFile open = OpenFile.open(file)) {
             Optional<MemorySegment> mapped = open.mapPrivate(arena);
-            return mapped.isPresent() ? mapped.get() : MemorySegment.ofArray(open.readAll(MAX_READ));
+            return mapped.isPresent() ? mapped.get() : MemorySegment.ofArray(open.readAll(BtfReader.MAX_FILE_BYTES));
         }
     }
 }
