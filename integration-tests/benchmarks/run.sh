@@ -50,7 +50,8 @@ python3 -c 'import sys; print("RATIO struct-ops-load-attach structops/libbpf = %
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -XX:+UseSerialGC \
   -cp "$jar" io.structops.kernel.btf.internal.RetainedHeap
 
-# One-shot commands as whole processes, side by side with bpftool in this run (median of 5 after one warm-up run):
+# One-shot commands as whole processes, side by side with bpftool in this run (median of 11, runs alternating with
+# the peer's, after one warm-up run each):
 #   RATIO cli-<command> structops/bpftool = <x>             standalone: a fresh runtime per command
 #   RATIO cli-service-<command> structops/bpftool = <x>     handed to a running service over its command socket
 # The service deploys tcp_cc_link.bpf.o, so that `dump` has a map to show (bpftool's peer: struct_ops dump name).
@@ -60,18 +61,23 @@ python3 - "$root/runtime/bin/structops" "$work" "$object" <<'PY'
 import os, shutil, statistics, subprocess, sys, time
 structops, work, object = sys.argv[1], sys.argv[2], sys.argv[3]
 socket = os.path.join(work, "run", "structops.sock")
-def median(cmd, env=None, runs=5):
-    e = dict(os.environ, **(env or {}))
-    subprocess.run(cmd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+RUNS = 11
+def timed(cmd, env):
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
 def report(name, ours, peer, env, how):
-    a, b = median(ours, env), median(peer)
-    print("%s: structops %.3f s, bpftool %.3f s (%s, median of 5)" % (name, a, b, how))
+    # Each run of ours is followed by one of the peer's, so that both see the same moment of a machine whose speed
+    # drifts (a shared virtual machine's does, by a quarter within a minute).
+    e = dict(os.environ, **(env or {}))
+    timed(ours, e)
+    timed(peer, os.environ)
+    a, b = [], []
+    for _ in range(RUNS):
+        a.append(timed(ours, e))
+        b.append(timed(peer, os.environ))
+    a, b = statistics.median(a), statistics.median(b)
+    print("%s: structops %.3f s, bpftool %.3f s (%s, median of %d, alternating)" % (name, a, b, how, RUNS))
     print("RATIO %s structops/bpftool = %.1f" % (name, a / b))
 vmlinux = "/sys/kernel/btf/vmlinux"
 peer_list = ["bpftool", "struct_ops", "list"]

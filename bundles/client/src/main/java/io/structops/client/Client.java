@@ -33,16 +33,21 @@ public final class Client {
         if (argv.length == 1 && argv[0].equals("--train")) {
             System.exit(train());
         }
-        if (argv.length < 2) {
-            System.err.println("usage: Client SOCKET COMMAND [ARGS...]");
-            System.exit(2);
-        }
-        int status = run(Path.of(argv[0]), List.of(argv).subList(1, argv.length), System.out, System.err);
+        int status = command(argv, System.out, System.err);
         System.out.flush();
         System.err.flush();
         // Nothing is left to do on the way out (no shutdown hook, no file to delete): halting skips the JVM's
         // orderly exit, a few of the 50 ms a served command costs here.
         Runtime.getRuntime().halt(status);
+    }
+
+    /** {@code SOCKET COMMAND [ARGS...]}: the command's exit status, or {@value #NO_SERVICE}. */
+    static int command(String[] argv, PrintStream out, PrintStream err) {
+        if (argv.length < 2) {
+            err.println("usage: Client SOCKET COMMAND [ARGS...]");
+            return 2;
+        }
+        return run(Path.of(argv[0]), List.of(argv).subList(1, argv.length), out, err);
     }
 
     /**
@@ -69,7 +74,8 @@ public final class Client {
                 }
             });
             PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
-            int status = run(socket, List.of("list"), sink, sink);
+            // Through main's own path, so that the cache holds what a real command loads.
+            int status = command(new String[] {socket.toString(), "list"}, sink, sink);
             service.join();
             return status;
         } catch (InterruptedException e) {

@@ -155,7 +155,7 @@ class LauncherTest {
                         "--deploy",
                         dir.resolve("deploy").toString(),
                         "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectInput(Launcher.NO_INPUT)
                 .redirectErrorStream(true);
         pb.environment().put("TMPDIR", tmp.toString()); // where the launcher makes its state directory
         Process p = pb.start();
@@ -184,7 +184,7 @@ class LauncherTest {
         Path deploy = Files.createDirectories(dir.resolve("deploy"));
         ProcessBuilder pb = new ProcessBuilder(
                         Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectInput(Launcher.NO_INPUT)
                 .redirectErrorStream(true);
         pb.environment().put("STRUCTOPS_JAVA_OPTS", "-Dstructops.deploy.bundles=false");
         Process p = pb.start();
@@ -241,7 +241,7 @@ class LauncherTest {
     void headlessServiceLogsAndWatchesItsDeployDirectory(@TempDir Path dir) throws Exception {
         Path deploy = dir.resolve("deploy");
         Process p = new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectInput(Launcher.NO_INPUT)
                 .start();
         try (BufferedReader err =
                 new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {

@@ -49,13 +49,13 @@ class CommandSocketOnKernelTest {
         Files.copy(Launcher.example("tcp_cc_link.bpf.o"), deploy.resolve("link.bpf.o"));
         ProcessBuilder pb = new ProcessBuilder(
                         Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(Launcher.NO_INPUT);
         pb.environment().put("STRUCTOPS_SOCKET", socket.toString());
         service = pb.start();
         BufferedReader err =
                 new BufferedReader(new InputStreamReader(service.getErrorStream(), StandardCharsets.UTF_8));
         ServiceOnKernelTest.awaitLog(err, LOG, "command socket " + socket, "link.bpf.o: deployed");
-        Thread.ofVirtual().start(() -> err.lines().forEach(LOG::add));
+        Launcher.drain(err, LOG::add);
     }
 
     @AfterAll
@@ -212,14 +212,14 @@ class CommandSocketOnKernelTest {
         Path deploy = Files.createDirectories(dir.resolve("other-deploy"));
         ProcessBuilder pb = new ProcessBuilder(
                         Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(Launcher.NO_INPUT);
         pb.environment().put("STRUCTOPS_SOCKET", other.toString());
         Process second = pb.start();
         try {
             BufferedReader err =
                     new BufferedReader(new InputStreamReader(second.getErrorStream(), StandardCharsets.UTF_8));
             ServiceOnKernelTest.awaitLog(err, new ArrayList<>(), "command socket " + other);
-            Thread.ofVirtual().start(() -> err.lines().forEach(l -> {}));
+            Launcher.drain(err, line -> {});
             CompletableFuture<Launcher.Result> stats = CompletableFuture.supplyAsync(() -> {
                 try {
                     return Launcher.run(
@@ -242,6 +242,28 @@ class CommandSocketOnKernelTest {
             second.descendants().forEach(ProcessHandle::destroyForcibly);
             second.destroyForcibly();
         }
+    }
+
+    /** Without the client's own Java runtime (runtime/target/client-java), the JDK's java runs the client. */
+    @Test
+    void withoutItsOwnJavaTheClientRunsOnTheJdks() throws Exception {
+        Path target = Launcher.script().toAbsolutePath().getParent().resolveSibling("target");
+        Path layout = Files.createDirectories(dir.resolve("no-client-java"));
+        Files.createSymbolicLink(layout.resolve("lib"), target.resolve("lib"));
+        Files.createSymbolicLink(layout.resolve("structops-client.jar"), target.resolve("structops-client.jar"));
+        Launcher.Result r = Launcher.run(
+                Map.of(
+                        "STRUCTOPS_SOCKET",
+                        socket.toString(),
+                        "STRUCTOPS_STANDALONE",
+                        "0",
+                        "STRUCTOPS_LIB",
+                        layout.resolve("lib").toString()),
+                "",
+                "list",
+                "--json");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(find(JSON.readTree(r.out()), "structops_fixed").get("owned").asBoolean(), "served: " + r.out());
     }
 
     @Test

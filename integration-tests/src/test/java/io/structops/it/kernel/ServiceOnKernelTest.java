@@ -80,7 +80,7 @@ class ServiceOnKernelTest {
     /** The runtime as a service on {@code deploy}, headless, its log on the process's stderr. */
     static Process startService(Path deploy) throws Exception {
         return new ProcessBuilder(Launcher.script().toString(), "--deploy", deploy.toString(), "--no-shell")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectInput(Launcher.NO_INPUT)
                 .start();
     }
 
