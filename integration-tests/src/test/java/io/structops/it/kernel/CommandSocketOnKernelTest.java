@@ -6,19 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.structops.client.Client;
 import io.structops.it.cli.Launcher;
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,8 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * One-shot commands handed to a running service over its command socket, as the launcher does when a service of
  * the user listens: the same output, JSON and exit status as a standalone run, with what the service holds; and the
- * ways it can go wrong: a stale socket file, two clients at once, a service that dies mid-command, a client that
- * goes away.
+ * ways it can go wrong: a stale socket file, another user's service, two clients at once, a service that dies
+ * mid-command, a client that goes away.
  */
 @Tag("kernel")
 class CommandSocketOnKernelTest {
@@ -39,7 +48,7 @@ class CommandSocketOnKernelTest {
     private static Path dir;
     private static Path socket;
     private static Process service;
-    private static final List<String> LOG = new ArrayList<>();
+    private static final List<String> LOG = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void startService() throws Exception {
@@ -264,6 +273,86 @@ class CommandSocketOnKernelTest {
                 "--json");
         assertEquals(0, r.status(), r.err());
         assertTrue(find(JSON.readTree(r.out()), "structops_fixed").get("owned").asBoolean(), "served: " + r.out());
+    }
+
+    /**
+     * Another user's service (here root's, asked by nobody) serves nothing: its socket is out of reach in its user's
+     * own directory, and when made reachable the service refuses the peer (SO_PEERCRED). Either way the client
+     * answers {@value Client#NO_SERVICE} with no output, for the launcher to run the command itself.
+     */
+    @Test
+    void anotherUsersServiceServesNothing() throws Exception {
+        Path client = forAnyone(Launcher.script().toAbsolutePath().getParent().resolveSibling("target"));
+        Launcher.Result outOfReach = clientAsNobody(client);
+        assertEquals(Client.NO_SERVICE, outOfReach.status(), outOfReach.err());
+        assertEquals("", outOfReach.out());
+
+        Map<Path, Set<PosixFilePermission>> modes = new LinkedHashMap<>();
+        for (Path p : List.of(dir, socket.getParent(), socket)) {
+            modes.put(p, Files.getPosixFilePermissions(p));
+        }
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwx--x--x"));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+            Launcher.Result refused = clientAsNobody(client);
+            assertEquals(Client.NO_SERVICE, refused.status(), refused.err());
+            assertEquals("", refused.out());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (LOG.stream().noneMatch(l -> l.contains("refused a command of user nobody"))) {
+                assertTrue(System.nanoTime() < deadline, "the service logged no refusal:\n" + String.join("\n", LOG));
+                Thread.sleep(50);
+            }
+        } finally {
+            modes.forEach((p, mode) -> {
+                try {
+                    Files.setPosixFilePermissions(p, mode);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    /** The client jar, copied where any user may read it. */
+    private static Path forAnyone(Path target) throws IOException {
+        Path open = Files.createTempDirectory(
+                "structops-client", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x")); // whatever the umask
+        Path jar = Files.copy(target.resolve("structops-client.jar"), open.resolve("structops-client.jar"));
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+        return jar;
+    }
+
+    /** The client, run as nobody (uid 65534) with the JDK's java, asking this test's service for {@code list}. */
+    private static Launcher.Result clientAsNobody(Path jar) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(
+                        "setpriv",
+                        "--reuid=65534",
+                        "--regid=65534",
+                        "--clear-groups",
+                        java.toString(),
+                        "-cp",
+                        jar.toString(),
+                        Client.class.getName(),
+                        socket.toString(),
+                        "list")
+                .redirectInput(Launcher.NO_INPUT)
+                .start();
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the client ended");
+        return new Launcher.Result(
+                p.exitValue(), new String(out.join(), StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
