@@ -5,7 +5,8 @@
 # qdisc put on lo), dumps it and unloads it. Each map gives one result "OBJECT:MAP=libbpf=ok|refused
 # structops=ok|refused|failed same=yes|no" and the reasons as OBJECT:MAP:libbpf, :structops and :run; the test
 # (CorpusOnKernelTest, CorpusInVmTest) prints them as COMPAT lines; a difference the objects file records as known
-# ("# known OBJECT:MAP: why") comes with its reason and does not fail the test. Both loaders get what the object's own userspace
+# ("# known OBJECT:MAP: why", or "# known OBJECT:MAP (SIGN): why" when only a failure in which structops said SIGN is
+# that difference) comes with its reason and does not fail the test. Both loaders get what the object's own userspace
 # would set (integration-tests/corpus/objects); the peer also fills sched_ext's enum copies, as SCX_ENUM_INIT does.
 # Needs $corpus, $peer and $traffic; with $modules (the VM's), tcp_bbr and tcp_dctcp are loaded for the objects
 # that call their functions.
@@ -92,7 +93,8 @@ for object in "$corpus"/*.bpf.o; do
     corpus_structops
     if [ "$libbpf" = "$structops" ]; then same=yes; else same=no; fi
     result "$key" "libbpf=$libbpf structops=$structops same=$same"
-    known=$(sed -n "s/^# known $name:$map: //p" integration-tests/corpus/objects)
+    # The entry after its key: ": why", or " (SIGN): why" for a difference known only when structops said SIGN.
+    known=$(sed -n "s/^# known $name:$map\([ :]\)/\1/p" integration-tests/corpus/objects)
     [ -z "$known" ] || result "$key:known" "$known"
   done
 done
