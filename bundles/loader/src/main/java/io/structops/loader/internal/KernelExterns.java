@@ -334,8 +334,7 @@ final class KernelExterns {
                             kind,
                             weak,
                             false,
-                            "not in the BTF of vmlinux or of a"
-                                    + " loaded module"
+                            "unresolved: " + functions.whyMissing(name)
                                     + (weak ? ": calls are neutralised, its address reads 0" : ": a load fails"));
                 }
                 return new Resolutions.Extern(

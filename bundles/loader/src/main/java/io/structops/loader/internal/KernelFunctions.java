@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The kernel functions an object names, found in vmlinux's BTF or else in a module's. A call to a module's function
@@ -35,6 +36,7 @@ final class KernelFunctions {
     private final Map<String, Kfunc> byName = new LinkedHashMap<>();
     private final List<String> modules = new ArrayList<>();
     private final List<String> externOrder = new ArrayList<>();
+    private final Map<String, String> mismatched = new LinkedHashMap<>();
 
     private KernelFunctions() {}
 
@@ -61,7 +63,9 @@ final class KernelFunctions {
             String plain = BtfNames.withoutFlavour(name);
             int id = vmlinux.find(plain, BtfKind.FUNC).orElse(-1);
             if (id > 0) {
-                f.byName.put(name, new Kfunc(name, "vmlinux", id, 0));
+                if (f.matches(localBtf, name, vmlinux, id, "vmlinux")) {
+                    f.byName.put(name, new Kfunc(name, "vmlinux", id, 0));
+                }
                 continue;
             }
             if (kernelModules == null) {
@@ -80,6 +84,9 @@ final class KernelFunctions {
                         break;
                     }
                 }
+                if (mid > 0 && !f.matches(localBtf, name, btf.get(), mid, m)) {
+                    break;
+                }
                 if (mid > 0) {
                     int slot = f.modules.indexOf(m);
                     if (slot < 0) {
@@ -92,6 +99,27 @@ final class KernelFunctions {
             }
         }
         return f;
+    }
+
+    /**
+     * Whether the object's declaration of {@code name} matches the kernel's function {@code id} in {@code btf}
+     * (KfuncPrototypes); if not, the extern stays unresolved, and why is kept for the load's error.
+     */
+    private boolean matches(Btf localBtf, String name, Btf btf, int id, String where) {
+        OptionalInt local = localBtf.find(name, BtfKind.FUNC);
+        if (local.isEmpty() || KfuncPrototypes.match(localBtf, local.getAsInt(), btf, id)) {
+            return true;
+        }
+        mismatched.put(
+                name,
+                "the object declares it with parameters or a return type that do not match " + btf.name(id) + " in "
+                        + where);
+        return false;
+    }
+
+    /** Why this extern has no kernel function: none of its name, or one its declaration does not match. */
+    String whyMissing(String name) {
+        return mismatched.getOrDefault(name, "no FUNC of that name in the BTF of vmlinux or of a loaded module");
     }
 
     static boolean isVariable(Btf localBtf, String name) {

@@ -172,8 +172,8 @@ final class ProgramLinker {
         Optional<KernelFunctions.Kfunc> f = functions.find(sym.name());
         if (f.isEmpty() && !sym.isWeak()) {
             throw new LoadException(
-                    where + ": load: calls kernel function '" + sym.name() + "', which this kernel"
-                            + " does not have (no FUNC of that name in the BTF of vmlinux or of a loaded module)",
+                    where + ": load: calls kernel function '" + sym.name() + "', which this kernel" + " does not have ("
+                            + functions.whyMissing(sym.name()) + ")",
                     null,
                     null);
         }
