@@ -127,6 +127,13 @@ public interface Bpf {
      */
     BpfFd progLoad(ProgLoad spec) throws BpfException;
 
+    /**
+     * Keeps {@code map} referenced by {@code program} for the program's life, though no instruction names it
+     * (BPF_PROG_BIND_MAP, Linux 5.10): how libbpf keeps an object's {@code .rodata}, where bpftool reads a program's
+     * {@code bpf_metadata_} variables, with every program.
+     */
+    void progBindMap(BpfFd program, BpfFd map) throws BpfException;
+
     /** Creates a link: for struct_ops, {@code progOrMapFd} is the map and attach type BPF_STRUCT_OPS. */
     BpfFd linkCreate(BpfFd progOrMap, int targetFd, int attachType, int flags) throws BpfException;
 

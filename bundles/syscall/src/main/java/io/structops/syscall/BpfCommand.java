@@ -25,7 +25,8 @@ public enum BpfCommand {
     LINK_GET_FD_BY_ID(30),
     LINK_GET_NEXT_ID(31),
     ENABLE_STATS(32),
-    LINK_DETACH(34);
+    LINK_DETACH(34),
+    PROG_BIND_MAP(35);
 
     private final int number;
 

@@ -4,5 +4,5 @@
  * and, for program and BTF loads, the kernel's log.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("3.1.0")
+@org.osgi.annotation.versioning.Version("3.2.0")
 package io.structops.syscall;

@@ -396,10 +396,28 @@ final class LoadSession {
         }
         programs.put(key, fd);
         loaded.programs.add(fd);
+        bindReadOnlyData(fd, where);
         try {
             programIds.put(key, bpf.progInfo(fd).id());
         } catch (BpfException e) {
             throw new LoadException(where + ": info: " + e.getMessage(), null, e);
+        }
+    }
+
+    /**
+     * As libbpf does, the object's {@code .rodata} stays with every program, named by its instructions or not: bpftool
+     * shows a program's {@code bpf_metadata_} variables from there. A kernel that cannot bind it (before 5.10) loses
+     * only that, so a refusal is logged, not raised.
+     */
+    private void bindReadOnlyData(BpfFd program, String where) {
+        for (ObjectMaps.Created m : dataMaps.values()) {
+            if (m.globalData() && m.section().equals(".rodata")) {
+                try {
+                    bpf.progBindMap(program, m.fd());
+                } catch (BpfException e) {
+                    LOG.debug("{}: .rodata not bound to the program: {}", where, e.getMessage());
+                }
+            }
         }
     }
 

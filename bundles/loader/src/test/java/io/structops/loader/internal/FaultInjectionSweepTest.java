@@ -90,6 +90,7 @@ class FaultInjectionSweepTest {
             case "linkCreate" -> BpfCommand.LINK_CREATE;
             case "linkUpdate" -> BpfCommand.LINK_UPDATE;
             case "linkDetach" -> BpfCommand.LINK_DETACH;
+            case "progBindMap" -> BpfCommand.PROG_BIND_MAP;
             case "objPin" -> BpfCommand.OBJ_PIN;
             case "objGet" -> BpfCommand.OBJ_GET;
             case "nextId" -> byType.get((Bpf.ObjectType) args[0])[0];

@@ -11,14 +11,19 @@ import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
+import java.io.File;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +72,7 @@ class LoadOnKernelTest {
     }
 
     private static List<Integer> made(List<Integer> before, Bpf.ObjectType type) throws Exception {
-        List<Integer> now = new java.util.ArrayList<>(Loaders.BPF.ids(type));
+        List<Integer> now = new ArrayList<>(Loaders.BPF.ids(type));
         now.removeAll(before);
         return now;
     }
@@ -170,6 +175,45 @@ class LoadOnKernelTest {
         }
     }
 
+    /**
+     * Each program keeps the object's .rodata, whether its instructions name it or not, as libbpf binds it
+     * (BPF_PROG_BIND_MAP): bpftool lists it among every program's maps, and reads bpf_metadata_ variables there.
+     */
+    @Test
+    void everyProgramKeepsTheObjectsReadOnlyData() throws Exception {
+        try (LoadedObject o =
+                Loaders.LOADER.load(Loaders.example("tcp_cc_report.bpf.o"), new LoadOptions(Set.of(), false))) {
+            int rodata = o.objectMaps().get(".rodata");
+            Map<String, Integer> programs = o.maps().getFirst().programIds();
+            assertFalse(programs.isEmpty());
+            for (Map.Entry<String, Integer> e : programs.entrySet()) {
+                String shown = bpftool("prog", "show", "id", e.getValue().toString());
+                // bpftool's text: "\tmap_ids 12,34" among the program's lines.
+                Matcher ids = Pattern.compile("map_ids ([0-9,]+)").matcher(shown);
+                assertTrue(ids.find(), e.getKey() + ": no maps in " + shown);
+                assertTrue(
+                        List.of(ids.group(1).split(",")).contains(Integer.toString(rodata)),
+                        e.getKey() + " does not keep .rodata (" + rodata + "): " + shown);
+            }
+        }
+    }
+
+    /** bpftool's output; no descriptor of its process is left open here, since the tests count them. */
+    private static String bpftool(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bpftool"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
     @Test
     void everyDeclaredMapIsCreatedAsDeclared() throws Exception {
         List<Integer> mapsBefore = Loaders.BPF.ids(Bpf.ObjectType.MAP);
@@ -190,10 +234,8 @@ class LoadOnKernelTest {
         try (LoadedObject o =
                 Loaders.LOADER.load(Loaders.example("tcp_cc_maps.bpf.o"), new LoadOptions(Set.of(), false))) {
             // bpftool's text: "ID: TYPE  name NAME  flags 0xF" then "\tkey KB  value VB  max_entries N ...".
-            Process p = new ProcessBuilder("bpftool", "map", "show").start();
-            String shown = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor());
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(\\d+): (.+?)\\s+name (\\S+)\\s+flags "
+            String shown = bpftool("map", "show");
+            Matcher m = Pattern.compile("(?m)^(\\d+): (.+?)\\s+name (\\S+)\\s+flags "
                             + "0x([0-9a-f]+).*\\n\\s+key (\\d+)B\\s+value (\\d+)B\\s+max_entries (\\d+)")
                     .matcher(shown);
             Map<String, String> created = new java.util.TreeMap<>();
@@ -475,7 +517,7 @@ class LoadOnKernelTest {
             // Two maps of one type: the same (program, member) load serves both.
             assertEquals(a.programIds().get("ssthresh"), b.programIds().get("ssthresh"));
             assertEquals(a.programIds().get("undo_cwnd"), b.programIds().get("undo_cwnd"));
-            List<Integer> now = new java.util.ArrayList<>(Loaders.BPF.ids(Bpf.ObjectType.PROG));
+            List<Integer> now = new ArrayList<>(Loaders.BPF.ids(Bpf.ObjectType.PROG));
             now.removeAll(progsBefore);
             assertEquals(5, now.size(), "ssthresh, cong_avoid, undo_cwnd, lifecycle twice; nothing for unused");
             for (int id : now) {

@@ -327,6 +327,19 @@ public class BpfSyscalls implements Bpf {
     }
 
     @Override
+    public void progBindMap(BpfFd program, BpfFd map) throws BpfException {
+        try (Arena arena = Arena.ofConfined()) {
+            call(
+                    BpfCommand.PROG_BIND_MAP,
+                    new Attr(arena, PROG_BIND_MAP_SIZE)
+                            .u32(PBM_PROG_FD, program.value())
+                            .u32(PBM_MAP_FD, map.value())
+                            .u32(PBM_FLAGS, 0),
+                    program.description() + " and " + map.description());
+        }
+    }
+
+    @Override
     public void linkDetach(BpfFd link) throws BpfException {
         try (Arena arena = Arena.ofConfined()) {
             call(BpfCommand.LINK_DETACH, new Attr(arena, FD_ONLY_SIZE).u32(0, link.value()), link.description());

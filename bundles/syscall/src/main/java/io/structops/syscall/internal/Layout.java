@@ -78,6 +78,12 @@ final class Layout {
     // BPF_ENABLE_STATS
     static final int ENABLE_STATS_SIZE = 4;
     static final int ES_TYPE = 0;
+
+    // BPF_PROG_BIND_MAP
+    static final int PROG_BIND_MAP_SIZE = 12;
+    static final int PBM_PROG_FD = 0;
+    static final int PBM_MAP_FD = 4;
+    static final int PBM_FLAGS = 8;
     static final int BPF_STATS_RUN_TIME = 0;
 
     // BPF_*_GET_NEXT_ID, BPF_*_GET_FD_BY_ID

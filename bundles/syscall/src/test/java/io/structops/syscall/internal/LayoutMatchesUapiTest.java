@@ -44,6 +44,9 @@ class LayoutMatchesUapiTest {
         fields.put("BA_COUNT", "union bpf_attr, batch.count");
         fields.put("BA_MAP_FD", "union bpf_attr, batch.map_fd");
         fields.put("ES_TYPE", "union bpf_attr, enable_stats.type");
+        fields.put("PBM_PROG_FD", "union bpf_attr, prog_bind_map.prog_fd");
+        fields.put("PBM_MAP_FD", "union bpf_attr, prog_bind_map.map_fd");
+        fields.put("PBM_FLAGS", "union bpf_attr, prog_bind_map.flags");
         fields.put("PL_PROG_TYPE", "union bpf_attr, prog_type");
         fields.put("PL_INSN_CNT", "union bpf_attr, insn_cnt");
         fields.put("PL_INSNS", "union bpf_attr, insns");
