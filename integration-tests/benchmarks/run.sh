@@ -50,7 +50,7 @@ python3 -c 'import sys; print("RATIO struct-ops-load-attach structops/libbpf = %
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -XX:+UseSerialGC \
   -cp "$jar" io.structops.kernel.btf.internal.RetainedHeap
 
-# One-shot commands as whole processes, side by side with bpftool in this run (median of 11, runs alternating with
+# One-shot commands as whole processes, side by side with bpftool in this run (median of 21, runs alternating with
 # the peer's, after one warm-up run each):
 #   RATIO cli-<command> structops/bpftool = <x>             standalone: a fresh runtime per command
 #   RATIO cli-service-<command> structops/bpftool = <x>     handed to a running service over its command socket
@@ -61,7 +61,7 @@ python3 - "$root/runtime/bin/structops" "$work" "$object" <<'PY'
 import os, shutil, statistics, subprocess, sys, time
 structops, work, object = sys.argv[1], sys.argv[2], sys.argv[3]
 socket = os.path.join(work, "run", "structops.sock")
-RUNS = 11
+RUNS = 21
 def timed(cmd, env):
     t = time.perf_counter()
     subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
