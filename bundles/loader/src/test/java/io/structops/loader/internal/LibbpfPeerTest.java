@@ -15,7 +15,6 @@ import io.structops.syscall.internal.BpfSyscalls;
 import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,12 +43,9 @@ class LibbpfPeerTest {
     }
 
     private static String run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), "failed: " + cmd);
-        return out;
+        Processes.Result r = Processes.run(cmd, false);
+        assertEquals(0, r.status(), "failed: " + cmd);
+        return r.output();
     }
 
     /**

@@ -11,11 +11,8 @@ import io.structops.loader.LoadedMap;
 import io.structops.loader.LoadedObject;
 import io.structops.syscall.Bpf;
 import io.structops.syscall.BpfConstants;
-import java.io.File;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -198,20 +195,13 @@ class LoadOnKernelTest {
         }
     }
 
-    /** bpftool's output; no descriptor of its process is left open here, since the tests count them. */
+    /** bpftool's output (Processes: no descriptor of its process is left to close later). */
     private static String bpftool(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("bpftool"));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertEquals(0, p.waitFor(), out);
-        return out;
+        Processes.Result r = Processes.run(command, true);
+        assertEquals(0, r.status(), r.output());
+        return r.output();
     }
 
     @Test
@@ -270,11 +260,9 @@ class LoadOnKernelTest {
         assertGone(mapsBefore, Bpf.ObjectType.MAP);
         assertEquals(fds, Loaders.BPF.openDescriptorCount());
         // The peer on the same kernel says which outcome is right.
-        Process peer = new ProcessBuilder(LibbpfPeerTest.helper(dir).toString(), object.toString())
-                .redirectErrorStream(true)
-                .start();
-        String peerOutput = new String(peer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        boolean libbpfLoads = peer.waitFor() == 0;
+        Processes.Result peer = Processes.run(List.of(LibbpfPeerTest.helper(dir).toString(), object.toString()), true);
+        String peerOutput = peer.output();
+        boolean libbpfLoads = peer.status() == 0;
         if (libbpfLoads) {
             assertEquals(null, refusal, "libbpf creates the arena: " + peerOutput);
             assertTrue(peerOutput.contains("map arena 33 0 0 4 1024 "), peerOutput);
