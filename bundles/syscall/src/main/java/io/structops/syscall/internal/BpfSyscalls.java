@@ -560,9 +560,19 @@ public class BpfSyscalls implements Bpf {
     @Override
     public int openDescriptorCount() {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) fds.count() - 1; // the directory stream's own descriptor
+            return (int) fds.filter(BpfSyscalls::isBpfObject).count();
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    /** A descriptor of a map, program, link or BTF object: the kernel names its anonymous inode "bpf-..." or "btf". */
+    private static boolean isBpfObject(Path fd) {
+        try {
+            String target = Files.readSymbolicLink(fd).toString();
+            return target.startsWith("anon_inode:bpf") || target.equals("anon_inode:btf");
+        } catch (IOException e) {
+            return false; // closed meanwhile
         }
     }
 }
